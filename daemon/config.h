@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.h: veud's settings: the [daemon] and [policy] sections of the
+ * configuration file (SPEC section 5), their defaults, and the flags that
+ * override them.
+ */
+#ifndef VEU_DAEMON_CONFIG_H
+#define VEU_DAEMON_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "veu/policy.h"
+
+#define VEU_MAX_ADMINS 32
+
+typedef struct veu_config {
+    char socket[PATH_MAX];
+    unsigned socket_mode;
+    char data[PATH_MAX];
+    char state[PATH_MAX];
+    unsigned rebuild_interval;   /* seconds, 0: off */
+    unsigned max_clients;
+    size_t max_line;
+    size_t max_output;
+    unsigned idle_timeout;       /* seconds, 0: off */
+    int n_admin;
+    uid_t admin_uids[VEU_MAX_ADMINS];
+    char audit_log[PATH_MAX];
+    veu_policy_t policy;
+} veu_config_t;
+
+void veu_config_init(veu_config_t *c);
+
+/*
+ * Reads a configuration file over the current settings.  Returns 0, or a
+ * negative code with "file:line: key 'k': what is wrong" in err.
+ */
+int veu_config_load(veu_config_t *c, const char *path, char *err, size_t errlen);
+
+/* Sets one key of a section ("daemon" or "policy"); 0 or -VEU_ECONFIG. */
+int veu_config_set(veu_config_t *c, const char *section, const char *key, const char *value,
+                   char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: veud's command line (SPEC section 5).  One binary, several modes:
+ *
+ *   veud [--config F] [--data D] [--socket P] [--state D]   serve
+ *   veud build [--config F] [--data D] --out FILE            build a snapshot
+ *   veud --check [--config F] --data D                       validate a dataset
+ *   veud --version | --help
+ *
+ * Flags override the configuration file; the file overrides the defaults.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "config.h"
+#include "log.h"
+#include "main.h"
+#include "veu/build.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
+            "       veud build [--config FILE] [--data DIR] --out FILE              build a "
+            "snapshot\n"
+            "       veud --check [--config FILE] --data DIR                         validate a "
+            "dataset\n"
+            "       veud --version | --help\n"
+            "\n"
+            "  -c, --config FILE   configuration file (key = value, [daemon] and [policy])\n"
+            "  -d, --data DIR      dataset directory (entities.csv, ownership.csv, ...)\n"
+            "  -s, --socket PATH   Unix socket to serve on\n"
+            "  -S, --state DIR     where snapshots are kept\n"
+            "  -o, --out FILE      (build) the snapshot to write\n"
+            "      --strict        invalid rows fail the build (policy strict = true)\n"
+            "  -v, --verbose       log debug events too\n");
+}
+
+static void on_progress(void *ctx, const char *stage, const char *msg)
+{
+    (void)ctx;
+    veu_log(LOG_INFO, "build: %s: %s", stage, msg);
+}
+
+static void on_problem_log(void *ctx, const veu_diag_t *d, bool warning)
+{
+    char line[1024];
+    uint64_t *n = ctx;
+
+    /* the log gets the first few; the count is in the summary */
+    if ((*n)++ < 50) {
+        veu_log(warning ? LOG_WARNING : LOG_NOTICE, "build: %s: %s",
+                warning ? "warning" : "skipped row", veu_diag_format(d, line, sizeof(line)));
+    }
+}
+
+static void on_problem_print(void *ctx, const veu_diag_t *d, bool warning)
+{
+    char line[1024];
+
+    (void)ctx;
+    printf("%s: %s\n", warning ? "warning" : "skipped", veu_diag_format(d, line, sizeof(line)));
+}
+
+static int exit_code_for(int rc)
+{
+    switch (-rc) {
+    case VEU_ESYNTAX:
+    case VEU_ECOLUMN:
+    case VEU_EDUPLICATE:
+    case VEU_EROWS:
+    case VEU_ETOOBIG:
+        return EX_DATAERR;
+    case ENOENT:
+    case ENOTDIR:
+    case EACCES:
+        return EX_NOINPUT;
+    case ENOMEM:
+        return EX_OSERR;
+    default:
+        return EX_SOFTWARE;
+    }
+}
+
+static void print_counts(const veu_counts_t *c, const veu_report_t *rep)
+{
+    printf("entities %llu\n", (unsigned long long)c->entities);
+    printf("ownership rows %llu, edges %llu\n", (unsigned long long)c->ownership_rows,
+           (unsigned long long)c->ownership_edges);
+    printf("supply rows %llu, edges %llu\n", (unsigned long long)c->supply_rows,
+           (unsigned long long)c->supply_edges);
+    printf("designations %llu\n", (unsigned long long)c->designations);
+    printf("seeds %llu, defense-controlled %llu\n", (unsigned long long)c->seeds,
+           (unsigned long long)c->controlled);
+    printf("verdicts: deny %llu, review %llu, fast_track %llu, standard %llu\n",
+           (unsigned long long)c->deny, (unsigned long long)c->review,
+           (unsigned long long)c->fast_track, (unsigned long long)c->standard);
+    printf("skipped rows %llu, warnings %llu\n", (unsigned long long)rep->skipped,
+           (unsigned long long)rep->warnings);
+}
+
+static int run_build(const veu_config_t *cfg, const char *out, bool check)
+{
+    veu_build_opts_t o = {.data_dir = cfg->data, .out_path = check ? NULL : out,
+                          .policy = cfg->policy};
+    veu_report_t rep = {0};
+    veu_counts_t counts;
+    veu_diag_t err;
+    char digest[33] = "", line[1024];
+    uint64_t logged = 0;
+    int rc;
+
+    if (check) {
+        rep.on_problem = on_problem_print;
+        printf("checking %s\n", cfg->data);
+    } else {
+        rep.on_problem = on_problem_log;
+        rep.ctx = &logged;
+        o.progress = on_progress;
+    }
+    rc = veu_build(&o, &rep, &counts, digest, &err);
+    if (check) {
+        print_counts(&counts, &rep);
+        if (rc < 0) {
+            printf("error: %s\n", veu_diag_format(&err, line, sizeof(line)));
+            printf("result: the dataset cannot be built\n");
+            return EX_DATAERR;
+        }
+        printf("digest %s\n", digest);
+        printf("result: ok\n");
+        return 0;
+    }
+    if (rc < 0) {
+        veu_log(LOG_ERR, "build failed: %s", veu_diag_format(&err, line, sizeof(line)));
+        return exit_code_for(rc);
+    }
+    veu_log(LOG_INFO, "build: done: %s, digest %s, %llu entities, %llu rows skipped, %llu warnings",
+            out, digest, (unsigned long long)counts.entities, (unsigned long long)rep.skipped,
+            (unsigned long long)rep.warnings);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},    {"check", no_argument, NULL, 'C'},
+        {"strict", no_argument, NULL, 'T'},       {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {"verbose", no_argument, NULL, 'v'},
+        {"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+    };
+    const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
+    bool check = false, strict = false;
+    const char *mode = "serve";
+    veu_config_t cfg;
+    char err[1024];
+    int c;
+
+    if (argc > 1 && argv[1][0] != '-') {
+        mode = argv[1];
+        argv++;
+        argc--;
+    }
+    if (!strcmp(mode, "query")) {
+        return veu_query_main(argc, argv);
+    }
+    while ((c = getopt_long(argc, argv, "c:d:s:S:o:hvV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 's':
+            sock = optarg;
+            break;
+        case 'S':
+            state = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'C':
+            check = true;
+            break;
+        case 'T':
+            strict = true;
+            break;
+        case 'v':
+            veu_log_level(LOG_DEBUG);
+            break;
+        case 'V':
+            printf("veud %s\n", VEU_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "veud: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return EX_USAGE;
+    }
+    veu_config_init(&cfg);
+    if (config && veu_config_load(&cfg, config, err, sizeof(err)) < 0) {
+        fprintf(stderr, "veud: %s\n", err);
+        return EX_CONFIG;
+    }
+#define OVERRIDE(field, value)                                                                     \
+    if (value) {                                                                                   \
+        if (strlen(value) >= sizeof(cfg.field)) {                                                  \
+            fprintf(stderr, "veud: %s is too long\n", value);                                      \
+            return EX_USAGE;                                                                       \
+        }                                                                                          \
+        strcpy(cfg.field, value);                                                                  \
+    }
+    OVERRIDE(data, data)
+    OVERRIDE(socket, sock)
+    OVERRIDE(state, state)
+#undef OVERRIDE
+    if (strict) {
+        cfg.policy.strict = true;
+    }
+    if (check) {
+        if (!data && !config) {
+            fprintf(stderr, "veud: --check needs --data DIR\n");
+            return EX_USAGE;
+        }
+        return run_build(&cfg, NULL, true);
+    }
+    if (!strcmp(mode, "build")) {
+        if (!out) {
+            fprintf(stderr, "veud: build needs --out FILE\n");
+            return EX_USAGE;
+        }
+        return run_build(&cfg, out, false);
+    }
+    if (!strcmp(mode, "serve")) {
+        return veu_serve_main(&cfg);
+    }
+    fprintf(stderr, "veud: unknown mode '%s'\n", mode);
+    usage(stderr);
+    return EX_USAGE;
+}

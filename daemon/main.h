@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* main.h: the modes main() hands over to. */
+#ifndef VEU_DAEMON_MAIN_H
+#define VEU_DAEMON_MAIN_H
+
+#include "config.h"
+
+/* Serves on the configured socket until SIGTERM; returns the exit code. */
+int veu_serve_main(const veu_config_t *cfg);
+
+/* `veud query`: the client; returns the exit code. */
+int veu_query_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,668 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * answer.c: the `risk` answer of SPEC sections 3 and 4, printed from a
+ * mapped snapshot.  Metrics, reasons and verdicts were computed by the
+ * builder; here the evidence paths are rebuilt by walking the predecessor
+ * edges and labels it stored, and the proof of a 50 percent determination by
+ * a bounded backward search.  Every walk is bounded, so a hostile snapshot
+ * that passed the checks can cost time but never loop or read outside it.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "snapshot_int.h"
+
+#define MAX_HOPS 1024      /* longest path walked */
+#define PROOF_MAX 100      /* edges in a proof (SPEC) */
+#define SCAN_MAX 100000    /* neighbours looked at for alternative paths */
+#define MAX_PATHS 100
+
+static const char *const reason_code[VEU_R_COUNT] = {
+    "is_seed",  "defense_controlled", "defense_minority_stake", "defense_holding",
+    "supply_tie", "group_tie",        "dual_use_sector",        "validated_end_user",
+};
+
+static const char *const verdict_name[] = {"standard", "fast_track", "review", "deny"};
+
+const char *veu_snapshot_verdict(const veu_snapshot_t *s, uint32_t idx)
+{
+    return verdict_name[s->ent[idx].verdict];
+}
+
+void veu_snapshot_codes(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out)
+{
+    uint32_t r = s->ent[idx].reasons;
+    int first = 1;
+
+    veu_jbuf_raw(out, "[", 1);
+    for (int i = 0; i < VEU_R_COUNT; i++) {
+        if (r & (1u << i)) {
+            if (!first) {
+                veu_jbuf_raw(out, ",", 1);
+            }
+            veu_jbuf_str(out, reason_code[i]);
+            first = 0;
+        }
+    }
+    veu_jbuf_raw(out, "]", 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths: arrays of edge indices, tagged by graph                      */
+
+typedef struct path {
+    uint32_t e[MAX_HOPS];
+    int len;
+    int supply;    /* edges index the supply graph */
+} path_t;
+
+static void path_reverse(path_t *p)
+{
+    for (int i = 0, j = p->len - 1; i < j; i++, j--) {
+        uint32_t t = p->e[i];
+        p->e[i] = p->e[j];
+        p->e[j] = t;
+    }
+}
+
+static void path_push(path_t *p, uint32_t e)
+{
+    if (p->len < MAX_HOPS) {
+        p->e[p->len++] = e;
+    }
+}
+
+static int path_touches(const veu_snapshot_t *s, const path_t *p, uint32_t v)
+{
+    for (int i = 0; i < p->len; i++) {
+        uint32_t a = p->supply ? s->sup[p->e[i]].from : s->own[p->e[i]].from;
+        if (a == v) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Follows a per-vertex predecessor edge back to its root; path in edge order. */
+static void chain_back(const veu_snapshot_t *s, uint32_t v, int which, path_t *p)
+{
+    p->len = 0;
+    p->supply = 0;
+    for (int i = 0; i < MAX_HOPS; i++) {
+        uint32_t e = which ? s->ent[v].share_pred : s->ent[v].ctrl_pred;
+        if (e == VEU_NONE) {
+            break;
+        }
+        path_push(p, e);
+        v = s->own[e].from;
+    }
+    path_reverse(p);
+}
+
+static void chain_hold(const veu_snapshot_t *s, uint32_t v, path_t *p)
+{
+    p->len = 0;
+    p->supply = 0;
+    for (int i = 0; i < MAX_HOPS; i++) {
+        uint32_t e = s->ent[v].hold_next;
+        if (e == VEU_NONE) {
+            break;
+        }
+        path_push(p, e);
+        v = s->own[e].to;
+    }
+}
+
+static int slot_of(const uint32_t *lab, uint32_t v, uint32_t L)
+{
+    if (lab[(size_t)v * 2] == L) {
+        return 0;
+    }
+    return lab[(size_t)v * 2 + 1] == L ? 1 : -1;
+}
+
+/*
+ * Follows label L from v.  forward: the via edge leads away from v (to its
+ * .to for own edges when down, supply edges always forward); otherwise back
+ * to the edge's .from.  Stops at a VEU_NONE via or a VEU_ORIGIN-tagged one.
+ */
+static void chain_label(const veu_snapshot_t *s, const uint32_t *lab, const uint32_t *via,
+                        uint32_t v, uint32_t L, int forward, int supply, path_t *p)
+{
+    p->len = 0;
+    p->supply = supply;
+    for (int i = 0; i < MAX_HOPS; i++) {
+        int k = slot_of(lab, v, L);
+        if (k < 0) {
+            break;
+        }
+        uint32_t e = via[(size_t)v * 2 + k];
+        if (e == VEU_NONE) {
+            break;
+        }
+        path_push(p, VEU_EDGE(e));
+        if (supply) {
+            v = s->sup[VEU_EDGE(e)].to;
+        } else {
+            v = forward ? s->own[VEU_EDGE(e)].to : s->own[VEU_EDGE(e)].from;
+        }
+        if (e & VEU_ORIGIN) {
+            break;
+        }
+    }
+    if (!forward) {
+        path_reverse(p);
+    }
+}
+
+static void hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply)
+{
+    if (supply) {
+        const veu_sedge_t *x = &s->sup[e];
+        veu_jbuf_lit(o, "{\"from\":");
+        veu_jbuf_str(o, snap_str(s, s->ent[x->from].id));
+        veu_jbuf_lit(o, ",\"to\":");
+        veu_jbuf_str(o, snap_str(s, s->ent[x->to].id));
+        veu_jbuf_lit(o, ",\"rel\":\"supplies\"");
+        if (x->product) {
+            veu_jbuf_lit(o, ",\"product\":");
+            veu_jbuf_str(o, snap_str(s, x->product));
+        }
+        veu_jbuf_raw(o, "}", 1);
+        return;
+    }
+    const veu_oedge_t *x = &s->own[e];
+    veu_jbuf_lit(o, "{\"from\":");
+    veu_jbuf_str(o, snap_str(s, s->ent[x->from].id));
+    veu_jbuf_lit(o, ",\"to\":");
+    veu_jbuf_str(o, snap_str(s, s->ent[x->to].id));
+    veu_jbuf_lit(o, (x->flags & VEU_OE_CONTROL) ? ",\"rel\":\"controls\"" : ",\"rel\":\"owns\"");
+    if (x->flags & VEU_OE_KNOWN) {
+        veu_jbuf_lit(o, ",\"percent\":");
+        veu_jbuf_num(o, x->pct);
+    }
+    veu_jbuf_raw(o, "}", 1);
+}
+
+static void path_json(const veu_snapshot_t *s, veu_jbuf_t *o, const path_t *p)
+{
+    veu_jbuf_raw(o, "[", 1);
+    for (int i = 0; i < p->len; i++) {
+        if (i) {
+            veu_jbuf_raw(o, ",", 1);
+        }
+        hop_json(s, o, p->e[i], p->supply);
+    }
+    veu_jbuf_raw(o, "]", 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Alternative paths: the best few neighbours, by a score              */
+
+typedef struct best {
+    double score[MAX_PATHS];
+    uint32_t e[MAX_PATHS];
+    int n, k;
+} best_t;
+
+static void best_offer(best_t *b, double score, uint32_t e)
+{
+    int i;
+
+    if (b->n < b->k) {
+        i = b->n++;
+    } else if (b->score[b->k - 1] >= score) {
+        return;
+    } else {
+        i = b->k - 1;
+    }
+    while (i > 0 && b->score[i - 1] < score) {
+        b->score[i] = b->score[i - 1];
+        b->e[i] = b->e[i - 1];
+        i--;
+    }
+    b->score[i] = score;
+    b->e[i] = e;
+}
+
+/* ------------------------------------------------------------------ */
+
+struct ctx {
+    const veu_snapshot_t *s;
+    veu_jbuf_t *o;
+    uint32_t b;
+    int k;            /* paths per reason */
+    path_t p, q;      /* scratch */
+};
+
+static const char *name_of(const struct ctx *c, uint32_t v)
+{
+    return snap_str(c->s, c->s->ent[v].name);
+}
+
+/* Copies at most 200 bytes of s, cut at a character boundary. */
+static const char *clip(const char *s, char *buf, size_t len)
+{
+    size_t n = strlen(s);
+
+    if (n < len) {
+        return s;
+    }
+    n = len - 4;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n--;
+    }
+    memcpy(buf, s, n);
+    memcpy(buf + n, "...", 4);
+    return buf;
+}
+
+/* Appends a JSON string made from a printf format (names clipped by the caller). */
+static void sentence(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sentence(struct ctx *c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    veu_jbuf_str(c->o, buf);
+}
+
+static const char *cmp_text(const veu_snapshot_t *s)
+{
+    return s->h->control_inclusive ? ">=" : ">";
+}
+
+static void reason_open(struct ctx *c, int bit, int *first)
+{
+    if (!*first) {
+        veu_jbuf_raw(c->o, ",", 1);
+    }
+    *first = 0;
+    veu_jbuf_lit(c->o, "{\"code\":");
+    veu_jbuf_str(c->o, reason_code[bit]);
+    veu_jbuf_lit(c->o, ",\"detail\":");
+}
+
+static void paths_open(struct ctx *c)
+{
+    veu_jbuf_lit(c->o, ",\"paths\":[");
+}
+
+static void emit_path(struct ctx *c, const path_t *p, int *count)
+{
+    if (*count) {
+        veu_jbuf_raw(c->o, ",", 1);
+    }
+    path_json(c->s, c->o, p);
+    (*count)++;
+}
+
+/* defense_controlled: shortest chains, then the proof. */
+static void ev_controlled(struct ctx *c)
+{
+    const veu_snapshot_t *s = c->s;
+    const veu_snap_entity_t *e = &s->ent[c->b];
+    int count = 0;
+    uint32_t first = e->ctrl_pred;
+    int control_edge = 0;
+
+    for (uint32_t i = s->own_in[c->b]; i < s->own_in[c->b + 1]; i++) {
+        const veu_oedge_t *x = &s->own[s->own_in_e[i]];
+        if ((x->flags & VEU_OE_CONTROL) && (s->ent[x->from].flags & VEU_SF_CONTROLLED)) {
+            control_edge = 1;
+        }
+    }
+    char nb[208];
+    sentence(c,
+             "Defense-controlled owners hold %.6g%% of %s%s; under the 50 percent rule (%s "
+             "%.6g%%) it is defense-controlled.",
+             e->ctrl_share, clip(name_of(c, c->b), nb, sizeof(nb)),
+             control_edge ? ", and one of them holds control of it" : "", cmp_text(s),
+             s->h->control_threshold);
+    paths_open(c);
+    if (first != VEU_NONE) {
+        chain_back(s, c->b, 0, &c->p);
+        emit_path(c, &c->p, &count);
+    }
+    uint32_t scanned = 0;
+    for (uint32_t i = s->own_in[c->b]; i < s->own_in[c->b + 1] && count < c->k; i++) {
+        uint32_t ei = s->own_in_e[i];
+        const veu_oedge_t *x = &s->own[ei];
+        if (++scanned > SCAN_MAX) {
+            break;
+        }
+        if (ei == first || !(s->ent[x->from].flags & VEU_SF_CONTROLLED) || !veu_oedge_counts(x)) {
+            continue;
+        }
+        chain_back(s, x->from, 0, &c->p);
+        if (path_touches(s, &c->p, c->b)) {
+            continue;
+        }
+        path_push(&c->p, ei);
+        emit_path(c, &c->p, &count);
+    }
+    veu_jbuf_lit(c->o, "],\"proof\":[");
+
+    /* backwards from the buyer through controlled owners, seeds not expanded */
+    uint32_t seen[PROOF_MAX + 2];
+    int nseen = 1, head = 0, nproof = 0, truncated = 0;
+    seen[0] = c->b;
+    while (head < nseen && !truncated) {
+        uint32_t v = seen[head++];
+        if (v != c->b && (s->ent[v].flags & VEU_SF_SEED)) {
+            continue;
+        }
+        for (uint32_t i = s->own_in[v]; i < s->own_in[v + 1]; i++) {
+            uint32_t ei = s->own_in_e[i];
+            const veu_oedge_t *x = &s->own[ei];
+            if (!(s->ent[x->from].flags & VEU_SF_CONTROLLED) || !veu_oedge_counts(x)) {
+                continue;
+            }
+            if (nproof == PROOF_MAX) {
+                truncated = 1;
+                break;
+            }
+            if (nproof) {
+                veu_jbuf_raw(c->o, ",", 1);
+            }
+            hop_json(s, c->o, ei, 0);
+            nproof++;
+            int known = 0;
+            for (int j = 0; j < nseen; j++) {
+                known |= seen[j] == x->from;
+            }
+            if (!known && nseen < PROOF_MAX + 1) {
+                seen[nseen++] = x->from;
+            }
+        }
+    }
+    veu_jbuf_printf(c->o, "],\"proof_truncated\":%s}", truncated ? "true" : "false");
+}
+
+/* defense_minority_stake (up) and defense_holding (down): strongest paths first. */
+static void ev_share(struct ctx *c, int down)
+{
+    const veu_snapshot_t *s = c->s;
+    const veu_snap_entity_t *e = &s->ent[c->b];
+    uint32_t first = down ? e->hold_next : e->share_pred;
+    best_t best = {.k = c->k > 1 ? c->k - 1 : 1};
+    int count = 0;
+
+    char nb[208];
+    if (down) {
+        sentence(c,
+                 "%s holds integrated stakes adding up to %.6g%% in defense contractors or "
+                 "militaries (minority threshold %.6g%%).",
+                 clip(name_of(c, c->b), nb, sizeof(nb)), fmin(100.0, e->holding * 100.0),
+                 s->h->minority_threshold);
+    } else {
+        sentence(c,
+                 "Defense contractors or militaries own %.6g%% of %s, integrated over every "
+                 "ownership chain (minority threshold %.6g%%), without control.",
+                 fmin(100.0, e->share * 100.0), clip(name_of(c, c->b), nb, sizeof(nb)),
+                 s->h->minority_threshold);
+    }
+    paths_open(c);
+    if (first != VEU_NONE) {
+        if (down) {
+            chain_hold(s, c->b, &c->p);
+        } else {
+            chain_back(s, c->b, 1, &c->p);
+        }
+        emit_path(c, &c->p, &count);
+    }
+    uint32_t lo = down ? s->own_out[c->b] : s->own_in[c->b];
+    uint32_t hi = down ? s->own_out[c->b + 1] : s->own_in[c->b + 1];
+    for (uint32_t i = lo; i < hi && i - lo < SCAN_MAX; i++) {
+        uint32_t ei = down ? i : s->own_in_e[i];
+        const veu_oedge_t *x = &s->own[ei];
+        uint32_t far = down ? x->to : x->from;
+        double w = down ? s->ent[far].holding : s->ent[far].share;
+        if (ei != first && (x->flags & VEU_OE_KNOWN) && x->pct > 0 && w > 0) {
+            best_offer(&best, x->pct * w, ei);
+        }
+    }
+    for (int i = 0; i < best.n && count < c->k; i++) {
+        const veu_oedge_t *x = &s->own[best.e[i]];
+        if (down) {
+            chain_hold(s, x->to, &c->q);
+            if (path_touches(s, &c->q, c->b)) {
+                continue;
+            }
+            c->p.len = 0;
+            c->p.supply = 0;
+            path_push(&c->p, best.e[i]);
+            for (int j = 0; j < c->q.len; j++) {
+                path_push(&c->p, c->q.e[j]);
+            }
+        } else {
+            chain_back(s, x->from, 1, &c->p);
+            if (path_touches(s, &c->p, c->b)) {
+                continue;
+            }
+            path_push(&c->p, best.e[i]);
+        }
+        emit_path(c, &c->p, &count);
+    }
+    veu_jbuf_lit(c->o, "]}");
+}
+
+/* The supply label of v that names a target other than the buyer. */
+static uint32_t supply_target(const veu_snapshot_t *s, uint32_t v, uint32_t buyer)
+{
+    for (int k = 0; k < 2; k++) {
+        uint32_t L = s->sup_lab[(size_t)v * 2 + k];
+        if (L != VEU_NONE && L != buyer) {
+            return L;
+        }
+    }
+    return VEU_NONE;
+}
+
+static void ev_supply(struct ctx *c)
+{
+    const veu_snapshot_t *s = c->s;
+    const veu_snap_entity_t *e = &s->ent[c->b];
+    uint32_t L = supply_target(s, c->b, c->b);
+    int count = 0;
+
+    char nb[208];
+    sentence(c, "%s supplies a defense-controlled entity through %d supply hop%s (limit %d).",
+             clip(name_of(c, c->b), nb, sizeof(nb)), e->hops, e->hops == 1 ? "" : "s",
+             s->h->supply_depth);
+    paths_open(c);
+    if (L != VEU_NONE) {
+        chain_label(s, s->sup_lab, s->sup_next, c->b, L, 1, 1, &c->p);
+        emit_path(c, &c->p, &count);
+        uint32_t firste = c->p.len ? c->p.e[0] : VEU_NONE;
+        for (uint32_t i = s->sup_out[c->b]; i < s->sup_out[c->b + 1] && count < c->k; i++) {
+            if (i == firste || i - s->sup_out[c->b] >= SCAN_MAX) {
+                continue;
+            }
+            uint32_t w = s->sup[i].to;
+            uint32_t L2 = supply_target(s, w, c->b);
+            if (L2 == VEU_NONE) {
+                continue;
+            }
+            chain_label(s, s->sup_lab, s->sup_next, w, L2, 1, 1, &c->q);
+            if (c->q.len + 1 != e->hops || path_touches(s, &c->q, c->b)) {
+                continue;
+            }
+            c->p.len = 0;
+            path_push(&c->p, i);
+            for (int j = 0; j < c->q.len; j++) {
+                path_push(&c->p, c->q.e[j]);
+            }
+            emit_path(c, &c->p, &count);
+        }
+    }
+    veu_jbuf_lit(c->o, "]}");
+}
+
+static void ev_group(struct ctx *c)
+{
+    const veu_snapshot_t *s = c->s;
+    int seed = s->ent[c->b].flags & VEU_SF_SEED;
+    const uint32_t *lab = seed ? s->ds_lab : s->dn_lab;
+    const uint32_t *via = seed ? s->ds_pred : s->dn_pred;
+    uint32_t L = VEU_NONE, C = VEU_NONE, S = VEU_NONE;
+
+    for (int k = 0; k < 2 && L == VEU_NONE; k++) {
+        uint32_t x = lab[(size_t)c->b * 2 + k];
+        if (x != VEU_NONE && x != c->b) {
+            L = x;
+        }
+    }
+    /* chain from the controller down to the buyer */
+    if (L != VEU_NONE) {
+        chain_label(s, lab, via, c->b, L, 0, 0, &c->p);
+        if (c->p.len) {
+            C = s->own[c->p.e[0]].from;
+        }
+        S = seed ? L : (C != VEU_NONE ? s->up_lab[(size_t)C * 2] : VEU_NONE);
+        if (C != VEU_NONE && S != VEU_NONE) {
+            chain_label(s, s->up_lab, s->up_next, C, S, 1, 0, &c->q);
+        }
+    }
+    char nb[208], nc[208], ns[208];
+    if (S != VEU_NONE && C != VEU_NONE) {
+        sentence(c, "%s and %s, a %s seed, share a controller: %s.",
+                 clip(name_of(c, c->b), nb, sizeof(nb)), clip(name_of(c, S), ns, sizeof(ns)),
+                 s->ent[S].seed_kind == VEU_DES_MILITARY ? "military" : "defense",
+                 clip(name_of(c, C), nc, sizeof(nc)));
+    } else {
+        sentence(c, "%s shares a controller with a defense contractor or military.",
+                 clip(name_of(c, c->b), nb, sizeof(nb)));
+    }
+    paths_open(c);
+    if (S != VEU_NONE && C != VEU_NONE) {
+        path_json(s, c->o, &c->p);
+        veu_jbuf_raw(c->o, ",", 1);
+        path_json(s, c->o, &c->q);
+    }
+    veu_jbuf_lit(c->o, "]}");
+}
+
+static void ev_plain(struct ctx *c, int bit)
+{
+    const veu_snap_entity_t *e = &c->s->ent[c->b];
+    char nb[208], wb[208];
+    const char *name = clip(name_of(c, c->b), nb, sizeof(nb));
+
+    if (bit == 0) {
+        const char *src = snap_str(c->s, e->seed_src);
+        sentence(c, "%s is designated %s by '%s'.", name,
+                 e->seed_kind == VEU_DES_MILITARY ? "military" : "defense",
+                 *src ? clip(src, wb, sizeof(wb)) : "an unnamed list");
+    } else if (bit == 6) {
+        sentence(c, "%s is in the dual-use sector '%s'.", name,
+                 clip(snap_str(c->s, e->sector), wb, sizeof(wb)));
+    } else {
+        const char *src = snap_str(c->s, e->veu_src);
+        sentence(c, "%s is designated a validated end user by '%s'.", name,
+                 *src ? clip(src, wb, sizeof(wb)) : "an unnamed list");
+    }
+    veu_jbuf_lit(c->o, ",\"paths\":[]}");
+}
+
+void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *o)
+{
+    static struct ctx cbuf; /* scratch paths are large; answers run on one thread */
+    struct ctx *c = &cbuf;
+    const veu_snap_entity_t *e = &s->ent[idx];
+    int first = 1;
+
+    c->s = s;
+    c->o = o;
+    c->b = idx;
+    c->k = s->h->evidence_paths ? (int)s->h->evidence_paths : 5;
+    if (c->k > MAX_PATHS) {
+        c->k = MAX_PATHS;
+    }
+
+    veu_jbuf_lit(o, "{\"entity\":{\"id\":");
+    veu_jbuf_str(o, snap_str(s, e->id));
+    veu_jbuf_lit(o, ",\"name\":");
+    veu_jbuf_str(o, snap_str(s, e->name));
+    veu_jbuf_lit(o, ",\"country\":");
+    veu_jbuf_str_or_null(o, snap_str(s, e->country));
+    veu_jbuf_lit(o, ",\"sector\":");
+    veu_jbuf_str_or_null(o, snap_str(s, e->sector));
+    veu_jbuf_lit(o, "},\"verdict\":");
+    veu_jbuf_str(o, verdict_name[e->verdict]);
+    veu_jbuf_lit(o, ",\"reasons\":[");
+    for (int bit = 0; bit < VEU_R_COUNT; bit++) {
+        if (!(e->reasons & (1u << bit))) {
+            continue;
+        }
+        reason_open(c, bit, &first);
+        switch (1u << bit) {
+        case VEU_R_DEFENSE_CONTROLLED:
+            ev_controlled(c);
+            break;
+        case VEU_R_MINORITY_STAKE:
+            ev_share(c, 0);
+            break;
+        case VEU_R_HOLDING:
+            ev_share(c, 1);
+            break;
+        case VEU_R_SUPPLY_TIE:
+            ev_supply(c);
+            break;
+        case VEU_R_GROUP_TIE:
+            ev_group(c);
+            break;
+        default:
+            ev_plain(c, bit);
+            break;
+        }
+    }
+    veu_jbuf_lit(o, "],\"metrics\":{\"defense_controlled\":");
+    veu_jbuf_bool(o, e->flags & VEU_SF_CONTROLLED);
+    veu_jbuf_lit(o, ",\"controlled_share\":");
+    veu_jbuf_num(o, e->ctrl_share);
+    veu_jbuf_lit(o, ",\"defense_share\":");
+    veu_jbuf_num(o, fmin(100.0, e->share * 100.0));
+    veu_jbuf_lit(o, ",\"defense_holding\":");
+    veu_jbuf_num(o, fmin(100.0, e->holding * 100.0));
+    veu_jbuf_lit(o, ",\"supply_hops\":");
+    if (e->hops < 0) {
+        veu_jbuf_lit(o, "null");
+    } else {
+        veu_jbuf_int(o, e->hops);
+    }
+    veu_jbuf_lit(o, ",\"group_tie\":");
+    veu_jbuf_bool(o, e->flags & VEU_SF_GROUP);
+    veu_jbuf_lit(o, "}}");
+}
+
+void veu_snapshot_problems(const veu_snapshot_t *s, veu_jbuf_t *o)
+{
+    char line[1024];
+
+    veu_jbuf_raw(o, "[", 1);
+    for (uint32_t i = 0; i < s->h->n_problems; i++) {
+        const veu_snap_problem_t *p = &s->problems[i];
+        veu_diag_t d = p->diag;
+        d.file[sizeof(d.file) - 1] = d.column[sizeof(d.column) - 1] = '\0';
+        d.message[sizeof(d.message) - 1] = '\0';
+        if (i) {
+            veu_jbuf_raw(o, ",", 1);
+        }
+        veu_jbuf_lit(o, "{\"file\":");
+        veu_jbuf_str(o, d.file);
+        veu_jbuf_printf(o, ",\"line\":%ld,\"column\":", d.line);
+        veu_jbuf_str(o, d.column);
+        veu_jbuf_lit(o, ",\"severity\":");
+        veu_jbuf_str(o, p->warning ? "warning" : "skipped");
+        veu_jbuf_lit(o, ",\"message\":");
+        veu_jbuf_str(o, veu_diag_format(&d, line, sizeof(line)));
+        veu_jbuf_raw(o, "}", 1);
+    }
+    veu_jbuf_raw(o, "]", 1);
+}

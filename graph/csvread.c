@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * csvread.c: feeds a file to libcsv one physical line at a time, so that every
+ * row knows the line it starts on, collects each row's fields into a row
+ * buffer and hands complete rows to the caller.  libcsv owns the RFC 4180
+ * state machine (quotes, doubled quotes, CR/LF); this file owns the BOM,
+ * UTF-8 and NUL checks and the error messages.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "csvread.h"
+
+struct reader {
+    const char *path;
+    veu_csv_row_fn fn;
+    void *ctx;
+    veu_diag_t *diag;
+    long line;      /* the physical line being fed */
+    long row_line;  /* where the pending row started */
+    int in_row;
+    int err;        /* first error, stops the feed */
+    /* the pending row: fields packed in buf, NUL-terminated */
+    char *buf;
+    size_t buf_len, buf_cap;
+    size_t n;
+    size_t off[VEU_CSV_MAX_FIELDS];
+    size_t len[VEU_CSV_MAX_FIELDS];
+    const char *ptr[VEU_CSV_MAX_FIELDS];
+};
+
+int veu_utf8_valid(const char *str, size_t len, size_t *bad)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned c = s[i];
+        size_t need;
+        unsigned min, cp;
+
+        if (c == 0) {
+            goto invalid;
+        }
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1, min = 0x80, cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2, min = 0x800, cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            goto invalid;
+        }
+        if (i + need >= len) {
+            goto invalid;
+        }
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                goto invalid;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            goto invalid;
+        }
+        i += need + 1;
+    }
+    return 1;
+invalid:
+    if (bad) {
+        *bad = i;
+    }
+    return 0;
+}
+
+static void fail(struct reader *r, long line, const char *fmt, const char *arg)
+{
+    if (r->err) {
+        return;
+    }
+    r->err = -VEU_ESYNTAX;
+    snprintf(r->diag->file, sizeof(r->diag->file), "%s", r->path);
+    r->diag->line = line;
+    r->diag->column[0] = '\0';
+    snprintf(r->diag->message, sizeof(r->diag->message), fmt, arg);
+}
+
+static void on_field(void *data, size_t len, void *p)
+{
+    struct reader *r = p;
+    size_t bad;
+
+    if (r->err) {
+        return;
+    }
+    if (r->n == VEU_CSV_MAX_FIELDS) {
+        fail(r, r->line, "more than %s fields in one row", "256");
+        return;
+    }
+    if (len > VEU_CSV_MAX_FIELD) {
+        fail(r, r->line, "a field is longer than %s bytes (an unterminated quote?)", "1048576");
+        return;
+    }
+    if (data && !veu_utf8_valid(data, len, &bad)) {
+        char where[64];
+        snprintf(where, sizeof(where), "field %zu, byte %zu", r->n + 1, bad + 1);
+        fail(r, r->line, "invalid UTF-8 or NUL byte in %s", where);
+        return;
+    }
+    if (r->buf_len + len + 1 > r->buf_cap) {
+        size_t cap = r->buf_cap ? r->buf_cap : 4096;
+        while (cap < r->buf_len + len + 1) {
+            cap *= 2;
+        }
+        char *nb = realloc(r->buf, cap);
+        if (!nb) {
+            r->err = -ENOMEM;
+            return;
+        }
+        r->buf = nb;
+        r->buf_cap = cap;
+    }
+    if (len) {
+        memcpy(r->buf + r->buf_len, data, len);
+    }
+    r->buf[r->buf_len + len] = '\0';
+    r->off[r->n] = r->buf_len;
+    r->len[r->n] = len;
+    r->n++;
+    r->buf_len += len + 1;
+}
+
+static void on_row(int term, void *p)
+{
+    struct reader *r = p;
+    veu_csv_row_t row;
+
+    (void)term;
+    if (!r->err) {
+        for (size_t i = 0; i < r->n; i++) {
+            r->ptr[i] = r->buf + r->off[i];
+        }
+        row.line = r->row_line;
+        row.n = r->n;
+        row.f = r->ptr;
+        row.len = r->len;
+        int rc = r->fn(r->ctx, &row);
+        if (rc < 0) {
+            r->err = rc;
+        }
+    }
+    r->n = 0;
+    r->buf_len = 0;
+    r->in_row = 0;
+}
+
+static int is_blank_line(const char *s, size_t len)
+{
+    return len == 0 || (len == 1 && (s[0] == '\n' || s[0] == '\r')) ||
+           (len == 2 && s[0] == '\r' && s[1] == '\n');
+}
+
+static int feed(struct reader *r, struct csv_parser *p, const char *data, size_t size)
+{
+    const char *end = data + size;
+
+    if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+    }
+    r->line = 0;
+    while (data < end && !r->err) {
+        const char *nl = memchr(data, '\n', (size_t)(end - data));
+        size_t len = nl ? (size_t)(nl - data) + 1 : (size_t)(end - data);
+
+        r->line++;
+        if (!r->in_row) {
+            if (is_blank_line(data, len)) {
+                data += len;
+                continue;
+            }
+            r->row_line = r->line;
+            r->in_row = 1;
+        }
+        if (csv_parse(p, data, len, on_field, on_row, r) != len) {
+            fail(r, r->line, "%s", csv_strerror(csv_error(p)));
+        }
+        data += len;
+    }
+    if (!r->err && csv_fini(p, on_field, on_row, r) != 0) {
+        fail(r, r->row_line, "%s", "unterminated quoted field at end of file");
+    }
+    return r->err;
+}
+
+int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag)
+{
+    struct reader r = {.path = path, .fn = fn, .ctx = ctx, .diag = diag};
+    struct csv_parser p;
+    struct stat st;
+    void *map = NULL;
+    int fd, rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        goto out_close;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = -EINVAL;
+        goto out_close;
+    }
+    if (st.st_size > 0) {
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            rc = -errno;
+            goto out_close;
+        }
+        madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+    }
+    if (digest) {
+        XXH3_128bits_update(digest, map ? map : "", (size_t)st.st_size);
+    }
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        rc = -ENOMEM;
+        goto out_unmap;
+    }
+    rc = feed(&r, &p, map ? map : "", (size_t)st.st_size);
+    csv_free(&p);
+out_unmap:
+    free(r.buf);
+    if (map) {
+        munmap(map, (size_t)st.st_size);
+    }
+out_close:
+    close(fd);
+    return rc;
+}

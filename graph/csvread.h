@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * csvread.h: RFC 4180 reading on top of libcsv, with what libcsv leaves to us:
+ * a byte-order mark, physical line numbers for every row (quoted fields may
+ * span lines), UTF-8 validation of every field, and header-name lookup.
+ */
+#ifndef VEU_GRAPH_CSVREAD_H
+#define VEU_GRAPH_CSVREAD_H
+
+#include <stddef.h>
+
+#include "veu/veu.h"
+
+#define VEU_CSV_MAX_FIELD (1u << 20) /* a longer field is a syntax error */
+#define VEU_CSV_MAX_FIELDS 256       /* fields per row */
+
+typedef struct veu_csv_row {
+    long line;              /* physical line the row starts on, 1-based */
+    size_t n;               /* fields in this row */
+    const char *const *f;   /* NUL-terminated, valid UTF-8, no NUL inside */
+    const size_t *len;
+} veu_csv_row_t;
+
+/*
+ * Called once per row, the header row first (line 1 or later after blank
+ * lines).  Return 0 to go on, a negative code to stop reading; that code is
+ * then returned by veu_csv_read().
+ */
+typedef int (*veu_csv_row_fn)(void *ctx, const veu_csv_row_t *row);
+
+/*
+ * Reads the CSV file at path.  Syntax errors (unterminated quote, a quote
+ * inside an unquoted field, invalid UTF-8, a NUL byte, an overlong field)
+ * return -VEU_ESYNTAX with diag filled in; I/O errors return -errno.
+ * When digest is not NULL the raw file bytes are fed to it (an XXH3 state).
+ * Time complexity: linear in the file's size.
+ */
+int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag);
+
+/* True when s[0..len) is valid UTF-8 without NUL bytes; else *bad = offset. */
+int veu_utf8_valid(const char *s, size_t len, size_t *bad);
+
+#endif

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dataset.c: SPEC section 2.  Reads the four CSV files of a dataset
+ * directory, finds columns by header name, validates every row and maps
+ * entity ids to dense indices.  A row that cannot be used is skipped and
+ * reported with file, line, column and value (or fails the load under
+ * strict); a syntax error, a missing required column or a duplicate id
+ * fails the load.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "csvread.h"
+#include "dataset.h"
+
+#define MAX_COLS 6
+
+struct colspec {
+    const char *name;
+    int required;
+};
+
+struct loader;
+typedef int (*row_fn)(struct loader *l, const veu_csv_row_t *row);
+
+struct loader {
+    veu_dataset_t *ds;
+    const veu_policy_t *pol;
+    veu_report_t *rep;
+    veu_diag_t *err;
+    const char *path;
+    const struct colspec *cols;
+    int ncols;
+    int col[MAX_COLS];     /* field index of each column, -1 if absent */
+    size_t header_n;
+    int header_seen;
+    row_fn row;
+    uint32_t *ent_line;    /* line of each entity, for duplicate messages */
+    size_t ent_cap;
+};
+
+static const struct colspec entity_cols[] = {
+    {"id", 1}, {"name", 1}, {"country", 0}, {"sector", 0}, {"aliases", 0},
+};
+enum { E_ID, E_NAME, E_COUNTRY, E_SECTOR, E_ALIASES };
+
+static const struct colspec own_cols[] = {
+    {"owner_id", 1}, {"owned_id", 1}, {"percent", 0}, {"kind", 0},
+};
+enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND };
+
+static const struct colspec sup_cols[] = {
+    {"supplier_id", 1}, {"customer_id", 1}, {"product", 0},
+};
+enum { S_SUPPLIER, S_CUSTOMER, S_PRODUCT };
+
+static const struct colspec des_cols[] = {
+    {"entity_id", 1}, {"designation", 1}, {"source", 0}, {"listed_on", 0},
+};
+enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED };
+
+void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning)
+{
+    if (warning) {
+        r->warnings++;
+    } else {
+        r->skipped++;
+    }
+    if (r->n_kept < VEU_REPORT_KEEP) {
+        r->kept[r->n_kept] = *d;
+        r->kept_warning[r->n_kept] = warning;
+        r->n_kept++;
+    }
+    if (r->on_problem) {
+        r->on_problem(r->ctx, d, warning);
+    }
+}
+
+static void diag_set(veu_diag_t *d, const char *file, long line, const char *col,
+                     const char *fmt, va_list ap)
+{
+    snprintf(d->file, sizeof(d->file), "%s", file);
+    d->line = line;
+    snprintf(d->column, sizeof(d->column), "%s", col ? col : "");
+    vsnprintf(d->message, sizeof(d->message), fmt, ap);
+}
+
+/* A fatal problem: fills err, returns code. */
+static int fatal(struct loader *l, int code, long line, const char *col, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diag_set(l->err, l->path, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/*
+ * A row that cannot be used (warning = 0) or a warning on a kept row.  Under
+ * strict, a skipped row fails the load.  Returns 0 or -VEU_EROWS.
+ */
+static int problem(struct loader *l, int warning, long line, const char *col, const char *fmt,
+                   ...)
+{
+    veu_diag_t d;
+    va_list ap;
+
+    va_start(ap, fmt);
+    diag_set(&d, l->path, line, col, fmt, ap);
+    va_end(ap);
+    if (!warning && l->pol->strict) {
+        *l->err = d;
+        return -VEU_EROWS;
+    }
+    veu_report_add(l->rep, &d, warning);
+    return 0;
+}
+
+/* The value of column c in row, "" when the column is absent. */
+static const char *field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len)
+{
+    int i = l->col[c];
+
+    if (i < 0 || (size_t)i >= row->n) {
+        *len = 0;
+        return "";
+    }
+    *len = row->len[i];
+    return row->f[i];
+}
+
+static int on_header(struct loader *l, const veu_csv_row_t *row)
+{
+    for (int c = 0; c < l->ncols; c++) {
+        l->col[c] = -1;
+        for (size_t i = 0; i < row->n; i++) {
+            if (strcmp(row->f[i], l->cols[c].name) == 0) {
+                l->col[c] = (int)i;
+                break;
+            }
+        }
+        if (l->col[c] < 0 && l->cols[c].required) {
+            return fatal(l, -VEU_ECOLUMN, row->line, l->cols[c].name,
+                         "required column '%s' is missing from the header", l->cols[c].name);
+        }
+    }
+    l->header_n = row->n;
+    l->header_seen = 1;
+    return 0;
+}
+
+/*
+ * Checks the shape of a data row and its required fields.  Returns 1 when
+ * the row can be used, 0 when it was skipped, or a negative code.
+ */
+static int row_usable(struct loader *l, const veu_csv_row_t *row)
+{
+    int rc;
+
+    if (row->n != l->header_n) {
+        rc = problem(l, 0, row->line, "", "row has %zu fields, the header has %zu", row->n,
+                     l->header_n);
+        return rc < 0 ? rc : 0;
+    }
+    for (int c = 0; c < l->ncols; c++) {
+        size_t len;
+        if (l->cols[c].required && (field(l, row, c, &len), len == 0)) {
+            rc = problem(l, 0, row->line, l->cols[c].name, "required field '%s' is empty",
+                         l->cols[c].name);
+            return rc < 0 ? rc : 0;
+        }
+    }
+    return 1;
+}
+
+static int on_row(void *ctx, const veu_csv_row_t *row)
+{
+    struct loader *l = ctx;
+    int rc;
+
+    if (!l->header_seen) {
+        return on_header(l, row);
+    }
+    rc = row_usable(l, row);
+    if (rc <= 0) {
+        return rc;
+    }
+    return l->row(l, row);
+}
+
+static int pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
+{
+    int rc = veu_strpool_add(&l->ds->pool, s, len, ret);
+    if (rc < 0) {
+        return fatal(l, rc == -E2BIG ? -VEU_ETOOBIG : rc, 0, "",
+                     "the dataset's strings exceed 4 GiB");
+    }
+    return 0;
+}
+
+/* Looks up an entity id field; reports an unknown id.  1 found, 0 skipped. */
+static int lookup(struct loader *l, const veu_csv_row_t *row, int c, uint32_t *ret)
+{
+    size_t len;
+    const char *s = field(l, row, c, &len);
+    const veu_dataset_t *ds = l->ds;
+
+    *ret = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, &ds->ent[0].id,
+                              sizeof(veu_entity_row_t) / sizeof(uint32_t), s, len);
+    if (*ret != VEU_NONE) {
+        return 1;
+    }
+    int rc = problem(l, 0, row->line, l->cols[c].name, "unknown entity id '%s'", s);
+    return rc < 0 ? rc : 0;
+}
+
+static int entity_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_entity_row_t e = {0};
+    char buf[VEU_POLICY_WORD];
+    const char *s;
+    size_t len;
+    uint32_t prev;
+    int rc;
+
+    if (ds->n == UINT32_MAX - 1) {
+        return fatal(l, -VEU_ETOOBIG, row->line, "id", "more than 4 billion entities");
+    }
+    if (ds->n % 4096 == 0) {
+        size_t cap = (size_t)ds->n + 4096;
+        void *ne = realloc(ds->ent, cap * sizeof(*ds->ent));
+        void *nl = realloc(l->ent_line, cap * sizeof(*l->ent_line));
+        if (ne) {
+            ds->ent = ne;
+        }
+        if (nl) {
+            l->ent_line = nl;
+        }
+        if (!ne || !nl) {
+            return -ENOMEM;
+        }
+    }
+    s = field(l, row, E_ID, &len);
+    if ((rc = pool_add(l, s, len, &e.id)) < 0) {
+        return rc;
+    }
+    s = field(l, row, E_NAME, &len);
+    if ((rc = pool_add(l, s, len, &e.name)) < 0) {
+        return rc;
+    }
+    s = field(l, row, E_COUNTRY, &len);
+    if (len > 0) {
+        int ok = len == 2 && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]);
+        if (!ok && (rc = problem(l, 1, row->line, "country",
+                                 "country '%s' is not an ISO 3166-1 alpha-2 code; kept as "
+                                 "given",
+                                 s)) < 0) {
+            return rc;
+        }
+        len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+        for (size_t i = 0; i < len; i++) {
+            buf[i] = (char)toupper((unsigned char)s[i]);
+        }
+        if ((rc = pool_add(l, buf, len, &e.country)) < 0) {
+            return rc;
+        }
+    }
+    s = field(l, row, E_SECTOR, &len);
+    if (len > 0) {
+        len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+        for (size_t i = 0; i < len; i++) {
+            buf[i] = (char)tolower((unsigned char)s[i]);
+        }
+        if ((rc = pool_add(l, buf, len, &e.sector)) < 0) {
+            return rc;
+        }
+    }
+    s = field(l, row, E_ALIASES, &len);
+    if ((rc = pool_add(l, s, len, &e.aliases)) < 0) {
+        return rc;
+    }
+    ds->ent[ds->n] = e;
+    l->ent_line[ds->n] = (uint32_t)row->line;
+    rc = veu_idmap_insert(&ds->ids, &ds->pool, &ds->ent[0].id,
+                          sizeof(veu_entity_row_t) / sizeof(uint32_t), ds->n, &prev);
+    if (rc == -EEXIST) {
+        return fatal(l, -VEU_EDUPLICATE, row->line, "id",
+                     "duplicate entity id '%s' (first defined on line %u)",
+                     veu_str(&ds->pool, e.id), l->ent_line[prev]);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    ds->n++;
+    return 0;
+}
+
+/* Parses a percent field: 1 ok (NAN for empty), 0 skipped, <0 error. */
+static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret)
+{
+    size_t len;
+    const char *s = field(l, row, O_PERCENT, &len);
+    char *end;
+    double v;
+
+    if (len == 0) {
+        *ret = NAN;
+        return 1;
+    }
+    errno = 0;
+    v = strtod(s, &end);
+    while (*end == ' ' || *end == '\t') {
+        end++;
+    }
+    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        int rc = problem(l, 0, row->line, "percent", "percent '%s' is not a number", s);
+        return rc < 0 ? rc : 0;
+    }
+    if (!(v > 0.0 && v <= 100.0)) {
+        int rc = problem(l, 0, row->line, "percent", "percent '%s' is outside (0, 100]", s);
+        return rc < 0 ? rc : 0;
+    }
+    *ret = v;
+    return 1;
+}
+
+static int own_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_own_row_t o = {0};
+    const char *kind;
+    size_t len;
+    int rc;
+
+    if ((rc = lookup(l, row, O_OWNER, &o.owner)) <= 0 ||
+        (rc = lookup(l, row, O_OWNED, &o.owned)) <= 0) {
+        return rc;
+    }
+    if (o.owner == o.owned) {
+        rc = problem(l, 0, row->line, "owned_id", "self-loop: '%s' owns itself",
+                     veu_str(&ds->pool, ds->ent[o.owner].id));
+        return rc < 0 ? rc : 0;
+    }
+    kind = field(l, row, O_KIND, &len);
+    if (len == 0 || strcmp(kind, "equity") == 0) {
+        o.control = 0;
+    } else if (strcmp(kind, "control") == 0) {
+        o.control = 1;
+    } else {
+        rc = problem(l, 0, row->line, "kind", "kind '%s' is neither 'equity' nor 'control'", kind);
+        return rc < 0 ? rc : 0;
+    }
+    if ((rc = parse_percent(l, row, &o.pct)) <= 0) {
+        return rc;
+    }
+    if (isnan(o.pct) && !o.control &&
+        (rc = problem(l, 1, row->line, "percent",
+                      "equity stake of '%s' in '%s' has no percent: kept as a stake of "
+                      "unknown size that adds nothing to any sum",
+                      veu_str(&ds->pool, ds->ent[o.owner].id),
+                      veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
+        return rc;
+    }
+    if (ds->n_own == ds->cap_own) {
+        size_t cap = ds->cap_own ? ds->cap_own * 2 : 4096;
+        void *n = realloc(ds->own, cap * sizeof(*ds->own));
+        if (!n) {
+            return -ENOMEM;
+        }
+        ds->own = n;
+        ds->cap_own = cap;
+    }
+    ds->own[ds->n_own++] = o;
+    return 0;
+}
+
+static int sup_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_sup_row_t s = {0};
+    const char *prod;
+    size_t len;
+    int rc;
+
+    if ((rc = lookup(l, row, S_SUPPLIER, &s.supplier)) <= 0 ||
+        (rc = lookup(l, row, S_CUSTOMER, &s.customer)) <= 0) {
+        return rc;
+    }
+    if (s.supplier == s.customer) {
+        rc = problem(l, 0, row->line, "customer_id", "self-loop: '%s' supplies itself",
+                     veu_str(&ds->pool, ds->ent[s.supplier].id));
+        return rc < 0 ? rc : 0;
+    }
+    prod = field(l, row, S_PRODUCT, &len);
+    if ((rc = pool_add(l, prod, len, &s.product)) < 0) {
+        return rc;
+    }
+    if (ds->n_sup == ds->cap_sup) {
+        size_t cap = ds->cap_sup ? ds->cap_sup * 2 : 4096;
+        void *n = realloc(ds->sup, cap * sizeof(*ds->sup));
+        if (!n) {
+            return -ENOMEM;
+        }
+        ds->sup = n;
+        ds->cap_sup = cap;
+    }
+    ds->sup[ds->n_sup++] = s;
+    return 0;
+}
+
+static int des_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    const char *d, *src;
+    size_t len, slen;
+    uint32_t idx, off;
+    uint8_t bit;
+    int rc;
+
+    if ((rc = lookup(l, row, D_ENTITY, &idx)) <= 0) {
+        return rc;
+    }
+    d = field(l, row, D_DESIGNATION, &len);
+    if (strcmp(d, "defense") == 0) {
+        bit = VEU_DES_DEFENSE;
+    } else if (strcmp(d, "military") == 0) {
+        bit = VEU_DES_MILITARY;
+    } else if (strcmp(d, "validated_end_user") == 0) {
+        bit = VEU_DES_VEU;
+    } else {
+        rc = problem(l, 0, row->line, "designation",
+                     "designation '%s' is not defense, military or validated_end_user", d);
+        return rc < 0 ? rc : 0;
+    }
+    src = field(l, row, D_SOURCE, &slen);
+    veu_entity_row_t *e = &ds->ent[idx];
+    if (bit == VEU_DES_VEU ? e->veu_src == 0 : e->seed_src == 0) {
+        if ((rc = pool_add(l, src, slen, &off)) < 0) {
+            return rc;
+        }
+        if (bit == VEU_DES_VEU) {
+            e->veu_src = off;
+        } else {
+            e->seed_src = off;
+        }
+    }
+    if (bit != VEU_DES_VEU && !e->seed_kind) {
+        e->seed_kind = bit;
+    }
+    e->des |= bit;
+    ds->designations++;
+    return 0;
+}
+
+static int load_file(struct loader *l, const char *dir, const char *name, int required,
+                     const struct colspec *cols, int ncols, row_fn fn, XXH3_state_t *digest)
+{
+    char path[4096];
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    l->path = path;
+    l->cols = cols;
+    l->ncols = ncols;
+    l->row = fn;
+    l->header_seen = 0;
+    XXH3_128bits_update(digest, name, strlen(name) + 1);
+    rc = veu_csv_read(path, on_row, l, digest, l->err);
+    if (rc == -ENOENT && !required) {
+        XXH3_128bits_update(digest, "-", 1);
+        return 0;
+    }
+    if (rc == -VEU_ESYNTAX) {
+        /* csv.c filled the position; name the column where we can */
+        return rc;
+    }
+    if (rc < 0 && rc > -VEU_ESYNTAX) {
+        return fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
+    }
+    if (rc == 0 && !l->header_seen) {
+        return fatal(l, -VEU_ECOLUMN, 1, "",
+                     "the file is empty: a header row naming the columns is required");
+    }
+    return rc;
+}
+
+/* Warns once per entity whose incoming equity adds up to more than 100%. */
+static void warn_over_100(struct loader *l)
+{
+    veu_dataset_t *ds = l->ds;
+    double *sum = calloc(ds->n ? ds->n : 1, sizeof(*sum));
+    veu_diag_t d;
+
+    if (!sum) {
+        return;
+    }
+    for (size_t i = 0; i < ds->n_own; i++) {
+        if (!isnan(ds->own[i].pct)) {
+            sum[ds->own[i].owned] += ds->own[i].pct;
+        }
+    }
+    for (uint32_t v = 0; v < ds->n; v++) {
+        if (sum[v] > 100.0 + VEU_PERCENT_EPS) {
+            snprintf(d.file, sizeof(d.file), "%s", l->path);
+            d.line = 0;
+            snprintf(d.column, sizeof(d.column), "percent");
+            snprintf(d.message, sizeof(d.message),
+                     "stakes held in '%s' add up to %.6g%%, more than 100%%",
+                     veu_str(&ds->pool, ds->ent[v].id), sum[v]);
+            veu_report_add(l->rep, &d, true);
+        }
+    }
+    free(sum);
+}
+
+int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol,
+                     veu_report_t *rep, veu_diag_t *err)
+{
+    struct loader l = {.ds = ds, .pol = pol, .rep = rep, .err = err};
+    XXH3_state_t *digest = XXH3_createState();
+    XXH128_hash_t h;
+    int rc;
+
+    memset(ds, 0, sizeof(*ds));
+    if (!digest || veu_strpool_init(&ds->pool) < 0 || veu_idmap_init(&ds->ids) < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    XXH3_128bits_reset(digest);
+    rc = load_file(&l, dir, "entities.csv", 1, entity_cols, 5, entity_row, digest);
+    if (rc == 0) {
+        rc = load_file(&l, dir, "designations.csv", 0, des_cols, 4, des_row, digest);
+    }
+    if (rc == 0) {
+        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 4, own_row, digest);
+    }
+    if (rc == 0) {
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/ownership.csv", dir);
+        l.path = path;
+        warn_over_100(&l);
+        rc = load_file(&l, dir, "supply.csv", 0, sup_cols, 3, sup_row, digest);
+    }
+    if (rc == 0) {
+        h = XXH3_128bits_digest(digest);
+        snprintf(ds->digest, sizeof(ds->digest), "%016llx%016llx", (unsigned long long)h.high64,
+                 (unsigned long long)h.low64);
+    }
+out:
+    free(l.ent_line);
+    XXH3_freeState(digest);
+    return rc;
+}
+
+void veu_dataset_destroy(veu_dataset_t *ds)
+{
+    veu_strpool_destroy(&ds->pool);
+    veu_idmap_destroy(&ds->ids);
+    free(ds->ent);
+    free(ds->own);
+    free(ds->sup);
+    memset(ds, 0, sizeof(*ds));
+}

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy.c: the [policy] keys of SPEC section 5, their defaults, parsing
+ * and the tests the engine asks of them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <xxhash.h>
+
+#include "veu/policy.h"
+#include "veu/veu.h"
+
+void veu_policy_init(veu_policy_t *p)
+{
+    memset(p, 0, sizeof(*p));
+    strcpy(p->home_country, "CN");
+    p->all_targets = true;
+    p->control_threshold = 50.0;
+    p->control_inclusive = true;
+    p->minority_threshold = 10.0;
+    p->supply_depth = 2;
+    p->n_dual_use = 2;
+    strcpy(p->dual_use[0], "automotive");
+    strcpy(p->dual_use[1], "aerospace");
+    p->strict = false;
+    p->evidence_paths = 5;
+}
+
+static int bad(char *err, size_t len, const char *key, const char *value, const char *want)
+{
+    snprintf(err, len, "key '%s': value '%s' is not %s", key, value, want);
+    return -VEU_ECONFIG;
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+    if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") ||
+        !strcmp(v, "1")) {
+        *ret = true;
+    } else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") ||
+               !strcmp(v, "0")) {
+        *ret = false;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_double(const char *v, double lo, double hi, double *ret)
+{
+    char *end;
+    double d;
+
+    errno = 0;
+    d = strtod(v, &end);
+    if (end == v || *end != '\0' || errno || !isfinite(d) || d < lo || d > hi) {
+        return -1;
+    }
+    *ret = d;
+    return 0;
+}
+
+static int parse_country(const char *v, char out[4])
+{
+    if (strlen(v) != 2 || !isalpha((unsigned char)v[0]) || !isalpha((unsigned char)v[1])) {
+        return -1;
+    }
+    out[0] = (char)toupper((unsigned char)v[0]);
+    out[1] = (char)toupper((unsigned char)v[1]);
+    out[2] = '\0';
+    return 0;
+}
+
+/* Splits a comma-separated list into words; upper or lower cases them. */
+static int parse_list(const char *v, char (*out)[VEU_POLICY_WORD], size_t wordlen, int *ret_n,
+                      int upper)
+{
+    int n = 0;
+    const char *p = v;
+
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            p++;
+        }
+        if (!*p) {
+            break;
+        }
+        const char *start = p;
+        while (*p && *p != ',') {
+            p++;
+        }
+        const char *end = p;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+        size_t len = (size_t)(end - start);
+        if (n == VEU_POLICY_MAX_LIST || len >= wordlen) {
+            return -1;
+        }
+        for (size_t i = 0; i < len; i++) {
+            out[n][i] = (char)(upper ? toupper((unsigned char)start[i])
+                                     : tolower((unsigned char)start[i]));
+        }
+        out[n][len] = '\0';
+        n++;
+    }
+    *ret_n = n;
+    return 0;
+}
+
+int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *err, size_t errlen)
+{
+    double d;
+
+    if (!strcmp(key, "home_country")) {
+        if (parse_country(value, p->home_country) < 0) {
+            return bad(err, errlen, key, value, "an ISO 3166-1 alpha-2 country code");
+        }
+    } else if (!strcmp(key, "target_countries")) {
+        if (!strcmp(value, "*")) {
+            p->all_targets = true;
+            p->n_targets = 0;
+            return 0;
+        }
+        char words[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
+        int n;
+        if (parse_list(value, words, 3, &n, 1) < 0 || n == 0) {
+            return bad(err, errlen, key, value, "'*' or a list of country codes");
+        }
+        for (int i = 0; i < n; i++) {
+            if (parse_country(words[i], p->targets[i]) < 0) {
+                return bad(err, errlen, key, value, "'*' or a list of country codes");
+            }
+        }
+        p->all_targets = false;
+        p->n_targets = n;
+    } else if (!strcmp(key, "control_threshold")) {
+        if (parse_double(value, 0.000001, 100.0, &d) < 0) {
+            return bad(err, errlen, key, value, "a percent in (0, 100]");
+        }
+        p->control_threshold = d;
+    } else if (!strcmp(key, "control_inclusive")) {
+        if (parse_bool(value, &p->control_inclusive) < 0) {
+            return bad(err, errlen, key, value, "true or false");
+        }
+    } else if (!strcmp(key, "minority_threshold")) {
+        if (parse_double(value, 0.000001, 100.0, &d) < 0) {
+            return bad(err, errlen, key, value, "a percent in (0, 100]");
+        }
+        p->minority_threshold = d;
+    } else if (!strcmp(key, "supply_depth")) {
+        if (parse_double(value, 0, 1000, &d) < 0 || d != floor(d)) {
+            return bad(err, errlen, key, value, "a whole number from 0 to 1000");
+        }
+        p->supply_depth = (int)d;
+    } else if (!strcmp(key, "dual_use_sectors")) {
+        if (parse_list(value, p->dual_use, VEU_POLICY_WORD, &p->n_dual_use, 0) < 0) {
+            return bad(err, errlen, key, value, "a list of at most 64 sector words");
+        }
+    } else if (!strcmp(key, "strict")) {
+        if (parse_bool(value, &p->strict) < 0) {
+            return bad(err, errlen, key, value, "true or false");
+        }
+    } else if (!strcmp(key, "evidence_paths")) {
+        if (parse_double(value, 1, 100, &d) < 0 || d != floor(d)) {
+            return bad(err, errlen, key, value, "a whole number from 1 to 100");
+        }
+        p->evidence_paths = (int)d;
+    } else {
+        snprintf(err, errlen, "unknown key '%s'", key);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+bool veu_policy_controls(const veu_policy_t *p, double percent)
+{
+    if (p->control_inclusive) {
+        return percent >= p->control_threshold - VEU_PERCENT_EPS;
+    }
+    return percent > p->control_threshold + VEU_PERCENT_EPS;
+}
+
+bool veu_policy_is_target(const veu_policy_t *p, const char *country)
+{
+    /* An unknown country is screened as a target: nothing shows it is home. */
+    if (!country || !*country) {
+        return true;
+    }
+    if (!strcmp(country, p->home_country)) {
+        return false;
+    }
+    if (p->all_targets) {
+        return true;
+    }
+    for (int i = 0; i < p->n_targets; i++) {
+        if (!strcmp(country, p->targets[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool veu_policy_is_dual_use(const veu_policy_t *p, const char *sector)
+{
+    for (int i = 0; i < p->n_dual_use; i++) {
+        if (!strcmp(sector, p->dual_use[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
+{
+    char targets[VEU_POLICY_MAX_LIST * 6 + 8] = "", sectors[VEU_POLICY_MAX_LIST * 36 + 8] = "";
+    size_t o = 0;
+    int n;
+
+    if (p->all_targets) {
+        snprintf(targets, sizeof(targets), "\"*\"");
+    } else {
+        o += (size_t)snprintf(targets + o, sizeof(targets) - o, "[");
+        for (int i = 0; i < p->n_targets; i++) {
+            o += (size_t)snprintf(targets + o, sizeof(targets) - o, "%s\"%s\"", i ? "," : "",
+                                  p->targets[i]);
+        }
+        snprintf(targets + o, sizeof(targets) - o, "]");
+    }
+    o = (size_t)snprintf(sectors, sizeof(sectors), "[");
+    for (int i = 0; i < p->n_dual_use; i++) {
+        /* sector words come from the config: keep only safe characters */
+        o += (size_t)snprintf(sectors + o, sizeof(sectors) - o, "%s\"", i ? "," : "");
+        for (const char *c = p->dual_use[i]; *c; c++) {
+            if (*c != '"' && *c != '\\' && (unsigned char)*c >= 0x20) {
+                sectors[o++] = *c;
+            }
+        }
+        o += (size_t)snprintf(sectors + o, sizeof(sectors) - o, "\"");
+    }
+    snprintf(sectors + o, sizeof(sectors) - o, "]");
+    n = snprintf(buf, len,
+                 "{\"home_country\":\"%s\",\"target_countries\":%s,\"control_threshold\":%.17g,"
+                 "\"control_inclusive\":%s,\"minority_threshold\":%.17g,\"supply_depth\":%d,"
+                 "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d}",
+                 p->home_country, targets, p->control_threshold,
+                 p->control_inclusive ? "true" : "false", p->minority_threshold, p->supply_depth,
+                 sectors, p->strict ? "true" : "false", p->evidence_paths);
+    return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+void veu_policy_digest(const veu_policy_t *p, char ret_hex[17])
+{
+    char buf[8192];
+    int n = veu_policy_json(p, buf, sizeof(buf));
+
+    snprintf(ret_hex, 17, "%016llx",
+             (unsigned long long)XXH3_64bits(buf, n > 0 ? (size_t)n : 0));
+}

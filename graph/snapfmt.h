@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapfmt.h: the snapshot file format, version 1.
+ *
+ * A snapshot is a header followed by sections, each 64-byte aligned and
+ * named by (offset, length) in the header; every reference inside is an
+ * index or an offset, never a pointer, so the file can be mapped anywhere.
+ * All integers are little-endian (the format refuses other byte orders).
+ *
+ *   header (4096 bytes)  magic, version, sizes, counts, digests, sections
+ *   STRINGS              NUL-terminated strings; offset 0 is ""
+ *   ENTITIES             veu_snap_entity_t[n]
+ *   IDMAP                uint32_t[idmap_mask + 1]: linear-probing id index
+ *   OWN, OWN_OUT, OWN_IN, OWN_IN_E, SUP, SUP_OUT, SUP_IN, SUP_IN_E: graph.h
+ *   SUP_LAB .. DS_PRED   uint32_t[2 n] each: the evidence labels of ties.c
+ *   PROBLEMS             veu_snap_problem_t[n_problems]
+ *   POLICY               the policy as JSON text (for stats)
+ *
+ * checksum is XXH3-64 of every byte after the header; header_checksum that
+ * of the header with header_checksum itself zero.
+ */
+#ifndef VEU_GRAPH_SNAPFMT_H
+#define VEU_GRAPH_SNAPFMT_H
+
+#include <stdint.h>
+
+#include "veu/build.h"
+#include "veu/policy.h"
+
+#define VEU_SNAP_MAGIC "VEUDSNAP"
+#define VEU_SNAP_VERSION 1
+#define VEU_SNAP_HEADER 4096
+#define VEU_SNAP_ALIGN 64
+
+enum {
+    SEC_STRINGS,
+    SEC_ENTITIES,
+    SEC_IDMAP,
+    SEC_OWN,
+    SEC_OWN_OUT,
+    SEC_OWN_IN,
+    SEC_OWN_IN_E,
+    SEC_SUP,
+    SEC_SUP_OUT,
+    SEC_SUP_IN,
+    SEC_SUP_IN_E,
+    SEC_SUP_LAB,
+    SEC_SUP_NEXT,
+    SEC_UP_LAB,
+    SEC_UP_NEXT,
+    SEC_DN_LAB,
+    SEC_DN_PRED,
+    SEC_DS_LAB,
+    SEC_DS_PRED,
+    SEC_PROBLEMS,
+    SEC_POLICY,
+    SEC_COUNT
+};
+
+enum {
+    VEU_SF_SEED = 1,
+    VEU_SF_CONTROLLED = 2,
+    VEU_SF_GROUP = 4,
+};
+
+/* One entity: 80 bytes.  The id offset comes first (the id map's key). */
+typedef struct veu_snap_entity {
+    uint32_t id, name, country, sector, aliases;
+    uint32_t seed_src, veu_src;
+    uint32_t reasons;       /* VEU_R_* */
+    uint8_t flags;          /* VEU_SF_* */
+    uint8_t verdict;        /* VEU_V_* */
+    uint8_t des;            /* VEU_DES_* */
+    uint8_t seed_kind;
+    int32_t hops;           /* -1: none */
+    uint32_t ctrl_pred, share_pred, hold_next;
+    uint32_t reserved;
+    double ctrl_share;      /* percent */
+    double share, holding;  /* fractions */
+} veu_snap_entity_t;
+
+typedef struct veu_snap_problem {
+    veu_diag_t diag;
+    uint32_t warning;
+    uint32_t reserved;
+} veu_snap_problem_t;
+
+typedef struct veu_snap_section {
+    uint64_t off, len;
+} veu_snap_section_t;
+
+typedef struct veu_snap_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t file_size;
+    uint64_t checksum;
+    uint64_t header_checksum;
+    uint32_t endian;        /* 0x01020304 as written */
+    uint32_t n, n_own, n_sup;
+    uint64_t idmap_mask;
+    int64_t built_at;       /* seconds since the epoch */
+    int64_t build_ms;
+    uint64_t skipped, warnings;
+    uint32_t n_problems;
+    uint32_t evidence_paths;
+    double control_threshold;
+    double minority_threshold;
+    int32_t supply_depth;
+    uint32_t control_inclusive;
+    veu_counts_t counts;
+    char digest[33];        /* dataset digest */
+    char policy_digest[17];
+    char veud_version[16];
+    char data_dir[1024];
+    veu_snap_section_t sec[SEC_COUNT];
+} veu_snap_header_t;
+
+_Static_assert(sizeof(veu_snap_entity_t) == 80, "entity record is 80 bytes");
+_Static_assert(sizeof(veu_snap_header_t) <= VEU_SNAP_HEADER, "header fits");
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* snapshot_int.h: the mapped snapshot, as snapshot_read.c and answer.c see it. */
+#ifndef VEU_GRAPH_SNAPSHOT_INT_H
+#define VEU_GRAPH_SNAPSHOT_INT_H
+
+#include "graph.h"
+#include "snapfmt.h"
+#include "veu/snapshot.h"
+
+struct veu_snapshot {
+    void *map;
+    size_t size;
+    const veu_snap_header_t *h;
+    uint32_t n, n_own, n_sup;
+    const char *str;
+    size_t str_len;
+    const veu_snap_entity_t *ent;
+    const uint32_t *idmap;
+    const veu_oedge_t *own;
+    const uint32_t *own_out, *own_in, *own_in_e;
+    const veu_sedge_t *sup;
+    const uint32_t *sup_out, *sup_in, *sup_in_e;
+    const uint32_t *sup_lab, *sup_next, *up_lab, *up_next, *dn_lab, *dn_pred, *ds_lab, *ds_pred;
+    const veu_snap_problem_t *problems;
+    const char *policy_json;
+    veu_snapshot_info_t info;
+};
+
+static inline const char *snap_str(const veu_snapshot_t *s, uint32_t off)
+{
+    return s->str + off;
+}
+
+#endif

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot_read.c: maps a snapshot read-only and checks it completely
+ * before anything trusts it: header, checksums, section bounds, and every
+ * string offset, vertex and edge index inside.  A file that fails any check
+ * is refused with a sentence saying which.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "snapshot_int.h"
+
+static int refuse(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -VEU_ESNAPSHOT;
+}
+
+/* Section sec must hold exactly want bytes, aligned, inside the file. */
+static const void *sec(veu_snapshot_t *s, int i, uint64_t want, int *bad)
+{
+    const veu_snap_section_t *x = &s->h->sec[i];
+
+    if (x->off < VEU_SNAP_HEADER || x->off % VEU_SNAP_ALIGN || x->len != want ||
+        x->off > s->size || x->len > s->size - x->off) {
+        *bad = i;
+        return NULL;
+    }
+    return (const char *)s->map + x->off;
+}
+
+static int check_offsets(const uint32_t *off, uint32_t n, uint32_t m)
+{
+    if (off[0] != 0 || off[n] != m) {
+        return 0;
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (off[v] > off[v + 1]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check_index(const uint32_t *a, size_t count, uint32_t lim)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (a[i] >= lim) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Labels are vertices (or NONE); edges are indices below m, maybe VEU_ORIGIN-tagged. */
+static int check_labels(const uint32_t *lab, const uint32_t *via, uint32_t n, uint32_t m)
+{
+    for (size_t i = 0; i < (size_t)n * 2; i++) {
+        if (lab[i] == VEU_NONE) {
+            continue;
+        }
+        if (lab[i] >= n || (via[i] != VEU_NONE && VEU_EDGE(via[i]) >= m)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check_str(const veu_snapshot_t *s, uint32_t off)
+{
+    return off < s->str_len;
+}
+
+static int verify(veu_snapshot_t *s, char *err, size_t len)
+{
+    const veu_snap_header_t *h = s->h;
+    uint32_t n = h->n, m = h->n_own, ms = h->n_sup;
+    size_t n2 = (size_t)n * 2 * sizeof(uint32_t);
+    int bad = -1;
+
+    s->n = n, s->n_own = m, s->n_sup = ms;
+    if (h->idmap_mask == 0 || h->idmap_mask > UINT32_MAX || (h->idmap_mask & (h->idmap_mask + 1)) ||
+        h->idmap_mask + 1 < (uint64_t)n * 2 || h->n_problems > VEU_REPORT_KEEP) {
+        return refuse(err, len, "header counts are inconsistent");
+    }
+    s->str = sec(s, SEC_STRINGS, h->sec[SEC_STRINGS].len, &bad);
+    s->str_len = h->sec[SEC_STRINGS].len;
+    s->ent = sec(s, SEC_ENTITIES, (uint64_t)n * sizeof(veu_snap_entity_t), &bad);
+    s->idmap = sec(s, SEC_IDMAP, (h->idmap_mask + 1) * sizeof(uint32_t), &bad);
+    s->own = sec(s, SEC_OWN, (uint64_t)m * sizeof(veu_oedge_t), &bad);
+    s->own_out = sec(s, SEC_OWN_OUT, ((uint64_t)n + 1) * 4, &bad);
+    s->own_in = sec(s, SEC_OWN_IN, ((uint64_t)n + 1) * 4, &bad);
+    s->own_in_e = sec(s, SEC_OWN_IN_E, (uint64_t)m * 4, &bad);
+    s->sup = sec(s, SEC_SUP, (uint64_t)ms * sizeof(veu_sedge_t), &bad);
+    s->sup_out = sec(s, SEC_SUP_OUT, ((uint64_t)n + 1) * 4, &bad);
+    s->sup_in = sec(s, SEC_SUP_IN, ((uint64_t)n + 1) * 4, &bad);
+    s->sup_in_e = sec(s, SEC_SUP_IN_E, (uint64_t)ms * 4, &bad);
+    s->sup_lab = sec(s, SEC_SUP_LAB, n2, &bad);
+    s->sup_next = sec(s, SEC_SUP_NEXT, n2, &bad);
+    s->up_lab = sec(s, SEC_UP_LAB, n2, &bad);
+    s->up_next = sec(s, SEC_UP_NEXT, n2, &bad);
+    s->dn_lab = sec(s, SEC_DN_LAB, n2, &bad);
+    s->dn_pred = sec(s, SEC_DN_PRED, n2, &bad);
+    s->ds_lab = sec(s, SEC_DS_LAB, n2, &bad);
+    s->ds_pred = sec(s, SEC_DS_PRED, n2, &bad);
+    s->problems = sec(s, SEC_PROBLEMS, (uint64_t)h->n_problems * sizeof(veu_snap_problem_t), &bad);
+    s->policy_json = sec(s, SEC_POLICY, h->sec[SEC_POLICY].len, &bad);
+    if (bad >= 0) {
+        return refuse(err, len, "section %d lies outside the file or has the wrong size", bad);
+    }
+    if (s->str_len == 0 || s->str[0] != '\0' || s->str[s->str_len - 1] != '\0' ||
+        h->sec[SEC_POLICY].len == 0 || s->policy_json[h->sec[SEC_POLICY].len - 1] != '\0') {
+        return refuse(err, len, "string section is not terminated");
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        const veu_snap_entity_t *e = &s->ent[v];
+        if (!check_str(s, e->id) || !check_str(s, e->name) || !check_str(s, e->country) ||
+            !check_str(s, e->sector) || !check_str(s, e->aliases) || !check_str(s, e->seed_src) ||
+            !check_str(s, e->veu_src) || e->verdict > VEU_V_DENY ||
+            (e->ctrl_pred != VEU_NONE && e->ctrl_pred >= m) ||
+            (e->share_pred != VEU_NONE && e->share_pred >= m) ||
+            (e->hold_next != VEU_NONE && e->hold_next >= m)) {
+            return refuse(err, len, "entity %u has an index outside the file", v);
+        }
+    }
+    uint64_t empty = 0;
+    for (uint64_t i = 0; i <= h->idmap_mask; i++) {
+        if (s->idmap[i] == VEU_NONE) {
+            empty++;
+        } else if (s->idmap[i] >= n) {
+            return refuse(err, len, "the id index points outside the entities");
+        }
+    }
+    if (empty == 0) {
+        return refuse(err, len, "the id index has no free slot");
+    }
+    for (uint32_t i = 0; i < m; i++) {
+        if (s->own[i].from >= n || s->own[i].to >= n || s->own[i].from == s->own[i].to) {
+            return refuse(err, len, "ownership edge %u names no entity", i);
+        }
+    }
+    for (uint32_t i = 0; i < ms; i++) {
+        if (s->sup[i].from >= n || s->sup[i].to >= n || !check_str(s, s->sup[i].product)) {
+            return refuse(err, len, "supply edge %u names no entity", i);
+        }
+    }
+    if (!check_offsets(s->own_out, n, m) || !check_offsets(s->own_in, n, m) ||
+        !check_offsets(s->sup_out, n, ms) || !check_offsets(s->sup_in, n, ms) ||
+        !check_index(s->own_in_e, m, m) || !check_index(s->sup_in_e, ms, ms)) {
+        return refuse(err, len, "adjacency index is inconsistent");
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        for (uint32_t i = s->own_out[v]; i < s->own_out[v + 1]; i++) {
+            if (s->own[i].from != v) {
+                return refuse(err, len, "ownership edges are out of order");
+            }
+        }
+        for (uint32_t i = s->sup_out[v]; i < s->sup_out[v + 1]; i++) {
+            if (s->sup[i].from != v) {
+                return refuse(err, len, "supply edges are out of order");
+            }
+        }
+    }
+    if (!check_labels(s->sup_lab, s->sup_next, n, ms) || !check_labels(s->up_lab, s->up_next, n, m) ||
+        !check_labels(s->dn_lab, s->dn_pred, n, m) || !check_labels(s->ds_lab, s->ds_pred, n, m)) {
+        return refuse(err, len, "evidence labels point outside the graph");
+    }
+    return 0;
+}
+
+int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t errlen)
+{
+    veu_snapshot_t *s;
+    struct stat st;
+    int fd, rc;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return rc;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = -errno;
+        close(fd);
+        snprintf(err, errlen, "cannot stat: %s", strerror(-rc));
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size < VEU_SNAP_HEADER) {
+        close(fd);
+        return refuse(err, errlen, "file is %lld bytes, shorter than a snapshot header",
+                      (long long)st.st_size);
+    }
+    s = calloc(1, sizeof(*s));
+    if (!s) {
+        close(fd);
+        return -ENOMEM;
+    }
+    s->size = (size_t)st.st_size;
+    s->map = mmap(NULL, s->size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (s->map == MAP_FAILED) {
+        rc = -errno;
+        free(s);
+        snprintf(err, errlen, "cannot map: %s", strerror(-rc));
+        return rc;
+    }
+    s->h = s->map;
+    if (memcmp(s->h->magic, VEU_SNAP_MAGIC, 8) != 0) {
+        rc = refuse(err, errlen, "not a veud snapshot (bad magic)");
+        goto fail;
+    }
+    if (s->h->endian != 0x01020304) {
+        rc = refuse(err, errlen, "snapshot of another byte order");
+        goto fail;
+    }
+    if (s->h->version != VEU_SNAP_VERSION) {
+        snprintf(err, errlen, "format version %u, this veud reads version %u", s->h->version,
+                 VEU_SNAP_VERSION);
+        rc = -VEU_EVERSION;
+        goto fail;
+    }
+    {
+        veu_snap_header_t copy;
+        uint64_t want = s->h->header_checksum;
+        XXH3_state_t *xx = XXH3_createState();
+        if (!xx) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        memcpy(&copy, s->h, sizeof(copy));
+        copy.header_checksum = 0;
+        XXH3_64bits_reset(xx);
+        XXH3_64bits_update(xx, &copy, sizeof(copy));
+        XXH3_64bits_update(xx, (const char *)s->map + sizeof(copy), VEU_SNAP_HEADER - sizeof(copy));
+        uint64_t got = XXH3_64bits_digest(xx);
+        XXH3_freeState(xx);
+        if (got != want) {
+            rc = refuse(err, errlen, "header checksum mismatch");
+            goto fail;
+        }
+    }
+    if (s->h->header_size != VEU_SNAP_HEADER || s->h->file_size != s->size) {
+        rc = refuse(err, errlen, "file is %zu bytes, the header says %llu (truncated?)", s->size,
+                    (unsigned long long)s->h->file_size);
+        goto fail;
+    }
+    if (XXH3_64bits((const char *)s->map + VEU_SNAP_HEADER, s->size - VEU_SNAP_HEADER) !=
+        s->h->checksum) {
+        rc = refuse(err, errlen, "body checksum mismatch (corrupt)");
+        goto fail;
+    }
+    if ((rc = verify(s, err, errlen)) < 0) {
+        goto fail;
+    }
+    madvise(s->map, s->size, MADV_RANDOM);
+    s->info = (veu_snapshot_info_t){
+        .entities = s->n,
+        .ownership_edges = s->n_own,
+        .supply_edges = s->n_sup,
+        .built_at = s->h->built_at,
+        .build_ms = s->h->build_ms,
+        .skipped_rows = s->h->skipped,
+        .warnings = s->h->warnings,
+        .counts = s->h->counts,
+        .digest = s->h->digest,
+        .policy_digest = s->h->policy_digest,
+        .policy_json = s->policy_json,
+        .data_dir = s->h->data_dir,
+        .veud_version = s->h->veud_version,
+        .file_size = s->size,
+    };
+    if (memchr(s->h->digest, 0, sizeof(s->h->digest)) == NULL ||
+        memchr(s->h->policy_digest, 0, sizeof(s->h->policy_digest)) == NULL ||
+        memchr(s->h->data_dir, 0, sizeof(s->h->data_dir)) == NULL ||
+        memchr(s->h->veud_version, 0, sizeof(s->h->veud_version)) == NULL) {
+        rc = refuse(err, errlen, "header strings are not terminated");
+        goto fail;
+    }
+    *ret = s;
+    return 0;
+fail:
+    munmap(s->map, s->size);
+    free(s);
+    return rc;
+}
+
+void veu_snapshot_close(veu_snapshot_t *s)
+{
+    if (!s) {
+        return;
+    }
+    munmap(s->map, s->size);
+    free(s);
+}
+
+const veu_snapshot_info_t *veu_snapshot_info(const veu_snapshot_t *s)
+{
+    return &s->info;
+}
+
+uint32_t veu_snapshot_find(const veu_snapshot_t *s, const char *id, size_t len)
+{
+    if (s->n == 0) {
+        return VEU_SNAP_NONE;
+    }
+    return veu_idmap_find_raw(s->idmap, s->h->idmap_mask, s->str, &s->ent[0].id,
+                              sizeof(veu_snap_entity_t) / sizeof(uint32_t), id, len);
+}
+
+const char *veu_snapshot_id(const veu_snapshot_t *s, uint32_t idx)
+{
+    return snap_str(s, s->ent[idx].id);
+}
+
+const char *veu_snapshot_name(const veu_snapshot_t *s, uint32_t idx)
+{
+    return snap_str(s, s->ent[idx].name);
+}

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot_write.c: writes a snapshot (snapfmt.h) under a temporary name
+ * beside the target, syncs it and renames it into place, so a snapshot is
+ * either whole or absent.  The body is checksummed as it streams out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "graph.h"
+#include "snapfmt.h"
+#include "snapshot_write.h"
+
+struct out {
+    FILE *f;
+    XXH3_state_t *xx;
+    uint64_t pos;
+    int err;
+};
+
+static void put(struct out *o, const void *p, size_t len)
+{
+    if (o->err || len == 0) {
+        return;
+    }
+    if (fwrite(p, 1, len, o->f) != len) {
+        o->err = errno ? -errno : -EIO;
+        return;
+    }
+    XXH3_64bits_update(o->xx, p, len);
+    o->pos += len;
+}
+
+static void align(struct out *o)
+{
+    static const char zero[VEU_SNAP_ALIGN];
+    size_t pad = (size_t)((VEU_SNAP_ALIGN - o->pos % VEU_SNAP_ALIGN) % VEU_SNAP_ALIGN);
+    put(o, zero, pad);
+}
+
+static void section(struct out *o, veu_snap_header_t *h, int sec, const void *p, size_t len)
+{
+    align(o);
+    h->sec[sec].off = o->pos;
+    h->sec[sec].len = len;
+    put(o, p, len);
+}
+
+static void write_entities(struct out *o, veu_snap_header_t *h, const veu_dataset_t *ds,
+                           const veu_ties_t *t)
+{
+    veu_snap_entity_t chunk[1024];
+    uint32_t k = 0;
+
+    align(o);
+    h->sec[SEC_ENTITIES].off = o->pos;
+    h->sec[SEC_ENTITIES].len = (uint64_t)ds->n * sizeof(veu_snap_entity_t);
+    for (uint32_t v = 0; v < ds->n; v++) {
+        const veu_entity_row_t *e = &ds->ent[v];
+        veu_snap_entity_t *s = &chunk[k++];
+        memset(s, 0, sizeof(*s));
+        s->id = e->id;
+        s->name = e->name;
+        s->country = e->country;
+        s->sector = e->sector;
+        s->aliases = e->aliases;
+        s->seed_src = e->seed_src;
+        s->veu_src = e->veu_src;
+        s->des = e->des;
+        s->seed_kind = e->seed_kind;
+        s->reasons = t->reasons[v];
+        s->verdict = t->verdict[v];
+        s->flags = (uint8_t)((t->seed[v] ? VEU_SF_SEED : 0) |
+                             (t->controlled[v] ? VEU_SF_CONTROLLED : 0) |
+                             (t->group[v] ? VEU_SF_GROUP : 0));
+        s->hops = t->hops[v];
+        s->ctrl_pred = t->ctrl_pred[v];
+        s->share_pred = t->share_pred[v];
+        s->hold_next = t->hold_next[v];
+        s->ctrl_share = t->ctrl_share[v];
+        s->share = t->share[v];
+        s->holding = t->holding[v];
+        if (k == 1024) {
+            put(o, chunk, sizeof(chunk));
+            k = 0;
+        }
+    }
+    put(o, chunk, k * sizeof(*chunk));
+}
+
+static int sync_dir(const char *path)
+{
+    char *copy = strdup(path);
+    int fd, rc = 0;
+
+    if (!copy) {
+        return -ENOMEM;
+    }
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (fsync(fd) < 0) {
+            rc = -errno;
+        }
+        close(fd);
+    }
+    free(copy);
+    return rc;
+}
+
+int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag_t *err)
+{
+    const veu_dataset_t *ds = src->ds;
+    const veu_graph_t *g = src->g;
+    const veu_ties_t *t = src->t;
+    veu_snap_header_t *h = calloc(1, VEU_SNAP_HEADER);
+    char tmp[4200], policy[8192];
+    struct out o = {0};
+    size_t n2 = (size_t)g->n * 2 * sizeof(uint32_t);
+    int rc, fd = -1;
+
+    if (!h || !(o.xx = XXH3_createState())) {
+        rc = -ENOMEM;
+        goto out_free;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || !(o.f = fdopen(fd, "wb"))) {
+        rc = -errno;
+        if (fd >= 0) {
+            close(fd);
+        }
+        snprintf(err->file, sizeof(err->file), "%.255s", tmp);
+        snprintf(err->message, sizeof(err->message), "cannot create the snapshot: %s",
+                 strerror(-rc));
+        goto out_free;
+    }
+    setvbuf(o.f, NULL, _IOFBF, 1 << 20);
+    XXH3_64bits_reset(o.xx);
+
+    /* the header is written last; reserve its place */
+    static const char zero[VEU_SNAP_HEADER];
+    if (fwrite(zero, 1, VEU_SNAP_HEADER, o.f) != VEU_SNAP_HEADER) {
+        o.err = -EIO;
+    }
+    o.pos = VEU_SNAP_HEADER;
+
+    section(&o, h, SEC_STRINGS, ds->pool.buf, ds->pool.len);
+    write_entities(&o, h, ds, t);
+    section(&o, h, SEC_IDMAP, ds->ids.slot, (ds->ids.mask + 1) * sizeof(uint32_t));
+    section(&o, h, SEC_OWN, g->own, (size_t)g->n_own * sizeof(*g->own));
+    section(&o, h, SEC_OWN_OUT, g->own_out, ((size_t)g->n + 1) * sizeof(uint32_t));
+    section(&o, h, SEC_OWN_IN, g->own_in, ((size_t)g->n + 1) * sizeof(uint32_t));
+    section(&o, h, SEC_OWN_IN_E, g->own_in_e, (size_t)g->n_own * sizeof(uint32_t));
+    section(&o, h, SEC_SUP, g->sup, (size_t)g->n_sup * sizeof(*g->sup));
+    section(&o, h, SEC_SUP_OUT, g->sup_out, ((size_t)g->n + 1) * sizeof(uint32_t));
+    section(&o, h, SEC_SUP_IN, g->sup_in, ((size_t)g->n + 1) * sizeof(uint32_t));
+    section(&o, h, SEC_SUP_IN_E, g->sup_in_e, (size_t)g->n_sup * sizeof(uint32_t));
+    section(&o, h, SEC_SUP_LAB, t->sup_lab, n2);
+    section(&o, h, SEC_SUP_NEXT, t->sup_next, n2);
+    section(&o, h, SEC_UP_LAB, t->up_lab, n2);
+    section(&o, h, SEC_UP_NEXT, t->up_next, n2);
+    section(&o, h, SEC_DN_LAB, t->dn_lab, n2);
+    section(&o, h, SEC_DN_PRED, t->dn_pred, n2);
+    section(&o, h, SEC_DS_LAB, t->ds_lab, n2);
+    section(&o, h, SEC_DS_PRED, t->ds_pred, n2);
+    {
+        veu_snap_problem_t pr[VEU_REPORT_KEEP];
+        memset(pr, 0, sizeof(pr));
+        for (int i = 0; i < src->rep->n_kept; i++) {
+            pr[i].diag = src->rep->kept[i];
+            pr[i].warning = src->rep->kept_warning[i];
+        }
+        section(&o, h, SEC_PROBLEMS, pr, (size_t)src->rep->n_kept * sizeof(pr[0]));
+    }
+    int plen = veu_policy_json(src->policy, policy, sizeof(policy));
+    section(&o, h, SEC_POLICY, policy, plen > 0 ? (size_t)plen + 1 : 1);
+    align(&o);
+
+    memcpy(h->magic, VEU_SNAP_MAGIC, 8);
+    h->version = VEU_SNAP_VERSION;
+    h->header_size = VEU_SNAP_HEADER;
+    h->file_size = o.pos;
+    h->checksum = XXH3_64bits_digest(o.xx);
+    h->endian = 0x01020304;
+    h->n = g->n;
+    h->n_own = g->n_own;
+    h->n_sup = g->n_sup;
+    h->idmap_mask = ds->ids.mask;
+    h->built_at = (int64_t)time(NULL);
+    h->build_ms = src->build_ms;
+    h->skipped = src->rep->skipped;
+    h->warnings = src->rep->warnings;
+    h->n_problems = (uint32_t)src->rep->n_kept;
+    h->evidence_paths = (uint32_t)src->policy->evidence_paths;
+    h->control_threshold = src->policy->control_threshold;
+    h->minority_threshold = src->policy->minority_threshold;
+    h->supply_depth = src->policy->supply_depth;
+    h->control_inclusive = src->policy->control_inclusive;
+    h->counts = *src->counts;
+    memcpy(h->digest, ds->digest, sizeof(h->digest));
+    veu_policy_digest(src->policy, h->policy_digest);
+    snprintf(h->veud_version, sizeof(h->veud_version), "%s", VEU_VERSION);
+    if (src->data_dir) {
+        snprintf(h->data_dir, sizeof(h->data_dir), "%s", src->data_dir);
+    }
+    h->header_checksum = 0;
+    h->header_checksum = XXH3_64bits(h, VEU_SNAP_HEADER);
+
+    if (!o.err && fflush(o.f) != 0) {
+        o.err = -errno;
+    }
+    if (!o.err && pwrite(fileno(o.f), h, VEU_SNAP_HEADER, 0) != VEU_SNAP_HEADER) {
+        o.err = errno ? -errno : -EIO;
+    }
+    if (!o.err && fsync(fileno(o.f)) < 0) {
+        o.err = -errno;
+    }
+    if (fclose(o.f) != 0 && !o.err) {
+        o.err = -errno;
+    }
+    if (!o.err && rename(tmp, path) < 0) {
+        o.err = -errno;
+    }
+    if (o.err) {
+        unlink(tmp);
+        snprintf(err->file, sizeof(err->file), "%s", path);
+        err->line = 0;
+        err->column[0] = '\0';
+        snprintf(err->message, sizeof(err->message), "cannot write the snapshot: %s",
+                 strerror(-o.err));
+        rc = o.err;
+        goto out_free;
+    }
+    rc = sync_dir(path);
+out_free:
+    XXH3_freeState(o.xx);
+    free(h);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * strpool.h: an append-only pool of NUL-terminated strings named by 32-bit
+ * offsets, and an open-addressing map from id strings to dense indices.
+ * The same layout is written into snapshots, so the server looks ids up in
+ * the mapped file with the same code (veu_idmap_find_raw).
+ */
+#ifndef VEU_GRAPH_STRPOOL_H
+#define VEU_GRAPH_STRPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct veu_strpool {
+    char *buf;
+    size_t len, cap;
+} veu_strpool_t;
+
+int veu_strpool_init(veu_strpool_t *p);
+void veu_strpool_destroy(veu_strpool_t *p);
+/* Appends s[0..len) and a NUL; returns 0 and the offset, or a negative code. */
+int veu_strpool_add(veu_strpool_t *p, const char *s, size_t len, uint32_t *ret_off);
+static inline const char *veu_str(const veu_strpool_t *p, uint32_t off)
+{
+    return p->buf + off;
+}
+
+typedef struct veu_idmap {
+    uint32_t *slot;     /* entity index, or UINT32_MAX for empty */
+    uint64_t mask;      /* slots - 1, slots a power of two */
+    uint32_t count;
+} veu_idmap_t;
+
+int veu_idmap_init(veu_idmap_t *m);
+void veu_idmap_destroy(veu_idmap_t *m);
+uint64_t veu_id_hash(const char *s, size_t len);
+
+/*
+ * Inserts index idx for the id at pool offset key_off (key_of maps indices
+ * to pool offsets).  Returns 0, or -EEXIST with *ret_prev set when the id is
+ * present already.
+ */
+int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, const uint32_t *key_of,
+                     size_t key_stride, uint32_t idx, uint32_t *ret_prev);
+
+/*
+ * Finds s[0..len) in a table of slots (mask+1 of them) whose keys are pool
+ * offsets at key_of[idx * key_stride] (in uint32 units) into pool.  Returns the
+ * index or UINT32_MAX.  Works on a mapped snapshot as well as in memory.
+ */
+uint32_t veu_idmap_find_raw(const uint32_t *slot, uint64_t mask, const char *pool,
+                            const uint32_t *key_of, size_t key_stride, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * build.h: turning a dataset directory into a snapshot (SPEC sections 2, 3
+ * and 6), and validating one without building (`veud --check`).  This is the
+ * only place that reads registry data, and the only user of igraph.
+ */
+#ifndef VEU_BUILD_H
+#define VEU_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "veu/policy.h"
+#include "veu/veu.h"
+
+#define VEU_REPORT_KEEP 20 /* problems kept for stats and the snapshot */
+
+/* Problems found while loading: rows skipped (errors) and warnings. */
+typedef struct veu_report {
+    uint64_t skipped;
+    uint64_t warnings;
+    int n_kept;
+    veu_diag_t kept[VEU_REPORT_KEEP];
+    bool kept_warning[VEU_REPORT_KEEP];
+    /* Called for every problem when not NULL (the --check listing, the log). */
+    void (*on_problem)(void *ctx, const veu_diag_t *d, bool warning);
+    void *ctx;
+} veu_report_t;
+
+typedef struct veu_counts {
+    uint64_t entities;
+    uint64_t ownership_rows;   /* rows kept */
+    uint64_t ownership_edges;  /* distinct owner/owned pairs */
+    uint64_t supply_rows;
+    uint64_t supply_edges;
+    uint64_t designations;
+    uint64_t seeds;
+    uint64_t controlled;       /* defense-controlled, seeds included */
+    uint64_t deny, review, fast_track, standard;
+} veu_counts_t;
+
+/* Progress of a long build: a stage name and a sentence, for the log. */
+typedef void (*veu_progress_fn)(void *ctx, const char *stage, const char *message);
+
+typedef struct veu_build_opts {
+    const char *data_dir;
+    const char *out_path;        /* the snapshot; NULL for --check */
+    veu_policy_t policy;
+    veu_progress_fn progress;    /* may be NULL */
+    void *progress_ctx;
+} veu_build_opts_t;
+
+/*
+ * Loads and validates the dataset, computes every tie, and (when out_path is
+ * set) writes the snapshot atomically.  Returns 0, or a negative code with
+ * err naming the file, line and column.  rep and counts are filled either way
+ * as far as the build got.
+ */
+int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts,
+              char ret_digest[33], veu_diag_t *err);
+
+/* Installs igraph error and warning handlers that return instead of abort. */
+void veu_igraph_setup(void);
+
+/* Records one problem in the report (and calls its callback). */
+void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * policy.h: the screening policy (SPEC section 5, [policy]): which entities
+ * are seeds, the thresholds of the 50 percent rule and of minority stakes,
+ * how far supply chains count, and which sectors are dual-use.
+ */
+#ifndef VEU_POLICY_H
+#define VEU_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VEU_POLICY_MAX_LIST 64  /* countries or sectors in one list */
+#define VEU_POLICY_WORD     32  /* longest country or sector word, with NUL */
+
+typedef struct veu_policy {
+    char home_country[4];                    /* ISO alpha-2, upper case */
+    bool all_targets;                        /* target_countries = * */
+    int n_targets;
+    char targets[VEU_POLICY_MAX_LIST][4];
+    double control_threshold;                /* percent */
+    bool control_inclusive;                  /* >= rather than > */
+    double minority_threshold;               /* percent */
+    int supply_depth;                        /* supply edges */
+    int n_dual_use;
+    char dual_use[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
+    bool strict;                             /* invalid rows fail the build */
+    int evidence_paths;                      /* paths per reason in an answer */
+} veu_policy_t;
+
+/* The defaults of SPEC section 5. */
+void veu_policy_init(veu_policy_t *p);
+
+/*
+ * Sets one [policy] key from its text value.  Returns 0, -ENOENT for an
+ * unknown key, or -VEU_ECONFIG for a bad value, with a sentence in err.
+ */
+int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *err, size_t errlen);
+
+/* Threshold test with the SPEC's tolerance of 0.000001 percent. */
+bool veu_policy_controls(const veu_policy_t *p, double percent);
+bool veu_policy_is_target(const veu_policy_t *p, const char *country);
+bool veu_policy_is_dual_use(const veu_policy_t *p, const char *sector);
+
+/* A stable digest of every setting that changes an answer (hex, 16 chars + NUL). */
+void veu_policy_digest(const veu_policy_t *p, char ret_hex[17]);
+
+/* Writes the policy as a JSON object into buf; returns the length or -ENOSPC. */
+int veu_policy_json(const veu_policy_t *p, char *buf, size_t len);
+
+#define VEU_PERCENT_EPS 0.000001
+
+#endif

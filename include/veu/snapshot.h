@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snapshot.h: a built graph, mapped read-only, and the answers it gives.
+ * Opening checks the whole file (checksums and every index), so nothing
+ * read from a snapshot can point outside it; answering makes no igraph call
+ * and parses nothing.  A snapshot may be shared by any number of readers;
+ * the functions here keep no state between calls.
+ */
+#ifndef VEU_SNAPSHOT_H
+#define VEU_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "veu/build.h"
+#include "veu/jbuf.h"
+
+#define VEU_SNAP_NONE UINT32_MAX
+
+typedef struct veu_snapshot veu_snapshot_t;
+
+typedef struct veu_snapshot_info {
+    uint32_t entities, ownership_edges, supply_edges;
+    int64_t built_at;       /* seconds since the epoch */
+    int64_t build_ms;
+    uint64_t skipped_rows, warnings;
+    veu_counts_t counts;
+    const char *digest;     /* dataset digest, hex */
+    const char *policy_digest;
+    const char *policy_json;
+    const char *data_dir;
+    const char *veud_version;
+    uint64_t file_size;
+} veu_snapshot_info_t;
+
+/*
+ * Maps and verifies the snapshot at path.  Returns 0, -VEU_ESNAPSHOT (with a
+ * sentence in err) for a truncated, corrupt or foreign file, -VEU_EVERSION for
+ * another format version, or -errno.  Time: linear in the file's size.
+ */
+int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t errlen);
+void veu_snapshot_close(veu_snapshot_t *s);
+
+const veu_snapshot_info_t *veu_snapshot_info(const veu_snapshot_t *s);
+
+/* The entity with this id, or VEU_SNAP_NONE.  Time: O(1) expected. */
+uint32_t veu_snapshot_find(const veu_snapshot_t *s, const char *id, size_t len);
+
+/* The entity's id and name. */
+const char *veu_snapshot_id(const veu_snapshot_t *s, uint32_t idx);
+const char *veu_snapshot_name(const veu_snapshot_t *s, uint32_t idx);
+
+/* "deny", "review", "fast_track" or "standard". */
+const char *veu_snapshot_verdict(const veu_snapshot_t *s, uint32_t idx);
+
+/* Appends the reason codes as a JSON array of strings. */
+void veu_snapshot_codes(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
+
+/*
+ * Appends the `risk` result object of SPEC section 4 for one entity: entity,
+ * verdict, reasons with detail, paths and proof, and metrics.  Time:
+ * O(evidence_paths x path length + in-degree + proof size).
+ */
+void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
+
+/* Appends the rebuild problems kept in the snapshot as a JSON array. */
+void veu_snapshot_problems(const veu_snapshot_t *s, veu_jbuf_t *out);
+
+#endif
