@@ -67,7 +67,7 @@ static int set_daemon(veu_config_t *c, const char *key, const char *v, char *err
     if (!strcmp(key, name)) {                                                                      \
         if (parse_uint(v, lo, hi, 10, &x) < 0) {                                                   \
             snprintf(err, errlen, "key '%s': value '%s' is not a whole number from %llu to %llu",  \
-                     key, v, (unsigned long long)(lo), (unsigned long long)(hi));                   \
+                     key, v, (unsigned long long)(lo), (unsigned long long)(hi));                  \
             return -VEU_ECONFIG;                                                                   \
         }                                                                                          \
         c->field = x;                                                                              \
@@ -106,8 +106,8 @@ static int set_daemon(veu_config_t *c, const char *key, const char *v, char *err
         for (char *save, *tok = strtok_r(buf, ", \t", &save); tok;
              tok = strtok_r(NULL, ", \t", &save)) {
             if (n == VEU_MAX_ADMINS || parse_uint(tok, 0, 4294967294ull, 10, &x) < 0) {
-                snprintf(err, errlen, "key '%s': value '%s' is not a list of at most %d uids",
-                         key, v, VEU_MAX_ADMINS);
+                snprintf(err, errlen, "key '%s': value '%s' is not a list of at most %d uids", key,
+                         v, VEU_MAX_ADMINS);
                 return -VEU_ECONFIG;
             }
             c->admin_uids[n++] = (uid_t)x;

@@ -20,11 +20,11 @@ typedef struct veu_config {
     unsigned socket_mode;
     char data[PATH_MAX];
     char state[PATH_MAX];
-    unsigned rebuild_interval;   /* seconds, 0: off */
+    unsigned rebuild_interval; /* seconds, 0: off */
     unsigned max_clients;
     size_t max_line;
     size_t max_output;
-    unsigned idle_timeout;       /* seconds, 0: off */
+    unsigned idle_timeout; /* seconds, 0: off */
     int n_admin;
     uid_t admin_uids[VEU_MAX_ADMINS];
     char audit_log[PATH_MAX];

@@ -24,21 +24,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
-            "       veud build [--config FILE] [--data DIR] --out FILE              build a "
-            "snapshot\n"
-            "       veud --check [--config FILE] --data DIR                         validate a "
-            "dataset\n"
-            "       veud --version | --help\n"
-            "\n"
-            "  -c, --config FILE   configuration file (key = value, [daemon] and [policy])\n"
-            "  -d, --data DIR      dataset directory (entities.csv, ownership.csv, ...)\n"
-            "  -s, --socket PATH   Unix socket to serve on\n"
-            "  -S, --state DIR     where snapshots are kept\n"
-            "  -o, --out FILE      (build) the snapshot to write\n"
-            "      --strict        invalid rows fail the build (policy strict = true)\n"
-            "  -v, --verbose       log debug events too\n");
+    fprintf(f, "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
+               "       veud build [--config FILE] [--data DIR] --out FILE              build a "
+               "snapshot\n"
+               "       veud --check [--config FILE] --data DIR                         validate a "
+               "dataset\n"
+               "       veud --version | --help\n"
+               "\n"
+               "  -c, --config FILE   configuration file (key = value, [daemon] and [policy])\n"
+               "  -d, --data DIR      dataset directory (entities.csv, ownership.csv, ...)\n"
+               "  -s, --socket PATH   Unix socket to serve on\n"
+               "  -S, --state DIR     where snapshots are kept\n"
+               "  -o, --out FILE      (build) the snapshot to write\n"
+               "      --strict        invalid rows fail the build (policy strict = true)\n"
+               "  -v, --verbose       log debug events too\n");
 }
 
 static void on_progress(void *ctx, const char *stage, const char *msg)
@@ -106,8 +105,8 @@ static void print_counts(const veu_counts_t *c, const veu_report_t *rep)
 
 static int run_build(const veu_config_t *cfg, const char *out, bool check)
 {
-    veu_build_opts_t o = {.data_dir = cfg->data, .out_path = check ? NULL : out,
-                          .policy = cfg->policy};
+    veu_build_opts_t o = {
+        .data_dir = cfg->data, .out_path = check ? NULL : out, .policy = cfg->policy};
     veu_report_t rep = {0};
     veu_counts_t counts;
     veu_diag_t err;
@@ -148,11 +147,11 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check)
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
-        {"socket", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
-        {"out", required_argument, NULL, 'o'},    {"check", no_argument, NULL, 'C'},
-        {"strict", no_argument, NULL, 'T'},       {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {"verbose", no_argument, NULL, 'v'},
+        {"config", required_argument, NULL, 'c'},  {"data", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 's'},  {"state", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},     {"check", no_argument, NULL, 'C'},
+        {"strict", no_argument, NULL, 'T'},        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},          {"verbose", no_argument, NULL, 'v'},
         {"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;

@@ -14,14 +14,14 @@
 
 #include "snapshot_int.h"
 
-#define MAX_HOPS 1024      /* longest path walked */
-#define PROOF_MAX 100      /* edges in a proof (SPEC) */
-#define SCAN_MAX 100000    /* neighbours looked at for alternative paths */
+#define MAX_HOPS  1024   /* longest path walked */
+#define PROOF_MAX 100    /* edges in a proof (SPEC) */
+#define SCAN_MAX  100000 /* neighbours looked at for alternative paths */
 #define MAX_PATHS 100
 
 static const char *const reason_code[VEU_R_COUNT] = {
-    "is_seed",  "defense_controlled", "defense_minority_stake", "defense_holding",
-    "supply_tie", "group_tie",        "dual_use_sector",        "validated_end_user",
+    "is_seed",    "defense_controlled", "defense_minority_stake", "defense_holding",
+    "supply_tie", "group_tie",          "dual_use_sector",        "validated_end_user",
 };
 
 static const char *const verdict_name[] = {"standard", "fast_track", "review", "deny"};
@@ -55,7 +55,7 @@ void veu_snapshot_codes(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out)
 typedef struct path {
     uint32_t e[MAX_HOPS];
     int len;
-    int supply;    /* edges index the supply graph */
+    int supply; /* edges index the supply graph */
 } path_t;
 
 static void path_reverse(path_t *p)
@@ -233,8 +233,8 @@ struct ctx {
     const veu_snapshot_t *s;
     veu_jbuf_t *o;
     uint32_t b;
-    int k;            /* paths per reason */
-    path_t p, q;      /* scratch */
+    int k;       /* paths per reason */
+    path_t p, q; /* scratch */
 };
 
 static const char *name_of(const struct ctx *c, uint32_t v)

@@ -24,10 +24,10 @@ struct reader {
     veu_csv_row_fn fn;
     void *ctx;
     veu_diag_t *diag;
-    long line;      /* the physical line being fed */
-    long row_line;  /* where the pending row started */
+    long line;     /* the physical line being fed */
+    long row_line; /* where the pending row started */
     int in_row;
-    int err;        /* first error, stops the feed */
+    int err; /* first error, stops the feed */
     /* the pending row: fields packed in buf, NUL-terminated */
     char *buf;
     size_t buf_len, buf_cap;

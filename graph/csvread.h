@@ -11,13 +11,13 @@
 
 #include "veu/veu.h"
 
-#define VEU_CSV_MAX_FIELD (1u << 20) /* a longer field is a syntax error */
-#define VEU_CSV_MAX_FIELDS 256       /* fields per row */
+#define VEU_CSV_MAX_FIELD  (1u << 20) /* a longer field is a syntax error */
+#define VEU_CSV_MAX_FIELDS 256        /* fields per row */
 
 typedef struct veu_csv_row {
-    long line;              /* physical line the row starts on, 1-based */
-    size_t n;               /* fields in this row */
-    const char *const *f;   /* NUL-terminated, valid UTF-8, no NUL inside */
+    long line;            /* physical line the row starts on, 1-based */
+    size_t n;             /* fields in this row */
+    const char *const *f; /* NUL-terminated, valid UTF-8, no NUL inside */
     const size_t *len;
 } veu_csv_row_t;
 

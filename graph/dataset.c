@@ -37,11 +37,11 @@ struct loader {
     const char *path;
     const struct colspec *cols;
     int ncols;
-    int col[MAX_COLS];     /* field index of each column, -1 if absent */
+    int col[MAX_COLS]; /* field index of each column, -1 if absent */
     size_t header_n;
     int header_seen;
     row_fn row;
-    uint32_t *ent_line;    /* line of each entity, for duplicate messages */
+    uint32_t *ent_line; /* line of each entity, for duplicate messages */
     size_t ent_cap;
 };
 
@@ -51,17 +51,25 @@ static const struct colspec entity_cols[] = {
 enum { E_ID, E_NAME, E_COUNTRY, E_SECTOR, E_ALIASES };
 
 static const struct colspec own_cols[] = {
-    {"owner_id", 1}, {"owned_id", 1}, {"percent", 0}, {"kind", 0},
+    {"owner_id", 1},
+    {"owned_id", 1},
+    {"percent", 0},
+    {"kind", 0},
 };
 enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND };
 
 static const struct colspec sup_cols[] = {
-    {"supplier_id", 1}, {"customer_id", 1}, {"product", 0},
+    {"supplier_id", 1},
+    {"customer_id", 1},
+    {"product", 0},
 };
 enum { S_SUPPLIER, S_CUSTOMER, S_PRODUCT };
 
 static const struct colspec des_cols[] = {
-    {"entity_id", 1}, {"designation", 1}, {"source", 0}, {"listed_on", 0},
+    {"entity_id", 1},
+    {"designation", 1},
+    {"source", 0},
+    {"listed_on", 0},
 };
 enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED };
 
@@ -82,8 +90,8 @@ void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning)
     }
 }
 
-static void diag_set(veu_diag_t *d, const char *file, long line, const char *col,
-                     const char *fmt, va_list ap)
+static void diag_set(veu_diag_t *d, const char *file, long line, const char *col, const char *fmt,
+                     va_list ap)
 {
     snprintf(d->file, sizeof(d->file), "%s", file);
     d->line = line;
@@ -106,8 +114,7 @@ static int fatal(struct loader *l, int code, long line, const char *col, const c
  * A row that cannot be used (warning = 0) or a warning on a kept row.  Under
  * strict, a skipped row fails the load.  Returns 0 or -VEU_EROWS.
  */
-static int problem(struct loader *l, int warning, long line, const char *col, const char *fmt,
-                   ...)
+static int problem(struct loader *l, int warning, long line, const char *col, const char *fmt, ...)
 {
     veu_diag_t d;
     va_list ap;
@@ -521,8 +528,8 @@ static void warn_over_100(struct loader *l)
     free(sum);
 }
 
-int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol,
-                     veu_report_t *rep, veu_diag_t *err)
+int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, veu_report_t *rep,
+                     veu_diag_t *err)
 {
     struct loader l = {.ds = ds, .pol = pol, .rep = rep, .err = err};
     XXH3_state_t *digest = XXH3_createState();

@@ -22,15 +22,15 @@ enum {
 
 typedef struct veu_entity_row {
     uint32_t id, name, country, sector, aliases; /* pool offsets */
-    uint32_t seed_src;  /* source of the first defense/military designation */
-    uint32_t veu_src;   /* source of the first validated_end_user designation */
-    uint8_t des;        /* VEU_DES_* */
-    uint8_t seed_kind;  /* VEU_DES_DEFENSE or VEU_DES_MILITARY of seed_src */
+    uint32_t seed_src; /* source of the first defense/military designation */
+    uint32_t veu_src;  /* source of the first validated_end_user designation */
+    uint8_t des;       /* VEU_DES_* */
+    uint8_t seed_kind; /* VEU_DES_DEFENSE or VEU_DES_MILITARY of seed_src */
 } veu_entity_row_t;
 
 typedef struct veu_own_row {
     uint32_t owner, owned;
-    double pct;         /* NAN: a stake of unknown size */
+    double pct; /* NAN: a stake of unknown size */
     uint8_t control;
 } veu_own_row_t;
 
@@ -49,7 +49,7 @@ typedef struct veu_dataset {
     size_t n_sup, cap_sup;
     veu_sup_row_t *sup;
     uint64_t designations;
-    char digest[33];    /* XXH3-128 of the files, hex */
+    char digest[33]; /* XXH3-128 of the files, hex */
 } veu_dataset_t;
 
 /*
@@ -57,8 +57,8 @@ typedef struct veu_dataset {
  * row go to rep (or fail the load under strict); fatal ones return a
  * negative code with err filled.  Time: linear in the files' size.
  */
-int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol,
-                     veu_report_t *rep, veu_diag_t *err);
+int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, veu_report_t *rep,
+                     veu_diag_t *err);
 void veu_dataset_destroy(veu_dataset_t *ds);
 
 #endif

@@ -31,7 +31,7 @@ static uint32_t *order_pairs(size_t m, uint32_t n, const void *base, size_t stri
         free(b);
         return NULL;
     }
-#define KEY(i, off) (*(const uint32_t *)(p + (size_t)(i) * stride + (off)))
+#define KEY(i, off) (*(const uint32_t *)(p + (size_t)(i)*stride + (off)))
     /* pass 1: by key2 into a */
     for (size_t i = 0; i < m; i++) {
         count[KEY(i, off2) + 1]++;
@@ -139,8 +139,9 @@ static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
 
 static int build_sup(veu_graph_t *g, const veu_dataset_t *ds)
 {
-    uint32_t *ord = order_pairs(ds->n_sup, ds->n, ds->sup, sizeof(*ds->sup),
-                                offsetof(veu_sup_row_t, supplier), offsetof(veu_sup_row_t, customer));
+    uint32_t *ord =
+        order_pairs(ds->n_sup, ds->n, ds->sup, sizeof(*ds->sup), offsetof(veu_sup_row_t, supplier),
+                    offsetof(veu_sup_row_t, customer));
     uint32_t m = 0;
 
     if (!ord) {

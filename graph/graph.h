@@ -21,15 +21,15 @@ enum {
 /* One owner -> owned pair (24 bytes; written as is into snapshots). */
 typedef struct veu_oedge {
     uint32_t from, to;
-    double pct;        /* sum of stated percents, capped at 100; 0 when none */
-    uint32_t flags;    /* VEU_OE_* */
-    uint32_t rows;     /* dataset rows added up into this edge */
+    double pct;     /* sum of stated percents, capped at 100; 0 when none */
+    uint32_t flags; /* VEU_OE_* */
+    uint32_t rows;  /* dataset rows added up into this edge */
 } veu_oedge_t;
 
 /* One supplier -> customer pair (12 bytes). */
 typedef struct veu_sedge {
     uint32_t from, to;
-    uint32_t product;  /* pool offset of the first row's product */
+    uint32_t product; /* pool offset of the first row's product */
 } veu_sedge_t;
 
 typedef struct veu_graph {
@@ -39,7 +39,7 @@ typedef struct veu_graph {
     uint32_t *own_out; /* n + 1 offsets into own */
     uint32_t *own_in;  /* n + 1 offsets into own_in_e */
     uint32_t *own_in_e;
-    veu_sedge_t *sup;  /* sorted by (from, to) */
+    veu_sedge_t *sup; /* sorted by (from, to) */
     uint32_t *sup_out;
     uint32_t *sup_in;
     uint32_t *sup_in_e;
@@ -71,7 +71,7 @@ enum {
 enum { VEU_V_STANDARD = 0, VEU_V_FAST_TRACK, VEU_V_REVIEW, VEU_V_DENY };
 
 /* An edge index with this bit set was the first hop of a label (see ties.c). */
-#define VEU_ORIGIN 0x80000000u
+#define VEU_ORIGIN  0x80000000u
 #define VEU_EDGE(x) ((x) & ~VEU_ORIGIN)
 
 /*
@@ -88,18 +88,18 @@ typedef struct veu_ties {
     uint8_t *group;     /* group tie */
     uint32_t *reasons;
     uint8_t *verdict;
-    uint32_t *ctrl_pred;   /* own edge into v on a shortest chain from a seed */
-    uint32_t *share_pred;  /* own edge into v on the strongest path from a seed */
-    uint32_t *hold_next;   /* own edge out of v on the strongest path to a seed */
-    uint32_t *sup_lab;     /* 2 per vertex: target entity of each supply label */
-    uint32_t *sup_next;    /* 2 per vertex: supply edge towards that target */
-    uint32_t *up_lab;      /* 2 per vertex: a seed below via controlling edges */
-    uint32_t *up_next;     /* 2 per vertex: own edge towards it (VEU_ORIGIN: last) */
-    uint32_t *dn_lab;      /* 2 per vertex: a controller (non-seed) above */
-    uint32_t *dn_pred;     /* 2 per vertex: own edge from it (VEU_ORIGIN: first) */
-    uint32_t *ds_lab;      /* 2 per vertex: a seed reached through a controller above */
-    uint32_t *ds_pred;     /* 2 per vertex: own edge from above (VEU_ORIGIN: first) */
-    uint32_t iterations;   /* fixpoint sweeps, for the log */
+    uint32_t *ctrl_pred;  /* own edge into v on a shortest chain from a seed */
+    uint32_t *share_pred; /* own edge into v on the strongest path from a seed */
+    uint32_t *hold_next;  /* own edge out of v on the strongest path to a seed */
+    uint32_t *sup_lab;    /* 2 per vertex: target entity of each supply label */
+    uint32_t *sup_next;   /* 2 per vertex: supply edge towards that target */
+    uint32_t *up_lab;     /* 2 per vertex: a seed below via controlling edges */
+    uint32_t *up_next;    /* 2 per vertex: own edge towards it (VEU_ORIGIN: last) */
+    uint32_t *dn_lab;     /* 2 per vertex: a controller (non-seed) above */
+    uint32_t *dn_pred;    /* 2 per vertex: own edge from it (VEU_ORIGIN: first) */
+    uint32_t *ds_lab;     /* 2 per vertex: a seed reached through a controller above */
+    uint32_t *ds_pred;    /* 2 per vertex: own edge from above (VEU_ORIGIN: first) */
+    uint32_t iterations;  /* fixpoint sweeps, for the log */
 } veu_ties_t;
 
 /*
@@ -118,7 +118,8 @@ static inline int veu_oedge_controls(const veu_oedge_t *e, const veu_policy_t *p
 #include "veu/policy.h"
 static inline int veu_oedge_controls(const veu_oedge_t *e, const veu_policy_t *p)
 {
-    return (e->flags & VEU_OE_CONTROL) || ((e->flags & VEU_OE_KNOWN) && veu_policy_controls(p, e->pct));
+    return (e->flags & VEU_OE_CONTROL) ||
+           ((e->flags & VEU_OE_KNOWN) && veu_policy_controls(p, e->pct));
 }
 
 #endif

@@ -103,8 +103,8 @@ static int parse_list(const char *v, char (*out)[VEU_POLICY_WORD], size_t wordle
             return -1;
         }
         for (size_t i = 0; i < len; i++) {
-            out[n][i] = (char)(upper ? toupper((unsigned char)start[i])
-                                     : tolower((unsigned char)start[i]));
+            out[n][i] =
+                (char)(upper ? toupper((unsigned char)start[i]) : tolower((unsigned char)start[i]));
         }
         out[n][len] = '\0';
         n++;
@@ -259,6 +259,5 @@ void veu_policy_digest(const veu_policy_t *p, char ret_hex[17])
     char buf[8192];
     int n = veu_policy_json(p, buf, sizeof(buf));
 
-    snprintf(ret_hex, 17, "%016llx",
-             (unsigned long long)XXH3_64bits(buf, n > 0 ? (size_t)n : 0));
+    snprintf(ret_hex, 17, "%016llx", (unsigned long long)XXH3_64bits(buf, n > 0 ? (size_t)n : 0));
 }

@@ -27,10 +27,10 @@
 #include "veu/build.h"
 #include "veu/policy.h"
 
-#define VEU_SNAP_MAGIC "VEUDSNAP"
+#define VEU_SNAP_MAGIC   "VEUDSNAP"
 #define VEU_SNAP_VERSION 1
-#define VEU_SNAP_HEADER 4096
-#define VEU_SNAP_ALIGN 64
+#define VEU_SNAP_HEADER  4096
+#define VEU_SNAP_ALIGN   64
 
 enum {
     SEC_STRINGS,
@@ -67,16 +67,16 @@ enum {
 typedef struct veu_snap_entity {
     uint32_t id, name, country, sector, aliases;
     uint32_t seed_src, veu_src;
-    uint32_t reasons;       /* VEU_R_* */
-    uint8_t flags;          /* VEU_SF_* */
-    uint8_t verdict;        /* VEU_V_* */
-    uint8_t des;            /* VEU_DES_* */
+    uint32_t reasons; /* VEU_R_* */
+    uint8_t flags;    /* VEU_SF_* */
+    uint8_t verdict;  /* VEU_V_* */
+    uint8_t des;      /* VEU_DES_* */
     uint8_t seed_kind;
-    int32_t hops;           /* -1: none */
+    int32_t hops; /* -1: none */
     uint32_t ctrl_pred, share_pred, hold_next;
     uint32_t reserved;
-    double ctrl_share;      /* percent */
-    double share, holding;  /* fractions */
+    double ctrl_share;     /* percent */
+    double share, holding; /* fractions */
 } veu_snap_entity_t;
 
 typedef struct veu_snap_problem {
@@ -96,10 +96,10 @@ typedef struct veu_snap_header {
     uint64_t file_size;
     uint64_t checksum;
     uint64_t header_checksum;
-    uint32_t endian;        /* 0x01020304 as written */
+    uint32_t endian; /* 0x01020304 as written */
     uint32_t n, n_own, n_sup;
     uint64_t idmap_mask;
-    int64_t built_at;       /* seconds since the epoch */
+    int64_t built_at; /* seconds since the epoch */
     int64_t build_ms;
     uint64_t skipped, warnings;
     uint32_t n_problems;
@@ -109,7 +109,7 @@ typedef struct veu_snap_header {
     int32_t supply_depth;
     uint32_t control_inclusive;
     veu_counts_t counts;
-    char digest[33];        /* dataset digest */
+    char digest[33]; /* dataset digest */
     char policy_digest[17];
     char veud_version[16];
     char data_dir[1024];

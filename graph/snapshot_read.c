@@ -33,8 +33,8 @@ static const void *sec(veu_snapshot_t *s, int i, uint64_t want, int *bad)
 {
     const veu_snap_section_t *x = &s->h->sec[i];
 
-    if (x->off < VEU_SNAP_HEADER || x->off % VEU_SNAP_ALIGN || x->len != want ||
-        x->off > s->size || x->len > s->size - x->off) {
+    if (x->off < VEU_SNAP_HEADER || x->off % VEU_SNAP_ALIGN || x->len != want || x->off > s->size ||
+        x->len > s->size - x->off) {
         *bad = i;
         return NULL;
     }
@@ -173,8 +173,9 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
             }
         }
     }
-    if (!check_labels(s->sup_lab, s->sup_next, n, ms) || !check_labels(s->up_lab, s->up_next, n, m) ||
-        !check_labels(s->dn_lab, s->dn_pred, n, m) || !check_labels(s->ds_lab, s->ds_pred, n, m)) {
+    if (!check_labels(s->sup_lab, s->sup_next, n, ms) ||
+        !check_labels(s->up_lab, s->up_next, n, m) || !check_labels(s->dn_lab, s->dn_pred, n, m) ||
+        !check_labels(s->ds_lab, s->ds_pred, n, m)) {
         return refuse(err, len, "evidence labels point outside the graph");
     }
     return 0;

@@ -77,9 +77,9 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
         s->seed_kind = e->seed_kind;
         s->reasons = t->reasons[v];
         s->verdict = t->verdict[v];
-        s->flags = (uint8_t)((t->seed[v] ? VEU_SF_SEED : 0) |
-                             (t->controlled[v] ? VEU_SF_CONTROLLED : 0) |
-                             (t->group[v] ? VEU_SF_GROUP : 0));
+        s->flags =
+            (uint8_t)((t->seed[v] ? VEU_SF_SEED : 0) | (t->controlled[v] ? VEU_SF_CONTROLLED : 0) |
+                      (t->group[v] ? VEU_SF_GROUP : 0));
         s->hops = t->hops[v];
         s->ctrl_pred = t->ctrl_pred[v];
         s->share_pred = t->share_pred[v];

@@ -12,7 +12,7 @@ typedef struct veu_snapshot_src {
     const veu_policy_t *policy;
     const veu_report_t *rep;
     const veu_counts_t *counts;
-    const char *data_dir;   /* absolute, as the server will compare it */
+    const char *data_dir; /* absolute, as the server will compare it */
     int64_t build_ms;
 } veu_snapshot_src_t;
 

@@ -26,8 +26,8 @@ static inline const char *veu_str(const veu_strpool_t *p, uint32_t off)
 }
 
 typedef struct veu_idmap {
-    uint32_t *slot;     /* entity index, or UINT32_MAX for empty */
-    uint64_t mask;      /* slots - 1, slots a power of two */
+    uint32_t *slot; /* entity index, or UINT32_MAX for empty */
+    uint64_t mask;  /* slots - 1, slots a power of two */
     uint32_t count;
 } veu_idmap_t;
 

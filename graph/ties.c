@@ -25,7 +25,7 @@
 
 #include "graph.h"
 
-#define VEU_TIES_TOL 1e-13       /* fraction; SPEC compares percents to 1e-6 */
+#define VEU_TIES_TOL        1e-13 /* fraction; SPEC compares percents to 1e-6 */
 #define VEU_TIES_MAX_SWEEPS 1000000
 
 static char igraph_msg[256];
@@ -54,11 +54,11 @@ void veu_igraph_setup(void)
 /* Adjacency views and two-label breadth-first propagation             */
 
 struct adj {
-    const uint32_t *off;   /* n + 1 offsets */
-    const uint32_t *eidx;  /* edge indices, or NULL when edges are in order */
-    const char *edges;     /* edge array */
+    const uint32_t *off;  /* n + 1 offsets */
+    const uint32_t *eidx; /* edge indices, or NULL when edges are in order */
+    const char *edges;    /* edge array */
     size_t stride;
-    int far;               /* 0: the edge's from is the neighbour, 1: its to */
+    int far; /* 0: the edge's from is the neighbour, 1: its to */
     int (*ok)(const void *edge, const void *arg);
     const void *arg;
 };
@@ -74,9 +74,9 @@ static inline const uint32_t *edge_at(const struct adj *a, uint32_t e)
 }
 
 struct labels {
-    uint32_t *lab;  /* 2 per vertex */
-    uint32_t *via;  /* 2 per vertex: edge index, VEU_ORIGIN on a label's first hop */
-    int32_t *dist;  /* 2 per vertex, or NULL */
+    uint32_t *lab; /* 2 per vertex */
+    uint32_t *via; /* 2 per vertex: edge index, VEU_ORIGIN on a label's first hop */
+    int32_t *dist; /* 2 per vertex, or NULL */
     uint64_t *queue;
     size_t head, tail;
 };
@@ -226,9 +226,9 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
 
 struct stake_graph {
     igraph_t g;
-    igraph_vector_t w;          /* -log(p) per igraph edge */
-    uint32_t *own_of;           /* igraph edge -> own edge index (VEU_NONE for super) */
-    igraph_integer_t m_own;     /* stake edges; super edges follow */
+    igraph_vector_t w;      /* -log(p) per igraph edge */
+    uint32_t *own_of;       /* igraph edge -> own edge index (VEU_NONE for super) */
+    igraph_integer_t m_own; /* stake edges; super edges follow */
 };
 
 static int has_stake(const veu_oedge_t *e)
@@ -470,8 +470,8 @@ static int compute_supply(veu_ties_t *t, const veu_graph_t *g)
 {
     struct labels s;
     /* labels spread from targets to their suppliers: walk in-edges, take from */
-    struct adj a = {g->sup_in, g->sup_in_e, (const char *)g->sup, sizeof(veu_sedge_t), 0, NULL,
-                    NULL};
+    struct adj a = {g->sup_in, g->sup_in_e, (const char *)g->sup, sizeof(veu_sedge_t), 0,
+                    NULL,      NULL};
     int rc = labels_init(&s, g->n, &t->sup_lab, &t->sup_next, 1);
 
     if (rc < 0) {
@@ -496,9 +496,9 @@ static int compute_supply(veu_ties_t *t, const veu_graph_t *g)
 
 static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
 {
-    struct adj up = {g->own_in, g->own_in_e, (const char *)g->own, sizeof(veu_oedge_t), 0,
+    struct adj up = {g->own_in,    g->own_in_e, (const char *)g->own, sizeof(veu_oedge_t), 0,
                      own_controls, pol};
-    struct adj down = {g->own_out, NULL, (const char *)g->own, sizeof(veu_oedge_t), 1,
+    struct adj down = {g->own_out,   NULL, (const char *)g->own, sizeof(veu_oedge_t), 1,
                        own_controls, pol};
     struct labels s;
     int rc;
@@ -604,8 +604,8 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
         t->reasons[v] = r;
         if (r & (VEU_R_IS_SEED | VEU_R_DEFENSE_CONTROLLED)) {
             t->verdict[v] = VEU_V_DENY;
-        } else if (r & (VEU_R_MINORITY_STAKE | VEU_R_HOLDING | VEU_R_SUPPLY_TIE |
-                        VEU_R_GROUP_TIE | VEU_R_DUAL_USE)) {
+        } else if (r & (VEU_R_MINORITY_STAKE | VEU_R_HOLDING | VEU_R_SUPPLY_TIE | VEU_R_GROUP_TIE |
+                        VEU_R_DUAL_USE)) {
             t->verdict[v] = VEU_V_REVIEW;
         } else if (r & VEU_R_VEU) {
             t->verdict[v] = VEU_V_FAST_TRACK;

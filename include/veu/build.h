@@ -29,13 +29,13 @@ typedef struct veu_report {
 
 typedef struct veu_counts {
     uint64_t entities;
-    uint64_t ownership_rows;   /* rows kept */
-    uint64_t ownership_edges;  /* distinct owner/owned pairs */
+    uint64_t ownership_rows;  /* rows kept */
+    uint64_t ownership_edges; /* distinct owner/owned pairs */
     uint64_t supply_rows;
     uint64_t supply_edges;
     uint64_t designations;
     uint64_t seeds;
-    uint64_t controlled;       /* defense-controlled, seeds included */
+    uint64_t controlled; /* defense-controlled, seeds included */
     uint64_t deny, review, fast_track, standard;
 } veu_counts_t;
 
@@ -44,9 +44,9 @@ typedef void (*veu_progress_fn)(void *ctx, const char *stage, const char *messag
 
 typedef struct veu_build_opts {
     const char *data_dir;
-    const char *out_path;        /* the snapshot; NULL for --check */
+    const char *out_path; /* the snapshot; NULL for --check */
     veu_policy_t policy;
-    veu_progress_fn progress;    /* may be NULL */
+    veu_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } veu_build_opts_t;
 

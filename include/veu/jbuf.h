@@ -30,11 +30,11 @@ static inline bool veu_jbuf_failed(const veu_jbuf_t *b)
     return b->failed;
 }
 void veu_jbuf_raw(veu_jbuf_t *b, const char *s, size_t len);
-void veu_jbuf_lit(veu_jbuf_t *b, const char *s);          /* raw, NUL-terminated */
-void veu_jbuf_str(veu_jbuf_t *b, const char *s);          /* quoted and escaped */
+void veu_jbuf_lit(veu_jbuf_t *b, const char *s); /* raw, NUL-terminated */
+void veu_jbuf_str(veu_jbuf_t *b, const char *s); /* quoted and escaped */
 void veu_jbuf_strn(veu_jbuf_t *b, const char *s, size_t len);
-void veu_jbuf_str_or_null(veu_jbuf_t *b, const char *s);  /* null for "" */
-void veu_jbuf_num(veu_jbuf_t *b, double v);                /* at most 9 decimals */
+void veu_jbuf_str_or_null(veu_jbuf_t *b, const char *s); /* null for "" */
+void veu_jbuf_num(veu_jbuf_t *b, double v);              /* at most 9 decimals */
 void veu_jbuf_int(veu_jbuf_t *b, int64_t v);
 void veu_jbuf_bool(veu_jbuf_t *b, bool v);
 void veu_jbuf_printf(veu_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

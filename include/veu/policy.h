@@ -11,22 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VEU_POLICY_MAX_LIST 64  /* countries or sectors in one list */
-#define VEU_POLICY_WORD     32  /* longest country or sector word, with NUL */
+#define VEU_POLICY_MAX_LIST 64 /* countries or sectors in one list */
+#define VEU_POLICY_WORD     32 /* longest country or sector word, with NUL */
 
 typedef struct veu_policy {
-    char home_country[4];                    /* ISO alpha-2, upper case */
-    bool all_targets;                        /* target_countries = * */
+    char home_country[4]; /* ISO alpha-2, upper case */
+    bool all_targets;     /* target_countries = * */
     int n_targets;
     char targets[VEU_POLICY_MAX_LIST][4];
-    double control_threshold;                /* percent */
-    bool control_inclusive;                  /* >= rather than > */
-    double minority_threshold;               /* percent */
-    int supply_depth;                        /* supply edges */
+    double control_threshold;  /* percent */
+    bool control_inclusive;    /* >= rather than > */
+    double minority_threshold; /* percent */
+    int supply_depth;          /* supply edges */
     int n_dual_use;
     char dual_use[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
-    bool strict;                             /* invalid rows fail the build */
-    int evidence_paths;                      /* paths per reason in an answer */
+    bool strict;        /* invalid rows fail the build */
+    int evidence_paths; /* paths per reason in an answer */
 } veu_policy_t;
 
 /* The defaults of SPEC section 5. */

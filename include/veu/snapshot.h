@@ -22,11 +22,11 @@ typedef struct veu_snapshot veu_snapshot_t;
 
 typedef struct veu_snapshot_info {
     uint32_t entities, ownership_edges, supply_edges;
-    int64_t built_at;       /* seconds since the epoch */
+    int64_t built_at; /* seconds since the epoch */
     int64_t build_ms;
     uint64_t skipped_rows, warnings;
     veu_counts_t counts;
-    const char *digest;     /* dataset digest, hex */
+    const char *digest; /* dataset digest, hex */
     const char *policy_digest;
     const char *policy_json;
     const char *data_dir;

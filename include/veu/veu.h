@@ -18,15 +18,15 @@
 
 /* Project error codes (returned negated, like errno values). */
 enum {
-    VEU_ESYNTAX = 10001,  /* CSV syntax error or invalid UTF-8 */
-    VEU_ECOLUMN,          /* a required column is missing */
-    VEU_EDUPLICATE,       /* an entity id appears twice */
-    VEU_EROWS,            /* strict mode: at least one invalid row */
-    VEU_ECONFIG,          /* a bad configuration key or value */
-    VEU_ESNAPSHOT,        /* a snapshot is truncated, corrupt or not ours */
-    VEU_EVERSION,         /* a snapshot of a format version we do not read */
-    VEU_EGRAPH,           /* igraph reported an error */
-    VEU_ETOOBIG,          /* a count or size beyond the format's limits */
+    VEU_ESYNTAX = 10001, /* CSV syntax error or invalid UTF-8 */
+    VEU_ECOLUMN,         /* a required column is missing */
+    VEU_EDUPLICATE,      /* an entity id appears twice */
+    VEU_EROWS,           /* strict mode: at least one invalid row */
+    VEU_ECONFIG,         /* a bad configuration key or value */
+    VEU_ESNAPSHOT,       /* a snapshot is truncated, corrupt or not ours */
+    VEU_EVERSION,        /* a snapshot of a format version we do not read */
+    VEU_EGRAPH,          /* igraph reported an error */
+    VEU_ETOOBIG,         /* a count or size beyond the format's limits */
 };
 
 /* Human-readable text for a return code (negative errno or -VEU_E*). */
