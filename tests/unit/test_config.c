@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_config.c: the configuration file of SPEC section 5 and the policy
+ * keys: defaults, the SPEC's own example, inline comments, and errors that
+ * name file, line and key.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "helpers.h"
+
+static char *dir;
+static char path[4200];
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+    snprintf(path, sizeof(path), "%s/veud.conf", dir);
+}
+
+static void teardown(void)
+{
+    th_rmdir(dir);
+}
+
+START_TEST(defaults)
+{
+    veu_config_t c;
+    veu_config_init(&c);
+    ck_assert_str_eq(c.socket, "/run/veud/veud.sock");
+    ck_assert_uint_eq(c.socket_mode, 0660);
+    ck_assert_uint_eq(c.rebuild_interval, 3600);
+    ck_assert_uint_eq(c.max_clients, 1024);
+    ck_assert_uint_eq(c.max_line, 1048576);
+    ck_assert_uint_eq(c.max_output, 16777216);
+    ck_assert_uint_eq(c.idle_timeout, 300);
+    ck_assert_str_eq(c.policy.home_country, "CN");
+    ck_assert(c.policy.all_targets);
+    ck_assert_double_eq(c.policy.control_threshold, 50);
+    ck_assert(c.policy.control_inclusive);
+    ck_assert_double_eq(c.policy.minority_threshold, 10);
+    ck_assert_int_eq(c.policy.supply_depth, 2);
+    ck_assert_int_eq(c.policy.n_dual_use, 2);
+    ck_assert(!c.policy.strict);
+}
+END_TEST
+
+START_TEST(spec_example)
+{
+    veu_config_t c;
+    char err[512];
+    th_write(dir, "veud.conf",
+             "[daemon]\n"
+             "socket = /tmp/x.sock\n"
+             "socket_mode = 0600\n"
+             "data = /srv/registry\n"
+             "state = /var/lib/veud/state   # where snapshots are kept\n"
+             "rebuild_interval = 0       # seconds; 0 turns the timer off\n"
+             "max_clients = 10\n"
+             "max_line = 4096\n"
+             "max_output = 65536         # bytes owed to one client\n"
+             "idle_timeout = 5\n"
+             "admin_uids = 0, 1000\n"
+             "audit_log =                   # empty: off\n"
+             "\n"
+             "[policy]\n"
+             "home_country = us\n"
+             "target_countries = CN, RU\n"
+             "control_threshold = 25\n"
+             "control_inclusive = false\n"
+             "minority_threshold = 5\n"
+             "supply_depth = 3\n"
+             "dual_use_sectors = Automotive, aerospace , electronics\n"
+             "strict = true\n");
+    veu_config_init(&c);
+    ck_assert_int_eq(veu_config_load(&c, path, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.socket, "/tmp/x.sock");
+    ck_assert_uint_eq(c.socket_mode, 0600);
+    ck_assert_str_eq(c.state, "/var/lib/veud/state");
+    ck_assert_uint_eq(c.rebuild_interval, 0);
+    ck_assert_uint_eq(c.max_output, 65536);
+    ck_assert_int_eq(c.n_admin, 2);
+    ck_assert_uint_eq(c.admin_uids[1], 1000);
+    ck_assert_str_eq(c.audit_log, "");
+    ck_assert_str_eq(c.policy.home_country, "US");
+    ck_assert(!c.policy.all_targets);
+    ck_assert_int_eq(c.policy.n_targets, 2);
+    ck_assert_str_eq(c.policy.targets[1], "RU");
+    ck_assert_double_eq(c.policy.control_threshold, 25);
+    ck_assert(!c.policy.control_inclusive);
+    ck_assert_int_eq(c.policy.supply_depth, 3);
+    ck_assert_int_eq(c.policy.n_dual_use, 3);
+    ck_assert_str_eq(c.policy.dual_use[0], "automotive");
+    ck_assert_str_eq(c.policy.dual_use[1], "aerospace");
+    ck_assert(c.policy.strict);
+}
+END_TEST
+
+static void expect_error(const char *text, const char *needle)
+{
+    veu_config_t c;
+    char err[512];
+    th_write(dir, "veud.conf", text);
+    veu_config_init(&c);
+    ck_assert_int_eq(veu_config_load(&c, path, err, sizeof(err)), -VEU_ECONFIG);
+    ck_assert_msg(strstr(err, needle) != NULL, "'%s' lacks '%s'", err, needle);
+    ck_assert_msg(strstr(err, path) != NULL, "'%s' lacks the file name", err);
+}
+
+START_TEST(errors_name_line_and_key)
+{
+    expect_error("[daemon]\nmax_clients = 10\nmax_clients = lots\n", ":3: key 'max_clients'");
+    expect_error("[policy]\n\ncontrol_threshold = 150\n", ":3: key 'control_threshold'");
+    expect_error("[policy]\nhome_country = China\n", ":2: key 'home_country'");
+    expect_error("[daemon]\nsocket_mode = 999\n", ":2: key 'socket_mode'");
+    expect_error("[daemon]\nbogus = 1\n", ":2: unknown key 'bogus'");
+    expect_error("[other]\nx = 1\n", ":2: unknown section [other]");
+    expect_error("[policy]\ncontrol_inclusive = maybe\n", "control_inclusive");
+    expect_error("[daemon]\nthis line has no equals sign\n", ":2:");
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+    veu_config_t c;
+    char err[512];
+    veu_config_init(&c);
+    ck_assert_int_lt(veu_config_load(&c, "/nonexistent/veud.conf", err, sizeof(err)), 0);
+    ck_assert(strstr(err, "/nonexistent/veud.conf") != NULL);
+}
+END_TEST
+
+START_TEST(policy_digest_changes)
+{
+    veu_policy_t a, b;
+    char da[17], db[17], e[128];
+    veu_policy_init(&a);
+    veu_policy_init(&b);
+    veu_policy_digest(&a, da);
+    veu_policy_digest(&b, db);
+    ck_assert_str_eq(da, db);
+    ck_assert_int_eq(veu_policy_set(&b, "supply_depth", "3", e, sizeof(e)), 0);
+    veu_policy_digest(&b, db);
+    ck_assert_str_ne(da, db);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("config");
+    TCase *t = tcase_create("config");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, defaults);
+    tcase_add_test(t, spec_example);
+    tcase_add_test(t, errors_name_line_and_key);
+    tcase_add_test(t, missing_file);
+    tcase_add_test(t, policy_digest_changes);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_loader.c: SPEC section 2, one test per rule: RFC 4180 quoting, BOM,
+ * CRLF, columns by header name, UTF-8, the fatal errors (syntax, missing
+ * column, duplicate id) and the skipped rows, each naming file, line and
+ * column, and strict mode.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvread.h"
+#include "helpers.h"
+
+static char *dir;
+static th_built_t B;
+
+static void setup_dir(void)
+{
+    dir = th_tmpdir();
+}
+
+static void teardown_dir(void)
+{
+    th_built_free(&B);
+    th_rmdir(dir);
+}
+
+static const char *ENT = "id,name,country\nA,Alpha,DE\nX,Seed,US\n";
+
+static void build(void)
+{
+    th_build(dir, NULL, &B);
+}
+
+static void build_strict(void)
+{
+    veu_policy_t p;
+    veu_policy_init(&p);
+    p.strict = true;
+    th_build(dir, &p, &B);
+}
+
+static int has_problem(long line, const char *column, const char *needle)
+{
+    for (int i = 0; i < B.rep.n_kept; i++) {
+        const veu_diag_t *d = &B.rep.kept[i];
+        if (d->line == line && !strcmp(d->column, column) && strstr(d->message, needle)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+START_TEST(quoting_bom_crlf)
+{
+    th_write(dir, "entities.csv",
+             "\xEF\xBB\xBFid,name,country,aliases\r\n"
+             "A,\"Alpha, \"\"the first\"\"\",DE,\"AA|Alpha\r\nGmbH\"\r\n"
+             "\r\n"
+             "B,Beta,FR,\r\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nA,B,50\nA,Q,10\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.counts.entities, 2);
+    json_t *r = th_risk(&B, "A");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "entity"), "name")),
+                     "Alpha, \"the first\"");
+    json_decref(r);
+    /* the unknown id is on physical line 3, after a quoted field spanning two lines */
+    ck_assert(has_problem(3, "owned_id", "unknown entity id 'Q'"));
+}
+END_TEST
+
+START_TEST(columns_by_name_extra_ignored)
+{
+    th_write(dir, "entities.csv", "note,name,id\nx,Alpha,A\ny,Beta,B\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    json_t *r = th_risk(&B, "B");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "entity"), "name")),
+                     "Beta");
+    json_decref(r);
+}
+END_TEST
+
+START_TEST(missing_required_column)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,percent\nX,50\n");
+    build();
+    ck_assert_int_eq(B.rc, -VEU_ECOLUMN);
+    ck_assert_str_eq(B.err.column, "owned_id");
+    ck_assert(strstr(B.err.file, "ownership.csv") != NULL);
+    ck_assert_int_eq(B.err.line, 1);
+}
+END_TEST
+
+START_TEST(missing_entities_file)
+{
+    build();
+    ck_assert_int_eq(B.rc, -ENOENT);
+    ck_assert(strstr(B.err.message, "cannot read") != NULL);
+}
+END_TEST
+
+START_TEST(optional_files_missing)
+{
+    th_write(dir, "entities.csv", ENT);
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.counts.ownership_rows, 0);
+}
+END_TEST
+
+START_TEST(empty_file_is_error)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "");
+    build();
+    ck_assert_int_eq(B.rc, -VEU_ECOLUMN);
+    ck_assert(strstr(B.err.message, "empty") != NULL);
+}
+END_TEST
+
+START_TEST(unterminated_quote)
+{
+    th_write(dir, "entities.csv", "id,name\nA,Alpha\nB,\"Beta\nC,Gamma\n");
+    build();
+    ck_assert_int_eq(B.rc, -VEU_ESYNTAX);
+    ck_assert_int_eq(B.err.line, 3);
+    ck_assert(strstr(B.err.message, "unterminated") != NULL);
+}
+END_TEST
+
+START_TEST(stray_quote)
+{
+    th_write(dir, "entities.csv", "id,name\nA,Al\"pha\"x\n");
+    build();
+    ck_assert_int_eq(B.rc, -VEU_ESYNTAX);
+    ck_assert_int_eq(B.err.line, 2);
+}
+END_TEST
+
+START_TEST(bad_utf8)
+{
+    th_write(dir, "entities.csv", "id,name\nA,Alpha\nB,Be\xC3\x28ta\n");
+    build();
+    ck_assert_int_eq(B.rc, -VEU_ESYNTAX);
+    ck_assert_int_eq(B.err.line, 3);
+    ck_assert(strstr(B.err.message, "UTF-8") != NULL);
+    ck_assert(strstr(B.err.file, "entities.csv") != NULL);
+}
+END_TEST
+
+START_TEST(nul_byte)
+{
+    const char data[] = "id,name\nA,Al\0pha\n";
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/entities.csv", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, sizeof(data) - 1, f);
+    fclose(f);
+    build();
+    ck_assert_int_eq(B.rc, -VEU_ESYNTAX);
+    ck_assert_int_eq(B.err.line, 2);
+}
+END_TEST
+
+START_TEST(overlong_utf8_and_surrogate)
+{
+    size_t bad;
+    ck_assert(!veu_utf8_valid("\xC0\xAF", 2, &bad));
+    ck_assert(!veu_utf8_valid("\xED\xA0\x80", 3, &bad));
+    ck_assert(!veu_utf8_valid("\xF4\x90\x80\x80", 4, &bad));
+    ck_assert(!veu_utf8_valid("ab\xE2\x82", 4, &bad));
+    ck_assert_uint_eq(bad, 2);
+    ck_assert(veu_utf8_valid("\xE2\x82\xAC \xF0\x9F\x98\x80 \xC3\xA9", 11, &bad));
+}
+END_TEST
+
+START_TEST(duplicate_id)
+{
+    th_write(dir, "entities.csv", "id,name\nA,Alpha\nB,Beta\nA,Again\n");
+    build();
+    ck_assert_int_eq(B.rc, -VEU_EDUPLICATE);
+    ck_assert_int_eq(B.err.line, 4);
+    ck_assert_str_eq(B.err.column, "id");
+    ck_assert(strstr(B.err.message, "line 2") != NULL);
+}
+END_TEST
+
+START_TEST(unknown_id_skipped)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,50\nNOPE,A,10\n");
+    th_write(dir, "supply.csv", "supplier_id,customer_id\nA,GHOST\n");
+    th_write(dir, "designations.csv", "entity_id,designation\nX,defense\nWHO,defense\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 3);
+    ck_assert(has_problem(3, "owner_id", "NOPE"));
+    ck_assert(has_problem(2, "customer_id", "GHOST"));
+    ck_assert(has_problem(3, "entity_id", "WHO"));
+}
+END_TEST
+
+START_TEST(empty_required_field_skipped)
+{
+    th_write(dir, "entities.csv", "id,name\nA,Alpha\n,Nameless\nB,\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.counts.entities, 1);
+    ck_assert(has_problem(3, "id", "empty"));
+    ck_assert(has_problem(4, "name", "empty"));
+}
+END_TEST
+
+START_TEST(bad_percent_skipped)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv",
+             "owner_id,owned_id,percent\nX,A,0\nX,A,100.5\nX,A,-3\nX,A,abc\nX,A,1e999\nX,A,12%\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 6);
+    ck_assert(has_problem(2, "percent", "outside"));
+    ck_assert(has_problem(3, "percent", "outside"));
+    ck_assert(has_problem(4, "percent", "outside"));
+    ck_assert(has_problem(5, "percent", "not a number"));
+    ck_assert(has_problem(6, "percent", "not a number"));
+    ck_assert(has_problem(7, "percent", "not a number"));
+}
+END_TEST
+
+START_TEST(self_loop_skipped)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nA,A,10\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 1);
+    ck_assert(has_problem(2, "owned_id", "self-loop"));
+}
+END_TEST
+
+START_TEST(bad_kind_and_designation_skipped)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent,kind\nX,A,10,voting\n");
+    th_write(dir, "designations.csv", "entity_id,designation\nX,pirate\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert(has_problem(2, "kind", "voting"));
+    ck_assert(has_problem(2, "designation", "pirate"));
+}
+END_TEST
+
+START_TEST(field_count_mismatch_skipped)
+{
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,DE\nB,Beta\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.counts.entities, 1);
+    ck_assert(has_problem(3, "", "2 fields"));
+}
+END_TEST
+
+START_TEST(warnings_kept_rows)
+{
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,Germany\nX,Seed,US\nY,Y,US\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,\nX,A,70\nY,A,40\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 0);
+    ck_assert_uint_eq(B.rep.warnings, 3); /* country, unknown stake, over 100% */
+    ck_assert(has_problem(2, "country", "Germany"));
+    ck_assert(has_problem(2, "percent", "unknown size"));
+    ck_assert(has_problem(0, "percent", "110%"));
+}
+END_TEST
+
+START_TEST(strict_fails)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,50\nX,NOPE,5\n");
+    build_strict();
+    ck_assert_int_eq(B.rc, -VEU_EROWS);
+    ck_assert_int_eq(B.err.line, 3);
+    ck_assert_str_eq(B.err.column, "owned_id");
+    ck_assert_ptr_null(B.snap);
+}
+END_TEST
+
+START_TEST(strict_allows_warnings)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,\n");
+    build_strict();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.warnings, 1);
+}
+END_TEST
+
+START_TEST(report_keeps_first_and_counts_all)
+{
+    char own[1 << 15] = "owner_id,owned_id,percent\n";
+    size_t o = strlen(own);
+    for (int i = 0; i < 500; i++) {
+        o += (size_t)sprintf(own + o, "X,Z%d,5\n", i);
+    }
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", own);
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 500);
+    ck_assert_int_eq(B.rep.n_kept, VEU_REPORT_KEEP);
+    ck_assert_int_eq(B.rep.kept[0].line, 2);
+}
+END_TEST
+
+START_TEST(digest_follows_content)
+{
+    char d1[33], d2[33], d3[33];
+    veu_build_opts_t o = {.data_dir = dir};
+    veu_report_t rep = {0};
+    veu_counts_t c;
+    veu_diag_t err;
+
+    veu_policy_init(&o.policy);
+    th_write(dir, "entities.csv", ENT);
+    ck_assert_int_eq(veu_build(&o, &rep, &c, d1, &err), 0);
+    ck_assert_int_eq(veu_build(&o, &rep, &c, d2, &err), 0);
+    ck_assert_str_eq(d1, d2);
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,DE\nX,Seed,GB\n");
+    ck_assert_int_eq(veu_build(&o, &rep, &c, d3, &err), 0);
+    ck_assert_str_ne(d1, d3);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("loader");
+    TCase *t = tcase_create("loader");
+    tcase_add_checked_fixture(t, setup_dir, teardown_dir);
+    tcase_add_test(t, quoting_bom_crlf);
+    tcase_add_test(t, columns_by_name_extra_ignored);
+    tcase_add_test(t, missing_required_column);
+    tcase_add_test(t, missing_entities_file);
+    tcase_add_test(t, optional_files_missing);
+    tcase_add_test(t, empty_file_is_error);
+    tcase_add_test(t, unterminated_quote);
+    tcase_add_test(t, stray_quote);
+    tcase_add_test(t, bad_utf8);
+    tcase_add_test(t, nul_byte);
+    tcase_add_test(t, overlong_utf8_and_surrogate);
+    tcase_add_test(t, duplicate_id);
+    tcase_add_test(t, unknown_id_skipped);
+    tcase_add_test(t, empty_required_field_skipped);
+    tcase_add_test(t, bad_percent_skipped);
+    tcase_add_test(t, self_loop_skipped);
+    tcase_add_test(t, bad_kind_and_designation_skipped);
+    tcase_add_test(t, field_count_mismatch_skipped);
+    tcase_add_test(t, warnings_kept_rows);
+    tcase_add_test(t, strict_fails);
+    tcase_add_test(t, strict_allows_warnings);
+    tcase_add_test(t, report_keeps_first_and_counts_all);
+    tcase_add_test(t, digest_follows_content);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_snapshot.c: the snapshot file: written whole, read back, and refused
+ * with a clear error when truncated, bit-flipped, of another version, or
+ * forged with a valid checksum but indices that point outside it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "helpers.h"
+#include "graph.h"
+#include "snapfmt.h"
+
+static char *dir;
+static th_built_t B;
+static unsigned char *orig;
+static size_t orig_len;
+
+static void setup(void)
+{
+    dir = th_dataset("X:US:defense:d\nY:RU:-:m\nA:DE:automotive:\nB:FR:-:v\nH:GB:-:\n",
+                     "X,A,30,\nY,A,25,\nA,B,20,\nH,A,10,\nH,Y,,control\n", "B,A\n");
+    th_build(dir, NULL, &B);
+    ck_assert_int_eq(B.rc, 0);
+    FILE *f = fopen(B.snap_path, "rb");
+    struct stat st;
+    ck_assert_int_eq(fstat(fileno(f), &st), 0);
+    orig_len = (size_t)st.st_size;
+    orig = malloc(orig_len);
+    ck_assert_uint_eq(fread(orig, 1, orig_len, f), orig_len);
+    fclose(f);
+}
+
+static void teardown(void)
+{
+    th_built_free(&B);
+    th_rmdir(dir);
+    free(orig);
+}
+
+static int open_bytes(const unsigned char *data, size_t len, char *err, size_t errlen)
+{
+    char path[4200];
+    veu_snapshot_t *s = NULL;
+    snprintf(path, sizeof(path), "%s/bad.snap", dir);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    int rc = veu_snapshot_open(path, &s, err, errlen);
+    if (rc == 0) {
+        veu_snapshot_close(s);
+    }
+    return rc;
+}
+
+START_TEST(round_trip)
+{
+    const veu_snapshot_info_t *i = veu_snapshot_info(B.snap);
+    ck_assert_uint_eq(i->entities, 5);
+    ck_assert_uint_eq(i->ownership_edges, 5);
+    ck_assert_uint_eq(i->supply_edges, 1);
+    ck_assert_uint_eq(strlen(i->digest), 32);
+    ck_assert(strstr(i->policy_json, "\"control_threshold\":50") != NULL);
+    ck_assert(strstr(i->data_dir, "veu-test-") != NULL);
+    ck_assert_uint_eq(veu_snapshot_find(B.snap, "nope", 4), VEU_SNAP_NONE);
+    ck_assert_str_eq(veu_snapshot_name(B.snap, veu_snapshot_find(B.snap, "A", 1)), "A Inc");
+    /* every entity answers with a JSON object */
+    const char *ids[] = {"X", "Y", "A", "B", "H"};
+    for (int k = 0; k < 5; k++) {
+        json_t *r = th_risk(&B, ids[k]);
+        ck_assert(json_is_object(json_object_get(r, "metrics")));
+        json_decref(r);
+    }
+}
+END_TEST
+
+START_TEST(truncated_refused)
+{
+    char err[512];
+    size_t cuts[] = {0,
+                     1,
+                     100,
+                     VEU_SNAP_HEADER - 1,
+                     VEU_SNAP_HEADER,
+                     VEU_SNAP_HEADER + 1,
+                     orig_len / 2,
+                     orig_len - 1};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+        err[0] = '\0';
+        int rc = open_bytes(orig, cuts[i], err, sizeof(err));
+        ck_assert_msg(rc == -VEU_ESNAPSHOT, "cut at %zu: rc %d", cuts[i], rc);
+        ck_assert(err[0] != '\0');
+    }
+}
+END_TEST
+
+START_TEST(bit_flips_refused)
+{
+    unsigned char *copy = malloc(orig_len);
+    char err[512];
+    unsigned seed = 7;
+    for (int i = 0; i < 200; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t pos = (seed >> 4) % orig_len;
+        memcpy(copy, orig, orig_len);
+        copy[pos] ^= (unsigned char)(1u << (seed % 8));
+        int rc = open_bytes(copy, orig_len, err, sizeof(err));
+        ck_assert_msg(rc == -VEU_ESNAPSHOT || rc == -VEU_EVERSION, "flip at %zu accepted", pos);
+    }
+    free(copy);
+}
+END_TEST
+
+START_TEST(foreign_and_version)
+{
+    char err[512];
+    unsigned char *copy = malloc(orig_len);
+    memcpy(copy, orig, orig_len);
+    memcpy(copy, "NOTVEUD!", 8);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+    ck_assert(strstr(err, "magic") != NULL);
+    memcpy(copy, orig, orig_len);
+    ((veu_snap_header_t *)copy)->version = 99;
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_EVERSION);
+    ck_assert(strstr(err, "99") != NULL);
+    free(copy);
+    ck_assert_int_eq(open_bytes((const unsigned char *)"", 0, err, sizeof(err)), -VEU_ESNAPSHOT);
+}
+END_TEST
+
+/* Rewrites both checksums so that only the structural checks stand between. */
+static void reseal(unsigned char *data, size_t len)
+{
+    veu_snap_header_t *h = (veu_snap_header_t *)data;
+    h->checksum = XXH3_64bits(data + VEU_SNAP_HEADER, len - VEU_SNAP_HEADER);
+    h->header_checksum = 0;
+    h->header_checksum = XXH3_64bits(data, VEU_SNAP_HEADER);
+}
+
+START_TEST(forged_indices_refused)
+{
+    char err[512];
+    unsigned char *copy = malloc(orig_len);
+    const veu_snap_header_t *h = (const veu_snap_header_t *)orig;
+
+    /* an edge pointing past the entities */
+    memcpy(copy, orig, orig_len);
+    veu_oedge_t *e = (veu_oedge_t *)(copy + h->sec[SEC_OWN].off);
+    e[0].to = 1000;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+    ck_assert(strstr(err, "edge") != NULL);
+
+    /* a name offset past the strings */
+    memcpy(copy, orig, orig_len);
+    veu_snap_entity_t *ent = (veu_snap_entity_t *)(copy + h->sec[SEC_ENTITIES].off);
+    ent[2].name = 0xfffffff0u;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
+    /* a predecessor edge past the edges */
+    memcpy(copy, orig, orig_len);
+    ent = (veu_snap_entity_t *)(copy + h->sec[SEC_ENTITIES].off);
+    ent[2].ctrl_pred = 77;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
+    /* adjacency offsets out of order */
+    memcpy(copy, orig, orig_len);
+    uint32_t *out = (uint32_t *)(copy + h->sec[SEC_OWN_OUT].off);
+    out[1] = 100;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
+    /* a section that claims to reach past the end */
+    memcpy(copy, orig, orig_len);
+    ((veu_snap_header_t *)copy)->sec[SEC_STRINGS].len = orig_len;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
+    /* resealed but untouched: accepted (the checks above are not vacuous) */
+    memcpy(copy, orig, orig_len);
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), 0);
+    free(copy);
+}
+END_TEST
+
+START_TEST(write_is_atomic)
+{
+    /* a failed build leaves the previous snapshot in place, whole */
+    th_write(dir, "entities.csv", "id,name\nA,\"broken\n");
+    th_built_t b2;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s", B.snap_path);
+    th_build(dir, NULL, &b2);
+    ck_assert_int_eq(b2.rc, -VEU_ESYNTAX);
+    veu_snapshot_t *s;
+    char err[256];
+    ck_assert_int_eq(veu_snapshot_open(path, &s, err, sizeof(err)), 0);
+    veu_snapshot_close(s);
+}
+END_TEST
+
+START_TEST(unwritable_target)
+{
+    veu_build_opts_t o = {.data_dir = dir, .out_path = "/nonexistent-dir/x.snap"};
+    veu_report_t rep = {0};
+    veu_counts_t c;
+    veu_diag_t err;
+    veu_policy_init(&o.policy);
+    int rc = veu_build(&o, &rep, &c, NULL, &err);
+    ck_assert_int_eq(rc, -ENOENT);
+    ck_assert(strstr(err.message, "cannot create the snapshot") != NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("snapshot");
+    TCase *t = tcase_create("snapshot");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_add_test(t, round_trip);
+    tcase_add_test(t, truncated_refused);
+    tcase_add_test(t, bit_flips_refused);
+    tcase_add_test(t, foreign_and_version);
+    tcase_add_test(t, forged_indices_refused);
+    tcase_add_test(t, write_is_atomic);
+    tcase_add_test(t, unwritable_target);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
