@@ -194,7 +194,11 @@ static int feed(struct reader *r, struct csv_parser *p, const char *data, size_t
             r->in_row = 1;
         }
         if (csv_parse(p, data, len, on_field, on_row, r) != len) {
-            fail(r, r->line, "%s", csv_strerror(csv_error(p)));
+            fail(r, r->line, "%s",
+                 csv_error(p) == CSV_EPARSE
+                     ? "malformed quoting: a quote inside an unquoted field, or text after a "
+                       "closing quote"
+                     : csv_strerror(csv_error(p)));
         }
         data += len;
     }
