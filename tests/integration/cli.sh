@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The command line of SPEC section 5 for the builder: `veud build` and
+# `veud --check`, their exit codes (0, 65 for a dataset that cannot be
+# built, 64 for usage, 78 for configuration) and what they print.
+set -u
+VEUD=${1:?usage: cli.sh VEUD SNAPQ SAMPLE_DIR}
+SNAPQ=${2:?}
+SAMPLE=${3:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() { # name, expected exit code, command...
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $name: exit $got, expected $want"; cat "$tmp/out" "$tmp/err"; fi
+}
+contains() { # name, file, text
+  if grep -qF -- "$3" "$2"; then pass=$((pass + 1)); else
+    fail=$((fail + 1)); echo "FAIL $1: '$3' not in output:"; cat "$2"; fi
+}
+
+check version 0 "$VEUD" --version
+contains version "$tmp/out" "veud "
+check help 0 "$VEUD" --help
+contains help "$tmp/out" "veud build"
+check bad-flag 64 "$VEUD" --no-such-flag
+check build-needs-out 64 "$VEUD" build --data "$SAMPLE"
+
+check check-sample 0 "$VEUD" --check --data "$SAMPLE"
+contains check-sample "$tmp/out" "result: ok"
+contains check-sample "$tmp/out" "entities 465"
+
+check build-sample 0 "$VEUD" build --data "$SAMPLE" --out "$tmp/s.snap"
+contains build-log "$tmp/err" "<6>build: done"
+check snapshot-answers 0 "$SNAPQ" "$tmp/s.snap" co:pierburg
+contains snapshot-answers "$tmp/out" '"verdict":"deny"'
+
+mkdir "$tmp/bad"
+printf 'id,name\nA,Alpha\nA,Again\n' >"$tmp/bad/entities.csv"
+check check-bad 65 "$VEUD" --check --data "$tmp/bad"
+contains check-bad "$tmp/out" "entities.csv:3: column 'id': duplicate entity id 'A'"
+check build-bad 65 "$VEUD" build --data "$tmp/bad" --out "$tmp/bad.snap"
+contains build-bad "$tmp/err" "<3>build failed"
+[ ! -e "$tmp/bad.snap" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL: a failed build left a snapshot"; }
+
+mkdir "$tmp/skips"
+printf 'id,name\nA,Alpha\nB,Beta\n' >"$tmp/skips/entities.csv"
+printf 'owner_id,owned_id,percent\nA,B,150\nA,Z,10\n' >"$tmp/skips/ownership.csv"
+check check-skips 0 "$VEUD" --check --data "$tmp/skips"
+contains check-skips "$tmp/out" "ownership.csv:2: column 'percent': percent '150' is outside (0, 100]"
+contains check-skips "$tmp/out" "ownership.csv:3: column 'owned_id': unknown entity id 'Z'"
+contains check-skips "$tmp/out" "skipped rows 2"
+check check-strict 65 "$VEUD" --check --strict --data "$tmp/skips"
+
+printf '[policy]\nstrict = true\n' >"$tmp/strict.conf"
+check config-strict 65 "$VEUD" --check --config "$tmp/strict.conf" --data "$tmp/skips"
+printf '[policy]\ncontrol_threshold = lots\n' >"$tmp/bad.conf"
+check config-bad 78 "$VEUD" --check --config "$tmp/bad.conf" --data "$SAMPLE"
+contains config-bad "$tmp/err" "bad.conf:2: key 'control_threshold'"
+check check-missing-dir 65 "$VEUD" --check --data "$tmp/nonexistent"
+contains check-missing-dir "$tmp/out" "cannot open the data directory"
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
