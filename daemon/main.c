@@ -22,6 +22,8 @@
 #include "main.h"
 #include "veu/build.h"
 
+#define VEU_EXIT_UNCHANGED 3 /* build --skip-if: nothing changed, nothing written */
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
@@ -103,10 +105,25 @@ static void print_counts(const veu_counts_t *c, const veu_report_t *rep)
            (unsigned long long)rep->warnings);
 }
 
-static int run_build(const veu_config_t *cfg, const char *out, bool check)
+/* --skip-if DIGEST:POLICY: true when both are what the data and policy give now. */
+static bool unchanged(const veu_config_t *cfg, const char *skip_if)
 {
-    veu_build_opts_t o = {
-        .data_dir = cfg->data, .out_path = check ? NULL : out, .policy = cfg->policy};
+    char digest[33], pol[17], want[64];
+
+    if (veu_dataset_digest(cfg->data, digest) < 0) {
+        return false; /* let the build say what is wrong */
+    }
+    veu_policy_digest(&cfg->policy, pol);
+    snprintf(want, sizeof(want), "%s:%s", digest, pol);
+    return strcmp(want, skip_if) == 0;
+}
+
+static int run_build(const veu_config_t *cfg, const char *out, bool check, uint64_t generation)
+{
+    veu_build_opts_t o = {.data_dir = cfg->data,
+                          .out_path = check ? NULL : out,
+                          .policy = cfg->policy,
+                          .generation = generation};
     veu_report_t rep = {0};
     veu_counts_t counts;
     veu_diag_t err;
@@ -152,10 +169,15 @@ int main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},     {"check", no_argument, NULL, 'C'},
         {"strict", no_argument, NULL, 'T'},        {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},          {"verbose", no_argument, NULL, 'v'},
-        {"timeout", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+        {"generation", required_argument, NULL, 'g'},
+        {"policy", required_argument, NULL, 'P'}, {"skip-if", required_argument, NULL, 'K'},
+        {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
     bool check = false, strict = false;
+    const char *policy_kv[32], *skip_if = NULL;
+    int n_policy = 0;
+    uint64_t generation = 1;
     const char *mode = "serve";
     veu_config_t cfg;
     char err[1024];
@@ -195,6 +217,19 @@ int main(int argc, char **argv)
         case 'v':
             veu_log_level(LOG_DEBUG);
             break;
+        case 'g':
+            generation = strtoull(optarg, NULL, 10);
+            break;
+        case 'P':
+            if (n_policy == 32) {
+                fprintf(stderr, "veud: too many --policy flags\n");
+                return EX_USAGE;
+            }
+            policy_kv[n_policy++] = optarg;
+            break;
+        case 'K':
+            skip_if = optarg;
+            break;
         case 'V':
             printf("veud %s\n", VEU_VERSION);
             return 0;
@@ -228,6 +263,20 @@ int main(int argc, char **argv)
     OVERRIDE(socket, sock)
     OVERRIDE(state, state)
 #undef OVERRIDE
+    for (int i = 0; i < n_policy; i++) {
+        char key[64];
+        const char *eq = strchr(policy_kv[i], '=');
+        if (!eq || (size_t)(eq - policy_kv[i]) >= sizeof(key)) {
+            fprintf(stderr, "veud: --policy takes KEY=VALUE, not '%s'\n", policy_kv[i]);
+            return EX_USAGE;
+        }
+        memcpy(key, policy_kv[i], (size_t)(eq - policy_kv[i]));
+        key[eq - policy_kv[i]] = '\0';
+        if (veu_policy_set(&cfg.policy, key, eq + 1, err, sizeof(err)) < 0) {
+            fprintf(stderr, "veud: --policy: %s\n", err);
+            return EX_CONFIG;
+        }
+    }
     if (strict) {
         cfg.policy.strict = true;
     }
@@ -236,14 +285,19 @@ int main(int argc, char **argv)
             fprintf(stderr, "veud: --check needs --data DIR\n");
             return EX_USAGE;
         }
-        return run_build(&cfg, NULL, true);
+        return run_build(&cfg, NULL, true, 0);
     }
     if (!strcmp(mode, "build")) {
         if (!out) {
             fprintf(stderr, "veud: build needs --out FILE\n");
             return EX_USAGE;
         }
-        return run_build(&cfg, out, false);
+        if (skip_if && unchanged(&cfg, skip_if)) {
+            veu_log(LOG_INFO, "build: unchanged: dataset digest and policy are those of the "
+                              "snapshot served; nothing to build");
+            return VEU_EXIT_UNCHANGED;
+        }
+        return run_build(&cfg, out, false, generation);
     }
     if (!strcmp(mode, "serve")) {
         return veu_serve_main(&cfg);

@@ -145,6 +145,7 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
             .counts = counts,
             .data_dir = absdir,
             .build_ms = now_ms() - t0,
+            .generation = o->generation,
         };
         rc = veu_snapshot_write(o->out_path, &src, err);
         if (rc == 0) {

@@ -273,6 +273,7 @@ int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t 
         .supply_edges = s->n_sup,
         .built_at = s->h->built_at,
         .build_ms = s->h->build_ms,
+        .generation = s->h->generation,
         .skipped_rows = s->h->skipped,
         .warnings = s->h->warnings,
         .counts = s->h->counts,

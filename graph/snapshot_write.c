@@ -195,6 +195,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     h->idmap_mask = ds->ids.mask;
     h->built_at = (int64_t)time(NULL);
     h->build_ms = src->build_ms;
+    h->generation = src->generation;
     h->skipped = src->rep->skipped;
     h->warnings = src->rep->warnings;
     h->n_problems = (uint32_t)src->rep->n_kept;

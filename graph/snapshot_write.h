@@ -14,6 +14,7 @@ typedef struct veu_snapshot_src {
     const veu_counts_t *counts;
     const char *data_dir; /* absolute, as the server will compare it */
     int64_t build_ms;
+    uint64_t generation;
 } veu_snapshot_src_t;
 
 /*

@@ -46,6 +46,7 @@ typedef struct veu_build_opts {
     const char *data_dir;
     const char *out_path; /* the snapshot; NULL for --check */
     veu_policy_t policy;
+    uint64_t generation; /* written into the snapshot */
     veu_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } veu_build_opts_t;
@@ -58,6 +59,13 @@ typedef struct veu_build_opts {
  */
 int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts,
               char ret_digest[33], veu_diag_t *err);
+
+/*
+ * The dataset digest of dir without parsing: the same XXH3-128 the loader
+ * computes while reading (file names, contents, absent files).  Returns 0
+ * or -errno.  Time: linear in the files' size, at memory speed.
+ */
+int veu_dataset_digest(const char *dir, char ret_hex[33]);
 
 /* Installs igraph error and warning handlers that return instead of abort. */
 void veu_igraph_setup(void);

@@ -24,6 +24,7 @@ typedef struct veu_snapshot_info {
     uint32_t entities, ownership_edges, supply_edges;
     int64_t built_at; /* seconds since the epoch */
     int64_t build_ms;
+    uint64_t generation;
     uint64_t skipped_rows, warnings;
     veu_counts_t counts;
     const char *digest; /* dataset digest, hex */
@@ -63,6 +64,42 @@ void veu_snapshot_codes(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
  * O(evidence_paths x path length + in-degree + proof size).
  */
 void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
+
+/* Relations the `paths` op follows. */
+enum { VEU_REL_OWNS = 1, VEU_REL_SUPPLIES = 2, VEU_REL_ANY = 3 };
+
+/*
+ * Appends the `paths` result: {"paths": [[hop, ...], ...], "truncated": bool},
+ * simple paths shortest first linking the buyer to seeds up through its
+ * owners (seed -> ... -> buyer) and down through its holdings (buyer -> ...
+ * -> seed), and along supply edges to defense-controlled customers (buyer
+ * -> ... -> target), at most max_hops edges long and limit in number.
+ * Work is bounded: "truncated" says when the search stopped early.
+ */
+void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int limit, int rel,
+                        veu_jbuf_t *out);
+
+/*
+ * Appends the `owners` result: {"direct": [{id, name, percent, kind}],
+ * "ultimate": [{id, name, share}]}: the owners of record, and the tops of
+ * the ownership chains above the buyer with their integrated share in it.
+ * Time: bounded by VEU_OWNERS_MAX ancestors.
+ */
+void veu_snapshot_owners(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
+
+typedef struct veu_match {
+    uint32_t idx;
+    double score; /* 0..1 */
+} veu_match_t;
+
+/*
+ * Finds up to limit entities whose name or an alias is closest to name,
+ * best first.  Case, punctuation and legal forms do not matter.  Returns
+ * the number of matches written.  Time: linear in the entities (an index
+ * comes with the names work).
+ */
+size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len,
+                           veu_match_t *ret, size_t limit);
 
 /* Appends the rebuild problems kept in the snapshot as a JSON array. */
 void veu_snapshot_problems(const veu_snapshot_t *s, veu_jbuf_t *out);

@@ -1,0 +1,452 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c: one client connection: line framing (LF or CRLF), answers queued
+ * in request order and written as soon as every earlier one is, limits on
+ * what a client can make us hold (max_line, max_output, idle_timeout), and
+ * the half-close rule: when the client shuts its writing side, every answer
+ * owed is sent, then the connection closes.
+ *
+ * Lifetime: a connection owns two handles (the pipe and the idle timer);
+ * each close callback drops one, the last frees the connection.  Memory of
+ * a slot being written is freed in the write callback, which libuv runs
+ * (with UV_ECANCELED) before the pipe's close callback.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "server.h"
+
+#define READ_CHUNK 65536
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
+static void process(veu_conn_t *c);
+
+static void free_conn(veu_conn_t *c)
+{
+    veu_slot_t *s = c->head;
+    while (s) {
+        veu_slot_t *next = s->next;
+        free(s->buf);
+        free(s);
+        s = next;
+    }
+    free(c->rbuf);
+    free(c);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    veu_conn_t *c = h->data;
+    veu_server_t *srv = c->srv;
+
+    if (--c->handles == 0) {
+        free_conn(c);
+        veu_server_maybe_exit(srv);
+    }
+}
+
+void veu_conn_close(veu_conn_t *c, bool cut)
+{
+    veu_server_t *srv = c->srv;
+
+    if (c->closing) {
+        return;
+    }
+    c->closing = true;
+    c->cut = cut;
+    veu_rebuild_forget_conn(srv, c);
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        srv->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    srv->n_clients--;
+    uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
+    uv_close((uv_handle_t *)&c->idle, on_handle_closed);
+}
+
+static void arm_idle(veu_conn_t *c)
+{
+    unsigned t = c->srv->cfg.idle_timeout;
+    if (t && !c->closing) {
+        uv_timer_start(&c->idle, NULL, 0, 0);
+        uv_timer_stop(&c->idle);
+    }
+}
+
+static void on_idle(uv_timer_t *t)
+{
+    veu_conn_t *c = t->data;
+
+    if (c->head && !c->head->ready) {
+        /* we owe it an answer that is still being built (reload): not idle */
+        uv_timer_again(&c->idle);
+        return;
+    }
+    if (c->owed) {
+        veu_log(LOG_NOTICE, "client %llu (uid %d, pid %d): cut off: read none of %zu bytes owed "
+                "for %u s", (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed,
+                c->srv->cfg.idle_timeout);
+    } else {
+        veu_log(LOG_DEBUG, "client %llu: idle for %u s, closed", (unsigned long long)c->id,
+                c->srv->cfg.idle_timeout);
+    }
+    veu_conn_close(c, true);
+}
+
+static void touch(veu_conn_t *c)
+{
+    if (c->srv->cfg.idle_timeout && !c->closing) {
+        uv_timer_start(&c->idle, on_idle, (uint64_t)c->srv->cfg.idle_timeout * 1000,
+                       (uint64_t)c->srv->cfg.idle_timeout * 1000);
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    veu_conn_t *c = h->data;
+    (void)suggested;
+
+    if (c->rcap - c->rlen < READ_CHUNK) {
+        size_t cap = c->rcap ? c->rcap : READ_CHUNK * 2;
+        while (cap - c->rlen < READ_CHUNK) {
+            cap *= 2;
+        }
+        char *nb = realloc(c->rbuf, cap);
+        if (!nb) {
+            *buf = uv_buf_init(NULL, 0); /* libuv reports UV_ENOBUFS */
+            return;
+        }
+        c->rbuf = nb;
+        c->rcap = cap;
+    }
+    *buf = uv_buf_init(c->rbuf + c->rlen, (unsigned)(c->rcap - c->rlen));
+}
+
+static void start_reading(veu_conn_t *c)
+{
+    if (!c->reading && !c->eof && !c->closing) {
+        if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0) {
+            c->reading = true;
+        }
+    }
+}
+
+void veu_conn_stop_reading(veu_conn_t *c)
+{
+    if (c->reading) {
+        uv_read_stop((uv_stream_t *)&c->pipe);
+        c->reading = false;
+    }
+}
+
+static bool paused(const veu_conn_t *c)
+{
+    return c->owed > c->srv->cfg.max_output;
+}
+
+static void after_write(uv_write_t *req, int status)
+{
+    veu_slot_t *s = req->data;
+    veu_conn_t *c = s->conn;
+
+    /* writes complete in order: s is the head */
+    c->head = s->next;
+    if (!c->head) {
+        c->tail = NULL;
+    }
+    c->owed -= s->len;
+    free(s->buf);
+    free(s);
+    if (status < 0 || c->closing) {
+        if (status < 0 && status != UV_ECANCELED) {
+            veu_log(LOG_DEBUG, "client %llu: write failed: %s", (unsigned long long)c->id,
+                    uv_strerror(status));
+            veu_conn_close(c, true);
+        }
+        return;
+    }
+    touch(c);
+    if (!paused(c) && c->owed <= c->srv->cfg.max_output / 2) {
+        process(c); /* lines buffered while paused */
+        if (!c->closing) {
+            start_reading(c);
+        }
+    }
+    if (!c->closing && !c->head && (c->eof || c->srv->stopping)) {
+        veu_conn_close(c, false);
+    }
+}
+
+void veu_conn_flush(veu_conn_t *c)
+{
+    if (c->closing) {
+        return;
+    }
+    for (veu_slot_t *s = c->head; s && s->ready; s = s->next) {
+        if (s->submitted) {
+            continue;
+        }
+        uv_buf_t b = uv_buf_init(s->buf, (unsigned)s->len);
+        s->submitted = true;
+        s->req.data = s;
+        int rc = uv_write(&s->req, (uv_stream_t *)&c->pipe, &b, 1, after_write);
+        if (rc < 0) {
+            s->submitted = false;
+            veu_conn_close(c, true);
+            return;
+        }
+    }
+    if (!c->head && (c->eof || c->srv->stopping)) {
+        veu_conn_close(c, false);
+    }
+}
+
+void veu_conn_slot_fill(veu_slot_t *slot, const char *buf, size_t len)
+{
+    veu_conn_t *c = slot->conn;
+
+    slot->buf = malloc(len ? len : 1);
+    if (!slot->buf) {
+        /* no memory for the answer: better to drop the client than to lie */
+        slot->len = 0;
+        slot->ready = true;
+        veu_conn_close(c, true);
+        return;
+    }
+    memcpy(slot->buf, buf, len);
+    slot->len = len;
+    slot->ready = true;
+    c->owed += len;
+}
+
+static veu_slot_t *new_slot(veu_conn_t *c)
+{
+    veu_slot_t *s = calloc(1, sizeof(*s));
+    if (!s) {
+        return NULL;
+    }
+    s->conn = c;
+    if (c->tail) {
+        c->tail->next = s;
+    } else {
+        c->head = s;
+    }
+    c->tail = s;
+    return s;
+}
+
+static bool blank(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != ' ' && p[i] != '\t') {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void handle_line(veu_conn_t *c, char *line, size_t len)
+{
+    if (len && line[len - 1] == '\r') {
+        len--;
+    }
+    if (blank(line, len)) {
+        return;
+    }
+    veu_slot_t *s = new_slot(c);
+    if (!s) {
+        veu_conn_close(c, true);
+        return;
+    }
+    line[len] = '\0';
+    veu_proto_handle(c, s, line, len);
+}
+
+static void too_long(veu_conn_t *c)
+{
+    veu_server_t *srv = c->srv;
+    veu_slot_t *s = new_slot(c);
+
+    if (!s) {
+        veu_conn_close(c, true);
+        return;
+    }
+    veu_jbuf_reset(&srv->out);
+    veu_proto_error(&srv->out, NULL, "line_too_long",
+                    "request line longer than max_line (%zu bytes); the rest of it is discarded",
+                    srv->cfg.max_line);
+    srv->requests++;
+    srv->errors++;
+    veu_conn_slot_fill(s, srv->out.buf, srv->out.len);
+}
+
+/* Handles every complete line in the read buffer, unless paused. */
+static void process(veu_conn_t *c)
+{
+    size_t start = 0, max = c->srv->cfg.max_line;
+
+    while (!c->closing && !paused(c)) {
+        char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
+        size_t len = nl ? (size_t)(nl - (c->rbuf + start)) : c->rlen - start;
+        if (c->discarding) {
+            if (!nl) {
+                start = c->rlen; /* drop it all, still inside the long line */
+                break;
+            }
+            c->discarding = false;
+            start += len + 1;
+            continue;
+        }
+        if (!nl) {
+            if (len > max) {
+                too_long(c);
+                c->discarding = true;
+                start = c->rlen;
+            } else if (c->eof && len > 0) {
+                /* the last line, without a newline, before the client's EOF */
+                handle_line(c, c->rbuf + start, len);
+                start = c->rlen;
+            }
+            break;
+        }
+        if (len > max + 1 || (len == max + 1 && c->rbuf[start + len - 1] != '\r')) {
+            too_long(c);
+        } else {
+            handle_line(c, c->rbuf + start, len);
+        }
+        start += len + 1;
+    }
+    if (c->closing) {
+        return;
+    }
+    if (start) {
+        memmove(c->rbuf, c->rbuf + start, c->rlen - start);
+        c->rlen -= start;
+    }
+    if (paused(c)) {
+        veu_conn_stop_reading(c);
+        if (c->owed > 4 * c->srv->cfg.max_output) {
+            veu_log(LOG_NOTICE, "client %llu (uid %d, pid %d): cut off: %zu bytes owed, above "
+                    "4 x max_output", (unsigned long long)c->id, (int)c->uid, (int)c->pid,
+                    c->owed);
+            veu_conn_close(c, true);
+            return;
+        }
+    }
+    veu_conn_flush(c);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    veu_conn_t *c = stream->data;
+    (void)buf;
+
+    if (nread == UV_EOF) {
+        c->eof = true;
+        veu_conn_stop_reading(c);
+        process(c);
+        if (!c->closing && !c->head) {
+            veu_conn_close(c, false);
+        }
+        return;
+    }
+    if (nread < 0) {
+        veu_log(LOG_DEBUG, "client %llu: read: %s", (unsigned long long)c->id,
+                uv_strerror((int)nread));
+        veu_conn_close(c, true);
+        return;
+    }
+    if (nread == 0) {
+        return;
+    }
+    c->rlen += (size_t)nread;
+    touch(c);
+    process(c);
+}
+
+static void on_busy_written(uv_write_t *req, int status)
+{
+    (void)status;
+    uv_close((uv_handle_t *)req->handle, (uv_close_cb)free);
+    free(req);
+}
+
+/* One client more than max_clients: accepted, told busy, closed. */
+static void reject_busy(veu_server_t *srv)
+{
+    static char msg[256];
+    uv_pipe_t *p = malloc(sizeof(*p));
+    uv_write_t *req = malloc(sizeof(*req));
+
+    if (!p || !req || uv_pipe_init(srv->loop, p, 0) < 0) {
+        free(p);
+        free(req);
+        return;
+    }
+    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)p) < 0) {
+        free(req);
+        uv_close((uv_handle_t *)p, (uv_close_cb)free);
+        return;
+    }
+    int n = snprintf(msg, sizeof(msg),
+                     "{\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":\"too many clients "
+                     "(max_clients = %u); try again later\"}}\n",
+                     srv->cfg.max_clients);
+    uv_buf_t b = uv_buf_init(msg, (unsigned)n);
+    srv->rejected++;
+    if (uv_write(req, (uv_stream_t *)p, &b, 1, on_busy_written) < 0) {
+        free(req);
+        uv_close((uv_handle_t *)p, (uv_close_cb)free);
+    }
+}
+
+void veu_conn_accept(veu_server_t *srv)
+{
+    if (srv->n_clients >= srv->cfg.max_clients) {
+        reject_busy(srv);
+        return;
+    }
+    veu_conn_t *c = calloc(1, sizeof(*c));
+    if (!c) {
+        return;
+    }
+    c->srv = srv;
+    c->id = ++srv->next_conn_id;
+    c->uid = (uid_t)-1;
+    c->pid = -1;
+    uv_pipe_init(srv->loop, &c->pipe, 0);
+    uv_timer_init(srv->loop, &c->idle);
+    c->pipe.data = c;
+    c->idle.data = c;
+    c->handles = 2;
+    if (uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)&c->pipe) < 0) {
+        c->closing = true;
+        uv_close((uv_handle_t *)&c->pipe, on_handle_closed);
+        uv_close((uv_handle_t *)&c->idle, on_handle_closed);
+        return;
+    }
+    uv_os_fd_t fd;
+    struct ucred cred;
+    socklen_t clen = sizeof(cred);
+    if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0) {
+        c->uid = cred.uid;
+        c->pid = cred.pid;
+    }
+    c->next = srv->conns;
+    if (srv->conns) {
+        srv->conns->prev = c;
+    }
+    srv->conns = c;
+    srv->n_clients++;
+    (void)arm_idle;
+    touch(c);
+    start_reading(c);
+}

@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops.c: the ops of SPEC section 4, one table entry each.  Query ops read
+ * the snapshot the request holds a reference on; they are answered at once
+ * on the loop thread (each is bounded in its work).  reload answers later,
+ * when the build it started ends.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+
+#define SCREEN_MAX 10000
+#define SEARCH_MAX 100
+#define NAME_MATCH 0.9
+
+/* Reads an optional integer field in [lo, hi]; 0 ok, -1 after failing r. */
+static int int_field(veu_req_t *r, const char *key, int def, int lo, int hi, int *ret)
+{
+    json_t *v = json_object_get(r->j, key);
+
+    if (!v) {
+        *ret = def;
+        return 0;
+    }
+    if (json_is_string(v) && r->inline_form) {
+        char *end;
+        long x = strtol(json_string_value(v), &end, 10);
+        if (*end == '\0' && x >= lo && x <= hi) {
+            *ret = (int)x;
+            return 0;
+        }
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        veu_req_fail(r, "bad_request", "field '%s' must be an integer from %d to %d", key, lo, hi);
+        return -1;
+    }
+    *ret = (int)json_integer_value(v);
+    return 0;
+}
+
+/* The entity a request names by "entity" (an id); -1 after failing r. */
+static int entity_field(veu_req_t *r, uint32_t *ret, bool required)
+{
+    json_t *v = json_object_get(r->j, "entity");
+    const veu_snapshot_t *s = r->snap->snap;
+
+    if (!v) {
+        if (required) {
+            veu_req_fail(r, "bad_request", "field 'entity' (an entity id) is required");
+            return -1;
+        }
+        *ret = VEU_SNAP_NONE;
+        return 0;
+    }
+    if (!json_is_string(v)) {
+        veu_req_fail(r, "bad_request", "field 'entity' must be a string");
+        return -1;
+    }
+    *ret = veu_snapshot_find(s, json_string_value(v), json_string_length(v));
+    return 0;
+}
+
+static int op_ping(veu_req_t *r, veu_jbuf_t *res)
+{
+    veu_jbuf_printf(res, "{\"pong\":true,\"ready\":%s}", r->srv->cur ? "true" : "false");
+    return VEU_OP_OK;
+}
+
+static int op_version(veu_req_t *r, veu_jbuf_t *res)
+{
+    (void)r;
+    veu_jbuf_printf(res, "{\"version\":\"%s\",\"protocol\":1,\"snapshot_format\":1}",
+                    VEU_VERSION);
+    return VEU_OP_OK;
+}
+
+/* not_found with the best candidates in error.candidates */
+static int name_not_found(veu_req_t *r, const char *name, size_t len)
+{
+    const veu_snapshot_t *s = r->snap->snap;
+    veu_match_t m[5];
+    size_t n = veu_snapshot_search(s, name, len, m, 5);
+    json_t *cands = json_array();
+
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(cands,
+                              json_pack("{s:s,s:s,s:f}", "id", veu_snapshot_id(s, m[i].idx), "name",
+                                        veu_snapshot_name(s, m[i].idx), "score",
+                                        (double)(long)(m[i].score * 1000 + 0.5) / 1000));
+    }
+    r->err_extra = json_pack("{s:o}", "candidates", cands);
+    return veu_req_fail(r, "not_found", "no entity with a name close enough (score %.1f)",
+                        NAME_MATCH);
+}
+
+static int op_risk(veu_req_t *r, veu_jbuf_t *res)
+{
+    const veu_snapshot_t *s = r->snap->snap;
+    json_t *name = json_object_get(r->j, "name");
+    json_t *ent = json_object_get(r->j, "entity");
+    uint32_t v;
+
+    if (entity_field(r, &v, false) < 0) {
+        return VEU_OP_ERROR;
+    }
+    if (v == VEU_SNAP_NONE && ent && r->inline_form) {
+        name = ent; /* inline "risk ARG": an id, else a name */
+    }
+    if (v == VEU_SNAP_NONE && ent && !name) {
+        return veu_req_fail(r, "not_found", "no entity with id '%.200s'", json_string_value(ent));
+    }
+    if (v == VEU_SNAP_NONE) {
+        if (!name) {
+            return veu_req_fail(r, "bad_request", "field 'entity' (an id) or 'name' is required");
+        }
+        if (!json_is_string(name)) {
+            return veu_req_fail(r, "bad_request", "field 'name' must be a string");
+        }
+        veu_match_t m;
+        if (veu_snapshot_search(s, json_string_value(name), json_string_length(name), &m, 1) !=
+                1 ||
+            m.score < NAME_MATCH - 1e-9) {
+            return name_not_found(r, json_string_value(name), json_string_length(name));
+        }
+        v = m.idx;
+    }
+    veu_snapshot_risk(s, v, res);
+    return VEU_OP_OK;
+}
+
+static int op_screen(veu_req_t *r, veu_jbuf_t *res)
+{
+    const veu_snapshot_t *s = r->snap->snap;
+    json_t *a = json_object_get(r->j, "entities");
+    size_t i;
+    json_t *x;
+
+    if (!json_is_array(a)) {
+        return veu_req_fail(r, "bad_request", "field 'entities' (an array of ids) is required");
+    }
+    if (json_array_size(a) > SCREEN_MAX) {
+        return veu_req_fail(r, "bad_request", "at most %d entities per screen, got %zu",
+                            SCREEN_MAX, json_array_size(a));
+    }
+    json_array_foreach(a, i, x)
+    {
+        if (!json_is_string(x)) {
+            return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
+        }
+    }
+    veu_jbuf_lit(res, "{\"results\":[");
+    json_array_foreach(a, i, x)
+    {
+        uint32_t v = veu_snapshot_find(s, json_string_value(x), json_string_length(x));
+        veu_jbuf_lit(res, i ? ",{\"entity\":" : "{\"entity\":");
+        veu_jbuf_strn(res, json_string_value(x), json_string_length(x));
+        if (v == VEU_SNAP_NONE) {
+            veu_jbuf_lit(res, ",\"verdict\":\"unknown\",\"codes\":[]}");
+            continue;
+        }
+        veu_jbuf_lit(res, ",\"verdict\":");
+        veu_jbuf_str(res, veu_snapshot_verdict(s, v));
+        veu_jbuf_lit(res, ",\"codes\":");
+        veu_snapshot_codes(s, v, res);
+        veu_jbuf_raw(res, "}", 1);
+    }
+    veu_jbuf_raw(res, "]}", 2);
+    return VEU_OP_OK;
+}
+
+static int op_paths(veu_req_t *r, veu_jbuf_t *res)
+{
+    uint32_t v;
+    int max_hops, limit, rel = VEU_REL_ANY;
+    json_t *jr = json_object_get(r->j, "rel");
+
+    if (entity_field(r, &v, true) < 0 || int_field(r, "max_hops", 6, 1, 64, &max_hops) < 0 ||
+        int_field(r, "limit", 10, 1, 1000, &limit) < 0) {
+        return VEU_OP_ERROR;
+    }
+    if (jr) {
+        const char *s = json_string_value(jr);
+        if (!s || (strcmp(s, "owns") && strcmp(s, "supplies") && strcmp(s, "any"))) {
+            return veu_req_fail(r, "bad_request", "field 'rel' must be owns, supplies or any");
+        }
+        rel = !strcmp(s, "owns") ? VEU_REL_OWNS : !strcmp(s, "supplies") ? VEU_REL_SUPPLIES
+                                                                          : VEU_REL_ANY;
+    }
+    if (v == VEU_SNAP_NONE) {
+        return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
+                            json_string_value(json_object_get(r->j, "entity")));
+    }
+    veu_snapshot_paths(r->snap->snap, v, max_hops, limit, rel, res);
+    return VEU_OP_OK;
+}
+
+static int op_owners(veu_req_t *r, veu_jbuf_t *res)
+{
+    uint32_t v;
+
+    if (entity_field(r, &v, true) < 0) {
+        return VEU_OP_ERROR;
+    }
+    if (v == VEU_SNAP_NONE) {
+        return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
+                            json_string_value(json_object_get(r->j, "entity")));
+    }
+    veu_snapshot_owners(r->snap->snap, v, res);
+    return VEU_OP_OK;
+}
+
+static int op_search(veu_req_t *r, veu_jbuf_t *res)
+{
+    const veu_snapshot_t *s = r->snap->snap;
+    json_t *name = json_object_get(r->j, "name");
+    veu_match_t m[SEARCH_MAX];
+    int limit;
+
+    if (!json_is_string(name)) {
+        return veu_req_fail(r, "bad_request", "field 'name' (a string) is required");
+    }
+    if (int_field(r, "limit", 10, 1, SEARCH_MAX, &limit) < 0) {
+        return VEU_OP_ERROR;
+    }
+    size_t n = veu_snapshot_search(s, json_string_value(name), json_string_length(name), m,
+                                   (size_t)limit);
+    veu_jbuf_lit(res, "{\"matches\":[");
+    for (size_t i = 0; i < n; i++) {
+        veu_jbuf_lit(res, i ? ",{\"id\":" : "{\"id\":");
+        veu_jbuf_str(res, veu_snapshot_id(s, m[i].idx));
+        veu_jbuf_lit(res, ",\"name\":");
+        veu_jbuf_str(res, veu_snapshot_name(s, m[i].idx));
+        veu_jbuf_lit(res, ",\"score\":");
+        veu_jbuf_num(res, (double)(long)(m[i].score * 1000 + 0.5) / 1000);
+        veu_jbuf_raw(res, "}", 1);
+    }
+    veu_jbuf_raw(res, "]}", 2);
+    return VEU_OP_OK;
+}
+
+static void iso_time(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    if (t == 0) {
+        snprintf(buf, len, "null");
+        return;
+    }
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+}
+
+static int op_stats(veu_req_t *r, veu_jbuf_t *res)
+{
+    veu_server_t *srv = r->srv;
+    const veu_rebuild_t *rb = &srv->rb;
+    char started[40];
+
+    veu_jbuf_lit(res, "{");
+    if (r->snap) {
+        const veu_snapshot_info_t *i = veu_snapshot_info(r->snap->snap);
+        const veu_counts_t *c = &i->counts;
+        veu_jbuf_printf(res,
+                        "\"generation\":%llu,\"counts\":{\"entities\":%u,\"ownership_edges\":%u,"
+                        "\"supply_edges\":%u,\"designations\":%llu,\"seeds\":%llu,"
+                        "\"defense_controlled\":%llu,\"deny\":%llu,\"review\":%llu,"
+                        "\"fast_track\":%llu,\"standard\":%llu},\"dataset_digest\":\"%s\","
+                        "\"policy_digest\":\"%s\",\"policy\":%s,",
+                        (unsigned long long)r->snap->generation, i->entities, i->ownership_edges,
+                        i->supply_edges, (unsigned long long)c->designations,
+                        (unsigned long long)c->seeds, (unsigned long long)c->controlled,
+                        (unsigned long long)c->deny, (unsigned long long)c->review,
+                        (unsigned long long)c->fast_track, (unsigned long long)c->standard,
+                        i->digest, i->policy_digest, i->policy_json);
+        veu_jbuf_lit(res, "\"snapshot\":{\"path\":");
+        veu_jbuf_str(res, r->snap->path);
+        iso_time(i->built_at, started, sizeof(started));
+        veu_jbuf_printf(res,
+                        ",\"bytes\":%llu,\"built_at\":%s,\"build_ms\":%lld,\"skipped_rows\":%llu,"
+                        "\"warnings\":%llu,\"problems\":",
+                        (unsigned long long)i->file_size, started, (long long)i->build_ms,
+                        (unsigned long long)i->skipped_rows, (unsigned long long)i->warnings);
+        veu_snapshot_problems(r->snap->snap, res);
+        veu_jbuf_lit(res, "},");
+    } else {
+        veu_jbuf_lit(res, "\"generation\":0,");
+    }
+    iso_time(rb->last_started, started, sizeof(started));
+    veu_jbuf_printf(res, "\"last_rebuild\":{\"status\":\"%s\",\"started\":%s,\"duration_ms\":",
+                    rb->running ? "running" : rb->status, started);
+    if (rb->last_started) {
+        veu_jbuf_int(res, rb->last_ms);
+    } else {
+        veu_jbuf_lit(res, "null");
+    }
+    veu_jbuf_lit(res, ",\"error\":");
+    veu_jbuf_str_or_null(res, !strcmp(rb->status, "failed") ? rb->last_msg : "");
+    veu_jbuf_lit(res, ",\"skipped_rows\":");
+    if (r->snap) {
+        veu_jbuf_int(res, (int64_t)veu_snapshot_info(r->snap->snap)->skipped_rows);
+    } else {
+        veu_jbuf_lit(res, "null");
+    }
+    veu_jbuf_printf(res,
+                    ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"uptime\":%lld,"
+                    "\"requests\":%llu,\"errors\":%llu,\"clients\":%u,\"rejected_clients\":%llu,"
+                    "\"version\":\"%s\"}",
+                    (unsigned long long)rb->builds, (unsigned long long)rb->failures,
+                    rb->running ? "true" : "false",
+                    (long long)((veu_now_ms() - srv->started_ms) / 1000),
+                    (unsigned long long)srv->requests, (unsigned long long)srv->errors,
+                    srv->n_clients, (unsigned long long)srv->rejected, VEU_VERSION);
+    return VEU_OP_OK;
+}
+
+static bool is_admin(const veu_server_t *srv, uid_t uid)
+{
+    if (uid == srv->uid) {
+        return true;
+    }
+    for (int i = 0; i < srv->cfg.n_admin; i++) {
+        if (srv->cfg.admin_uids[i] == uid) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int op_reload(veu_req_t *r, veu_jbuf_t *res)
+{
+    (void)res;
+    if (!is_admin(r->srv, r->conn->uid)) {
+        veu_log(LOG_NOTICE, "reload refused: uid %d (pid %d) is not an admin", (int)r->conn->uid,
+                (int)r->conn->pid);
+        return veu_req_fail(r, "forbidden", "reload is allowed to the daemon's uid and "
+                            "admin_uids only; uid %d is neither", (int)r->conn->uid);
+    }
+    if (r->srv->stopping) {
+        return veu_req_fail(r, "busy", "the daemon is shutting down");
+    }
+    veu_log(LOG_INFO, "reload requested by uid %d (pid %d)", (int)r->conn->uid, (int)r->conn->pid);
+    veu_waiter_t w = {.conn = r->conn, .slot = r->slot,
+                      .id_json = r->id_json ? strdup(r->id_json) : NULL};
+    veu_rebuild_trigger(r->srv, true, &w);
+    return VEU_OP_PENDING;
+}
+
+static const veu_op_t ops[] = {
+    {"ping", false, NULL, op_ping},
+    {"version", false, NULL, op_version},
+    {"stats", false, NULL, op_stats},
+    {"reload", false, NULL, op_reload},
+    {"risk", true, "entity", op_risk},
+    {"screen", true, "entities", op_screen},
+    {"paths", true, "entity", op_paths},
+    {"owners", true, "entity", op_owners},
+    {"search", true, "name", op_search},
+};
+
+const veu_op_t *veu_ops_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        if (!strcmp(ops[i].name, name)) {
+            return &ops[i];
+        }
+    }
+    return NULL;
+}

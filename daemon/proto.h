@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h: one request, as the op handlers see it, and the op table.
+ */
+#ifndef VEU_DAEMON_PROTO_H
+#define VEU_DAEMON_PROTO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "server.h"
+
+typedef struct veu_req {
+    veu_server_t *srv;
+    veu_conn_t *conn;
+    veu_slot_t *slot;
+    json_t *j;              /* the request object (borrowed by handlers) */
+    const char *id_json;    /* serialized id, or NULL */
+    bool inline_form;
+    veu_snapref_t *snap;    /* the graph this request is answered from */
+    const char *err_code;   /* set by a handler that fails */
+    char err_msg[512];
+    json_t *err_extra;      /* extra members of "error" (new reference) */
+} veu_req_t;
+
+enum { VEU_OP_OK = 0, VEU_OP_ERROR = -1, VEU_OP_PENDING = 1 };
+
+typedef struct veu_op {
+    const char *name;
+    bool needs_graph;
+    const char *main_arg; /* the field an inline command's argument fills */
+    /* Writes the result object into res; returns VEU_OP_*. */
+    int (*fn)(veu_req_t *r, veu_jbuf_t *res);
+} veu_op_t;
+
+const veu_op_t *veu_ops_find(const char *name);
+
+/* Sets the request's error; returns VEU_OP_ERROR. */
+int veu_req_fail(veu_req_t *r, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Appends a whole response line (envelope and newline) for a result. */
+void veu_proto_ok(veu_jbuf_t *o, const char *id_json, uint64_t generation, const char *result,
+                  size_t len);
+
+#endif

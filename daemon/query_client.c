@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * query_client.c: `veud query`, a small client in the daemon's binary.
+ * Sends each argument (or each line of standard input) as one request,
+ * shuts its writing side, prints every answer line, and exits 1 when any
+ * answer is an error, 69 when the daemon cannot be reached or does not
+ * answer in time.  Plain blocking sockets with poll(): no loop needed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "main.h"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int answer_failed(const char *line)
+{
+    json_t *j = json_loads(line, 0, NULL);
+    int failed = !j || !json_is_true(json_object_get(j, "ok"));
+    json_decref(j);
+    return failed;
+}
+
+int veu_query_main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *path = "/run/veud/veud.sock";
+    double timeout = 30;
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char *req = NULL;
+    size_t req_len = 0, req_cap = 0;
+    int c, fd, errors = 0;
+
+    while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            path = optarg;
+            break;
+        case 't':
+            timeout = atof(optarg);
+            if (timeout <= 0) {
+                fprintf(stderr, "veud query: --timeout takes a number of seconds above 0\n");
+                return EX_USAGE;
+            }
+            break;
+        case 'h':
+            printf("usage: veud query [--socket PATH] [--timeout S] [REQUEST ...]\n"
+                   "Sends each REQUEST (or each line of standard input) to veud and prints the\n"
+                   "answers, one line each. Exits 1 if any answer is an error.\n");
+            return 0;
+        default:
+            return EX_USAGE;
+        }
+    }
+    /* the requests, one per line */
+    if (optind < argc) {
+        for (int i = optind; i < argc; i++) {
+            size_t len = strlen(argv[i]);
+            if (req_len + len + 2 > req_cap) {
+                req_cap = (req_len + len + 2) * 2;
+                req = realloc(req, req_cap);
+                if (!req) {
+                    return EX_OSERR;
+                }
+            }
+            memcpy(req + req_len, argv[i], len);
+            req_len += len;
+            req[req_len++] = '\n';
+        }
+    } else {
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0) {
+            if (req_len + n > req_cap) {
+                req_cap = (req_len + n) * 2;
+                req = realloc(req, req_cap);
+                if (!req) {
+                    return EX_OSERR;
+                }
+            }
+            memcpy(req + req_len, buf, n);
+            req_len += n;
+        }
+        if (req_len && req[req_len - 1] != '\n') {
+            req = realloc(req, req_len + 1);
+            req[req_len++] = '\n';
+        }
+    }
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "veud query: socket path too long: %s\n", path);
+        return EX_USAGE;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "veud query: cannot reach veud at %s: %s%s\n", path, strerror(errno),
+                errno == ENOENT || errno == ECONNREFUSED ? " (is veud running?)"
+                : errno == EACCES                        ? " (are you in the socket's group?)"
+                                                         : "");
+        free(req);
+        return EX_UNAVAILABLE;
+    }
+    int64_t deadline = now_ms() + (int64_t)(timeout * 1000);
+    size_t sent = 0, llen = 0, lcap = 4096;
+    char *line = malloc(lcap), buf[65536];
+    int rc = 0, done = 0;
+    if (req_len == 0) {
+        shutdown(fd, SHUT_WR);
+    }
+    while (!done) {
+        struct pollfd p = {.fd = fd, .events = POLLIN | (sent < req_len ? POLLOUT : 0)};
+        int64_t left = deadline - now_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            fprintf(stderr, "veud query: no answer from %s within %.0f s\n", path, timeout);
+            rc = EX_UNAVAILABLE;
+            break;
+        }
+        if ((p.revents & POLLOUT) && sent < req_len) {
+            ssize_t w = send(fd, req + sent, req_len - sent, MSG_NOSIGNAL);
+            if (w < 0 && errno != EINTR && errno != EAGAIN) {
+                fprintf(stderr, "veud query: send: %s\n", strerror(errno));
+                rc = EX_UNAVAILABLE;
+                break;
+            }
+            sent += w > 0 ? (size_t)w : 0;
+            if (sent == req_len) {
+                shutdown(fd, SHUT_WR);
+            }
+        }
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t r = recv(fd, buf, sizeof(buf), 0);
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            if (r <= 0) {
+                done = 1;
+                break;
+            }
+            for (ssize_t i = 0; i < r; i++) {
+                if (llen + 1 >= lcap) {
+                    lcap *= 2;
+                    line = realloc(line, lcap);
+                }
+                if (buf[i] == '\n') {
+                    line[llen] = '\0';
+                    puts(line);
+                    errors += answer_failed(line);
+                    llen = 0;
+                } else {
+                    line[llen++] = buf[i];
+                }
+            }
+        }
+    }
+    fflush(stdout);
+    close(fd);
+    free(line);
+    free(req);
+    if (rc) {
+        return rc;
+    }
+    return errors ? 1 : 0;
+}

@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rebuild.c: rebuilds without downtime (SPEC sections 5 and 6).  The
+ * builder is this same binary run as `veud build` in a child process
+ * (uv_spawn); its stderr is relayed line by line to our log, and when it
+ * exits 0 the new snapshot is mapped and swapped in between two requests.
+ * A build that fails, for any reason (bad data, a crash, a kill, running out
+ * of memory), leaves the current graph serving.  Triggers that arrive while
+ * a build runs fold into one more build after it; reload requests that
+ * arrive then are answered by that next build, which sees their data.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "snapfmt.h"
+
+#define EXIT_UNCHANGED 3
+
+static void start_build(veu_server_t *srv, bool force);
+
+static int add_waiter(veu_waiter_t **arr, size_t *n, size_t *cap, const veu_waiter_t *w)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        void *p = realloc(*arr, nc * sizeof(**arr));
+        if (!p) {
+            return -ENOMEM;
+        }
+        *arr = p;
+        *cap = nc;
+    }
+    (*arr)[(*n)++] = *w;
+    return 0;
+}
+
+void veu_rebuild_forget_conn(veu_server_t *srv, veu_conn_t *c)
+{
+    veu_rebuild_t *rb = &srv->rb;
+    veu_waiter_t *lists[2] = {rb->waiters, rb->next_waiters};
+    size_t *counts[2] = {&rb->n_waiters, &rb->n_next};
+
+    for (int l = 0; l < 2; l++) {
+        size_t k = 0;
+        for (size_t i = 0; i < *counts[l]; i++) {
+            if (lists[l][i].conn == c) {
+                free(lists[l][i].id_json);
+            } else {
+                lists[l][k++] = lists[l][i];
+            }
+        }
+        *counts[l] = k;
+    }
+}
+
+/* Answers every reload waiting on the build that just ended. */
+static void answer_waiters(veu_server_t *srv, bool ok)
+{
+    veu_rebuild_t *rb = &srv->rb;
+    veu_jbuf_t res, line;
+
+    veu_jbuf_init(&res);
+    veu_jbuf_init(&line);
+    for (size_t i = 0; i < rb->n_waiters; i++) {
+        veu_waiter_t *w = &rb->waiters[i];
+        veu_jbuf_reset(&line);
+        if (ok && srv->cur) {
+            const veu_snapshot_info_t *inf = veu_snapshot_info(srv->cur->snap);
+            veu_jbuf_reset(&res);
+            veu_jbuf_printf(&res,
+                            "{\"status\":\"%s\",\"generation\":%llu,\"duration_ms\":%lld,"
+                            "\"dataset_digest\":\"%s\",\"skipped_rows\":%llu,\"warnings\":%llu}",
+                            rb->status, (unsigned long long)srv->cur->generation,
+                            (long long)rb->last_ms, inf->digest,
+                            (unsigned long long)inf->skipped_rows,
+                            (unsigned long long)inf->warnings);
+            veu_proto_ok(&line, w->id_json, srv->cur->generation, res.buf, res.len);
+        } else {
+            srv->errors++;
+            veu_proto_error(&line, w->id_json, "internal",
+                            "rebuild failed, the previous graph stays: %s", rb->last_msg);
+        }
+        veu_conn_slot_fill(w->slot, line.buf, line.len);
+        veu_conn_flush(w->conn);
+        free(w->id_json);
+    }
+    rb->n_waiters = 0;
+    veu_jbuf_destroy(&res);
+    veu_jbuf_destroy(&line);
+}
+
+/* Reads a snapshot header; 0 when it is ours and built from our data directory. */
+static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_gen)
+{
+    veu_snap_header_t h;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = -1;
+
+    if (fd < 0) {
+        return -1;
+    }
+    if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && !memcmp(h.magic, VEU_SNAP_MAGIC, 8) &&
+        h.version == VEU_SNAP_VERSION && memchr(h.data_dir, 0, sizeof(h.data_dir)) &&
+        !strcmp(h.data_dir, srv->data_real)) {
+        *ret_gen = h.generation;
+        rc = 0;
+    }
+    close(fd);
+    return rc;
+}
+
+struct cand {
+    uint64_t gen;
+    char path[PATH_MAX];
+};
+
+static int by_gen_desc(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    return x->gen < y->gen ? 1 : x->gen > y->gen ? -1 : 0;
+}
+
+static size_t list_snapshots(const veu_server_t *srv, struct cand **ret)
+{
+    DIR *d = opendir(srv->cfg.state);
+    struct dirent *de;
+    struct cand *c = NULL;
+    size_t n = 0, cap = 0;
+
+    *ret = NULL;
+    if (!d) {
+        return 0;
+    }
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 6 || strcmp(de->d_name + len - 5, ".snap") || strncmp(de->d_name, "veud-", 5)) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *p = realloc(c, cap * sizeof(*c));
+            if (!p) {
+                break;
+            }
+            c = p;
+        }
+        snprintf(c[n].path, sizeof(c[n].path), "%s/%s", srv->cfg.state, de->d_name);
+        if (peek_header(srv, c[n].path, &c[n].gen) == 0) {
+            n++;
+        }
+    }
+    closedir(d);
+    qsort(c, n, sizeof(*c), by_gen_desc);
+    *ret = c;
+    return n;
+}
+
+static veu_snapref_t *open_ref(const char *path, char *err, size_t errlen)
+{
+    veu_snapref_t *r = calloc(1, sizeof(*r));
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (veu_snapshot_open(path, &r->snap, err, errlen) < 0) {
+        free(r);
+        return NULL;
+    }
+    r->refs = 1;
+    r->generation = veu_snapshot_info(r->snap)->generation;
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    return r;
+}
+
+int veu_rebuild_load_newest(veu_server_t *srv)
+{
+    struct cand *c;
+    size_t n = list_snapshots(srv, &c);
+    char err[512];
+
+    for (size_t i = 0; i < n; i++) {
+        veu_snapref_t *r = open_ref(c[i].path, err, sizeof(err));
+        if (r) {
+            veu_log(LOG_INFO, "serving snapshot %s (generation %llu) from the state directory",
+                    r->path, (unsigned long long)r->generation);
+            veu_server_swap(srv, r);
+            free(c);
+            return 0;
+        }
+        veu_log(LOG_WARNING, "snapshot %s refused: %s", c[i].path, err);
+    }
+    free(c);
+    return -ENOENT;
+}
+
+/* Keeps the snapshot served and the one before it; removes older ones of our data. */
+static void remove_old(veu_server_t *srv)
+{
+    struct cand *c;
+    size_t n = list_snapshots(srv, &c);
+
+    for (size_t i = 2; i < n; i++) {
+        if (srv->cur && !strcmp(c[i].path, srv->cur->path)) {
+            continue;
+        }
+        if (unlink(c[i].path) == 0) {
+            veu_log(LOG_DEBUG, "removed old snapshot %s", c[i].path);
+        }
+    }
+    free(c);
+}
+
+static void finish(veu_server_t *srv)
+{
+    veu_rebuild_t *rb = &srv->rb;
+    bool ok = false;
+    char err[512];
+
+    if (!rb->exited || rb->err_open || rb->proc_open) {
+        return;
+    }
+    rb->running = false;
+    rb->last_ms = veu_now_ms() - rb->started_ms;
+    rb->last_started = rb->started_wall;
+    rb->last_msg[0] = '\0';
+    if (rb->term_signal) {
+        snprintf(rb->last_msg, sizeof(rb->last_msg), "the builder was killed by signal %d (%s)%s",
+                 rb->term_signal, strsignal(rb->term_signal),
+                 rb->term_signal == SIGKILL ? "; out of memory?" : "");
+    } else if (rb->exit_status == EXIT_UNCHANGED) {
+        snprintf(rb->status, sizeof(rb->status), "unchanged");
+        ok = true;
+        veu_log(LOG_INFO, "rebuild skipped: dataset and policy unchanged (%lld ms)",
+                (long long)rb->last_ms);
+    } else if (rb->exit_status != 0) {
+        snprintf(rb->last_msg, sizeof(rb->last_msg), "%s",
+                 rb->last_error[0] ? rb->last_error : "the builder failed");
+        if (!rb->last_error[0]) {
+            snprintf(rb->last_msg, sizeof(rb->last_msg), "the builder exited with status %lld",
+                     (long long)rb->exit_status);
+        }
+    } else {
+        veu_snapref_t *r = open_ref(rb->out_path, err, sizeof(err));
+        if (!r) {
+            snprintf(rb->last_msg, sizeof(rb->last_msg), "the new snapshot %s was refused: %s",
+                     rb->out_path, err);
+        } else {
+            veu_server_swap(srv, r);
+            snprintf(rb->status, sizeof(rb->status), "ok");
+            ok = true;
+            rb->builds++;
+            veu_log(LOG_INFO, "generation %llu serving: %u entities, %llu rows skipped (%lld ms)",
+                    (unsigned long long)r->generation, veu_snapshot_info(r->snap)->entities,
+                    (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows,
+                    (long long)rb->last_ms);
+            remove_old(srv);
+        }
+    }
+    if (!ok) {
+        snprintf(rb->status, sizeof(rb->status), "failed");
+        rb->failures++;
+        veu_log(LOG_ERR, "rebuild failed, %s: %s",
+                srv->cur ? "the previous graph keeps serving" : "no graph is served yet",
+                rb->last_msg);
+    }
+    answer_waiters(srv, ok);
+    if (rb->again && !srv->stopping) {
+        veu_waiter_t *t = rb->waiters;
+        size_t tc = rb->cap_waiters;
+        rb->waiters = rb->next_waiters;
+        rb->n_waiters = rb->n_next;
+        rb->cap_waiters = rb->cap_next;
+        rb->next_waiters = t;
+        rb->n_next = 0;
+        rb->cap_next = tc;
+        bool force = rb->again_force;
+        rb->again = rb->again_force = false;
+        start_build(srv, force);
+    } else if (srv->stopping) {
+        /* reloads that were to be answered by a next build */
+        veu_waiter_t *t = rb->waiters;
+        size_t tc = rb->cap_waiters;
+        rb->waiters = rb->next_waiters;
+        rb->n_waiters = rb->n_next;
+        rb->cap_waiters = rb->cap_next;
+        rb->next_waiters = t;
+        rb->n_next = 0;
+        rb->cap_next = tc;
+        snprintf(rb->last_msg, sizeof(rb->last_msg), "the daemon is shutting down");
+        answer_waiters(srv, false);
+        veu_server_maybe_exit(srv);
+    }
+}
+
+static void relay(veu_server_t *srv, char *line)
+{
+    veu_rebuild_t *rb = &srv->rb;
+    int prio = LOG_INFO;
+
+    if (line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>') {
+        prio = line[1] - '0';
+        line += 3;
+    }
+    if (prio <= LOG_ERR) {
+        const char *msg = strncmp(line, "build failed: ", 14) == 0 ? line + 14 : line;
+        snprintf(rb->last_error, sizeof(rb->last_error), "%s", msg);
+    }
+    veu_log(prio, "builder[%d]: %s", rb->proc.pid, line);
+}
+
+static void on_err_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    static char chunk[4096];
+    (void)h;
+    (void)suggested;
+    *buf = uv_buf_init(chunk, sizeof(chunk));
+}
+
+static void on_err_closed(uv_handle_t *h)
+{
+    veu_server_t *srv = h->data;
+    srv->rb.err_open = false;
+    finish(srv);
+}
+
+static void on_err_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    veu_server_t *srv = s->data;
+    veu_rebuild_t *rb = &srv->rb;
+
+    if (n < 0) {
+        if (rb->line_len) {
+            rb->line[rb->line_len] = '\0';
+            relay(srv, rb->line);
+            rb->line_len = 0;
+        }
+        uv_close((uv_handle_t *)s, on_err_closed);
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        char ch = buf->base[i];
+        if (ch == '\n' || rb->line_len == sizeof(rb->line) - 1) {
+            rb->line[rb->line_len] = '\0';
+            relay(srv, rb->line);
+            rb->line_len = 0;
+            if (ch == '\n') {
+                continue;
+            }
+        }
+        rb->line[rb->line_len++] = ch;
+    }
+}
+
+static void on_proc_closed(uv_handle_t *h)
+{
+    veu_server_t *srv = h->data;
+    srv->rb.proc_open = false;
+    finish(srv);
+}
+
+static void on_builder_exit(uv_process_t *p, int64_t status, int sig)
+{
+    veu_server_t *srv = p->data;
+
+    srv->rb.exited = true;
+    srv->rb.exit_status = status;
+    srv->rb.term_signal = sig;
+    uv_close((uv_handle_t *)p, on_proc_closed);
+}
+
+static void start_build(veu_server_t *srv, bool force)
+{
+    veu_rebuild_t *rb = &srv->rb;
+    const veu_policy_t *p = &srv->cfg.policy;
+    char gen[32], pol[12][600], skip[64], targets[400] = "", sectors[VEU_POLICY_MAX_LIST * 34] = "";
+    char *args[48];
+    int a = 0, k = 0;
+
+    rb->gen = (srv->cur ? srv->cur->generation : 0) + 1;
+    snprintf(rb->out_path, sizeof(rb->out_path), "%s/veud-%llu.snap", srv->cfg.state,
+             (unsigned long long)rb->gen);
+    snprintf(gen, sizeof(gen), "%llu", (unsigned long long)rb->gen);
+    for (int i = 0; i < p->n_targets; i++) {
+        strcat(targets, i ? "," : "");
+        strcat(targets, p->targets[i]);
+    }
+    for (int i = 0; i < p->n_dual_use; i++) {
+        strcat(sectors, i ? "," : "");
+        strcat(sectors, p->dual_use[i]);
+    }
+    snprintf(pol[k++], sizeof(pol[0]), "home_country=%s", p->home_country);
+    snprintf(pol[k++], sizeof(pol[0]), "target_countries=%s", p->all_targets ? "*" : targets);
+    snprintf(pol[k++], sizeof(pol[0]), "control_threshold=%.17g", p->control_threshold);
+    snprintf(pol[k++], sizeof(pol[0]), "control_inclusive=%s",
+             p->control_inclusive ? "true" : "false");
+    snprintf(pol[k++], sizeof(pol[0]), "minority_threshold=%.17g", p->minority_threshold);
+    snprintf(pol[k++], sizeof(pol[0]), "supply_depth=%d", p->supply_depth);
+    snprintf(pol[k++], sizeof(pol[0]), "dual_use_sectors=%s", sectors);
+    snprintf(pol[k++], sizeof(pol[0]), "strict=%s", p->strict ? "true" : "false");
+    snprintf(pol[k++], sizeof(pol[0]), "evidence_paths=%d", p->evidence_paths);
+
+    args[a++] = srv->exe;
+    args[a++] = "build";
+    args[a++] = "--data";
+    args[a++] = srv->cfg.data;
+    args[a++] = "--out";
+    args[a++] = rb->out_path;
+    args[a++] = "--generation";
+    args[a++] = gen;
+    for (int i = 0; i < k; i++) {
+        args[a++] = "--policy";
+        args[a++] = pol[i];
+    }
+    if (!force && srv->cur) {
+        const veu_snapshot_info_t *inf = veu_snapshot_info(srv->cur->snap);
+        snprintf(skip, sizeof(skip), "%s:%s", inf->digest, inf->policy_digest);
+        args[a++] = "--skip-if";
+        args[a++] = skip;
+    }
+    args[a] = NULL;
+
+    uv_stdio_container_t stdio[3] = {
+        {.flags = UV_IGNORE},
+        {.flags = UV_IGNORE},
+        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&rb->err},
+    };
+    uv_process_options_t opt = {
+        .file = srv->exe, .args = args, .stdio_count = 3, .stdio = stdio, .exit_cb = on_builder_exit};
+
+    uv_pipe_init(srv->loop, &rb->err, 0);
+    rb->err.data = srv;
+    rb->proc.data = srv;
+    rb->exited = false;
+    rb->term_signal = 0;
+    rb->exit_status = 0;
+    rb->last_error[0] = '\0';
+    rb->line_len = 0;
+    rb->force = force;
+    rb->started_ms = veu_now_ms();
+    rb->started_wall = time(NULL);
+    int rc = uv_spawn(srv->loop, &rb->proc, &opt);
+    if (rc < 0) {
+        snprintf(rb->last_msg, sizeof(rb->last_msg), "cannot start the builder %s: %s", srv->exe,
+                 uv_strerror(rc));
+        snprintf(rb->status, sizeof(rb->status), "failed");
+        rb->failures++;
+        rb->last_started = rb->started_wall;
+        rb->last_ms = 0;
+        veu_log(LOG_ERR, "rebuild failed: %s", rb->last_msg);
+        uv_close((uv_handle_t *)&rb->err, NULL);
+        uv_close((uv_handle_t *)&rb->proc, NULL);
+        answer_waiters(srv, false);
+        return;
+    }
+    rb->running = true;
+    rb->err_open = true;
+    rb->proc_open = true;
+    veu_log(LOG_INFO, "rebuild started (builder pid %d%s)", rb->proc.pid,
+            force ? "" : ", skipped if nothing changed");
+    uv_read_start((uv_stream_t *)&rb->err, on_err_alloc, on_err_read);
+}
+
+void veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w)
+{
+    veu_rebuild_t *rb = &srv->rb;
+
+    if (srv->stopping) {
+        return;
+    }
+    if (!rb->running) {
+        if (w) {
+            add_waiter(&rb->waiters, &rb->n_waiters, &rb->cap_waiters, w);
+        }
+        start_build(srv, force);
+        return;
+    }
+    rb->again = true;
+    rb->again_force |= force;
+    if (w) {
+        add_waiter(&rb->next_waiters, &rb->n_next, &rb->cap_next, w);
+    }
+}
+
+void veu_rebuild_stop(veu_server_t *srv)
+{
+    if (srv->rb.running && !srv->rb.exited) {
+        uv_process_kill(&srv->rb.proc, SIGTERM);
+    }
+}
