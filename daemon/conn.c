@@ -90,8 +90,10 @@ static void on_idle(uv_timer_t *t)
         return;
     }
     if (c->owed) {
-        veu_log(LOG_NOTICE, "client %llu (uid %d, pid %d): cut off: read none of %zu bytes owed "
-                "for %u s", (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed,
+        veu_log(LOG_NOTICE,
+                "client %llu (uid %d, pid %d): cut off: read none of %zu bytes owed "
+                "for %u s",
+                (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed,
                 c->srv->cfg.idle_timeout);
     } else {
         veu_log(LOG_DEBUG, "client %llu: idle for %u s, closed", (unsigned long long)c->id,
@@ -333,9 +335,10 @@ static void process(veu_conn_t *c)
     if (paused(c)) {
         veu_conn_stop_reading(c);
         if (c->owed > 4 * c->srv->cfg.max_output) {
-            veu_log(LOG_NOTICE, "client %llu (uid %d, pid %d): cut off: %zu bytes owed, above "
-                    "4 x max_output", (unsigned long long)c->id, (int)c->uid, (int)c->pid,
-                    c->owed);
+            veu_log(LOG_NOTICE,
+                    "client %llu (uid %d, pid %d): cut off: %zu bytes owed, above "
+                    "4 x max_output",
+                    (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed);
             veu_conn_close(c, true);
             return;
         }

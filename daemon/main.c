@@ -164,13 +164,19 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},  {"data", required_argument, NULL, 'd'},
-        {"socket", required_argument, NULL, 's'},  {"state", required_argument, NULL, 'S'},
-        {"out", required_argument, NULL, 'o'},     {"check", no_argument, NULL, 'C'},
-        {"strict", no_argument, NULL, 'T'},        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},          {"verbose", no_argument, NULL, 'v'},
+        {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 'C'},
+        {"strict", no_argument, NULL, 'T'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
         {"generation", required_argument, NULL, 'g'},
-        {"policy", required_argument, NULL, 'P'}, {"skip-if", required_argument, NULL, 'K'},
+        {"policy", required_argument, NULL, 'P'},
+        {"skip-if", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;

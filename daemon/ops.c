@@ -74,8 +74,7 @@ static int op_ping(veu_req_t *r, veu_jbuf_t *res)
 static int op_version(veu_req_t *r, veu_jbuf_t *res)
 {
     (void)r;
-    veu_jbuf_printf(res, "{\"version\":\"%s\",\"protocol\":1,\"snapshot_format\":1}",
-                    VEU_VERSION);
+    veu_jbuf_printf(res, "{\"version\":\"%s\",\"protocol\":1,\"snapshot_format\":1}", VEU_VERSION);
     return VEU_OP_OK;
 }
 
@@ -88,10 +87,9 @@ static int name_not_found(veu_req_t *r, const char *name, size_t len)
     json_t *cands = json_array();
 
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(cands,
-                              json_pack("{s:s,s:s,s:f}", "id", veu_snapshot_id(s, m[i].idx), "name",
-                                        veu_snapshot_name(s, m[i].idx), "score",
-                                        (double)(long)(m[i].score * 1000 + 0.5) / 1000));
+        json_array_append_new(cands, json_pack("{s:s,s:s,s:f}", "id", veu_snapshot_id(s, m[i].idx),
+                                               "name", veu_snapshot_name(s, m[i].idx), "score",
+                                               (double)(long)(m[i].score * 1000 + 0.5) / 1000));
     }
     r->err_extra = json_pack("{s:o}", "candidates", cands);
     return veu_req_fail(r, "not_found", "no entity with a name close enough (score %.1f)",
@@ -122,8 +120,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
             return veu_req_fail(r, "bad_request", "field 'name' must be a string");
         }
         veu_match_t m;
-        if (veu_snapshot_search(s, json_string_value(name), json_string_length(name), &m, 1) !=
-                1 ||
+        if (veu_snapshot_search(s, json_string_value(name), json_string_length(name), &m, 1) != 1 ||
             m.score < NAME_MATCH - 1e-9) {
             return name_not_found(r, json_string_value(name), json_string_length(name));
         }
@@ -144,8 +141,8 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
         return veu_req_fail(r, "bad_request", "field 'entities' (an array of ids) is required");
     }
     if (json_array_size(a) > SCREEN_MAX) {
-        return veu_req_fail(r, "bad_request", "at most %d entities per screen, got %zu",
-                            SCREEN_MAX, json_array_size(a));
+        return veu_req_fail(r, "bad_request", "at most %d entities per screen, got %zu", SCREEN_MAX,
+                            json_array_size(a));
     }
     json_array_foreach(a, i, x)
     {
@@ -188,8 +185,9 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
         if (!s || (strcmp(s, "owns") && strcmp(s, "supplies") && strcmp(s, "any"))) {
             return veu_req_fail(r, "bad_request", "field 'rel' must be owns, supplies or any");
         }
-        rel = !strcmp(s, "owns") ? VEU_REL_OWNS : !strcmp(s, "supplies") ? VEU_REL_SUPPLIES
-                                                                          : VEU_REL_ANY;
+        rel = !strcmp(s, "owns")       ? VEU_REL_OWNS
+              : !strcmp(s, "supplies") ? VEU_REL_SUPPLIES
+                                       : VEU_REL_ANY;
     }
     if (v == VEU_SNAP_NONE) {
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
@@ -227,8 +225,8 @@ static int op_search(veu_req_t *r, veu_jbuf_t *res)
     if (int_field(r, "limit", 10, 1, SEARCH_MAX, &limit) < 0) {
         return VEU_OP_ERROR;
     }
-    size_t n = veu_snapshot_search(s, json_string_value(name), json_string_length(name), m,
-                                   (size_t)limit);
+    size_t n =
+        veu_snapshot_search(s, json_string_value(name), json_string_length(name), m, (size_t)limit);
     veu_jbuf_lit(res, "{\"matches\":[");
     for (size_t i = 0; i < n; i++) {
         veu_jbuf_lit(res, i ? ",{\"id\":" : "{\"id\":");
@@ -336,28 +334,26 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
     if (!is_admin(r->srv, r->conn->uid)) {
         veu_log(LOG_NOTICE, "reload refused: uid %d (pid %d) is not an admin", (int)r->conn->uid,
                 (int)r->conn->pid);
-        return veu_req_fail(r, "forbidden", "reload is allowed to the daemon's uid and "
-                            "admin_uids only; uid %d is neither", (int)r->conn->uid);
+        return veu_req_fail(r, "forbidden",
+                            "reload is allowed to the daemon's uid and "
+                            "admin_uids only; uid %d is neither",
+                            (int)r->conn->uid);
     }
     if (r->srv->stopping) {
         return veu_req_fail(r, "busy", "the daemon is shutting down");
     }
     veu_log(LOG_INFO, "reload requested by uid %d (pid %d)", (int)r->conn->uid, (int)r->conn->pid);
-    veu_waiter_t w = {.conn = r->conn, .slot = r->slot,
-                      .id_json = r->id_json ? strdup(r->id_json) : NULL};
+    veu_waiter_t w = {
+        .conn = r->conn, .slot = r->slot, .id_json = r->id_json ? strdup(r->id_json) : NULL};
     veu_rebuild_trigger(r->srv, true, &w);
     return VEU_OP_PENDING;
 }
 
 static const veu_op_t ops[] = {
-    {"ping", false, NULL, op_ping},
-    {"version", false, NULL, op_version},
-    {"stats", false, NULL, op_stats},
-    {"reload", false, NULL, op_reload},
-    {"risk", true, "entity", op_risk},
-    {"screen", true, "entities", op_screen},
-    {"paths", true, "entity", op_paths},
-    {"owners", true, "entity", op_owners},
+    {"ping", false, NULL, op_ping},      {"version", false, NULL, op_version},
+    {"stats", false, NULL, op_stats},    {"reload", false, NULL, op_reload},
+    {"risk", true, "entity", op_risk},   {"screen", true, "entities", op_screen},
+    {"paths", true, "entity", op_paths}, {"owners", true, "entity", op_owners},
     {"search", true, "name", op_search},
 };
 

@@ -190,7 +190,8 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     }
     op = veu_ops_find(json_string_value(jop));
     if (!op) {
-        veu_req_fail(&r, "unknown_op", "unknown op '%s'; ops are ping, risk, screen, paths, "
+        veu_req_fail(&r, "unknown_op",
+                     "unknown op '%s'; ops are ping, risk, screen, paths, "
                      "owners, search, stats, reload, version",
                      quote(json_string_value(jop), qb, sizeof(qb)));
         goto answer;

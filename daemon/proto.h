@@ -14,13 +14,13 @@ typedef struct veu_req {
     veu_server_t *srv;
     veu_conn_t *conn;
     veu_slot_t *slot;
-    json_t *j;              /* the request object (borrowed by handlers) */
-    const char *id_json;    /* serialized id, or NULL */
+    json_t *j;           /* the request object (borrowed by handlers) */
+    const char *id_json; /* serialized id, or NULL */
     bool inline_form;
-    veu_snapref_t *snap;    /* the graph this request is answered from */
-    const char *err_code;   /* set by a handler that fails */
+    veu_snapref_t *snap;  /* the graph this request is answered from */
+    const char *err_code; /* set by a handler that fails */
     char err_msg[512];
-    json_t *err_extra;      /* extra members of "error" (new reference) */
+    json_t *err_extra; /* extra members of "error" (new reference) */
 } veu_req_t;
 
 enum { VEU_OP_OK = 0, VEU_OP_ERROR = -1, VEU_OP_PENDING = 1 };

@@ -432,8 +432,11 @@ static void start_build(veu_server_t *srv, bool force)
         {.flags = UV_IGNORE},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&rb->err},
     };
-    uv_process_options_t opt = {
-        .file = srv->exe, .args = args, .stdio_count = 3, .stdio = stdio, .exit_cb = on_builder_exit};
+    uv_process_options_t opt = {.file = srv->exe,
+                                .args = args,
+                                .stdio_count = 3,
+                                .stdio = stdio,
+                                .exit_cb = on_builder_exit};
 
     uv_pipe_init(srv->loop, &rb->err, 0);
     rb->err.data = srv;

@@ -70,8 +70,8 @@ static void close_all(veu_server_t *srv)
 /* Ends the loop once stopping and nothing is left: no client, no builder. */
 void veu_server_maybe_exit(veu_server_t *srv)
 {
-    if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open ||
-        srv->rb.err_open || uv_is_closing((uv_handle_t *)&srv->sig_term)) {
+    if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
+        uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }
     close_all(srv);
@@ -240,8 +240,7 @@ static int make_socket(veu_server_t *srv)
 static int prepare_state(veu_server_t *srv)
 {
     if (mkdir(srv->cfg.state, 0750) < 0 && errno != EEXIST) {
-        veu_log(LOG_ERR, "cannot create state directory '%s': %s", srv->cfg.state,
-                strerror(errno));
+        veu_log(LOG_ERR, "cannot create state directory '%s': %s", srv->cfg.state, strerror(errno));
         return -errno;
     }
     if (access(srv->cfg.state, W_OK) < 0) {
@@ -318,7 +317,8 @@ int veu_serve_main(const veu_config_t *cfg)
     }
     veu_rebuild_trigger(srv, !have, NULL);
     if (cfg->rebuild_interval) {
-        uv_timer_start(&srv->rebuild_timer, on_rebuild_timer, (uint64_t)cfg->rebuild_interval * 1000,
+        uv_timer_start(&srv->rebuild_timer, on_rebuild_timer,
+                       (uint64_t)cfg->rebuild_interval * 1000,
                        (uint64_t)cfg->rebuild_interval * 1000);
     }
 

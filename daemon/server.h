@@ -36,8 +36,8 @@ typedef struct veu_slot {
     struct veu_slot *next;
     char *buf;
     size_t len;
-    bool ready;      /* filled in; may be written once every earlier slot is */
-    bool submitted;  /* handed to uv_write */
+    bool ready;     /* filled in; may be written once every earlier slot is */
+    bool submitted; /* handed to uv_write */
     uv_write_t req;
     veu_conn_t *conn;
 } veu_slot_t;
@@ -49,14 +49,14 @@ struct veu_conn {
     veu_conn_t *prev, *next;
     char *rbuf;
     size_t rlen, rcap;
-    bool discarding;   /* inside an over-long line: drop to its end */
-    bool eof;          /* the client shut its writing side */
+    bool discarding; /* inside an over-long line: drop to its end */
+    bool eof;        /* the client shut its writing side */
     bool reading;
     bool closing;
-    bool cut;          /* closing without sending what is owed */
+    bool cut; /* closing without sending what is owed */
     veu_slot_t *head, *tail;
-    size_t owed;       /* bytes of answers not yet written */
-    int handles;       /* open handles; the last close frees */
+    size_t owed; /* bytes of answers not yet written */
+    int handles; /* open handles; the last close frees */
     uid_t uid;
     pid_t pid;
     uint64_t id;
@@ -66,7 +66,7 @@ struct veu_conn {
 typedef struct veu_waiter {
     veu_conn_t *conn;
     veu_slot_t *slot;
-    char *id_json;     /* the request's id, serialized, or NULL */
+    char *id_json; /* the request's id, serialized, or NULL */
 } veu_waiter_t;
 
 typedef struct veu_rebuild {
@@ -81,13 +81,13 @@ typedef struct veu_rebuild {
     size_t line_len;
     char last_error[1024];
     char out_path[PATH_MAX];
-    uint64_t gen;            /* the generation this build will have */
+    uint64_t gen; /* the generation this build will have */
     int64_t started_ms;
     time_t started_wall;
     veu_waiter_t *waiters, *next_waiters;
     size_t n_waiters, n_next, cap_waiters, cap_next;
     /* the last finished build, for stats */
-    char status[16];         /* "none", "ok", "unchanged", "failed", "running" */
+    char status[16]; /* "none", "ok", "unchanged", "failed", "running" */
     time_t last_started;
     int64_t last_ms;
     char last_msg[1024];
@@ -114,7 +114,7 @@ struct veu_server {
     bool stopping;
     uid_t uid;
     veu_rebuild_t rb;
-    veu_jbuf_t out;          /* scratch for building one answer */
+    veu_jbuf_t out; /* scratch for building one answer */
     int exit_code;
 };
 

@@ -15,17 +15,16 @@
 #include "snapshot_int.h"
 
 #define MAX_WORDS 32
-#define WORD_LEN 48
+#define WORD_LEN  48
 
 /* Legal forms across languages: words that say what kind of company, not which. */
 static const char *const legal_forms[] = {
-    "inc",   "incorporated", "corp",   "corporation", "co",      "company", "ltd",    "limited",
-    "llc",   "plc",          "gmbh",   "ag",          "sa",      "spa",     "bv",     "nv",
-    "kk",    "ooo",          "ao",     "pjsc",        "jsc",     "oao",     "zao",    "pao",
-    "se",    "sas",          "sarl",   "srl",         "ab",      "oy",      "oyj",    "as",
-    "asa",   "aps",          "kg",     "kgaa",        "lp",      "llp",     "pty",    "pte",
-    "bhd",   "sdn",          "sl",     "sau",         "cv",      "the",     "holding", "holdings",
-    "group", "of",           "and",
+    "inc", "incorporated", "corp",     "corporation", "co",  "company", "ltd", "limited", "llc",
+    "plc", "gmbh",         "ag",       "sa",          "spa", "bv",      "nv",  "kk",      "ooo",
+    "ao",  "pjsc",         "jsc",      "oao",         "zao", "pao",     "se",  "sas",     "sarl",
+    "srl", "ab",           "oy",       "oyj",         "as",  "asa",     "aps", "kg",      "kgaa",
+    "lp",  "llp",          "pty",      "pte",         "bhd", "sdn",     "sl",  "sau",     "cv",
+    "the", "holding",      "holdings", "group",       "of",  "and",
 };
 
 typedef struct words {
@@ -134,8 +133,8 @@ static double score_entity(const veu_snapshot_t *s, uint32_t v, const words_t *q
     return best;
 }
 
-size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len,
-                           veu_match_t *ret, size_t limit)
+size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
+                           size_t limit)
 {
     words_t q;
     size_t n = 0;

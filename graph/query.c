@@ -11,9 +11,9 @@
 
 #include "snapshot_int.h"
 
-#define PATHS_WORK 200000    /* partial paths one direction may expand */
-#define VEU_OWNERS_MAX 10000 /* ancestors considered by owners */
-#define LIST_MAX 1000        /* entries listed in direct / ultimate */
+#define PATHS_WORK     200000 /* partial paths one direction may expand */
+#define VEU_OWNERS_MAX 10000  /* ancestors considered by owners */
+#define LIST_MAX       1000   /* entries listed in direct / ultimate */
 
 /* A partial path: its last vertex, the edge that reached it, its parent. */
 struct node {
@@ -263,7 +263,7 @@ void veu_snapshot_owners(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *o)
             veu_jbuf_lit(o, "null");
         }
         veu_jbuf_lit(o, (e->flags & VEU_OE_CONTROL) ? ",\"kind\":\"control\"}"
-                                                     : ",\"kind\":\"equity\"}");
+                                                    : ",\"kind\":\"equity\"}");
     }
     veu_jbuf_printf(o, "],\"direct_truncated\":%s,\"ultimate\":[",
                     deg > LIST_MAX ? "true" : "false");

@@ -101,7 +101,7 @@ typedef struct veu_snap_header {
     uint64_t idmap_mask;
     int64_t built_at; /* seconds since the epoch */
     int64_t build_ms;
-    uint64_t generation;    /* the build's number, from veud build --generation */
+    uint64_t generation; /* the build's number, from veud build --generation */
     uint64_t skipped, warnings;
     uint32_t n_problems;
     uint32_t evidence_paths;

@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_daemon.c: veud through its socket, as users drive it: a table of
+ * protocol cases (every op, every error code), pipelining, many clients,
+ * socat with half-close, hostile input, limits, rebuilds while clients
+ * query, a corrupt dataset, a killed builder, and a restart from the
+ * snapshot.  Every test ends with SIGTERM and a clean exit 0.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static hx_daemon_t D;
+static char *data;
+
+static void start(const char *extra)
+{
+    data = hx_copy_sample();
+    hx_start(&D, data, extra);
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 30000), "no first build:\n%s",
+                  hx_log(&D));
+}
+
+static void stop(void)
+{
+    int rc = hx_stop(&D);
+    ck_assert_msg(rc == 0, "veud exited with %d", rc);
+    ck_assert_int_eq(access(D.sock, F_OK), -1); /* the socket is removed */
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+    ck_assert_int_eq(system(cmd), 0);
+    free(data);
+}
+
+static const char *err_code(json_t *a)
+{
+    return json_string_value(json_object_get(json_object_get(a, "error"), "code"));
+}
+
+/* ------------------------------------------------------------------ */
+
+struct pcase {
+    const char *req;
+    const char *code; /* expected error code, or NULL for ok */
+    const char *path; /* a dotted path into result (NULL: none) */
+    const char *want; /* its expected value, dumped as compact JSON */
+};
+
+static json_t *dig(json_t *j, const char *path)
+{
+    char buf[256], *save;
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save)) {
+        if (json_is_array(j)) {
+            j = json_array_get(j, (size_t)atoi(k));
+        } else {
+            j = json_object_get(j, k);
+        }
+    }
+    return j;
+}
+
+static const struct pcase cases[] = {
+    {"ping", NULL, "pong", "true"},
+    {"{\"op\":\"ping\",\"id\":42}", NULL, "ready", "true"},
+    {"version", NULL, "protocol", "1"},
+    {"{\"op\":\"risk\",\"entity\":\"co:pierburg\"}", NULL, "verdict", "\"deny\""},
+    {"risk co:pierburg", NULL, "reasons.0.code", "\"defense_controlled\""},
+    {"risk co:kamaz", NULL, "metrics.controlled_share", "47.1"},
+    {"risk co:cfm", NULL, "metrics.controlled_share", "100"},
+    {"risk co:figaro", NULL, "reasons.0.code", "\"group_tie\""},
+    {"risk co:jl-mag", NULL, "metrics.supply_hops", "2"},
+    {"risk co:shenghe", NULL, "verdict", "\"standard\""},
+    {"risk co:vestas", NULL, "verdict", "\"fast_track\""},
+    {"risk co:lockheed-martin", NULL, "reasons.0.code", "\"is_seed\""},
+    {"risk Lockheed Martin Corp.", NULL, "entity.id", "\"co:lockheed-martin\""},
+    {"{\"op\":\"risk\",\"name\":\"LOCKHEED MARTIN CORPORATION\"}", NULL, "entity.id",
+     "\"co:lockheed-martin\""},
+    {"{\"op\":\"risk\",\"name\":\"Nonexistent Widgets\"}", "not_found", NULL, NULL},
+    {"{\"op\":\"risk\",\"entity\":\"no:such\"}", "not_found", NULL, NULL},
+    {"{\"op\":\"risk\"}", "bad_request", NULL, NULL},
+    {"{\"op\":\"risk\",\"entity\":5}", "bad_request", NULL, NULL},
+    {"{\"op\":\"screen\",\"entities\":[\"co:kamaz\",\"zz\"]}", NULL, "results.1.verdict",
+     "\"unknown\""},
+    {"screen co:figaro co:pierburg", NULL, "results.1.verdict", "\"deny\""},
+    {"{\"op\":\"screen\",\"entities\":\"co:kamaz\"}", "bad_request", NULL, NULL},
+    {"{\"op\":\"screen\",\"entities\":[1]}", "bad_request", NULL, NULL},
+    {"{\"op\":\"paths\",\"entity\":\"co:jl-mag\",\"rel\":\"supplies\"}", NULL, "paths.0.1.to",
+     "\"co:rmmv\""},
+    {"{\"op\":\"paths\",\"entity\":\"co:pierburg\",\"rel\":\"owns\",\"max_hops\":1}", NULL, "paths",
+     "[]"},
+    {"{\"op\":\"paths\",\"entity\":\"co:pierburg\",\"rel\":\"owns\"}", NULL, "paths.0.0.from",
+     "\"co:rheinmetall\""},
+    {"{\"op\":\"paths\",\"entity\":\"co:pierburg\",\"rel\":\"sideways\"}", "bad_request", NULL,
+     NULL},
+    {"{\"op\":\"paths\",\"entity\":\"co:pierburg\",\"limit\":0}", "bad_request", NULL, NULL},
+    {"{\"op\":\"owners\",\"entity\":\"co:mbda\"}", NULL, "direct.0.percent", "37.5"},
+    {"owners co:qcells", NULL, "ultimate.0.id", "\"co:hanwha\""},
+    {"{\"op\":\"search\",\"name\":\"airbus\"}", NULL, "matches.0.id", "\"co:airbus\""},
+    {"search Rheinmetall AG", NULL, "matches.0.score", "1"},
+    {"{\"op\":\"search\"}", "bad_request", NULL, NULL},
+    {"stats", NULL, "counts.entities", "465"},
+    {"stats", NULL, "last_rebuild.status", "\"ok\""},
+    {"bogus", "unknown_op", NULL, NULL},
+    {"{\"op\":\"bogus\"}", "unknown_op", NULL, NULL},
+    {"{\"op\":1}", "bad_request", NULL, NULL},
+    {"{}", "bad_request", NULL, NULL},
+    {"[1,2]", "bad_request", NULL, NULL},
+    {"{bad json", "bad_json", NULL, NULL},
+    {"{\"op\":\"ping\",\"op\":\"stats\"}", "bad_json", NULL, NULL},
+    {"{\"op\":\"ping\"} trailing", "bad_json", NULL, NULL},
+    {"risk \xff\xfe", "bad_request", NULL, NULL},
+    {"{\"op\":\"risk\",\"entity\":\"\xc3\x28\"}", "bad_json", NULL, NULL},
+};
+
+START_TEST(protocol_table)
+{
+    start(NULL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct pcase *c = &cases[i];
+        json_t *a = hx_ask(&D, c->req);
+        char *dump = json_dumps(a, JSON_COMPACT);
+        if (c->code) {
+            ck_assert_msg(json_is_false(json_object_get(a, "ok")), "%s: %s", c->req, dump);
+            ck_assert_msg(err_code(a) && !strcmp(err_code(a), c->code), "%s: want %s, got %s",
+                          c->req, c->code, dump);
+            ck_assert(json_is_string(json_object_get(json_object_get(a, "error"), "message")));
+        } else {
+            ck_assert_msg(json_is_true(json_object_get(a, "ok")), "%s: %s", c->req, dump);
+            ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+        }
+        if (c->path) {
+            json_t *v = dig(json_object_get(a, "result"), c->path);
+            json_t *want = json_loads(c->want, JSON_DECODE_ANY, NULL);
+            char *got = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+            bool same = v && (json_is_number(v) && json_is_number(want)
+                                  ? json_number_value(v) - json_number_value(want) < 1e-9 &&
+                                        json_number_value(want) - json_number_value(v) < 1e-9
+                                  : json_equal(v, want));
+            ck_assert_msg(same, "%s: %s is %s, want %s", c->req, c->path, got ? got : "(missing)",
+                          c->want);
+            json_decref(want);
+            free(got);
+        }
+        free(dump);
+        json_decref(a);
+    }
+    /* the id is echoed, whatever JSON it is */
+    json_t *a = hx_ask(&D, "{\"op\":\"ping\",\"id\":{\"k\":[1,\"x\"]}}");
+    char *id = json_dumps(json_object_get(a, "id"), JSON_COMPACT);
+    ck_assert_str_eq(id, "{\"k\":[1,\"x\"]}");
+    free(id);
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"nope\",\"id\":\"e1\"}");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "id")), "e1");
+    json_decref(a);
+    /* name lookups below the threshold carry candidates */
+    a = hx_ask(&D, "{\"op\":\"risk\",\"name\":\"Lockheed Widgets\"}");
+    ck_assert_str_eq(err_code(a), "not_found");
+    ck_assert(json_array_size(json_object_get(json_object_get(a, "error"), "candidates")) >= 1);
+    json_decref(a);
+    stop();
+}
+END_TEST
+
+START_TEST(blank_lines_crlf_and_split_writes)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    const char *req = "\n  \r\nping\r\n\n{\"op\":\"version\",\"id\":1}\r\n";
+    /* one byte at a time */
+    for (const char *p = req; *p; p++) {
+        hx_send(fd, p, 1);
+    }
+    char *l1 = hx_readline(fd, 10000), *l2 = hx_readline(fd, 10000);
+    ck_assert(l1 && strstr(l1, "\"pong\":true"));
+    ck_assert(l2 && strstr(l2, "\"id\":1"));
+    shutdown(fd, SHUT_WR);
+    ck_assert_ptr_null(hx_readline(fd, 10000)); /* no answer to blank lines, then EOF */
+    free(l1);
+    free(l2);
+    close(fd);
+    stop();
+}
+END_TEST
+
+START_TEST(pipelining_10000)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    size_t cap = 10000 * 64, len = 0;
+    char *buf = malloc(cap);
+    for (int i = 0; i < 10000; i++) {
+        len +=
+            (size_t)sprintf(buf + len, "{\"op\":\"risk\",\"entity\":\"co:kamaz\",\"id\":%d}\n", i);
+    }
+    /* a writer process, so that neither side waits on a full buffer */
+    pid_t w = fork();
+    if (w == 0) {
+        hx_send(fd, buf, len);
+        shutdown(fd, SHUT_WR);
+        _exit(0);
+    }
+    for (int i = 0; i < 10000; i++) {
+        char *l = hx_readline(fd, 30000);
+        ck_assert_msg(l != NULL, "answer %d missing", i);
+        json_t *a = json_loads(l, 0, NULL);
+        ck_assert_int_eq(json_integer_value(json_object_get(a, "id")), i);
+        ck_assert(json_is_true(json_object_get(a, "ok")));
+        json_decref(a);
+        free(l);
+    }
+    ck_assert_ptr_null(hx_readline(fd, 10000));
+    waitpid(w, NULL, 0);
+    close(fd);
+    free(buf);
+    stop();
+}
+END_TEST
+
+START_TEST(clients_200)
+{
+    start(NULL);
+    int fds[200];
+    for (int i = 0; i < 200; i++) {
+        fds[i] = hx_connect(&D);
+    }
+    for (int i = 0; i < 200; i++) {
+        char req[80];
+        int n =
+            snprintf(req, sizeof(req), "{\"op\":\"risk\",\"entity\":\"co:figaro\",\"id\":%d}\n", i);
+        hx_send(fds[i], req, (size_t)n);
+    }
+    for (int i = 199; i >= 0; i--) {
+        char *l = hx_readline(fds[i], 30000);
+        ck_assert(l != NULL);
+        json_t *a = json_loads(l, 0, NULL);
+        ck_assert_int_eq(json_integer_value(json_object_get(a, "id")), i);
+        json_decref(a);
+        free(l);
+        close(fds[i]);
+    }
+    stop();
+}
+END_TEST
+
+START_TEST(socat_half_close)
+{
+    start(NULL);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd),
+             "printf '%%s\\n' ping 'risk co:pierburg' '' stats 'screen co:kamaz' | "
+             "socat -t 30 - UNIX-CONNECT:%s | wc -l",
+             D.sock);
+    FILE *p = popen(cmd, "r");
+    int lines = -1;
+    ck_assert_int_eq(fscanf(p, "%d", &lines), 1);
+    pclose(p);
+    ck_assert_int_eq(lines, 4);
+    stop();
+}
+END_TEST
+
+START_TEST(hostile_input)
+{
+    start("max_line = 4096\n");
+    int fd = hx_connect(&D);
+    /* a line over max_line, a NUL byte, a deep document, then a good request */
+    size_t big = 2 * 1024 * 1024;
+    char *junk = malloc(big + 1);
+    memset(junk, 'x', big);
+    junk[big] = '\n';
+    pid_t w = fork();
+    if (w == 0) {
+        hx_send(fd, junk, big + 1);
+        hx_send(fd, "{\"op\":\"ping\"}\n", 14);
+        hx_send(fd, "{\"op\":\"pi\0ng\"}\n", 15);
+        char deep[3000];
+        memset(deep, '[', 2000);
+        memcpy(deep + 2000, "\n", 2);
+        hx_send(fd, deep, 2001);
+        hx_send(fd, "\x01\x02\x7f binary junk\n", 16);
+        hx_send(fd, "{\"op\":\"ping\",\"id\":\"last\"}\n", 26);
+        _exit(0);
+    }
+    const char *want[] = {"line_too_long", NULL, "bad_json", "bad_json", "unknown_op", NULL};
+    for (int i = 0; i < 6; i++) {
+        char *l = hx_readline(fd, 30000);
+        ck_assert_msg(l != NULL, "answer %d missing", i);
+        json_t *a = json_loads(l, 0, NULL);
+        ck_assert_msg(a != NULL, "answer %d is not JSON", i);
+        if (want[i]) {
+            ck_assert_msg(err_code(a) && !strcmp(err_code(a), want[i]), "answer %d: %s", i, l);
+        } else {
+            ck_assert_msg(json_is_true(json_object_get(a, "ok")), "answer %d: %s", i, l);
+        }
+        json_decref(a);
+        free(l);
+    }
+    waitpid(w, NULL, 0);
+    close(fd);
+    free(junk);
+    /* still serving */
+    json_t *a = hx_ask(&D, "ping");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    stop();
+}
+END_TEST
+
+START_TEST(max_clients_busy)
+{
+    start("max_clients = 2\n");
+    int a = hx_connect(&D), b = hx_connect(&D);
+    hx_send(a, "ping\n", 5);
+    char *l = hx_readline(a, 10000); /* a is accepted before c arrives */
+    free(l);
+    hx_send(b, "ping\n", 5);
+    l = hx_readline(b, 10000);
+    free(l);
+    int c = hx_connect(&D);
+    l = hx_readline(c, 10000);
+    ck_assert_msg(l && strstr(l, "\"busy\""), "got %s", l ? l : "(nothing)");
+    free(l);
+    ck_assert_ptr_null(hx_readline(c, 10000)); /* and closed */
+    close(c);
+    close(a);
+    close(b);
+    stop();
+}
+END_TEST
+
+START_TEST(idle_timeout_closes)
+{
+    start("idle_timeout = 1\n");
+    int fd = hx_connect(&D);
+    ck_assert_ptr_null(hx_readline(fd, 10000)); /* closed by the daemon, not our timeout */
+    close(fd);
+    stop();
+}
+END_TEST
+
+START_TEST(backpressure_loses_nothing)
+{
+    start("max_output = 4096\n");
+    int fd = hx_connect(&D);
+    int n = 3000;
+    pid_t w = fork();
+    if (w == 0) {
+        char req[100];
+        for (int i = 0; i < n; i++) {
+            int k = snprintf(req, sizeof(req),
+                             "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"id\":%d}\n", i);
+            hx_send(fd, req, (size_t)k);
+        }
+        shutdown(fd, SHUT_WR);
+        _exit(0);
+    }
+    /* read slowly at first: the daemon must pause, not drop */
+    for (int i = 0; i < n; i++) {
+        char *l = hx_readline(fd, 30000);
+        ck_assert_msg(l != NULL, "answer %d missing", i);
+        json_t *a = json_loads(l, 0, NULL);
+        ck_assert_int_eq(json_integer_value(json_object_get(a, "id")), i);
+        json_decref(a);
+        free(l);
+    }
+    waitpid(w, NULL, 0);
+    close(fd);
+    stop();
+}
+END_TEST
+
+START_TEST(reload_and_forbidden)
+{
+    start("socket_mode = 0666\n"); /* the mode is the first gate; open it to test the second */
+    json_t *a = hx_ask(&D, "{\"op\":\"reload\",\"id\":\"r\"}");
+    ck_assert_msg(json_is_true(json_object_get(a, "ok")), "%s", json_dumps(a, 0));
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "id")), "r");
+    json_decref(a);
+    /* another uid, not in admin_uids; the child uses no ck_assert (it must exit) */
+    ck_assert_int_eq(chmod(D.dir, 0755), 0);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    pid_t c = fork();
+    if (c == 0) {
+        close(p[0]);
+        const char *out = "setuid failed";
+        if (setuid(65534) == 0) {
+            struct sockaddr_un sa = {.sun_family = AF_UNIX};
+            int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+            memcpy(sa.sun_path, D.sock, strlen(D.sock) + 1);
+            char buf[512] = "";
+            out = "connect failed";
+            if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+                send(fd, "reload\n", 7, 0) == 7) {
+                ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+                buf[n > 0 ? n : 0] = '\0';
+                out = strstr(buf, "\"forbidden\"") ? "forbidden" : buf;
+            }
+        }
+        ssize_t wr = write(p[1], out, strlen(out));
+        (void)wr;
+        _exit(0);
+    }
+    close(p[1]);
+    char got[600] = "";
+    ssize_t rn = read(p[0], got, sizeof(got) - 1);
+    ck_assert_int_gt(rn, 0);
+    close(p[0]);
+    waitpid(c, NULL, 0);
+    ck_assert_str_eq(got, "forbidden");
+    ck_assert(hx_wait_log(&D, "reload refused: uid 65534", 5000));
+    stop();
+}
+END_TEST
+
+START_TEST(corrupt_dataset_keeps_graph)
+{
+    start(NULL);
+    char path[400], want[64];
+    snprintf(path, sizeof(path), "%s/ownership.csv", data);
+    FILE *f = fopen(path, "r");
+    int lines = 0;
+    for (int ch; (ch = fgetc(f)) != EOF;) {
+        lines += ch == '\n';
+    }
+    fclose(f);
+    snprintf(want, sizeof(want), "ownership.csv:%d: unterminated", lines + 1);
+    f = fopen(path, "a");
+    fputs("co:gimd,\"co:figaro,50\n", f); /* an unterminated quote */
+    fclose(f);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert_str_eq(err_code(a), "internal");
+    const char *msg = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+    ck_assert_msg(strstr(msg, want) != NULL, "message: %s, want %s", msg, want);
+    json_decref(a);
+    a = hx_ask(&D, "risk co:pierburg");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    json_decref(a);
+    a = hx_ask(&D, "stats");
+    json_t *lr = json_object_get(json_object_get(a, "result"), "last_rebuild");
+    ck_assert_str_eq(json_string_value(json_object_get(lr, "status")), "failed");
+    ck_assert(strstr(json_string_value(json_object_get(lr, "error")), "unterminated") != NULL);
+    json_decref(a);
+    stop();
+}
+END_TEST
+
+START_TEST(sighup_storm_while_querying)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    int n = 3000;
+    pid_t w = fork();
+    if (w == 0) {
+        char req[100];
+        for (int i = 0; i < n; i++) {
+            int k = snprintf(req, sizeof(req),
+                             "{\"op\":\"risk\",\"entity\":\"co:cfm\",\"id\":%d}\n", i);
+            hx_send(fd, req, (size_t)k);
+            if (i % 100 == 0) {
+                kill(getppid() == 0 ? 0 : D.pid, SIGHUP);
+            }
+        }
+        shutdown(fd, SHUT_WR);
+        _exit(0);
+    }
+    for (int i = 0; i < n; i++) {
+        char *l = hx_readline(fd, 30000);
+        ck_assert_msg(l != NULL, "answer %d missing", i);
+        json_t *a = json_loads(l, 0, NULL);
+        ck_assert_msg(json_is_true(json_object_get(a, "ok")), "answer %d failed: %s", i, l);
+        ck_assert_int_eq(json_integer_value(json_object_get(a, "id")), i);
+        json_decref(a);
+        free(l);
+    }
+    waitpid(w, NULL, 0);
+    close(fd);
+    /* the storm folded into a few builds, every one of which succeeded */
+    json_t *a = hx_ask(&D, "stats");
+    json_t *lr = json_object_get(json_object_get(a, "result"), "last_rebuild");
+    ck_assert_int_eq(json_integer_value(json_object_get(lr, "failures")), 0);
+    ck_assert_int_ge(json_integer_value(json_object_get(lr, "builds")), 2);
+    json_decref(a);
+    stop();
+}
+END_TEST
+
+START_TEST(builder_killed)
+{
+    /* a dataset big enough that the build takes a moment */
+    char cmd[600];
+    data = hx_copy_sample();
+    snprintf(cmd, sizeof(cmd), "%s 300000 %s/big 7 >/dev/null", GEN_PATH, data);
+    ck_assert_int_eq(system(cmd), 0);
+    char *big = malloc(400);
+    snprintf(big, 400, "%s/big", data);
+    hx_start(&D, big, NULL);
+    ck_assert(hx_wait_log(&D, "generation 1 serving", 60000));
+    int fd = hx_connect(&D);
+    hx_send(fd, "reload\n", 7);
+    ck_assert(hx_wait_count(&D, "rebuild started (builder pid ", 2, 10000));
+    /* the second "rebuild started" line names the reload's builder */
+    const char *log = hx_log(&D), *p = log, *last = NULL;
+    while ((p = strstr(p, "rebuild started (builder pid "))) {
+        last = p;
+        p++;
+    }
+    int pid = atoi(last + strlen("rebuild started (builder pid "));
+    ck_assert_int_gt(pid, 0);
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    char *l = hx_readline(fd, 60000);
+    ck_assert_msg(l && strstr(l, "killed by signal 9"), "got %s", l ? l : "(nothing)");
+    free(l);
+    close(fd);
+    json_t *a = hx_ask(&D, "ping");
+    ck_assert(json_is_true(json_object_get(json_object_get(a, "result"), "ready")));
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    json_decref(a);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+    ck_assert_int_eq(system(cmd), 0);
+    free(data);
+    free(big);
+}
+END_TEST
+
+START_TEST(restart_serves_snapshot_and_refuses_second)
+{
+    start(NULL);
+    /* a second veud on the same socket refuses to start */
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "%s --socket %s --state %s/state2 --data %s 2>/dev/null", VEUD_PATH,
+             D.sock, D.dir, data);
+    int st = system(cmd);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+    json_t *a = hx_ask(&D, "ping");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    /* stop, keep the state, start again: serves the snapshot at once */
+    char dir[256], conf[400];
+    snprintf(dir, sizeof(dir), "%s", D.dir);
+    snprintf(cmd, sizeof(cmd), "cp -r %s %s.keep", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    snprintf(cmd, sizeof(cmd), "mv %s.keep %s", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(conf, sizeof(conf), "[daemon]\nstate = %s/state\n", dir);
+    hx_start(&D, data, conf);
+    ck_assert_msg(hx_wait_log(&D, "serving snapshot", 10000), "%s", hx_log(&D));
+    ck_assert(hx_wait_log(&D, "rebuild skipped: dataset and policy unchanged", 10000));
+    a = hx_ask(&D, "risk co:pierburg");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    json_decref(a);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    stop();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("daemon");
+    TCase *t = tcase_create("daemon");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, protocol_table);
+    tcase_add_test(t, blank_lines_crlf_and_split_writes);
+    tcase_add_test(t, pipelining_10000);
+    tcase_add_test(t, clients_200);
+    tcase_add_test(t, socat_half_close);
+    tcase_add_test(t, hostile_input);
+    tcase_add_test(t, max_clients_busy);
+    tcase_add_test(t, idle_timeout_closes);
+    tcase_add_test(t, backpressure_loses_nothing);
+    tcase_add_test(t, reload_and_forbidden);
+    tcase_add_test(t, corrupt_dataset_keeps_graph);
+    tcase_add_test(t, sighup_storm_while_querying);
+    tcase_add_test(t, builder_killed);
+    tcase_add_test(t, restart_serves_snapshot_and_refuses_second);
+    suite_add_tcase(s, t);
+    SRunner *r = srunner_create(s);
+    srunner_set_fork_status(r, CK_NOFORK);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
