@@ -158,7 +158,9 @@ static size_t list_snapshots(const veu_server_t *srv, struct cand **ret)
         }
     }
     closedir(d);
-    qsort(c, n, sizeof(*c), by_gen_desc);
+    if (n > 1) {
+        qsort(c, n, sizeof(*c), by_gen_desc);
+    }
     *ret = c;
     return n;
 }

@@ -189,7 +189,9 @@ void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int
     if (rel & VEU_REL_SUPPLIES) {
         bfs(&q, idx, 2, max_hops, limit);
     }
-    qsort(q.found, q.nfound, sizeof(*q.found), by_length);
+    if (q.nfound > 1) {
+        qsort(q.found, q.nfound, sizeof(*q.found), by_length);
+    }
     veu_jbuf_lit(o, "{\"paths\":[");
     for (size_t i = 0; i < q.nfound && (int)i < limit; i++) {
         int n = 0;

@@ -29,6 +29,7 @@ static char *logbuf;
 static size_t loglen, logcap;
 static pthread_t reader;
 static int reader_fd = -1;
+static bool reader_eof; /* the daemon closed its stderr: it has exited */
 
 static void *read_log(void *arg)
 {
@@ -50,6 +51,10 @@ static void *read_log(void *arg)
         pthread_cond_broadcast(&cv);
         pthread_mutex_unlock(&mu);
     }
+    pthread_mutex_lock(&mu);
+    reader_eof = true;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
     return NULL;
 }
 
@@ -73,6 +78,7 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
     fclose(f);
     ck_assert_int_eq(pipe(p), 0);
     pthread_mutex_lock(&mu);
+    reader_eof = false;
     loglen = 0;
     if (logbuf) {
         logbuf[0] = '\0';
@@ -121,7 +127,7 @@ bool hx_wait_count(hx_daemon_t *d, const char *text, int want, int timeout_ms)
         until.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&mu);
-    while (!(found = count_of(text) >= want)) {
+    while (!(found = count_of(text) >= want) && !reader_eof) {
         if (pthread_cond_timedwait(&cv, &mu, &until) == ETIMEDOUT) {
             found = count_of(text) >= want;
             break;
@@ -214,7 +220,7 @@ json_t *hx_ask(const hx_daemon_t *d, const char *req)
     hx_send(fd, "\n", 1);
     char *line = hx_readline(fd, 30000);
     close(fd);
-    ck_assert_msg(line != NULL, "no answer to %s", req);
+    ck_assert_msg(line != NULL, "no answer to %s; the daemon's log:\n%s", req, hx_log(NULL));
     json_error_t je;
     json_t *j = json_loads(line, 0, &je);
     ck_assert_msg(j != NULL, "answer is not JSON: %s", line);
