@@ -71,15 +71,6 @@ void veu_conn_close(veu_conn_t *c, bool cut)
     uv_close((uv_handle_t *)&c->idle, on_handle_closed);
 }
 
-static void arm_idle(veu_conn_t *c)
-{
-    unsigned t = c->srv->cfg.idle_timeout;
-    if (t && !c->closing) {
-        uv_timer_start(&c->idle, NULL, 0, 0);
-        uv_timer_stop(&c->idle);
-    }
-}
-
 static void on_idle(uv_timer_t *t)
 {
     veu_conn_t *c = t->data;
@@ -186,10 +177,55 @@ static void after_write(uv_write_t *req, int status)
     }
 }
 
+/* Frees written slots from the head; a partly written one keeps its rest. */
+static void consume(veu_conn_t *c, size_t n)
+{
+    while (n && c->head) {
+        veu_slot_t *s = c->head;
+        if (n < s->len) {
+            memmove(s->buf, s->buf + n, s->len - n);
+            s->len -= n;
+            c->owed -= n;
+            return;
+        }
+        n -= s->len;
+        c->owed -= s->len;
+        c->head = s->next;
+        if (!c->head) {
+            c->tail = NULL;
+        }
+        free(s->buf);
+        free(s);
+    }
+}
+
 void veu_conn_flush(veu_conn_t *c)
 {
+    uv_buf_t bufs[64];
+    unsigned n = 0;
+
     if (c->closing) {
         return;
+    }
+    /*
+     * Fast path: when nothing is queued in libuv, write the ready answers
+     * now with one writev (uv_try_write), as Redis does; only what the
+     * socket does not take goes through uv_write and its callback.
+     */
+    if (c->head && !c->head->submitted) {
+        for (veu_slot_t *s = c->head; s && s->ready && n < 64; s = s->next) {
+            bufs[n++] = uv_buf_init(s->buf, (unsigned)s->len);
+        }
+        if (n) {
+            int w = uv_try_write((uv_stream_t *)&c->pipe, bufs, n);
+            if (w > 0) {
+                consume(c, (size_t)w);
+                touch(c);
+            } else if (w < 0 && w != UV_EAGAIN) {
+                veu_conn_close(c, true);
+                return;
+            }
+        }
     }
     for (veu_slot_t *s = c->head; s && s->ready; s = s->next) {
         if (s->submitted) {
@@ -289,8 +325,8 @@ static void too_long(veu_conn_t *c)
     veu_conn_slot_fill(s, srv->out.buf, srv->out.len);
 }
 
-/* Handles every complete line in the read buffer, unless paused. */
-static void process(veu_conn_t *c)
+/* Handles the complete lines in the read buffer until it is empty or we are paused. */
+static void handle_lines(veu_conn_t *c)
 {
     size_t start = 0, max = c->srv->cfg.max_line;
 
@@ -325,25 +361,42 @@ static void process(veu_conn_t *c)
         }
         start += len + 1;
     }
-    if (c->closing) {
-        return;
-    }
-    if (start) {
+    if (!c->closing && start) {
         memmove(c->rbuf, c->rbuf + start, c->rlen - start);
         c->rlen -= start;
     }
-    if (paused(c)) {
-        veu_conn_stop_reading(c);
-        if (c->owed > 4 * c->srv->cfg.max_output) {
-            veu_log(LOG_NOTICE,
-                    "client %llu (uid %d, pid %d): cut off: %zu bytes owed, above "
-                    "4 x max_output",
-                    (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed);
-            veu_conn_close(c, true);
+}
+
+/* Answers what is buffered, writes, and pauses or resumes reading. */
+static void process(veu_conn_t *c)
+{
+    for (;;) {
+        handle_lines(c);
+        if (c->closing) {
+            return;
+        }
+        veu_conn_flush(c); /* may drain synchronously, which may unpause us */
+        if (c->closing) {
+            return;
+        }
+        if (paused(c)) {
+            veu_conn_stop_reading(c);
+            if (c->owed > 4 * c->srv->cfg.max_output) {
+                veu_log(LOG_NOTICE,
+                        "client %llu (uid %d, pid %d): cut off: %zu bytes owed, above "
+                        "4 x max_output",
+                        (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed);
+                veu_conn_close(c, true);
+            }
+            return; /* after_write resumes */
+        }
+        if (c->owed <= c->srv->cfg.max_output / 2) {
+            start_reading(c);
+        }
+        if (!c->rlen || (!memchr(c->rbuf, '\n', c->rlen) && !c->eof) || c->discarding) {
             return;
         }
     }
-    veu_conn_flush(c);
 }
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
@@ -449,7 +502,6 @@ void veu_conn_accept(veu_server_t *srv)
     }
     srv->conns = c;
     srv->n_clients++;
-    (void)arm_idle;
     touch(c);
     start_reading(c);
 }

@@ -103,38 +103,61 @@ void veu_jbuf_str_or_null(veu_jbuf_t *b, const char *s)
     }
 }
 
+/* Writes u in decimal into the end of tmp; returns where it starts. */
+static char *utoa_rev(uint64_t u, char *end)
+{
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return end;
+}
+
 void veu_jbuf_num(veu_jbuf_t *b, double v)
 {
     char tmp[64];
-    int n;
 
     if (!isfinite(v)) {
         veu_jbuf_raw(b, "null", 4);
         return;
     }
-    v = round(v * 1e9) / 1e9;
-    if (v == floor(v) && fabs(v) < 1e15) {
-        n = snprintf(tmp, sizeof(tmp), "%.0f", v);
-    } else {
-        n = snprintf(tmp, sizeof(tmp), "%.9f", v);
-        while (n > 0 && tmp[n - 1] == '0') {
-            n--;
-        }
-        if (n > 0 && tmp[n - 1] == '.') {
-            n--;
-        }
+    /* rounded to 9 decimals, printed without printf (this is on every answer's path) */
+    double a = fabs(v);
+    if (a >= 1e9) {
+        int n = snprintf(tmp, sizeof(tmp), "%.17g", v);
+        veu_jbuf_raw(b, tmp, (size_t)n);
+        return;
     }
-    if (n == 2 && tmp[0] == '-' && tmp[1] == '0') {
-        tmp[0] = '0', n = 1;
+    uint64_t scaled = (uint64_t)llround(a * 1e9);
+    uint64_t ip = scaled / 1000000000u, fp = scaled % 1000000000u;
+    char *end = tmp + sizeof(tmp), *p = end;
+    if (fp) {
+        int digits = 9;
+        while (fp % 10 == 0) {
+            fp /= 10;
+            digits--;
+        }
+        for (int i = 0; i < digits; i++) {
+            *--p = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        *--p = '.';
     }
-    veu_jbuf_raw(b, tmp, (size_t)n);
+    p = utoa_rev(ip, p);
+    if (v < 0 && scaled) {
+        *--p = '-';
+    }
+    veu_jbuf_raw(b, p, (size_t)(end - p));
 }
 
 void veu_jbuf_int(veu_jbuf_t *b, int64_t v)
 {
-    char tmp[32];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    veu_jbuf_raw(b, tmp, (size_t)n);
+    char tmp[24], *end = tmp + sizeof(tmp);
+    char *p = utoa_rev(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, end);
+    if (v < 0) {
+        *--p = '-';
+    }
+    veu_jbuf_raw(b, p, (size_t)(end - p));
 }
 
 void veu_jbuf_bool(veu_jbuf_t *b, bool v)
@@ -147,14 +170,24 @@ void veu_jbuf_printf(veu_jbuf_t *b, const char *fmt, ...)
     va_list ap;
     int n;
 
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !reserve(b, (size_t)n)) {
+    if (!reserve(b, 256)) {
         return;
     }
+    /* one pass when it fits, which is nearly always */
     va_start(ap, fmt);
-    vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+    n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n >= b->cap - b->len) {
+        if (!reserve(b, (size_t)n)) {
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->buf + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     b->len += (size_t)n;
 }

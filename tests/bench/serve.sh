@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmark of the server: `risk` throughput and p50/p99 latency with 1 and
+# 50 clients, 1 and 16 requests in flight, against redis-server on a Unix
+# socket answering GET with the same bytes, interleaved in the same run,
+# median of RUNS runs; then one `screen` of 10,000 ids.  Run on demand:
+#
+#   tests/bench/serve.sh [ENTITIES]     (default 1000000)
+#
+# Needs redis-server (apt-get install redis-server) and a build in ./build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-1000000}
+RUNS=${RUNS:-3}
+SECS=${SECS:-4}
+B=${BENCH_DIR:-/tmp/veu-bench}
+cmake --build build -j "$(nproc)" --target veud veu-gen veu-loadgen >/dev/null
+command -v redis-server >/dev/null || { echo "serve.sh: needs redis-server" >&2; exit 1; }
+mkdir -p "$B"
+d="$B/reg-$N"
+[ -f "$d/supply.csv" ] || build/tests/bench/veu-gen "$N" "$d" 1 >/dev/null
+run="$B/serve-$N"
+rm -rf "$run" && mkdir -p "$run/state"
+sock="$run/veud.sock" rsock="$run/redis.sock"
+
+build/daemon/veud --data "$d" --socket "$sock" --state "$run/state" 2>"$run/veud.log" &
+vpid=$!
+redis-server --port 0 --unixsocket "$rsock" --save '' --appendonly no --daemonize no \
+  >"$run/redis.log" 2>&1 &
+rpid=$!
+trap 'kill $vpid $rpid 2>/dev/null; wait 2>/dev/null' EXIT
+until grep -q "generation 1 serving" "$run/veud.log"; do sleep 0.5; done
+until [ -S "$rsock" ]; do sleep 0.1; done
+
+# 10,000 ids spread over the registry, and one typical answer for Redis to hold
+awk -F, 'NR > 1 && NR % int('"$N"' / 10000 + 1) == 0 {print $1}' "$d/entities.csv" | head -10000 >"$run/ids"
+answer=$(head -1 "$run/ids" | sed 's/^/risk /' | build/daemon/veud query --socket "$sock")
+printf '%s' "$answer" | redis-cli -s "$rsock" -x SET veu >/dev/null
+echo "graph: $N entities; answer: ${#answer} bytes; $(wc -l <"$run/ids") ids; $RUNS runs of $SECS s, medians"
+echo
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+printf '| clients | in flight | veud req/s | redis req/s | veud / redis | veud p50 us | veud p99 us | redis p99 us |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+for cfg in "1 1" "50 1" "1 16" "50 16"; do
+  set -- $cfg
+  vr=() rr=() v50=() v99=() r99=()
+  for ((i = 0; i < RUNS; i++)); do
+    v=$(build/tests/bench/veu-loadgen veud "$sock" "$1" "$2" "$SECS" "$run/ids")
+    r=$(build/tests/bench/veu-loadgen redis "$rsock" "$1" "$2" "$SECS" veu)
+    vr+=("$(echo "$v" | field rps)") v50+=("$(echo "$v" | field p50_us)") v99+=("$(echo "$v" | field p99_us)")
+    rr+=("$(echo "$r" | field rps)") r99+=("$(echo "$r" | field p99_us)")
+    [ "$(echo "$v" | field errors)" = 0 ] || echo "veud errors: $v" >&2
+  done
+  mv=$(printf '%s\n' "${vr[@]}" | median) mr=$(printf '%s\n' "${rr[@]}" | median)
+  printf '| %s | %s | %.0f | %.0f | %.2f | %s | %s | %s |\n' "$1" "$2" "$mv" "$mr" \
+    "$(echo "$mv / $mr" | bc -l)" "$(printf '%s\n' "${v50[@]}" | median)" \
+    "$(printf '%s\n' "${v99[@]}" | median)" "$(printf '%s\n' "${r99[@]}" | median)"
+done
+
+# one screen of the 10,000 ids
+req=$(jq -Rsc '{op:"screen", entities: split("\n") | map(select(length > 0))}' <"$run/ids" 2>/dev/null ||
+  python3 -c 'import json,sys; print(json.dumps({"op":"screen","entities":[l.strip() for l in open(sys.argv[1]) if l.strip()]}))' "$run/ids")
+ts=()
+for ((i = 0; i < 5; i++)); do
+  t0=$(date +%s%N)
+  printf '%s\n' "$req" | build/daemon/veud query --socket "$sock" >/dev/null
+  ts+=($(( ($(date +%s%N) - t0) / 1000 )))
+done
+echo
+echo "screen of 10,000 ids, round trip through veud query: median $(printf '%s\n' "${ts[@]}" | median) us over 5"
+ps -o rss= -p $vpid | awk '{printf "veud resident memory: %d MiB\n", $1/1024}'
