@@ -148,14 +148,14 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     veu_server_t *srv = c->srv;
     veu_req_t r = {.srv = srv, .conn = c, .slot = slot};
     veu_jbuf_t *o = &srv->out;
-    veu_jbuf_t res;
+    veu_jbuf_t *res = &srv->res; /* kept between requests: no allocation per answer */
     char *id_json = NULL, qb[72];
     const veu_op_t *op;
     int rc;
 
     srv->requests++;
     veu_jbuf_reset(o);
-    veu_jbuf_init(&res);
+    veu_jbuf_reset(res);
     while (len && (*line == ' ' || *line == '\t')) {
         line++, len--;
     }
@@ -201,14 +201,14 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
         goto answer;
     }
     r.snap = srv->cur ? veu_snapref_get(srv->cur) : NULL;
-    rc = op->fn(&r, &res);
+    rc = op->fn(&r, res);
     if (rc == VEU_OP_PENDING) {
         /* the handler registered a waiter that fills the slot later */
         veu_snapref_put(r.snap);
         goto out;
     }
-    if (rc == VEU_OP_OK && !veu_jbuf_failed(&res)) {
-        veu_proto_ok(o, r.id_json, r.snap ? r.snap->generation : 0, res.buf, res.len);
+    if (rc == VEU_OP_OK && !veu_jbuf_failed(res)) {
+        veu_proto_ok(o, r.id_json, r.snap ? r.snap->generation : 0, res->buf, res->len);
     } else if (rc == VEU_OP_OK) {
         veu_req_fail(&r, "internal", "out of memory while building the answer");
     }
@@ -227,5 +227,4 @@ out:
     json_decref(r.err_extra);
     json_decref(r.j);
     free(id_json);
-    veu_jbuf_destroy(&res);
 }

@@ -266,6 +266,7 @@ int veu_serve_main(const veu_config_t *cfg)
     srv->lock_fd = -1;
     snprintf(srv->rb.status, sizeof(srv->rb.status), "none");
     veu_jbuf_init(&srv->out);
+    veu_jbuf_init(&srv->res);
     signal(SIGPIPE, SIG_IGN);
 
     ssize_t n = readlink("/proc/self/exe", srv->exe, sizeof(srv->exe) - 1);
@@ -328,6 +329,7 @@ int veu_serve_main(const veu_config_t *cfg)
     free(srv->rb.waiters);
     free(srv->rb.next_waiters);
     veu_jbuf_destroy(&srv->out);
+    veu_jbuf_destroy(&srv->res);
     rc = uv_loop_close(srv->loop);
     if (rc != 0) {
         veu_log(LOG_WARNING, "event loop closed with handles still open: %s", uv_strerror(rc));

@@ -115,6 +115,7 @@ struct veu_server {
     uid_t uid;
     veu_rebuild_t rb;
     veu_jbuf_t out; /* scratch for building one answer */
+    veu_jbuf_t res; /* scratch for one result object, kept between requests */
     int exit_code;
 };
 

@@ -219,8 +219,7 @@ static int lookup(struct loader *l, const veu_csv_row_t *row, int c, uint32_t *r
     const char *s = field(l, row, c, &len);
     const veu_dataset_t *ds = l->ds;
 
-    *ret = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, &ds->ent[0].id,
-                              sizeof(veu_entity_row_t) / sizeof(uint32_t), s, len);
+    *ret = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, len);
     if (*ret != VEU_NONE) {
         return 1;
     }
@@ -296,8 +295,7 @@ static int entity_row(struct loader *l, const veu_csv_row_t *row)
     }
     ds->ent[ds->n] = e;
     l->ent_line[ds->n] = (uint32_t)row->line;
-    rc = veu_idmap_insert(&ds->ids, &ds->pool, &ds->ent[0].id,
-                          sizeof(veu_entity_row_t) / sizeof(uint32_t), ds->n, &prev);
+    rc = veu_idmap_insert(&ds->ids, &ds->pool, e.id, ds->n, &prev);
     if (rc == -EEXIST) {
         return fatal(l, -VEU_EDUPLICATE, row->line, "id",
                      "duplicate entity id '%s' (first defined on line %u)",

@@ -10,7 +10,7 @@
  *   header (4096 bytes)  magic, version, sizes, counts, digests, sections
  *   STRINGS              NUL-terminated strings; offset 0 is ""
  *   ENTITIES             veu_snap_entity_t[n]
- *   IDMAP                uint32_t[idmap_mask + 1]: linear-probing id index
+ *   IDMAP                veu_idslot_t[idmap_mask + 1]: linear-probing id index
  *   OWN, OWN_OUT, OWN_IN, OWN_IN_E, SUP, SUP_OUT, SUP_IN, SUP_IN_E: graph.h
  *   SUP_LAB .. DS_PRED   uint32_t[2 n] each: the evidence labels of ties.c
  *   PROBLEMS             veu_snap_problem_t[n_problems]

@@ -15,7 +15,7 @@ struct veu_snapshot {
     const char *str;
     size_t str_len;
     const veu_snap_entity_t *ent;
-    const uint32_t *idmap;
+    const veu_idslot_t *idmap;
     const veu_oedge_t *own;
     const uint32_t *own_out, *own_in, *own_in_e;
     const veu_sedge_t *sup;

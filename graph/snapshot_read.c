@@ -98,7 +98,7 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
     s->str = sec(s, SEC_STRINGS, h->sec[SEC_STRINGS].len, &bad);
     s->str_len = h->sec[SEC_STRINGS].len;
     s->ent = sec(s, SEC_ENTITIES, (uint64_t)n * sizeof(veu_snap_entity_t), &bad);
-    s->idmap = sec(s, SEC_IDMAP, (h->idmap_mask + 1) * sizeof(uint32_t), &bad);
+    s->idmap = sec(s, SEC_IDMAP, (h->idmap_mask + 1) * sizeof(veu_idslot_t), &bad);
     s->own = sec(s, SEC_OWN, (uint64_t)m * sizeof(veu_oedge_t), &bad);
     s->own_out = sec(s, SEC_OWN_OUT, ((uint64_t)n + 1) * 4, &bad);
     s->own_in = sec(s, SEC_OWN_IN, ((uint64_t)n + 1) * 4, &bad);
@@ -137,9 +137,9 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
     }
     uint64_t empty = 0;
     for (uint64_t i = 0; i <= h->idmap_mask; i++) {
-        if (s->idmap[i] == VEU_NONE) {
+        if (s->idmap[i].idx == VEU_NONE) {
             empty++;
-        } else if (s->idmap[i] >= n) {
+        } else if (s->idmap[i].idx >= n || s->idmap[i].key >= s->str_len) {
             return refuse(err, len, "the id index points outside the entities");
         }
     }
@@ -318,8 +318,7 @@ uint32_t veu_snapshot_find(const veu_snapshot_t *s, const char *id, size_t len)
     if (s->n == 0) {
         return VEU_SNAP_NONE;
     }
-    return veu_idmap_find_raw(s->idmap, s->h->idmap_mask, s->str, &s->ent[0].id,
-                              sizeof(veu_snap_entity_t) / sizeof(uint32_t), id, len);
+    return veu_idmap_find_raw(s->idmap, s->h->idmap_mask, s->str, id, len);
 }
 
 const char *veu_snapshot_id(const veu_snapshot_t *s, uint32_t idx)

@@ -153,7 +153,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
 
     section(&o, h, SEC_STRINGS, ds->pool.buf, ds->pool.len);
     write_entities(&o, h, ds, t);
-    section(&o, h, SEC_IDMAP, ds->ids.slot, (ds->ids.mask + 1) * sizeof(uint32_t));
+    section(&o, h, SEC_IDMAP, ds->ids.slot, (ds->ids.mask + 1) * sizeof(veu_idslot_t));
     section(&o, h, SEC_OWN, g->own, (size_t)g->n_own * sizeof(*g->own));
     section(&o, h, SEC_OWN_OUT, g->own_out, ((size_t)g->n + 1) * sizeof(uint32_t));
     section(&o, h, SEC_OWN_IN, g->own_in, ((size_t)g->n + 1) * sizeof(uint32_t));

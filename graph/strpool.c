@@ -81,41 +81,39 @@ void veu_idmap_destroy(veu_idmap_t *m)
     m->slot = NULL;
 }
 
-uint32_t veu_idmap_find_raw(const uint32_t *slot, uint64_t mask, const char *pool,
-                            const uint32_t *key_of, size_t key_stride, const char *s, size_t len)
+uint32_t veu_idmap_find_raw(const veu_idslot_t *slot, uint64_t mask, const char *pool,
+                            const char *s, size_t len)
 {
     for (uint64_t i = veu_id_hash(s, len) & mask;; i = (i + 1) & mask) {
-        uint32_t idx = slot[i];
-        if (idx == UINT32_MAX) {
+        if (slot[i].idx == UINT32_MAX) {
             return UINT32_MAX;
         }
-        const char *k = pool + key_of[(size_t)idx * key_stride];
+        const char *k = pool + slot[i].key;
         if (strncmp(k, s, len) == 0 && k[len] == '\0') {
-            return idx;
+            return slot[i].idx;
         }
     }
 }
 
-static int grow(veu_idmap_t *m, const veu_strpool_t *p, const uint32_t *key_of, size_t stride)
+static int grow(veu_idmap_t *m, const veu_strpool_t *p)
 {
     uint64_t nmask = m->mask * 2 + 1;
-    uint32_t *ns = malloc((nmask + 1) * sizeof(*ns));
+    veu_idslot_t *ns = malloc((nmask + 1) * sizeof(*ns));
 
     if (!ns) {
         return -ENOMEM;
     }
     memset(ns, 0xff, (nmask + 1) * sizeof(*ns));
     for (uint64_t i = 0; i <= m->mask; i++) {
-        uint32_t idx = m->slot[i];
-        if (idx == UINT32_MAX) {
+        if (m->slot[i].idx == UINT32_MAX) {
             continue;
         }
-        const char *k = p->buf + key_of[(size_t)idx * stride];
+        const char *k = p->buf + m->slot[i].key;
         uint64_t j = veu_id_hash(k, strlen(k)) & nmask;
-        while (ns[j] != UINT32_MAX) {
+        while (ns[j].idx != UINT32_MAX) {
             j = (j + 1) & nmask;
         }
-        ns[j] = idx;
+        ns[j] = m->slot[i];
     }
     free(m->slot);
     m->slot = ns;
@@ -123,26 +121,26 @@ static int grow(veu_idmap_t *m, const veu_strpool_t *p, const uint32_t *key_of, 
     return 0;
 }
 
-int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, const uint32_t *key_of,
-                     size_t key_stride, uint32_t idx, uint32_t *ret_prev)
+int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint32_t idx,
+                     uint32_t *ret_prev)
 {
     if ((uint64_t)(m->count + 1) * 2 > m->mask + 1) {
-        int rc = grow(m, p, key_of, key_stride);
+        int rc = grow(m, p);
         if (rc < 0) {
             return rc;
         }
     }
-    const char *key = p->buf + key_of[(size_t)idx * key_stride];
-    size_t len = strlen(key);
-    uint64_t i = veu_id_hash(key, len) & m->mask;
-    for (; m->slot[i] != UINT32_MAX; i = (i + 1) & m->mask) {
-        const char *k = p->buf + key_of[(size_t)m->slot[i] * key_stride];
-        if (strcmp(k, key) == 0) {
-            *ret_prev = m->slot[i];
+    const char *k = p->buf + key;
+    size_t len = strlen(k);
+    uint64_t i = veu_id_hash(k, len) & m->mask;
+    for (; m->slot[i].idx != UINT32_MAX; i = (i + 1) & m->mask) {
+        if (strcmp(p->buf + m->slot[i].key, k) == 0) {
+            *ret_prev = m->slot[i].idx;
             return -EEXIST;
         }
     }
-    m->slot[i] = idx;
+    m->slot[i].idx = idx;
+    m->slot[i].key = key;
     m->count++;
     return 0;
 }

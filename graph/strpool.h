@@ -25,9 +25,15 @@ static inline const char *veu_str(const veu_strpool_t *p, uint32_t off)
     return p->buf + off;
 }
 
+/* One slot of the id map: the entity index and its id's pool offset (8 bytes). */
+typedef struct veu_idslot {
+    uint32_t idx; /* UINT32_MAX: empty */
+    uint32_t key; /* pool offset of the id: compared without touching the entity */
+} veu_idslot_t;
+
 typedef struct veu_idmap {
-    uint32_t *slot; /* entity index, or UINT32_MAX for empty */
-    uint64_t mask;  /* slots - 1, slots a power of two */
+    veu_idslot_t *slot;
+    uint64_t mask; /* slots - 1, slots a power of two */
     uint32_t count;
 } veu_idmap_t;
 
@@ -36,19 +42,18 @@ void veu_idmap_destroy(veu_idmap_t *m);
 uint64_t veu_id_hash(const char *s, size_t len);
 
 /*
- * Inserts index idx for the id at pool offset key_off (key_of maps indices
- * to pool offsets).  Returns 0, or -EEXIST with *ret_prev set when the id is
- * present already.
+ * Inserts index idx for the id at pool offset key.  Returns 0, or -EEXIST
+ * with *ret_prev set when the id is present already.
  */
-int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, const uint32_t *key_of,
-                     size_t key_stride, uint32_t idx, uint32_t *ret_prev);
+int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint32_t idx,
+                     uint32_t *ret_prev);
 
 /*
- * Finds s[0..len) in a table of slots (mask+1 of them) whose keys are pool
- * offsets at key_of[idx * key_stride] (in uint32 units) into pool.  Returns the
- * index or UINT32_MAX.  Works on a mapped snapshot as well as in memory.
+ * Finds s[0..len) in a table of mask+1 slots whose keys are offsets into
+ * pool.  Returns the index or UINT32_MAX.  Works on a mapped snapshot as
+ * well as in memory.  Time: O(1) expected, two cache misses for a hit.
  */
-uint32_t veu_idmap_find_raw(const uint32_t *slot, uint64_t mask, const char *pool,
-                            const uint32_t *key_of, size_t key_stride, const char *s, size_t len);
+uint32_t veu_idmap_find_raw(const veu_idslot_t *slot, uint64_t mask, const char *pool,
+                            const char *s, size_t len);
 
 #endif
