@@ -74,10 +74,17 @@ void veu_conn_close(veu_conn_t *c, bool cut)
 static void on_idle(uv_timer_t *t)
 {
     veu_conn_t *c = t->data;
+    uint64_t timeout = (uint64_t)c->srv->cfg.idle_timeout * 1000;
+    uint64_t quiet = uv_now(c->srv->loop) - c->last_active;
 
+    if (quiet < timeout) {
+        /* active since the timer was set: wait for the rest of the timeout */
+        uv_timer_start(&c->idle, on_idle, timeout - quiet, 0);
+        return;
+    }
     if (c->head && !c->head->ready) {
         /* we owe it an answer that is still being built (reload): not idle */
-        uv_timer_again(&c->idle);
+        uv_timer_start(&c->idle, on_idle, timeout, 0);
         return;
     }
     if (c->owed) {
@@ -93,12 +100,10 @@ static void on_idle(uv_timer_t *t)
     veu_conn_close(c, true);
 }
 
+/* Notes activity; the idle timer, set once, checks the time when it fires. */
 static void touch(veu_conn_t *c)
 {
-    if (c->srv->cfg.idle_timeout && !c->closing) {
-        uv_timer_start(&c->idle, on_idle, (uint64_t)c->srv->cfg.idle_timeout * 1000,
-                       (uint64_t)c->srv->cfg.idle_timeout * 1000);
-    }
+    c->last_active = uv_now(c->srv->loop);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -503,5 +508,8 @@ void veu_conn_accept(veu_server_t *srv)
     srv->conns = c;
     srv->n_clients++;
     touch(c);
+    if (srv->cfg.idle_timeout) {
+        uv_timer_start(&c->idle, on_idle, (uint64_t)srv->cfg.idle_timeout * 1000, 0);
+    }
     start_reading(c);
 }

@@ -60,6 +60,7 @@ struct veu_conn {
     uid_t uid;
     pid_t pid;
     uint64_t id;
+    uint64_t last_active; /* loop time of the last read or write */
 };
 
 /* Builder state (rebuild.c). */

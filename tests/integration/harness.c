@@ -90,7 +90,14 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
         dup2(p[1], 2);
         close(p[0]);
         close(p[1]);
-        execl(VEUD_PATH, VEUD_PATH, "--config", conf, (char *)NULL);
+        if (getenv("VEU_VALGRIND")) {
+            /* scripts/test --valgrind: any error or leak makes veud exit 99 */
+            execlp("valgrind", "valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                   "--show-leak-kinds=definite,indirect,possible", "--errors-for-leak-kinds=all",
+                   "--trace-children=no", VEUD_PATH, "--config", conf, (char *)NULL);
+        } else {
+            execl(VEUD_PATH, VEUD_PATH, "--config", conf, (char *)NULL);
+        }
         _exit(127);
     }
     close(p[1]);
