@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "notify.h"
 #include "proto.h"
 #include "server.h"
 #include "snapfmt.h"
@@ -273,6 +274,10 @@ static void finish(veu_server_t *srv)
                 srv->cur ? "the previous graph keeps serving" : "no graph is served yet",
                 rb->last_msg);
     }
+    if (srv->cur && !srv->stopping) {
+        veu_notify("READY=1");
+        veu_server_status(srv);
+    }
     answer_waiters(srv, ok);
     if (rb->again && !srv->stopping) {
         veu_waiter_t *t = rb->waiters;
@@ -466,6 +471,10 @@ static void start_build(veu_server_t *srv, bool force)
         return;
     }
     rb->running = true;
+    if (srv->cur) {
+        veu_notify("RELOADING=1\nSTATUS=rebuilding (generation %llu keeps serving)",
+                   (unsigned long long)srv->cur->generation);
+    }
     rb->err_open = true;
     rb->proc_open = true;
     veu_log(LOG_INFO, "rebuild started (builder pid %d%s)", rb->proc.pid,

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "main.h"
+#include "notify.h"
 #include "server.h"
 
 #define STOP_GRACE_MS 10000 /* clients that will not read their answers are cut after this */
@@ -51,6 +52,31 @@ void veu_server_swap(veu_server_t *srv, veu_snapref_t *next)
     veu_snapref_t *old = srv->cur;
     srv->cur = next;
     veu_snapref_put(old); /* unmapped once the last request using it is done */
+    if (next && !old) {
+        veu_notify("READY=1");
+    }
+    veu_server_status(srv);
+}
+
+void veu_server_status(veu_server_t *srv)
+{
+    if (srv->stopping) {
+        return;
+    }
+    if (!srv->cur) {
+        veu_notify("STATUS=building the first graph");
+        return;
+    }
+    const veu_snapshot_info_t *i = veu_snapshot_info(srv->cur->snap);
+    veu_notify("STATUS=generation %llu: %u entities, %u ownership and %u supply edges; %u clients",
+               (unsigned long long)srv->cur->generation, i->entities, i->ownership_edges,
+               i->supply_edges, srv->n_clients);
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+    (void)t;
+    veu_notify("WATCHDOG=1");
 }
 
 static void on_listener_closed(uv_handle_t *h)
@@ -65,6 +91,7 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->sig_hup, NULL);
     uv_close((uv_handle_t *)&srv->rebuild_timer, NULL);
     uv_close((uv_handle_t *)&srv->stop_timer, NULL);
+    uv_close((uv_handle_t *)&srv->watchdog, NULL);
 }
 
 /* Ends the loop once stopping and nothing is left: no client, no builder. */
@@ -93,6 +120,8 @@ static void stop(veu_server_t *srv, const char *why)
         return;
     }
     srv->stopping = true;
+    veu_notify("STOPPING=1");
+    uv_timer_stop(&srv->watchdog);
     veu_log(LOG_INFO, "%s: stopping; finishing the answers owed", why);
     if (srv->listening) {
         uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
@@ -268,6 +297,7 @@ int veu_serve_main(const veu_config_t *cfg)
     veu_jbuf_init(&srv->out);
     veu_jbuf_init(&srv->res);
     signal(SIGPIPE, SIG_IGN);
+    veu_notify_init();
 
     ssize_t n = readlink("/proc/self/exe", srv->exe, sizeof(srv->exe) - 1);
     if (n <= 0) {
@@ -309,6 +339,14 @@ int veu_serve_main(const veu_config_t *cfg)
     uv_timer_init(srv->loop, &srv->rebuild_timer);
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
+    uv_timer_init(srv->loop, &srv->watchdog);
+    if (veu_notify_watchdog_usec()) {
+        /* a loop that stops turning stops pinging, and systemd restarts us */
+        uint64_t ms = veu_notify_watchdog_usec() / 2000;
+        uv_timer_start(&srv->watchdog, on_watchdog, ms ? ms : 1, ms ? ms : 1);
+        uv_unref((uv_handle_t *)&srv->watchdog);
+    }
+    veu_server_status(srv);
 
     veu_log(LOG_INFO, "veud %s serving on %s (data %s, state %s)", VEU_VERSION, cfg->socket,
             srv->data_real, cfg->state);

@@ -104,7 +104,7 @@ struct veu_server {
     bool listening, own_socket_file;
     int lock_fd;
     uv_signal_t sig_term, sig_int, sig_hup;
-    uv_timer_t rebuild_timer, stop_timer;
+    uv_timer_t rebuild_timer, stop_timer, watchdog;
     veu_snapref_t *cur;
     veu_conn_t *conns;
     unsigned n_clients;
@@ -143,5 +143,7 @@ int veu_rebuild_load_newest(veu_server_t *srv);
 /* server.c */
 void veu_server_swap(veu_server_t *srv, veu_snapref_t *next);
 void veu_server_maybe_exit(veu_server_t *srv);
+/* Tells systemd (if it listens) what is served: STATUS=... */
+void veu_server_status(veu_server_t *srv);
 
 #endif

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,6 +572,57 @@ START_TEST(restart_serves_snapshot_and_refuses_second)
 }
 END_TEST
 
+/* Reads datagrams until one contains want; collects them all into log. */
+static bool notified(int fd, const char *want, char *log, size_t len)
+{
+    char buf[1100];
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 20000) <= 0) {
+            return false;
+        }
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n <= 0) {
+            return false;
+        }
+        buf[n] = '\0';
+        strncat(log, buf, len - strlen(log) - 2);
+        strcat(log, "|");
+        if (strstr(buf, want)) {
+            return true;
+        }
+    }
+}
+
+START_TEST(systemd_notify)
+{
+    char dir[] = "/tmp/veu-notify-XXXXXX", path[200], log[8192] = "";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/notify", dir);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setenv("NOTIFY_SOCKET", path, 1);
+    start(NULL);
+    unsetenv("NOTIFY_SOCKET");
+    ck_assert_msg(notified(fd, "READY=1", log, sizeof(log)), "got %s", log);
+    ck_assert_msg(strstr(log, "STATUS=") != NULL, "got %s", log);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    log[0] = '\0';
+    ck_assert_msg(notified(fd, "RELOADING=1", log, sizeof(log)), "got %s", log);
+    ck_assert_msg(notified(fd, "READY=1", log, sizeof(log)), "got %s", log);
+    ck_assert_msg(notified(fd, "generation 2", log, sizeof(log)), "got %s", log);
+    stop();
+    ck_assert_msg(notified(fd, "STOPPING=1", log, sizeof(log)), "got %s", log);
+    close(fd);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -590,6 +642,7 @@ int main(void)
     tcase_add_test(t, sighup_storm_while_querying);
     tcase_add_test(t, builder_killed);
     tcase_add_test(t, restart_serves_snapshot_and_refuses_second);
+    tcase_add_test(t, systemd_notify);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_set_fork_status(r, CK_NOFORK);
