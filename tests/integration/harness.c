@@ -93,8 +93,9 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
         if (getenv("VEU_VALGRIND")) {
             /* scripts/test --valgrind: any error or leak makes veud exit 99 */
             execlp("valgrind", "valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
-                   "--show-leak-kinds=definite,indirect,possible", "--errors-for-leak-kinds=all",
-                   "--trace-children=no", VEUD_PATH, "--config", conf, (char *)NULL);
+                   "--show-leak-kinds=definite,indirect,possible",
+                   "--errors-for-leak-kinds=definite,indirect,possible", "--trace-children=no",
+                   VEUD_PATH, "--config", conf, (char *)NULL);
         } else {
             execl(VEUD_PATH, VEUD_PATH, "--config", conf, (char *)NULL);
         }
