@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -63,6 +64,51 @@ static int entity_field(veu_req_t *r, uint32_t *ret, bool required)
     }
     *ret = veu_snapshot_find(s, json_string_value(v), json_string_length(v));
     return 0;
+}
+
+/*
+ * Writes the audit line of a decision (risk: one entity; screen: the result
+ * object) before it is answered.  Returns VEU_OP_OK, or fails the request.
+ */
+static int audit(veu_req_t *r, uint32_t entity, const char *screen_result, size_t len)
+{
+    veu_server_t *srv = r->srv;
+    veu_jbuf_t *o = &srv->aud;
+    const veu_snapshot_info_t *inf = veu_snapshot_info(r->snap->snap);
+    struct timespec ts;
+    struct tm tm;
+    char when[40];
+
+    if (!veu_audit_on(&srv->audit)) {
+        return VEU_OP_OK;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+    char *req = json_dumps(r->j, JSON_COMPACT);
+    veu_jbuf_reset(o);
+    veu_jbuf_printf(o, "{\"time\":\"%s.%03ldZ\",\"uid\":%d,\"pid\":%d,\"request\":%s", when,
+                    ts.tv_nsec / 1000000, (int)r->conn->uid, (int)r->conn->pid, req ? req : "null");
+    free(req);
+    veu_jbuf_printf(o, ",\"generation\":%llu,\"dataset_digest\":\"%s\",\"policy_digest\":\"%s\"",
+                    (unsigned long long)r->snap->generation, inf->digest, inf->policy_digest);
+    if (screen_result) {
+        veu_jbuf_lit(o, ",\"decisions\":");
+        veu_jbuf_raw(o, screen_result, len);
+    } else {
+        veu_jbuf_lit(o, ",\"entity\":");
+        veu_jbuf_str(o, veu_snapshot_id(r->snap->snap, entity));
+        veu_jbuf_lit(o, ",\"verdict\":");
+        veu_jbuf_str(o, veu_snapshot_verdict(r->snap->snap, entity));
+        veu_jbuf_lit(o, ",\"codes\":");
+        veu_snapshot_codes(r->snap->snap, entity, o);
+    }
+    veu_jbuf_raw(o, "}\n", 2);
+    if (veu_jbuf_failed(o) || veu_audit_write(&srv->audit, o->buf, o->len) < 0) {
+        return veu_req_fail(r, "internal", "no decision is given: %s",
+                            srv->audit.error[0] ? srv->audit.error : "out of memory");
+    }
+    return VEU_OP_OK;
 }
 
 static int op_ping(veu_req_t *r, veu_jbuf_t *res)
@@ -127,7 +173,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         v = m.idx;
     }
     veu_snapshot_risk(s, v, res);
-    return VEU_OP_OK;
+    return audit(r, v, NULL, 0);
 }
 
 static int op_screen(veu_req_t *r, veu_jbuf_t *res)
@@ -167,7 +213,7 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
         veu_jbuf_raw(res, "}", 1);
     }
     veu_jbuf_raw(res, "]}", 2);
-    return VEU_OP_OK;
+    return audit(r, VEU_SNAP_NONE, res->buf, res->len);
 }
 
 static int op_paths(veu_req_t *r, veu_jbuf_t *res)

@@ -89,6 +89,8 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->sig_term, NULL);
     uv_close((uv_handle_t *)&srv->sig_int, NULL);
     uv_close((uv_handle_t *)&srv->sig_hup, NULL);
+    uv_close((uv_handle_t *)&srv->sig_usr1, NULL);
+    veu_audit_close(&srv->audit);
     uv_close((uv_handle_t *)&srv->rebuild_timer, NULL);
     uv_close((uv_handle_t *)&srv->stop_timer, NULL);
     uv_close((uv_handle_t *)&srv->watchdog, NULL);
@@ -148,6 +150,10 @@ static void on_signal(uv_signal_t *h, int sig)
     if (sig == SIGHUP) {
         veu_log(LOG_INFO, "SIGHUP: rebuilding");
         veu_rebuild_trigger(srv, true, NULL);
+        return;
+    }
+    if (sig == SIGUSR1) {
+        veu_audit_reopen(&srv->audit);
         return;
     }
     stop(srv, sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -296,6 +302,7 @@ int veu_serve_main(const veu_config_t *cfg)
     snprintf(srv->rb.status, sizeof(srv->rb.status), "none");
     veu_jbuf_init(&srv->out);
     veu_jbuf_init(&srv->res);
+    veu_jbuf_init(&srv->aud);
     signal(SIGPIPE, SIG_IGN);
     veu_notify_init();
 
@@ -314,7 +321,9 @@ int veu_serve_main(const veu_config_t *cfg)
         return EX_CANTCREAT;
     }
     fd = activated_fd();
-    if (fd < 0) {
+    if (fd >= 0) {
+        veu_log(LOG_INFO, "using the socket passed by systemd (LISTEN_FDS)");
+    } else {
         fd = make_socket(srv);
         if (fd < 0) {
             return fd == -EADDRINUSE ? EX_UNAVAILABLE : EX_CANTCREAT;
@@ -336,6 +345,12 @@ int veu_serve_main(const veu_config_t *cfg)
     uv_signal_start(&srv->sig_term, on_signal, SIGTERM);
     uv_signal_start(&srv->sig_int, on_signal, SIGINT);
     uv_signal_start(&srv->sig_hup, on_signal, SIGHUP);
+    uv_signal_init(srv->loop, &srv->sig_usr1);
+    srv->sig_usr1.data = srv;
+    uv_signal_start(&srv->sig_usr1, on_signal, SIGUSR1);
+    if (veu_audit_init(&srv->audit, srv->loop, cfg->audit_log) < 0) {
+        veu_log(LOG_WARNING, "risk and screen will answer 'internal' until the audit log opens");
+    }
     uv_timer_init(srv->loop, &srv->rebuild_timer);
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
@@ -368,6 +383,7 @@ int veu_serve_main(const veu_config_t *cfg)
     free(srv->rb.next_waiters);
     veu_jbuf_destroy(&srv->out);
     veu_jbuf_destroy(&srv->res);
+    veu_jbuf_destroy(&srv->aud);
     rc = uv_loop_close(srv->loop);
     if (rc != 0) {
         veu_log(LOG_WARNING, "event loop closed with handles still open: %s", uv_strerror(rc));

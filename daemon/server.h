@@ -13,6 +13,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "audit.h"
 #include "config.h"
 #include "veu/jbuf.h"
 #include "veu/snapshot.h"
@@ -103,7 +104,9 @@ struct veu_server {
     uv_pipe_t listener;
     bool listening, own_socket_file;
     int lock_fd;
-    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+    veu_audit_t audit;
+    veu_jbuf_t aud; /* scratch for one audit line */
     uv_timer_t rebuild_timer, stop_timer, watchdog;
     veu_snapref_t *cur;
     veu_conn_t *conns;

@@ -90,7 +90,11 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
         dup2(p[1], 2);
         close(p[0]);
         close(p[1]);
-        if (getenv("VEU_VALGRIND")) {
+        if (getenv("HX_ACTIVATE")) {
+            /* socket activation as systemd does it: the socket exists before veud */
+            execlp("systemd-socket-activate", "systemd-socket-activate", "-l", d->sock, VEUD_PATH,
+                   "--config", conf, (char *)NULL);
+        } else if (getenv("VEU_VALGRIND")) {
             /* scripts/test --valgrind: any error or leak makes veud exit 99 */
             execlp("valgrind", "valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
                    "--show-leak-kinds=definite,indirect,possible",

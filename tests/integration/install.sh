@@ -13,7 +13,7 @@ bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 cmake --install "$BUILD" --prefix "$tmp/usr" >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
 for f in sbin/veud etc/veud/veud.conf lib/systemd/system/veud.service lib/systemd/system/veud.socket \
          lib/sysusers.d/veud.conf lib/tmpfiles.d/veud.conf share/man/man8/veud.8 \
-         share/man/man5/veud.conf.5 share/veud/sample/entities.csv; do
+         share/man/man5/veud.conf.5 share/veud/sample/entities.csv etc/logrotate.d/veud; do
   [ -e "$tmp/usr/$f" ] && ok || bad "missing $f"
 done
 [ -x "$tmp/usr/sbin/veud" ] && ok || bad "sbin/veud is not executable"

@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <time.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -623,6 +624,118 @@ START_TEST(systemd_notify)
 }
 END_TEST
 
+static json_t *read_lines(const char *path, size_t *ret_n)
+{
+    json_t *arr = json_array();
+    FILE *f = fopen(path, "r");
+    char line[1 << 16];
+    ck_assert_msg(f != NULL, "no %s", path);
+    while (fgets(line, sizeof(line), f)) {
+        json_t *j = json_loads(line, 0, NULL);
+        ck_assert_msg(j != NULL, "audit line is not JSON: %s", line);
+        json_array_append_new(arr, j);
+    }
+    fclose(f);
+    *ret_n = json_array_size(arr);
+    return arr;
+}
+
+START_TEST(audit_trail)
+{
+    char dir[] = "/tmp/veu-audit-XXXXXX", extra[300], path[200], old[220];
+    size_t n;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+    snprintf(extra, sizeof(extra), "audit_log = %s\n", path);
+    start(extra);
+    json_t *a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"id\":3}");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    a = hx_ask(&D, "screen co:kamaz zz");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    a = hx_ask(&D, "ping"); /* not a decision: not audited */
+    json_decref(a);
+    json_t *lines = read_lines(path, &n);
+    ck_assert_uint_eq(n, 2);
+    json_t *l0 = json_array_get(lines, 0), *l1 = json_array_get(lines, 1);
+    ck_assert(json_is_string(json_object_get(l0, "time")));
+    ck_assert_int_eq(json_integer_value(json_object_get(l0, "uid")), (int)getuid());
+    ck_assert_int_eq(json_integer_value(json_object_get(l0, "pid")), (int)getpid());
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(l0, "request"), "op")),
+                     "risk");
+    ck_assert_str_eq(json_string_value(json_object_get(l0, "entity")), "co:pierburg");
+    ck_assert_str_eq(json_string_value(json_object_get(l0, "verdict")), "deny");
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(l0, "codes"), 0)),
+                     "defense_controlled");
+    ck_assert_int_eq(json_integer_value(json_object_get(l0, "generation")), 1);
+    ck_assert_uint_eq(strlen(json_string_value(json_object_get(l0, "dataset_digest"))), 32);
+    ck_assert_uint_eq(strlen(json_string_value(json_object_get(l0, "policy_digest"))), 16);
+    json_t *res = json_object_get(json_object_get(l1, "decisions"), "results");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(res, 1), "verdict")),
+                     "unknown");
+    json_decref(lines);
+    /* log rotation: rename, SIGUSR1, the next decision goes to a new file */
+    snprintf(old, sizeof(old), "%s.1", path);
+    ck_assert_int_eq(rename(path, old), 0);
+    kill(D.pid, SIGUSR1);
+    ck_assert(hx_wait_log(&D, "reopened", 10000));
+    a = hx_ask(&D, "risk co:figaro");
+    json_decref(a);
+    lines = read_lines(path, &n);
+    ck_assert_uint_eq(n, 1);
+    json_decref(lines);
+    stop();
+    unlink(path);
+    unlink(old);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(audit_unwritable_refuses_decisions)
+{
+    start("audit_log = /dev/full\n");
+    json_t *a = hx_ask(&D, "risk co:pierburg");
+    ck_assert_str_eq(err_code(a), "internal");
+    ck_assert(strstr(json_string_value(json_object_get(json_object_get(a, "error"), "message")),
+                     "audit log") != NULL);
+    json_decref(a);
+    a = hx_ask(&D, "ping");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    ck_assert(hx_wait_log(&D, "decisions are refused", 5000));
+    stop();
+}
+END_TEST
+
+START_TEST(socket_activation)
+{
+    data = hx_copy_sample();
+    setenv("HX_ACTIVATE", "1", 1);
+    hx_start(&D, data, NULL);
+    unsetenv("HX_ACTIVATE");
+    /* the activator holds the socket; the first connection starts veud */
+    ck_assert_msg(hx_wait_log(&D, "Listening on", 10000), "%s", hx_log(&D));
+    int fd = hx_connect(&D);
+    hx_send(fd, "ping\n", 5);
+    char *l = hx_readline(fd, 30000);
+    ck_assert(l && strstr(l, "\"pong\":true"));
+    free(l);
+    close(fd);
+    ck_assert(hx_wait_log(&D, "using the socket passed by systemd", 10000));
+    ck_assert(hx_wait_log(&D, "generation 1 serving", 30000));
+    json_t *a = hx_ask(&D, "risk co:cfm");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "result"), "verdict")),
+                     "deny");
+    json_decref(a);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+    ck_assert_int_eq(system(cmd), 0);
+    free(data);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -643,6 +756,9 @@ int main(void)
     tcase_add_test(t, builder_killed);
     tcase_add_test(t, restart_serves_snapshot_and_refuses_second);
     tcase_add_test(t, systemd_notify);
+    tcase_add_test(t, audit_trail);
+    tcase_add_test(t, audit_unwritable_refuses_decisions);
+    tcase_add_test(t, socket_activation);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_set_fork_status(r, CK_NOFORK);

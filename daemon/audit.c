@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit.c: the audit trail.  Lines go to the file with write(2) on the
+ * loop thread (an append to the page cache: microseconds); the costly
+ * fdatasync runs in libuv's thread pool once a second when something was
+ * written.  See audit.h for the guarantee.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "log.h"
+
+static int open_file(veu_audit_t *a)
+{
+    a->fd = open(a->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (a->fd < 0) {
+        snprintf(a->error, sizeof(a->error), "cannot open audit log '%s': %s", a->path,
+                 strerror(errno));
+        veu_log(LOG_ERR, "%s", a->error);
+        return -errno;
+    }
+    a->error[0] = '\0';
+    return 0;
+}
+
+static void after_sync(uv_fs_t *req)
+{
+    veu_audit_t *a = req->data;
+    if (req->result < 0) {
+        veu_log(LOG_ERR, "audit log '%s': fdatasync: %s", a->path, uv_strerror((int)req->result));
+    }
+    uv_fs_req_cleanup(req);
+    a->syncing = false;
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    veu_audit_t *a = t->data;
+
+    if (!a->dirty || a->syncing || a->fd < 0) {
+        return;
+    }
+    a->dirty = false;
+    a->syncing = true;
+    a->sync_req.data = a;
+    if (uv_fs_fdatasync(a->loop, &a->sync_req, a->fd, after_sync) < 0) {
+        a->syncing = false;
+    }
+}
+
+int veu_audit_init(veu_audit_t *a, uv_loop_t *loop, const char *path)
+{
+    memset(a, 0, sizeof(*a));
+    a->loop = loop;
+    a->fd = -1;
+    snprintf(a->path, sizeof(a->path), "%s", path ? path : "");
+    uv_timer_init(loop, &a->timer);
+    a->timer.data = a;
+    if (!veu_audit_on(a)) {
+        return 0;
+    }
+    uv_timer_start(&a->timer, on_tick, 1000, 1000);
+    uv_unref((uv_handle_t *)&a->timer);
+    return open_file(a);
+}
+
+int veu_audit_write(veu_audit_t *a, const char *line, size_t len)
+{
+    if (a->fd < 0 && open_file(a) < 0) {
+        return -EIO;
+    }
+    /* O_APPEND: one write(2) of one line lands whole at the end */
+    ssize_t n = write(a->fd, line, len);
+    if (n != (ssize_t)len) {
+        int err = n < 0 ? errno : ENOSPC;
+        snprintf(a->error, sizeof(a->error), "cannot write audit log '%s': %s", a->path,
+                 strerror(err));
+        veu_log(LOG_ERR, "%s; decisions are refused until it can be written", a->error);
+        if (n > 0) {
+            /* a partial line: end it, so the next line starts cleanly */
+            ssize_t w = write(a->fd, "\n", 1);
+            (void)w;
+        }
+        return -err;
+    }
+    a->dirty = true;
+    return 0;
+}
+
+void veu_audit_reopen(veu_audit_t *a)
+{
+    if (!veu_audit_on(a)) {
+        return;
+    }
+    if (a->fd >= 0) {
+        fdatasync(a->fd);
+        close(a->fd);
+        a->fd = -1;
+    }
+    if (open_file(a) == 0) {
+        veu_log(LOG_INFO, "audit log '%s' reopened", a->path);
+    }
+}
+
+void veu_audit_close(veu_audit_t *a)
+{
+    if (a->fd >= 0) {
+        fdatasync(a->fd);
+        if (!a->syncing) {
+            close(a->fd);
+        }
+        a->fd = -1;
+    }
+    uv_close((uv_handle_t *)&a->timer, NULL);
+}
