@@ -83,22 +83,6 @@ int veu_req_fail(veu_req_t *r, const char *code, const char *fmt, ...)
     return VEU_OP_ERROR;
 }
 
-/* Quotes at most 64 bytes of a client's string for a message, at a character boundary. */
-static const char *quote(const char *s, char *buf, size_t len)
-{
-    size_t n = strlen(s);
-    if (n < len) {
-        return s;
-    }
-    n = len - 4;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
-        n--;
-    }
-    memcpy(buf, s, n);
-    memcpy(buf + n, "...", 4);
-    return buf;
-}
-
 /* "OP ARG" -> {"op": OP, main_arg: ARG}; screen's argument is a list of ids. */
 static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
 {
@@ -193,7 +177,7 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
         veu_req_fail(&r, "unknown_op",
                      "unknown op '%s'; ops are ping, risk, screen, paths, "
                      "owners, search, stats, reload, version",
-                     quote(json_string_value(jop), qb, sizeof(qb)));
+                     veu_clip(json_string_value(jop), qb, sizeof(qb)));
         goto answer;
     }
     if (op->needs_graph && !srv->cur) {

@@ -221,6 +221,20 @@ static void remove_old(veu_server_t *srv)
     free(c);
 }
 
+/* The reloads that waited for the next build now wait for (or are answered by) this one. */
+static void promote_next_waiters(veu_rebuild_t *rb)
+{
+    veu_waiter_t *t = rb->waiters;
+    size_t tc = rb->cap_waiters;
+
+    rb->waiters = rb->next_waiters;
+    rb->n_waiters = rb->n_next;
+    rb->cap_waiters = rb->cap_next;
+    rb->next_waiters = t;
+    rb->n_next = 0;
+    rb->cap_next = tc;
+}
+
 static void finish(veu_server_t *srv)
 {
     veu_rebuild_t *rb = &srv->rb;
@@ -280,27 +294,13 @@ static void finish(veu_server_t *srv)
     }
     answer_waiters(srv, ok);
     if (rb->again && !srv->stopping) {
-        veu_waiter_t *t = rb->waiters;
-        size_t tc = rb->cap_waiters;
-        rb->waiters = rb->next_waiters;
-        rb->n_waiters = rb->n_next;
-        rb->cap_waiters = rb->cap_next;
-        rb->next_waiters = t;
-        rb->n_next = 0;
-        rb->cap_next = tc;
+        promote_next_waiters(rb);
         bool force = rb->again_force;
         rb->again = rb->again_force = false;
         start_build(srv, force);
     } else if (srv->stopping) {
         /* reloads that were to be answered by a next build */
-        veu_waiter_t *t = rb->waiters;
-        size_t tc = rb->cap_waiters;
-        rb->waiters = rb->next_waiters;
-        rb->n_waiters = rb->n_next;
-        rb->cap_waiters = rb->cap_next;
-        rb->next_waiters = t;
-        rb->n_next = 0;
-        rb->cap_next = tc;
+        promote_next_waiters(rb);
         snprintf(rb->last_msg, sizeof(rb->last_msg), "the daemon is shutting down");
         answer_waiters(srv, false);
         veu_server_maybe_exit(srv);

@@ -157,7 +157,7 @@ static void chain_label(const veu_snapshot_t *s, const uint32_t *lab, const uint
     }
 }
 
-static void hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply)
+void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply)
 {
     if (supply) {
         const veu_sedge_t *x = &s->sup[e];
@@ -193,7 +193,7 @@ static void path_json(const veu_snapshot_t *s, veu_jbuf_t *o, const path_t *p)
         if (i) {
             veu_jbuf_raw(o, ",", 1);
         }
-        hop_json(s, o, p->e[i], p->supply);
+        veu_snap_hop_json(s, o, p->e[i], p->supply);
     }
     veu_jbuf_raw(o, "]", 1);
 }
@@ -240,23 +240,6 @@ struct ctx {
 static const char *name_of(const struct ctx *c, uint32_t v)
 {
     return snap_str(c->s, c->s->ent[v].name);
-}
-
-/* Copies at most 200 bytes of s, cut at a character boundary. */
-static const char *clip(const char *s, char *buf, size_t len)
-{
-    size_t n = strlen(s);
-
-    if (n < len) {
-        return s;
-    }
-    n = len - 4;
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
-        n--;
-    }
-    memcpy(buf, s, n);
-    memcpy(buf + n, "...", 4);
-    return buf;
 }
 
 /* Appends a JSON string made from a printf format (names clipped by the caller). */
@@ -321,7 +304,7 @@ static void ev_controlled(struct ctx *c)
     sentence(c,
              "Defense-controlled owners hold %.6g%% of %s%s; under the 50 percent rule (%s "
              "%.6g%%) it is defense-controlled.",
-             e->ctrl_share, clip(name_of(c, c->b), nb, sizeof(nb)),
+             e->ctrl_share, veu_clip(name_of(c, c->b), nb, sizeof(nb)),
              control_edge ? ", and one of them holds control of it" : "", cmp_text(s),
              s->h->control_threshold);
     paths_open(c);
@@ -370,7 +353,7 @@ static void ev_controlled(struct ctx *c)
             if (nproof) {
                 veu_jbuf_raw(c->o, ",", 1);
             }
-            hop_json(s, c->o, ei, 0);
+            veu_snap_hop_json(s, c->o, ei, 0);
             nproof++;
             int known = 0;
             for (int j = 0; j < nseen; j++) {
@@ -398,13 +381,13 @@ static void ev_share(struct ctx *c, int down)
         sentence(c,
                  "%s holds integrated stakes adding up to %.6g%% in defense contractors or "
                  "militaries (minority threshold %.6g%%).",
-                 clip(name_of(c, c->b), nb, sizeof(nb)), fmin(100.0, e->holding * 100.0),
+                 veu_clip(name_of(c, c->b), nb, sizeof(nb)), fmin(100.0, e->holding * 100.0),
                  s->h->minority_threshold);
     } else {
         sentence(c,
                  "Defense contractors or militaries own %.6g%% of %s, integrated over every "
                  "ownership chain (minority threshold %.6g%%), without control.",
-                 fmin(100.0, e->share * 100.0), clip(name_of(c, c->b), nb, sizeof(nb)),
+                 fmin(100.0, e->share * 100.0), veu_clip(name_of(c, c->b), nb, sizeof(nb)),
                  s->h->minority_threshold);
     }
     paths_open(c);
@@ -473,7 +456,7 @@ static void ev_supply(struct ctx *c)
 
     char nb[208];
     sentence(c, "%s supplies a defense-controlled entity through %d supply hop%s (limit %d).",
-             clip(name_of(c, c->b), nb, sizeof(nb)), e->hops, e->hops == 1 ? "" : "s",
+             veu_clip(name_of(c, c->b), nb, sizeof(nb)), e->hops, e->hops == 1 ? "" : "s",
              s->h->supply_depth);
     paths_open(c);
     if (L != VEU_NONE) {
@@ -532,12 +515,13 @@ static void ev_group(struct ctx *c)
     char nb[208], nc[208], ns[208];
     if (S != VEU_NONE && C != VEU_NONE) {
         sentence(c, "%s and %s, a %s seed, share a controller: %s.",
-                 clip(name_of(c, c->b), nb, sizeof(nb)), clip(name_of(c, S), ns, sizeof(ns)),
+                 veu_clip(name_of(c, c->b), nb, sizeof(nb)),
+                 veu_clip(name_of(c, S), ns, sizeof(ns)),
                  s->ent[S].seed_kind == VEU_DES_MILITARY ? "military" : "defense",
-                 clip(name_of(c, C), nc, sizeof(nc)));
+                 veu_clip(name_of(c, C), nc, sizeof(nc)));
     } else {
         sentence(c, "%s shares a controller with a defense contractor or military.",
-                 clip(name_of(c, c->b), nb, sizeof(nb)));
+                 veu_clip(name_of(c, c->b), nb, sizeof(nb)));
     }
     paths_open(c);
     if (S != VEU_NONE && C != VEU_NONE) {
@@ -552,20 +536,20 @@ static void ev_plain(struct ctx *c, int bit)
 {
     const veu_snap_entity_t *e = &c->s->ent[c->b];
     char nb[208], wb[208];
-    const char *name = clip(name_of(c, c->b), nb, sizeof(nb));
+    const char *name = veu_clip(name_of(c, c->b), nb, sizeof(nb));
 
     if (bit == 0) {
         const char *src = snap_str(c->s, e->seed_src);
         sentence(c, "%s is designated %s by '%s'.", name,
                  e->seed_kind == VEU_DES_MILITARY ? "military" : "defense",
-                 *src ? clip(src, wb, sizeof(wb)) : "an unnamed list");
+                 *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list");
     } else if (bit == 6) {
         sentence(c, "%s is in the dual-use sector '%s'.", name,
-                 clip(snap_str(c->s, e->sector), wb, sizeof(wb)));
+                 veu_clip(snap_str(c->s, e->sector), wb, sizeof(wb)));
     } else {
         const char *src = snap_str(c->s, e->veu_src);
         sentence(c, "%s is designated a validated end user by '%s'.", name,
-                 *src ? clip(src, wb, sizeof(wb)) : "an unnamed list");
+                 *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list");
     }
     veu_jbuf_lit(c->o, ",\"paths\":[]}");
 }

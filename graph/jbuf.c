@@ -191,3 +191,19 @@ void veu_jbuf_printf(veu_jbuf_t *b, const char *fmt, ...)
     }
     b->len += (size_t)n;
 }
+
+const char *veu_clip(const char *s, char *buf, size_t len)
+{
+    size_t n = strlen(s);
+
+    if (n < len) {
+        return s;
+    }
+    n = len - 4;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) {
+        n--;
+    }
+    memcpy(buf, s, n);
+    memcpy(buf + n, "...", 4);
+    return buf;
+}

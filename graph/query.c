@@ -149,30 +149,6 @@ static int by_length(const void *a, const void *b)
     return x->node < y->node ? -1 : x->node > y->node;
 }
 
-static void hop(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply)
-{
-    if (supply) {
-        const veu_sedge_t *x = &s->sup[e];
-        veu_jbuf_lit(o, "{\"from\":");
-        veu_jbuf_str(o, snap_str(s, s->ent[x->from].id));
-        veu_jbuf_lit(o, ",\"to\":");
-        veu_jbuf_str(o, snap_str(s, s->ent[x->to].id));
-        veu_jbuf_lit(o, ",\"rel\":\"supplies\"}");
-        return;
-    }
-    const veu_oedge_t *x = &s->own[e];
-    veu_jbuf_lit(o, "{\"from\":");
-    veu_jbuf_str(o, snap_str(s, s->ent[x->from].id));
-    veu_jbuf_lit(o, ",\"to\":");
-    veu_jbuf_str(o, snap_str(s, s->ent[x->to].id));
-    veu_jbuf_lit(o, (x->flags & VEU_OE_CONTROL) ? ",\"rel\":\"controls\"" : ",\"rel\":\"owns\"");
-    if (x->flags & VEU_OE_KNOWN) {
-        veu_jbuf_lit(o, ",\"percent\":");
-        veu_jbuf_num(o, x->pct);
-    }
-    veu_jbuf_raw(o, "}", 1);
-}
-
 void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int limit, int rel,
                         veu_jbuf_t *o)
 {
@@ -206,7 +182,7 @@ void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int
             if (k) {
                 veu_jbuf_raw(o, ",", 1);
             }
-            hop(s, o, e, q.found[i].dir == 2);
+            veu_snap_hop_json(s, o, e, q.found[i].dir == 2);
         }
         veu_jbuf_raw(o, "]", 1);
     }

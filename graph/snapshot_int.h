@@ -31,4 +31,7 @@ static inline const char *snap_str(const veu_snapshot_t *s, uint32_t off)
     return s->str + off;
 }
 
+/* Appends one hop, {"from", "to", "rel", "percent"?, "product"?}, of edge e. */
+void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply);
+
 #endif

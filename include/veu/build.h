@@ -46,7 +46,7 @@ typedef struct veu_build_opts {
     const char *data_dir;
     const char *out_path; /* the snapshot; NULL for --check */
     veu_policy_t policy;
-    uint64_t generation; /* written into the snapshot */
+    uint64_t generation;      /* written into the snapshot */
     veu_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } veu_build_opts_t;

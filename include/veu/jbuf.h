@@ -39,4 +39,11 @@ void veu_jbuf_int(veu_jbuf_t *b, int64_t v);
 void veu_jbuf_bool(veu_jbuf_t *b, bool v);
 void veu_jbuf_printf(veu_jbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * s itself when shorter than len bytes, else its first bytes cut at a UTF-8
+ * character boundary with "..." appended, in buf (len bytes).  For quoting
+ * names and client strings in sentences without breaking UTF-8.
+ */
+const char *veu_clip(const char *s, char *buf, size_t len);
+
 #endif

@@ -98,8 +98,8 @@ typedef struct veu_match {
  * the number of matches written.  Time: linear in the entities (an index
  * comes with the names work).
  */
-size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len,
-                           veu_match_t *ret, size_t limit);
+size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
+                           size_t limit);
 
 /* Appends the rebuild problems kept in the snapshot as a JSON array. */
 void veu_snapshot_problems(const veu_snapshot_t *s, veu_jbuf_t *out);

@@ -178,3 +178,12 @@ char *th_dataset(const char *entities, const char *ownership, const char *supply
     free(sup);
     return dir;
 }
+
+int th_run(Suite *s)
+{
+    SRunner *r = srunner_create(s);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

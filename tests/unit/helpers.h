@@ -51,4 +51,7 @@ json_t *th_reason(json_t *risk, const char *code); /* borrowed */
  */
 char *th_dataset(const char *entities, const char *ownership, const char *supply);
 
+/* Runs a suite; the exit status for main(). */
+int th_run(Suite *s);
+
 #endif

@@ -158,9 +158,5 @@ int main(void)
     tcase_add_test(t, missing_file);
     tcase_add_test(t, policy_digest_changes);
     suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run(s);
 }

@@ -419,9 +419,5 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_loop_test(t, engine_matches_brute_force, 0, 2);
     suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run(s);
 }

@@ -368,9 +368,5 @@ int main(void)
     tcase_add_test(t, report_keeps_first_and_counts_all);
     tcase_add_test(t, digest_follows_content);
     suite_add_tcase(s, t);
-    SRunner *r = srunner_create(s);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return th_run(s);
 }
