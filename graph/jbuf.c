@@ -51,20 +51,14 @@ void veu_jbuf_raw(veu_jbuf_t *b, const char *s, size_t len)
     b->buf[b->len] = '\0';
 }
 
-void veu_jbuf_lit(veu_jbuf_t *b, const char *s)
-{
-    veu_jbuf_raw(b, s, strlen(s));
-}
-
-void veu_jbuf_strn(veu_jbuf_t *b, const char *s, size_t len)
+void veu_jbuf_esc(veu_jbuf_t *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
 
-    if (!reserve(b, len * 6 + 2)) {
+    if (!reserve(b, len * 6)) {
         return;
     }
     char *o = b->buf + b->len;
-    *o++ = '"';
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
@@ -84,9 +78,15 @@ void veu_jbuf_strn(veu_jbuf_t *b, const char *s, size_t len)
             *o++ = (char)c;
         }
     }
-    *o++ = '"';
     b->len = (size_t)(o - b->buf);
     b->buf[b->len] = '\0';
+}
+
+void veu_jbuf_strn(veu_jbuf_t *b, const char *s, size_t len)
+{
+    veu_jbuf_raw(b, "\"", 1);
+    veu_jbuf_esc(b, s, len);
+    veu_jbuf_raw(b, "\"", 1);
 }
 
 void veu_jbuf_str(veu_jbuf_t *b, const char *s)

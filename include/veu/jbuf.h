@@ -30,7 +30,13 @@ static inline bool veu_jbuf_failed(const veu_jbuf_t *b)
     return b->failed;
 }
 void veu_jbuf_raw(veu_jbuf_t *b, const char *s, size_t len);
-void veu_jbuf_lit(veu_jbuf_t *b, const char *s); /* raw, NUL-terminated */
+/* Appends s raw; inlined, so a literal's length is folded at compile time. */
+static inline void veu_jbuf_lit(veu_jbuf_t *b, const char *s)
+{
+    veu_jbuf_raw(b, s, __builtin_strlen(s));
+}
+/* Appends s[0..len) escaped for the inside of a JSON string (no quotes). */
+void veu_jbuf_esc(veu_jbuf_t *b, const char *s, size_t len);
 void veu_jbuf_str(veu_jbuf_t *b, const char *s); /* quoted and escaped */
 void veu_jbuf_strn(veu_jbuf_t *b, const char *s, size_t len);
 void veu_jbuf_str_or_null(veu_jbuf_t *b, const char *s); /* null for "" */
