@@ -172,7 +172,16 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         }
         v = m.idx;
     }
-    veu_snapshot_risk(s, v, res);
+    size_t len;
+    const char *hit = veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
+    if (hit) {
+        veu_jbuf_raw(res, hit, len);
+    } else {
+        veu_snapshot_risk(s, v, res);
+        if (!veu_jbuf_failed(res)) {
+            veu_cache_put(&r->srv->cache, r->snap->generation, v, res->buf, res->len);
+        }
+    }
     return audit(r, v, NULL, 0);
 }
 
@@ -350,11 +359,13 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
         veu_jbuf_lit(res, "null");
     }
     veu_jbuf_printf(res,
-                    ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"uptime\":%lld,"
+                    ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"answer_cache\":"
+                    "{\"hits\":%llu,\"misses\":%llu},\"uptime\":%lld,"
                     "\"requests\":%llu,\"errors\":%llu,\"clients\":%u,\"rejected_clients\":%llu,"
                     "\"version\":\"%s\"}",
                     (unsigned long long)rb->builds, (unsigned long long)rb->failures,
-                    rb->running ? "true" : "false",
+                    rb->running ? "true" : "false", (unsigned long long)srv->cache.hits,
+                    (unsigned long long)srv->cache.misses,
                     (long long)((veu_now_ms() - srv->started_ms) / 1000),
                     (unsigned long long)srv->requests, (unsigned long long)srv->errors,
                     srv->n_clients, (unsigned long long)srv->rejected, VEU_VERSION);

@@ -384,6 +384,7 @@ int veu_serve_main(const veu_config_t *cfg)
     veu_jbuf_destroy(&srv->out);
     veu_jbuf_destroy(&srv->res);
     veu_jbuf_destroy(&srv->aud);
+    veu_cache_destroy(&srv->cache);
     rc = uv_loop_close(srv->loop);
     if (rc != 0) {
         veu_log(LOG_WARNING, "event loop closed with handles still open: %s", uv_strerror(rc));

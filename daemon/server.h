@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "audit.h"
+#include "cache.h"
 #include "config.h"
 #include "veu/jbuf.h"
 #include "veu/snapshot.h"
@@ -106,6 +107,7 @@ struct veu_server {
     int lock_fd;
     uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
     veu_audit_t audit;
+    veu_cache_t cache; /* rendered risk results of the generation served */
     veu_jbuf_t aud; /* scratch for one audit line */
     uv_timer_t rebuild_timer, stop_timer, watchdog;
     veu_snapref_t *cur;

@@ -736,6 +736,57 @@ START_TEST(socket_activation)
 }
 END_TEST
 
+static json_t *stat_of(const char *key)
+{
+    json_t *a = hx_ask(&D, "stats");
+    json_t *v = json_deep_copy(json_object_get(json_object_get(a, "result"), key));
+    json_decref(a);
+    return v;
+}
+
+START_TEST(answer_cache_is_exact)
+{
+    start(NULL);
+    const char *ids[] = {"co:pierburg", "co:figaro", "co:jl-mag", "co:kamaz", "co:vestas"};
+    json_t *first[5];
+    for (int i = 0; i < 5; i++) {
+        char req[100];
+        snprintf(req, sizeof(req), "risk %s", ids[i]);
+        first[i] = hx_ask(&D, req);
+    }
+    json_t *c0 = stat_of("answer_cache");
+    for (int i = 0; i < 5; i++) {
+        char req[100];
+        snprintf(req, sizeof(req), "{\"op\":\"risk\",\"entity\":\"%s\"}", ids[i]);
+        json_t *again = hx_ask(&D, req);
+        ck_assert(json_equal(json_object_get(again, "result"), json_object_get(first[i], "result")));
+        json_decref(again);
+    }
+    json_t *c1 = stat_of("answer_cache");
+    ck_assert_int_eq(json_integer_value(json_object_get(c1, "hits")) -
+                         json_integer_value(json_object_get(c0, "hits")),
+                     5);
+    /* a new generation renders again, and answers the same for the same data */
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    json_decref(a);
+    a = hx_ask(&D, "risk co:pierburg");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    ck_assert(json_equal(json_object_get(a, "result"), json_object_get(first[0], "result")));
+    json_decref(a);
+    json_t *c2 = stat_of("answer_cache");
+    ck_assert_int_eq(json_integer_value(json_object_get(c2, "hits")),
+                     json_integer_value(json_object_get(c1, "hits")));
+    json_decref(c0);
+    json_decref(c1);
+    json_decref(c2);
+    for (int i = 0; i < 5; i++) {
+        json_decref(first[i]);
+    }
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -759,6 +810,7 @@ int main(void)
     tcase_add_test(t, audit_trail);
     tcase_add_test(t, audit_unwritable_refuses_decisions);
     tcase_add_test(t, socket_activation);
+    tcase_add_test(t, answer_cache_is_exact);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_set_fork_status(r, CK_NOFORK);
