@@ -605,9 +605,12 @@ START_TEST(systemd_notify)
     int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     setenv("NOTIFY_SOCKET", path, 1);
+    setenv("WATCHDOG_USEC", "200000", 1); /* veud pings every 100 ms */
     start(NULL);
     unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
     ck_assert_msg(notified(fd, "READY=1", log, sizeof(log)), "got %s", log);
+    ck_assert_msg(notified(fd, "WATCHDOG=1", log, sizeof(log)), "got %s", log);
     ck_assert_msg(strstr(log, "STATUS=") != NULL, "got %s", log);
     json_t *a = hx_ask(&D, "reload");
     ck_assert(json_is_true(json_object_get(a, "ok")));
@@ -759,7 +762,8 @@ START_TEST(answer_cache_is_exact)
         char req[100];
         snprintf(req, sizeof(req), "{\"op\":\"risk\",\"entity\":\"%s\"}", ids[i]);
         json_t *again = hx_ask(&D, req);
-        ck_assert(json_equal(json_object_get(again, "result"), json_object_get(first[i], "result")));
+        ck_assert(
+            json_equal(json_object_get(again, "result"), json_object_get(first[i], "result")));
         json_decref(again);
     }
     json_t *c1 = stat_of("answer_cache");
@@ -783,6 +787,36 @@ START_TEST(answer_cache_is_exact)
     for (int i = 0; i < 5; i++) {
         json_decref(first[i]);
     }
+    stop();
+}
+END_TEST
+
+static int run_query(const char *args, const char *stdin_text)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "%s%s%s %s query --socket %s --timeout 20 %s >/dev/null 2>&1",
+             stdin_text ? "printf '" : "", stdin_text ? stdin_text : "", stdin_text ? "' | " : "",
+             VEUD_PATH, D.sock, args);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(query_client)
+{
+    start(NULL);
+    ck_assert_int_eq(run_query("ping 'risk co:pierburg'", NULL), 0);
+    ck_assert_int_eq(run_query("", "stats\\nscreen co:kamaz\\n"), 0);
+    ck_assert_int_eq(run_query("ping bogus", NULL), 1); /* an error answer */
+    ck_assert_int_eq(run_query("'risk no:such'", NULL), 1);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd),
+             "%s query --socket %s/nope.sock ping 2>&1 | grep -q 'cannot reach veud'", VEUD_PATH,
+             D.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s query --socket %s/nope.sock ping >/dev/null 2>&1", VEUD_PATH,
+             D.dir);
+    int st = system(cmd);
+    ck_assert_int_eq(WEXITSTATUS(st), 69);
     stop();
 }
 END_TEST
@@ -811,6 +845,7 @@ int main(void)
     tcase_add_test(t, audit_unwritable_refuses_decisions);
     tcase_add_test(t, socket_activation);
     tcase_add_test(t, answer_cache_is_exact);
+    tcase_add_test(t, query_client);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_set_fork_status(r, CK_NOFORK);
