@@ -5,6 +5,7 @@
 # median of RUNS runs; then one `screen` of 10,000 ids.  Run on demand:
 #
 #   tests/bench/serve.sh [ENTITIES]     (default 1000000)
+#   CONFIGS="50,1,ids 50,1,ids-cold" tests/bench/serve.sh 10000000   (some rows only)
 #
 # Needs redis-server (apt-get install redis-server) and a build in ./build.
 set -euo pipefail
@@ -22,13 +23,15 @@ run="$B/serve-$N"
 rm -rf "$run" && mkdir -p "$run/state"
 sock="$run/veud.sock" rsock="$run/redis.sock"
 
+# a snapshot built before (build.sh leaves one beside the registry) is served at once
+[ -f "$d.snap" ] && cp "$d.snap" "$run/state/veud-1.snap"
 build/daemon/veud --data "$d" --socket "$sock" --state "$run/state" 2>"$run/veud.log" &
 vpid=$!
 redis-server --port 0 --unixsocket "$rsock" --save '' --appendonly no --daemonize no \
   >"$run/redis.log" 2>&1 &
 rpid=$!
 trap 'kill $vpid $rpid 2>/dev/null; wait 2>/dev/null' EXIT
-until grep -q "generation 1 serving" "$run/veud.log"; do sleep 0.5; done
+until grep -qE "generation 1 serving|serving snapshot" "$run/veud.log"; do sleep 0.2; done
 until [ -S "$rsock" ]; do sleep 0.1; done
 
 # 10,000 ids spread over the registry, and one typical answer for Redis to hold
@@ -44,7 +47,8 @@ field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 printf '| clients | in flight | veud req/s | redis req/s | veud / redis | veud p50 us | veud p99 us | redis p99 us |\n'
 printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-for cfg in "1 1 ids" "50 1 ids" "1 16 ids" "50 16 ids" "50 1 ids-cold"; do
+for cfg in ${CONFIGS:-"1,1,ids" "50,1,ids" "1,16,ids" "50,16,ids" "50,1,ids-cold"}; do
+  cfg=${cfg//,/ }
   set -- $cfg
   vr=() rr=() v50=() v99=() r99=()
   for ((i = 0; i < RUNS; i++)); do
