@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VEU_CACHE_SLOTS 16384
+#define VEU_CACHE_SLOTS      16384
 #define VEU_CACHE_MAX_ANSWER 4096 /* larger results are rendered each time */
 
 typedef struct veu_cache_slot {

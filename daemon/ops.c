@@ -173,7 +173,15 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         v = m.idx;
     }
     size_t len;
-    const char *hit = veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
+    const char *hit = NULL;
+    if (json_is_true(json_object_get(r->j, "graph"))) {
+        /* a client that draws: name every entity the answer mentions */
+        static veu_nodeset_t nodes;
+        nodes.n = nodes.dropped = 0;
+        veu_snapshot_risk_nodes(s, v, &nodes, res);
+        return audit(r, v, NULL, 0);
+    }
+    hit = veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
     if (hit) {
         veu_jbuf_raw(res, hit, len);
     } else {
@@ -248,7 +256,10 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
                             json_string_value(json_object_get(r->j, "entity")));
     }
-    veu_snapshot_paths(r->snap->snap, v, max_hops, limit, rel, res);
+    static veu_nodeset_t nodes;
+    nodes.n = nodes.dropped = 0;
+    veu_snapshot_paths(r->snap->snap, v, max_hops, limit, rel,
+                       json_is_true(json_object_get(r->j, "graph")) ? &nodes : NULL, res);
     return VEU_OP_OK;
 }
 

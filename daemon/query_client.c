@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dot.h"
 #include "main.h"
 
 static int64_t now_ms(void)
@@ -28,10 +29,81 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int answer_failed(const char *line)
+enum { FMT_JSON, FMT_DOT, FMT_SVG };
+
+/* For drawing: risk and paths requests ask for the "entities" member. */
+static char *with_graph(const char *line, size_t len)
+{
+    while (len && (*line == ' ' || *line == '\t')) {
+        line++, len--;
+    }
+    json_t *j = NULL;
+    if (len && (*line == '{' || *line == '[')) {
+        j = json_loadb(line, len, 0, NULL);
+    } else {
+        const char *sp = memchr(line, ' ', len);
+        if (sp && ((sp - line == 4 && !strncmp(line, "risk", 4)) ||
+                   (sp - line == 5 && !strncmp(line, "paths", 5)))) {
+            const char *arg = sp + 1, *end = line + len;
+            while (end > arg && (end[-1] == ' ' || end[-1] == '\r')) {
+                end--;
+            }
+            j = json_pack("{s:s%,s:s%}", "op", line, (size_t)(sp - line), "entity", arg,
+                          (size_t)(end - arg));
+        }
+    }
+    const char *op = json_string_value(json_object_get(j, "op"));
+    char *out = NULL;
+    if (json_is_object(j) && op && (!strcmp(op, "risk") || !strcmp(op, "paths"))) {
+        json_object_set_new(j, "graph", json_true());
+        out = json_dumps(j, JSON_COMPACT);
+    }
+    json_decref(j);
+    return out ? out : strndup(line, len);
+}
+
+/* Is `dot` (Graphviz) on PATH? */
+static int have_dot(void)
+{
+    const char *path = getenv("PATH");
+    char buf[4096];
+
+    if (!path) {
+        return 0;
+    }
+    for (const char *p = path; *p;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        snprintf(buf, sizeof(buf), "%.*s/dot", (int)n, p);
+        if (access(buf, X_OK) == 0) {
+            return 1;
+        }
+        p += n + (colon ? 1 : 0);
+    }
+    return 0;
+}
+
+/* Prints one answer line as asked; returns 1 when it is an error answer. */
+static int emit(const char *line, int format)
 {
     json_t *j = json_loads(line, 0, NULL);
     int failed = !j || !json_is_true(json_object_get(j, "ok"));
+    veu_jbuf_t dot;
+
+    veu_jbuf_init(&dot);
+    if (format == FMT_JSON || !j || veu_dot_answer(j, &dot) < 0) {
+        puts(line);
+    } else if (format == FMT_DOT) {
+        fputs(dot.buf, stdout);
+    } else {
+        fflush(stdout);
+        FILE *p = popen("dot -Tsvg", "w");
+        if (!p || fwrite(dot.buf, 1, dot.len, p) != dot.len || pclose(p) != 0) {
+            fprintf(stderr, "veud query: Graphviz's dot failed to draw the answer\n");
+            failed = 1;
+        }
+    }
+    veu_jbuf_destroy(&dot);
     json_decref(j);
     return failed;
 }
@@ -40,6 +112,7 @@ int veu_query_main(int argc, char **argv)
 {
     static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
                                          {"timeout", required_argument, NULL, 't'},
+                                         {"format", required_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *path = "/run/veud/veud.sock";
@@ -47,7 +120,7 @@ int veu_query_main(int argc, char **argv)
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     char *req = NULL;
     size_t req_len = 0, req_cap = 0;
-    int c, fd, errors = 0;
+    int c, fd, errors = 0, format = FMT_JSON;
 
     while ((c = getopt_long(argc, argv, "s:t:h", opts, NULL)) != -1) {
         switch (c) {
@@ -61,10 +134,25 @@ int veu_query_main(int argc, char **argv)
                 return EX_USAGE;
             }
             break;
+        case 'f':
+            if (!strcmp(optarg, "json")) {
+                format = FMT_JSON;
+            } else if (!strcmp(optarg, "dot")) {
+                format = FMT_DOT;
+            } else if (!strcmp(optarg, "svg")) {
+                format = FMT_SVG;
+            } else {
+                fprintf(stderr, "veud query: --format takes json, dot or svg\n");
+                return EX_USAGE;
+            }
+            break;
         case 'h':
-            printf("usage: veud query [--socket PATH] [--timeout S] [REQUEST ...]\n"
+            printf("usage: veud query [--socket PATH] [--timeout S] [--format json|dot|svg] "
+                   "[REQUEST ...]\n"
                    "Sends each REQUEST (or each line of standard input) to veud and prints the\n"
-                   "answers, one line each. Exits 1 if any answer is an error.\n");
+                   "answers, one line each. Exits 1 if any answer is an error.\n"
+                   "--format dot draws risk and paths answers as Graphviz DOT; --format svg\n"
+                   "renders them with Graphviz's dot, which must be installed.\n");
             return 0;
         default:
             return EX_USAGE;
@@ -103,6 +191,30 @@ int veu_query_main(int argc, char **argv)
             req = realloc(req, req_len + 1);
             req[req_len++] = '\n';
         }
+    }
+    if (format == FMT_SVG && !have_dot()) {
+        fprintf(stderr, "veud query: --format svg needs Graphviz's dot, which is not installed "
+                        "(apt-get install graphviz); --format dot prints the graph as text\n");
+        free(req);
+        return EX_UNAVAILABLE;
+    }
+    if (format != FMT_JSON && req_len) {
+        /* ask risk and paths for the entities they mention */
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *m = open_memstream(&out, &out_len);
+        for (size_t i = 0; i < req_len;) {
+            char *nl = memchr(req + i, '\n', req_len - i);
+            size_t n = nl ? (size_t)(nl - (req + i)) : req_len - i;
+            char *t = with_graph(req + i, n);
+            fprintf(m, "%s\n", t);
+            free(t);
+            i += n + 1;
+        }
+        fclose(m);
+        free(req);
+        req = out;
+        req_len = out_len;
     }
     if (strlen(path) >= sizeof(sa.sun_path)) {
         fprintf(stderr, "veud query: socket path too long: %s\n", path);
@@ -161,8 +273,7 @@ int veu_query_main(int argc, char **argv)
                 }
                 if (buf[i] == '\n') {
                     line[llen] = '\0';
-                    puts(line);
-                    errors += answer_failed(line);
+                    errors += emit(line, format);
                     llen = 0;
                 } else {
                     line[llen++] = buf[i];

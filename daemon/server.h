@@ -108,7 +108,7 @@ struct veu_server {
     uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
     veu_audit_t audit;
     veu_cache_t cache; /* rendered risk results of the generation served */
-    veu_jbuf_t aud; /* scratch for one audit line */
+    veu_jbuf_t aud;    /* scratch for one audit line */
     uv_timer_t rebuild_timer, stop_timer, watchdog;
     veu_snapref_t *cur;
     veu_conn_t *conns;

@@ -157,8 +157,57 @@ static void chain_label(const veu_snapshot_t *s, const uint32_t *lab, const uint
     }
 }
 
-void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply)
+void veu_nodeset_add(veu_nodeset_t *set, uint32_t v)
 {
+    if (!set) {
+        return;
+    }
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->v[i] == v) {
+            return;
+        }
+    }
+    if (set->n == VEU_NODES_MAX) {
+        set->dropped++;
+        return;
+    }
+    set->v[set->n++] = v;
+}
+
+void veu_snapshot_nodes_json(const veu_snapshot_t *s, const veu_nodeset_t *set, veu_jbuf_t *o)
+{
+    veu_jbuf_lit(o, ",\"entities\":{");
+    for (size_t i = 0; i < set->n; i++) {
+        const veu_snap_entity_t *e = &s->ent[set->v[i]];
+        if (i) {
+            veu_jbuf_raw(o, ",", 1);
+        }
+        veu_jbuf_str(o, snap_str(s, e->id));
+        veu_jbuf_lit(o, ":{\"name\":");
+        veu_jbuf_str(o, snap_str(s, e->name));
+        veu_jbuf_lit(o, ",\"country\":");
+        veu_jbuf_str_or_null(o, snap_str(s, e->country));
+        veu_jbuf_lit(o, ",\"seed\":");
+        veu_jbuf_bool(o, e->flags & VEU_SF_SEED);
+        veu_jbuf_lit(o, ",\"controlled\":");
+        veu_jbuf_bool(o, e->flags & VEU_SF_CONTROLLED);
+        veu_jbuf_lit(o, ",\"verdict\":");
+        veu_jbuf_str(o, veu_snapshot_verdict(s, set->v[i]));
+        veu_jbuf_raw(o, "}", 1);
+    }
+    veu_jbuf_raw(o, "}", 1);
+    if (set->dropped) {
+        veu_jbuf_printf(o, ",\"entities_dropped\":%zu", set->dropped);
+    }
+}
+
+void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply,
+                       veu_nodeset_t *nodes)
+{
+    if (nodes) {
+        veu_nodeset_add(nodes, supply ? s->sup[e].from : s->own[e].from);
+        veu_nodeset_add(nodes, supply ? s->sup[e].to : s->own[e].to);
+    }
     if (supply) {
         const veu_sedge_t *x = &s->sup[e];
         veu_jbuf_lit(o, "{\"from\":");
@@ -186,14 +235,14 @@ void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int s
     veu_jbuf_raw(o, "}", 1);
 }
 
-static void path_json(const veu_snapshot_t *s, veu_jbuf_t *o, const path_t *p)
+static void path_json(const veu_snapshot_t *s, veu_jbuf_t *o, const path_t *p, veu_nodeset_t *nodes)
 {
     veu_jbuf_raw(o, "[", 1);
     for (int i = 0; i < p->len; i++) {
         if (i) {
             veu_jbuf_raw(o, ",", 1);
         }
-        veu_snap_hop_json(s, o, p->e[i], p->supply);
+        veu_snap_hop_json(s, o, p->e[i], p->supply, nodes);
     }
     veu_jbuf_raw(o, "]", 1);
 }
@@ -232,6 +281,7 @@ static void best_offer(best_t *b, double score, uint32_t e)
 struct ctx {
     const veu_snapshot_t *s;
     veu_jbuf_t *o;
+    veu_nodeset_t *nodes; /* NULL: no "entities" member */
     uint32_t b;
     int k;       /* paths per reason */
     path_t p, q; /* scratch */
@@ -308,7 +358,7 @@ static void emit_path(struct ctx *c, const path_t *p, int *count)
     if (*count) {
         veu_jbuf_raw(c->o, ",", 1);
     }
-    path_json(c->s, c->o, p);
+    path_json(c->s, c->o, p, c->nodes);
     (*count)++;
 }
 
@@ -380,7 +430,7 @@ static void ev_controlled(struct ctx *c)
             if (nproof) {
                 veu_jbuf_raw(c->o, ",", 1);
             }
-            veu_snap_hop_json(s, c->o, ei, 0);
+            veu_snap_hop_json(s, c->o, ei, 0, c->nodes);
             nproof++;
             int known = 0;
             for (int j = 0; j < nseen; j++) {
@@ -552,9 +602,9 @@ static void ev_group(struct ctx *c)
     }
     paths_open(c);
     if (S != VEU_NONE && C != VEU_NONE) {
-        path_json(s, c->o, &c->p);
+        path_json(s, c->o, &c->p, c->nodes);
         veu_jbuf_raw(c->o, ",", 1);
-        path_json(s, c->o, &c->q);
+        path_json(s, c->o, &c->q, c->nodes);
     }
     veu_jbuf_lit(c->o, "]}");
 }
@@ -583,6 +633,12 @@ static void ev_plain(struct ctx *c, int bit)
 
 void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *o)
 {
+    veu_snapshot_risk_nodes(s, idx, NULL, o);
+}
+
+void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_t *nodes,
+                             veu_jbuf_t *o)
+{
     static struct ctx cbuf; /* scratch paths are large; answers run on one thread */
     struct ctx *c = &cbuf;
     const veu_snap_entity_t *e = &s->ent[idx];
@@ -590,7 +646,9 @@ void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *o)
 
     c->s = s;
     c->o = o;
+    c->nodes = nodes;
     c->b = idx;
+    veu_nodeset_add(nodes, idx);
     c->k = s->h->evidence_paths ? (int)s->h->evidence_paths : 5;
     if (c->k > MAX_PATHS) {
         c->k = MAX_PATHS;
@@ -649,7 +707,11 @@ void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *o)
     }
     veu_jbuf_lit(o, ",\"group_tie\":");
     veu_jbuf_bool(o, e->flags & VEU_SF_GROUP);
-    veu_jbuf_lit(o, "}}");
+    veu_jbuf_raw(o, "}", 1);
+    if (nodes) {
+        veu_snapshot_nodes_json(s, nodes, o);
+    }
+    veu_jbuf_raw(o, "}", 1);
 }
 
 void veu_snapshot_problems(const veu_snapshot_t *s, veu_jbuf_t *o)

@@ -150,7 +150,7 @@ static int by_length(const void *a, const void *b)
 }
 
 void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int limit, int rel,
-                        veu_jbuf_t *o)
+                        veu_nodeset_t *nodes, veu_jbuf_t *o)
 {
     struct search q = {.s = s};
     uint32_t chain[256];
@@ -182,12 +182,17 @@ void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int
             if (k) {
                 veu_jbuf_raw(o, ",", 1);
             }
-            veu_snap_hop_json(s, o, e, q.found[i].dir == 2);
+            veu_snap_hop_json(s, o, e, q.found[i].dir == 2, nodes);
         }
         veu_jbuf_raw(o, "]", 1);
     }
-    veu_jbuf_printf(o, "],\"truncated\":%s}",
+    veu_jbuf_printf(o, "],\"truncated\":%s",
                     q.truncated || (int)q.nfound > limit ? "true" : "false");
+    if (nodes) {
+        veu_nodeset_add(nodes, idx);
+        veu_snapshot_nodes_json(s, nodes, o);
+    }
+    veu_jbuf_raw(o, "}", 1);
     free(q.nodes);
     free(q.found);
 }

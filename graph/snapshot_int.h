@@ -32,6 +32,10 @@ static inline const char *snap_str(const veu_snapshot_t *s, uint32_t off)
 }
 
 /* Appends one hop, {"from", "to", "rel", "percent"?, "product"?}, of edge e. */
-void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply);
+void veu_snap_hop_json(const veu_snapshot_t *s, veu_jbuf_t *o, uint32_t e, int supply,
+                       veu_nodeset_t *nodes);
+
+/* Adds v to the set unless it is there (or the set is full: counted). */
+void veu_nodeset_add(veu_nodeset_t *set, uint32_t v);
 
 #endif

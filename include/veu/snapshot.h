@@ -59,11 +59,33 @@ const char *veu_snapshot_verdict(const veu_snapshot_t *s, uint32_t idx);
 void veu_snapshot_codes(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
 
 /*
+ * The entities an answer mentions, collected while its hops are written,
+ * for clients that draw the answer (the "entities" member).  At most
+ * VEU_NODES_MAX are kept; more are counted in dropped.
+ */
+#define VEU_NODES_MAX 1024
+typedef struct veu_nodeset {
+    uint32_t v[VEU_NODES_MAX];
+    size_t n;
+    size_t dropped;
+} veu_nodeset_t;
+
+/*
+ * Appends ,"entities":{id: {name, country, seed, controlled}, ...} for the
+ * entities in set, in the order they were first mentioned.
+ */
+void veu_snapshot_nodes_json(const veu_snapshot_t *s, const veu_nodeset_t *set, veu_jbuf_t *out);
+
+/*
  * Appends the `risk` result object of SPEC section 4 for one entity: entity,
  * verdict, reasons with detail, paths and proof, and metrics.  Time:
  * O(evidence_paths x path length + in-degree + proof size).
  */
 void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
+
+/* The same, adding the "entities" member when nodes is not NULL (it is filled). */
+void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_t *nodes,
+                             veu_jbuf_t *out);
 
 /* Relations the `paths` op follows. */
 enum { VEU_REL_OWNS = 1, VEU_REL_SUPPLIES = 2, VEU_REL_ANY = 3 };
@@ -77,7 +99,7 @@ enum { VEU_REL_OWNS = 1, VEU_REL_SUPPLIES = 2, VEU_REL_ANY = 3 };
  * Work is bounded: "truncated" says when the search stopped early.
  */
 void veu_snapshot_paths(const veu_snapshot_t *s, uint32_t idx, int max_hops, int limit, int rel,
-                        veu_jbuf_t *out);
+                        veu_nodeset_t *nodes, veu_jbuf_t *out);
 
 /*
  * Appends the `owners` result: {"direct": [{id, name, percent, kind}],
