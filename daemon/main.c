@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,8 @@ static int exit_code_for(int rc)
         return EX_NOINPUT;
     case ENOMEM:
         return EX_OSERR;
+    case VEU_ECHANGED:
+        return EX_TEMPFAIL; /* the server builds again at once */
     default:
         return EX_SOFTWARE;
     }
@@ -303,6 +306,7 @@ int main(int argc, char **argv)
                               "snapshot served; nothing to build");
             return VEU_EXIT_UNCHANGED;
         }
+        signal(SIGXFSZ, SIG_IGN); /* a file size limit is a write error, not a kill */
         return run_build(&cfg, out, false, generation);
     }
     if (!strcmp(mode, "serve")) {

@@ -281,6 +281,10 @@ static void finish(veu_server_t *srv)
             remove_old(srv);
         }
     }
+    if (!ok && rb->exit_status == 75 /* EX_TEMPFAIL: the dataset changed while read */ &&
+        !rb->term_signal && !srv->stopping) {
+        rb->again = true; /* the files are being replaced: read them again */
+    }
     if (!ok) {
         snprintf(rb->status, sizeof(rb->status), "failed");
         rb->failures++;

@@ -228,7 +228,8 @@ static int feed(struct reader *r, struct csv_parser *p, const char *data, size_t
     return r->err;
 }
 
-int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag)
+int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
+                 struct stat *ret_st)
 {
     struct reader r = {.path = path, .fn = fn, .ctx = ctx, .diag = diag};
     struct csv_parser p;
@@ -243,6 +244,9 @@ int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, v
     if (fstat(fd, &st) < 0) {
         rc = -errno;
         goto out_close;
+    }
+    if (ret_st) {
+        *ret_st = st;
     }
     if (!S_ISREG(st.st_mode)) {
         rc = -EINVAL;

@@ -8,6 +8,7 @@
 #define VEU_GRAPH_CSVREAD_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "veu/veu.h"
 
@@ -33,9 +34,12 @@ typedef int (*veu_csv_row_fn)(void *ctx, const veu_csv_row_t *row);
  * inside an unquoted field, invalid UTF-8, a NUL byte, an overlong field)
  * return -VEU_ESYNTAX with diag filled in; I/O errors return -errno.
  * When digest is not NULL the raw file bytes are fed to it (an XXH3 state).
+ * When ret_st is not NULL it gets the opened file's fstat (to notice later
+ * that the file was replaced or changed while the dataset was read).
  * Time complexity: linear in the file's size.
  */
-int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag);
+int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
+                 struct stat *ret_st);
 
 /* True when s[0..len) is valid UTF-8 without NUL bytes; else *bad = offset. */
 int veu_utf8_valid(const char *s, size_t len, size_t *bad);

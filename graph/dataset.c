@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "csvread.h"
@@ -41,7 +42,10 @@ struct loader {
     size_t header_n;
     int header_seen;
     row_fn row;
-    uint32_t *ent_line; /* line of each entity, for duplicate messages */
+    uint32_t *ent_line;  /* line of each entity, for duplicate messages */
+    struct stat seen[4]; /* each file as it was opened */
+    char seen_path[4][4096];
+    int n_seen;
     size_t ent_cap;
 };
 
@@ -478,7 +482,12 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
     l->row = fn;
     l->header_seen = 0;
     XXH3_128bits_update(digest, name, strlen(name) + 1);
-    rc = veu_csv_read(path, on_row, l, digest, l->err);
+    struct stat st;
+    rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
+    if (rc != -ENOENT && l->n_seen < 4) {
+        l->seen[l->n_seen] = st;
+        snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
+    }
     if (rc == -ENOENT && !required) {
         XXH3_128bits_update(digest, "-", 1);
         return 0;
@@ -553,6 +562,18 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         l.path = path;
         warn_over_100(&l);
         rc = load_file(&l, dir, "supply.csv", 0, sup_cols, 3, sup_row, digest);
+    }
+    /* a file replaced or changed while we read the others makes a mixed dataset */
+    for (int i = 0; rc == 0 && i < l.n_seen; i++) {
+        struct stat now;
+        const struct stat *was = &l.seen[i];
+        if (stat(l.seen_path[i], &now) < 0 || now.st_ino != was->st_ino ||
+            now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+            now.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
+            l.path = l.seen_path[i];
+            rc = fatal(&l, -VEU_ECHANGED, 0, "",
+                       "the file changed while the dataset was read; build again");
+        }
     }
     if (rc == 0) {
         h = XXH3_128bits_digest(digest);

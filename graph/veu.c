@@ -26,6 +26,8 @@ const char *veu_strerror(int err)
         return "graph computation failed";
     case VEU_ETOOBIG:
         return "dataset too large for the snapshot format";
+    case VEU_ECHANGED:
+        return "dataset changed while it was read";
     default:
         return err < 0 ? strerror(-err) : "success";
     }

@@ -27,6 +27,7 @@ enum {
     VEU_EVERSION,        /* a snapshot of a format version we do not read */
     VEU_EGRAPH,          /* igraph reported an error */
     VEU_ETOOBIG,         /* a count or size beyond the format's limits */
+    VEU_ECHANGED,        /* a dataset file changed while it was read */
 };
 
 /* Human-readable text for a return code (negative errno or -VEU_E*). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -87,6 +88,18 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
     d->pid = fork();
     ck_assert_int_ge(d->pid, 0);
     if (d->pid == 0) {
+        /* limits for fault tests, inherited by the builder too */
+        static const struct {
+            const char *env;
+            int res;
+        } lim[] = {{"HX_NOFILE", RLIMIT_NOFILE}, {"HX_FSIZE", RLIMIT_FSIZE}, {"HX_AS", RLIMIT_AS}};
+        for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+            const char *v = getenv(lim[i].env);
+            if (v) {
+                struct rlimit rl = {(rlim_t)strtoull(v, NULL, 10), (rlim_t)strtoull(v, NULL, 10)};
+                setrlimit(lim[i].res, &rl);
+            }
+        }
         dup2(p[1], 2);
         close(p[0]);
         close(p[1]);
