@@ -261,3 +261,13 @@ char *hx_copy_sample(void)
     ck_assert_int_eq(system(cmd), 0);
     return strdup(tmpl);
 }
+
+int hx_run(Suite *s)
+{
+    SRunner *r = srunner_create(s);
+    srunner_set_fork_status(r, CK_NOFORK);
+    srunner_run_all(r, CK_NORMAL);
+    int failed = srunner_ntests_failed(r);
+    srunner_free(r);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -41,4 +41,8 @@ json_t *hx_ask(const hx_daemon_t *d, const char *line);
 /* Copies the bundled sample dataset into a fresh directory; returns its path. */
 char *hx_copy_sample(void);
 
+/* Runs a suite in this process (the harness's reader thread is not fork-safe). */
+#include <check.h>
+int hx_run(Suite *s);
+
 #endif

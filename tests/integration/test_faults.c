@@ -198,10 +198,5 @@ int main(void)
     CASE(client_vanishes_mid_answer);
     CASE(slow_clients_1000);
     CASE(too_few_descriptors_recovers);
-    SRunner *r = srunner_create(s);
-    srunner_set_fork_status(r, CK_NOFORK);
-    srunner_run_all(r, CK_NORMAL);
-    int failed = srunner_ntests_failed(r);
-    srunner_free(r);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return hx_run(s);
 }
