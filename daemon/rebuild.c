@@ -98,24 +98,41 @@ static void answer_waiters(veu_server_t *srv, bool ok)
     veu_jbuf_destroy(&line);
 }
 
-/* Reads a snapshot header; 0 when it is ours and built from our data directory. */
-static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_gen)
+/*
+ * Reads a snapshot header: 0 when it is ours and built from our data
+ * directory, 1 when it belongs to another data directory, -1 (with why) when
+ * it cannot be one of ours: truncated, foreign or of another format.
+ */
+static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_gen,
+                       const char **why)
 {
     veu_snap_header_t h;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = -1;
+    ssize_t n;
 
     if (fd < 0) {
+        *why = strerror(errno);
         return -1;
     }
-    if (pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) && !memcmp(h.magic, VEU_SNAP_MAGIC, 8) &&
-        h.version == VEU_SNAP_VERSION && memchr(h.data_dir, 0, sizeof(h.data_dir)) &&
-        !strcmp(h.data_dir, srv->data_real)) {
-        *ret_gen = h.generation;
-        rc = 0;
-    }
+    n = pread(fd, &h, sizeof(h), 0);
     close(fd);
-    return rc;
+    if (n != (ssize_t)sizeof(h)) {
+        *why = "shorter than a snapshot header (truncated?)";
+        return -1;
+    }
+    if (memcmp(h.magic, VEU_SNAP_MAGIC, 8)) {
+        *why = "not a veud snapshot";
+        return -1;
+    }
+    if (h.version != VEU_SNAP_VERSION) {
+        *why = "another snapshot format version";
+        return -1;
+    }
+    if (!memchr(h.data_dir, 0, sizeof(h.data_dir)) || strcmp(h.data_dir, srv->data_real)) {
+        return 1;
+    }
+    *ret_gen = h.generation;
+    return 0;
 }
 
 struct cand {
@@ -129,7 +146,7 @@ static int by_gen_desc(const void *a, const void *b)
     return x->gen < y->gen ? 1 : x->gen > y->gen ? -1 : 0;
 }
 
-static size_t list_snapshots(const veu_server_t *srv, struct cand **ret)
+static size_t list_snapshots(const veu_server_t *srv, struct cand **ret, bool warn)
 {
     DIR *d = opendir(srv->cfg.state);
     struct dirent *de;
@@ -154,8 +171,12 @@ static size_t list_snapshots(const veu_server_t *srv, struct cand **ret)
             c = p;
         }
         snprintf(c[n].path, sizeof(c[n].path), "%s/%s", srv->cfg.state, de->d_name);
-        if (peek_header(srv, c[n].path, &c[n].gen) == 0) {
+        const char *why = NULL;
+        int rc = peek_header(srv, c[n].path, &c[n].gen, &why);
+        if (rc == 0) {
             n++;
+        } else if (rc < 0 && warn) {
+            veu_log(LOG_WARNING, "snapshot %s refused: %s", c[n].path, why);
         }
     }
     closedir(d);
@@ -186,7 +207,7 @@ static veu_snapref_t *open_ref(const char *path, char *err, size_t errlen)
 int veu_rebuild_load_newest(veu_server_t *srv)
 {
     struct cand *c;
-    size_t n = list_snapshots(srv, &c);
+    size_t n = list_snapshots(srv, &c, true);
     char err[512];
 
     for (size_t i = 0; i < n; i++) {
@@ -208,7 +229,7 @@ int veu_rebuild_load_newest(veu_server_t *srv)
 static void remove_old(veu_server_t *srv)
 {
     struct cand *c;
-    size_t n = list_snapshots(srv, &c);
+    size_t n = list_snapshots(srv, &c, false);
 
     for (size_t i = 2; i < n; i++) {
         if (srv->cur && !strcmp(c[i].path, srv->cur->path)) {

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -228,13 +227,34 @@ static int feed(struct reader *r, struct csv_parser *p, const char *data, size_t
     return r->err;
 }
 
+/* Reads exactly len bytes; -VEU_ECHANGED when the file ends sooner. */
+int veu_read_full(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        if (n == 0) {
+            return -VEU_ECHANGED;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
 int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
                  struct stat *ret_st)
 {
     struct reader r = {.path = path, .fn = fn, .ctx = ctx, .diag = diag};
     struct csv_parser p;
     struct stat st;
-    void *map = NULL;
+    void *text = NULL;
     int fd, rc;
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -253,27 +273,32 @@ int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, v
         goto out_close;
     }
     if (st.st_size > 0) {
-        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            rc = -errno;
+        /*
+         * read(), not mmap(): a file cut short by whoever replaces the export
+         * under us must end this build with a message, not a SIGBUS.
+         */
+        text = malloc((size_t)st.st_size);
+        if (!text) {
+            rc = -ENOMEM;
             goto out_close;
         }
-        madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+        rc = veu_read_full(fd, text, (size_t)st.st_size);
+        if (rc < 0) {
+            goto out_free;
+        }
     }
     if (digest) {
-        XXH3_128bits_update(digest, map ? map : "", (size_t)st.st_size);
+        XXH3_128bits_update(digest, text ? text : "", (size_t)st.st_size);
     }
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         rc = -ENOMEM;
-        goto out_unmap;
+        goto out_free;
     }
-    rc = feed(&r, &p, map ? map : "", (size_t)st.st_size);
+    rc = feed(&r, &p, text ? text : "", (size_t)st.st_size);
     csv_free(&p);
-out_unmap:
+out_free:
     free(r.buf);
-    if (map) {
-        munmap(map, (size_t)st.st_size);
-    }
+    free(text);
 out_close:
     close(fd);
     return rc;

@@ -496,6 +496,9 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
         /* csv.c filled the position; name the column where we can */
         return rc;
     }
+    if (rc == -VEU_ECHANGED) {
+        return fatal(l, rc, 0, "", "the file was cut short while read; build again");
+    }
     if (rc < 0 && rc > -VEU_ESYNTAX) {
         return fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
     }

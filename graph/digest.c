@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -34,14 +33,19 @@ static int hash_file(XXH3_state_t *xx, const char *dir, const char *name, int re
     }
     if (fstat(fd, &st) < 0) {
         rc = -errno;
-    } else if (st.st_size > 0) {
-        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (map == MAP_FAILED) {
-            rc = -errno;
-        } else {
-            madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-            XXH3_128bits_update(xx, map, (size_t)st.st_size);
-            munmap(map, (size_t)st.st_size);
+    } else {
+        /* read(), not mmap(): a file cut short under us must not raise SIGBUS */
+        char buf[1 << 16];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof(buf))) != 0) {
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                rc = -errno;
+                break;
+            }
+            XXH3_128bits_update(xx, buf, (size_t)n);
         }
     }
     close(fd);

@@ -29,11 +29,13 @@
 #define VEU_TIES_MAX_SWEEPS 1000000
 
 static char igraph_msg[256];
+static igraph_error_t igraph_err;
 
 static void on_igraph_error(const char *reason, const char *file, int line, igraph_error_t err)
 {
-    snprintf(igraph_msg, sizeof(igraph_msg), "igraph: %s (%s:%d, code %d)", reason, file, line,
-             (int)err);
+    igraph_err = err;
+    snprintf(igraph_msg, sizeof(igraph_msg), "igraph: %s%s%s (%s:%d)", igraph_strerror(err),
+             reason && *reason ? ": " : "", reason ? reason : "", file, line);
     IGRAPH_FINALLY_FREE();
 }
 
@@ -650,12 +652,14 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
         goto fail;
     }
     igraph_msg[0] = '\0';
+    igraph_err = IGRAPH_SUCCESS;
     if (compute_shares_igraph(t, g) != IGRAPH_SUCCESS) {
-        rc = -VEU_EGRAPH;
+        rc = igraph_err == IGRAPH_ENOMEM ? -ENOMEM : -VEU_EGRAPH;
         snprintf(err->file, sizeof(err->file), "(graph)");
         err->line = 0;
         err->column[0] = '\0';
-        snprintf(err->message, sizeof(err->message), "%s", igraph_msg);
+        snprintf(err->message, sizeof(err->message), "computing ownership shares: %s",
+                 igraph_msg);
         goto fail;
     }
     if ((rc = compute_supply(t, g)) < 0 || (rc = compute_group(t, g, pol)) < 0) {

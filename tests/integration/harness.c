@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -88,6 +89,11 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
     d->pid = fork();
     ck_assert_int_ge(d->pid, 0);
     if (d->pid == 0) {
+        /* a test that fails or is killed takes its daemon with it */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() == 1) {
+            _exit(127);
+        }
         /* limits for fault tests, inherited by the builder too */
         static const struct {
             const char *env;

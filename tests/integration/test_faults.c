@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_faults.c: veud under faults, through its socket: corrupt snapshots
- * the disk full while a snapshot is written, a client that vanishes in the
- * middle of a large answer, a thousand slow clients, too few descriptors.  Each ends with SIGTERM
- * and exit 0.
+ * test_faults.c: veud under faults, through its socket: the disk full while a
+ * snapshot is written, a client that vanishes in the middle of a large
+ * answer, a thousand slow clients, too few descriptors, corrupt and truncated
+ * snapshots at start, the export replaced file by file during a build, a
+ * builder out of memory.  Each ends with SIGTERM and exit 0.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,141 @@ START_TEST(too_few_descriptors_recovers)
 }
 END_TEST
 
+/* Flips the byte in the middle of a file. */
+static void flip_middle(const char *path)
+{
+    int fd = open(path, O_RDWR);
+    ck_assert_int_ge(fd, 0);
+    off_t mid = lseek(fd, 0, SEEK_END) / 2;
+    unsigned char b;
+    ck_assert_int_eq(pread(fd, &b, 1, mid), 1);
+    b ^= 0xff;
+    ck_assert_int_eq(pwrite(fd, &b, 1, mid), 1);
+    close(fd);
+}
+
+START_TEST(corrupt_snapshot_at_start)
+{
+    start_with(NULL);
+    json_t *a = ask_ok("reload"); /* the same data again: generations 1 and 2 in the state */
+    json_decref(a);
+    char keep[300], path[400], conf[400];
+    snprintf(keep, sizeof(keep), "%s.keep", D.dir);
+    sh("cp -r '%s/state' '%s'", D.dir, keep);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    snprintf(conf, sizeof(conf), "[daemon]\nstate = %s\n", keep);
+
+    /* the newest is corrupt inside: refused, the one before it serves */
+    snprintf(path, sizeof(path), "%s/veud-2.snap", keep);
+    flip_middle(path);
+    hx_start(&D, data, conf);
+    ck_assert_msg(hx_wait_log(&D, "veud-2.snap refused: ", 10000), "%s", hx_log(&D));
+    ck_assert_msg(hx_wait_log(&D, "veud-1.snap (generation 1) from the state", 10000), "%s",
+                  hx_log(&D));
+    ck_assert_msg(hx_wait_log(&D, "rebuild skipped: dataset and policy unchanged", 30000), "%s",
+                  hx_log(&D));
+    a = ask_ok("risk co:pierburg");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    char verdict[32];
+    snprintf(verdict, sizeof(verdict), "%s",
+             json_string_value(json_object_get(json_object_get(a, "result"), "verdict")));
+    json_decref(a);
+    ck_assert_int_eq(hx_stop(&D), 0);
+
+    /* both bad (one cut short): neither is trusted, a fresh build serves */
+    snprintf(path, sizeof(path), "%s/veud-1.snap", keep);
+    ck_assert_int_eq(truncate(path, 1000), 0);
+    hx_start(&D, data, conf);
+    ck_assert_msg(hx_wait_log(&D, "veud-1.snap refused: shorter than a snapshot header", 10000),
+                  "%s", hx_log(&D));
+    ck_assert_msg(hx_wait_log(&D, "building the first one", 10000), "%s", hx_log(&D));
+    ck_assert_msg(hx_wait_log(&D, " serving: ", 60000), "%s", hx_log(&D));
+    a = ask_ok("risk co:pierburg");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "result"), "verdict")),
+                     verdict);
+    json_decref(a);
+    sh("rm -rf '%s'%s", keep, "");
+    finish();
+}
+END_TEST
+
+/* The digest veud --check computes for the data directory now. */
+static void digest_of(const char *dir, char out[33])
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "%s --check --data %s | sed -n 's/^digest //p'", VEUD_PATH, dir);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(fgets(out, 33, p));
+    pclose(p);
+    ck_assert_int_eq(strlen(out), 32);
+}
+
+START_TEST(dataset_replaced_during_build)
+{
+    start_with(NULL);
+    grow_data(200000);
+    char next[400], cmd[1400];
+    snprintf(next, sizeof(next), "%s.next", data);
+    snprintf(cmd, sizeof(cmd), "%s 200000 %s 7 >/dev/null", GEN_PATH, next);
+    ck_assert_int_eq(system(cmd), 0);
+    int fd = hx_connect(&D);
+    hx_send(fd, "reload\n", 7);
+    ck_assert_msg(hx_wait_log(&D, "rebuild started", 10000), "%s", hx_log(&D));
+    /* while it reads, the export is replaced file by file: rename one, rewrite another */
+    snprintf(cmd, sizeof(cmd),
+             "cd %s && for f in *.csv; do cp $f %s/$f.tmp && mv %s/$f.tmp %s/$f; sleep 0.1; done"
+             " && cat %s/ownership.csv > %s/ownership.csv",
+             next, data, data, data, next, data);
+    ck_assert_int_eq(system(cmd), 0);
+    char *l = hx_readline(fd, 120000);
+    ck_assert_ptr_nonnull(l);
+    free(l);
+    close(fd);
+    /* whatever the builder saw, what serves now is the final export, never a mix */
+    char want[33], got[33];
+    digest_of(data, want);
+    for (int tries = 0;; tries++) {
+        json_t *a = ask_ok("stats");
+        snprintf(got, sizeof(got), "%s",
+                 json_string_value(json_object_get(json_object_get(a, "result"), "dataset_digest")));
+        json_decref(a);
+        if (!strcmp(got, want) || tries == 600) {
+            break;
+        }
+        usleep(100000); /* a rebuild the change caused may still be running */
+    }
+    ck_assert_str_eq(got, want);
+    sh("rm -rf '%s'%s", next, "");
+    finish();
+}
+END_TEST
+
+START_TEST(builder_out_of_memory)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return; /* AddressSanitizer reserves terabytes of address space: no RLIMIT_AS under it */
+#endif
+    if (getenv("VEU_VALGRIND")) {
+        return; /* so does valgrind */
+    }
+    /* ulimit -v: room for veud serving the sample, not for a builder of 300,000 entities */
+    setenv("HX_AS", "160000000", 1);
+    start_with(NULL);
+    unsetenv("HX_AS");
+    grow_data(300000);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert_str_eq(err_code(a), "internal");
+    const char *msg = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+    ck_assert_msg(strcasestr(msg, "memory") != NULL, "%s", msg);
+    json_decref(a);
+    a = ask_ok("risk co:pierburg"); /* the old graph serves */
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    json_decref(a);
+    finish();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -198,5 +335,8 @@ int main(void)
     CASE(client_vanishes_mid_answer);
     CASE(slow_clients_1000);
     CASE(too_few_descriptors_recovers);
+    CASE(corrupt_snapshot_at_start);
+    CASE(dataset_replaced_during_build);
+    CASE(builder_out_of_memory);
     return hx_run(s);
 }
