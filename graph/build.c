@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "graph.h"
+#include "nameindex.h"
 #include "snapshot_write.h"
 
 static int64_t now_ms(void)
@@ -135,11 +136,26 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
              (unsigned long long)counts->fast_track, (unsigned long long)counts->standard,
              t.iterations, (long long)(now_ms() - t1));
     if (o->out_path) {
+        veu_nameindex_t ix;
+        t1 = now_ms();
+        rc = veu_nameindex_build(&ix, &ds);
+        if (rc < 0) {
+            snprintf(err->message, sizeof(err->message), "cannot index the names: %s",
+                     veu_strerror(rc));
+            goto out_ties;
+        }
+        size_t bytes = ix.wstr.len + (ix.wmap.mask + 1) * sizeof(veu_idslot_t) +
+                       (size_t)ix.n_words * sizeof(*ix.words) + ix.n_post * 4 + ix.n_keys * 4 +
+                       (size_t)ix.n_grams * sizeof(*ix.grams) + ix.n_gramw * 4;
+        progress(o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms)",
+                 ix.n_words, ix.n_post, ix.n_grams, (double)bytes / 1048576,
+                 (long long)(now_ms() - t1));
         t1 = now_ms();
         veu_snapshot_src_t src = {
             .ds = &ds,
             .g = &g,
             .t = &t,
+            .names = &ix,
             .policy = &o->policy,
             .rep = rep,
             .counts = counts,
@@ -152,7 +168,9 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
             progress(o, "write", "snapshot %s written (%lld ms)", o->out_path,
                      (long long)(now_ms() - t1));
         }
+        veu_nameindex_destroy(&ix);
     }
+out_ties:
     veu_ties_destroy(&t);
 out_graph:
     veu_graph_destroy(&g);

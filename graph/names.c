@@ -1,169 +1,293 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * names.c: `search` and `risk` by name, first version.  A name is brought to
- * a canonical form (ASCII letters lower-cased, dots dropped so that "S.p.A."
- * reads "spa", other punctuation a space, legal forms removed) and split
- * into words; two names score the Dice coefficient of their word sets, the
- * best over the name and each alias.  The same name scores 1, a different
- * company low.  Scans every entity: an index, Unicode normalisation and
- * transliteration come with the names work.
+ * names.c: `search` and `risk` by name over the snapshot's name index.
+ *
+ * The query is split into words as the builder split every name
+ * (normalize.c).  Each query word is looked up exactly and, when it is not
+ * in the index, by trigrams (a word a letter or two apart: "Lockhead").
+ * The entities listed under those words are the candidates, rarest words
+ * first and at most VEU_SEARCH_WORK postings in all.  A candidate scores
+ * the best of its keys (name, aliases):
+ *
+ *   2 * sum(weight of the query words the key has, times their likeness)
+ *     / (weight of the query's words + weight of the key's words)
+ *
+ * a Dice coefficient in which rare words weigh more than common ones.  The
+ * same words score 1 and so do the same letters spaced differently
+ * ("Lock heed Martin", pinyin syllables); a company sharing no rare word
+ * scores low.
  */
-#include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nameindex.h"
+#include "normalize.h"
 #include "snapshot_int.h"
 
-#define MAX_WORDS 32
-#define WORD_LEN  48
+#define VEU_SEARCH_WORK  8192 /* postings scored at most per query */
+#define VEU_SEARCH_FLOOR 0.25 /* entities that cannot reach it are not looked for */
+#define FUZZY_WORDS      8    /* close spellings kept per query word */
+#define FUZZY_MIN        0.55 /* trigram likeness for a close spelling */
+#define FUZZY_SLOTS      4096
 
-/* Legal forms across languages: words that say what kind of company, not which. */
-static const char *const legal_forms[] = {
-    "inc", "incorporated", "corp",     "corporation", "co",  "company", "ltd", "limited", "llc",
-    "plc", "gmbh",         "ag",       "sa",          "spa", "bv",      "nv",  "kk",      "ooo",
-    "ao",  "pjsc",         "jsc",      "oao",         "zao", "pao",     "se",  "sas",     "sarl",
-    "srl", "ab",           "oy",       "oyj",         "as",  "asa",     "aps", "kg",      "kgaa",
-    "lp",  "llp",          "pty",      "pte",         "bhd", "sdn",     "sl",  "sau",     "cv",
-    "the", "holding",      "holdings", "group",       "of",  "and",
+struct qword {
+    uint32_t exact; /* word id or VEU_NONE */
+    int nf;
+    uint32_t fid[FUZZY_WORDS];
+    double fsim[FUZZY_WORDS];
+    double w; /* its weight */
 };
 
-typedef struct words {
+struct query {
     int n;
-    char w[MAX_WORDS][WORD_LEN];
-} words_t;
+    struct qword q[VEU_NAME_WORDS];
+    uint32_t joined; /* the words run together, or VEU_NONE */
+};
 
-static int is_legal_form(const char *w)
+static uint32_t find_word(const veu_snapshot_t *s, const char *w)
 {
-    for (size_t i = 0; i < sizeof(legal_forms) / sizeof(legal_forms[0]); i++) {
-        if (!strcmp(w, legal_forms[i])) {
+    if (s->n_words == 0) {
+        return VEU_NONE;
+    }
+    return veu_idmap_find_raw(s->wmap, s->wmap_mask, s->wstr, w, strlen(w));
+}
+
+static const veu_snap_gram_t *find_gram(const veu_snapshot_t *s, uint32_t g)
+{
+    uint32_t lo = 0, hi = s->n_grams;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->grams[mid].gram < g) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < s->n_grams && s->grams[lo].gram == g ? &s->grams[lo] : NULL;
+}
+
+/* Words of the index spelt like w: the FUZZY_WORDS likeliest, by trigram Dice. */
+static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
+{
+    static struct {
+        uint32_t id, count;
+    } slot[FUZZY_SLOTS];
+    uint32_t g[VEU_NAME_WORD_LEN + 2], wg[VEU_NAME_WORD_LEN + 2];
+    size_t ng = veu_word_grams(w, g, sizeof(g) / sizeof(g[0])), used = 0;
+
+    if (strlen(w) < 4) {
+        return; /* too short to tell a spelling from another word */
+    }
+    memset(slot, 0xff, sizeof(slot));
+    for (size_t i = 0; i < ng; i++) {
+        const veu_snap_gram_t *gr = find_gram(s, g[i]);
+        if (!gr) {
+            continue;
+        }
+        for (uint32_t j = 0; j < gr->len && j < VEU_SEARCH_WORK; j++) {
+            uint32_t id = s->gramw[gr->off + j];
+            size_t h = (id * 2654435761u) & (FUZZY_SLOTS - 1);
+            while (slot[h].id != VEU_NONE && slot[h].id != id) {
+                h = (h + 1) & (FUZZY_SLOTS - 1);
+            }
+            if (slot[h].id == VEU_NONE) {
+                if (used >= FUZZY_SLOTS / 2) {
+                    continue; /* bounded: the table is full enough */
+                }
+                slot[h].id = id;
+                slot[h].count = 0;
+                used++;
+            }
+            slot[h].count++;
+        }
+    }
+    for (size_t h = 0; h < FUZZY_SLOTS; h++) {
+        if (slot[h].id == VEU_NONE || 2.0 * slot[h].count / (ng + ng) < FUZZY_MIN / 2) {
+            continue;
+        }
+        size_t nwg =
+            veu_word_grams(s->wstr + s->words[slot[h].id].str, wg, sizeof(wg) / sizeof(wg[0]));
+        double sim = 2.0 * slot[h].count / (double)(ng + nwg);
+        if (sim < FUZZY_MIN || sim > 1) {
+            continue;
+        }
+        int i = qw->nf < FUZZY_WORDS ? qw->nf++ : FUZZY_WORDS - 1;
+        if (i == FUZZY_WORDS - 1 && qw->nf == FUZZY_WORDS && qw->fsim[i] >= sim) {
+            continue;
+        }
+        while (i > 0 && qw->fsim[i - 1] < sim) {
+            qw->fid[i] = qw->fid[i - 1];
+            qw->fsim[i] = qw->fsim[i - 1];
+            i--;
+        }
+        qw->fid[i] = slot[h].id;
+        qw->fsim[i] = sim;
+    }
+}
+
+static int has(const uint32_t *ids, uint32_t n, uint32_t id)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (ids[i] == id) {
             return 1;
         }
     }
     return 0;
 }
 
-static int cmp_word(const void *a, const void *b)
+/* One key: k[0] words, k[1] the joined word, then the word ids. */
+static double score_key(const veu_snapshot_t *s, const uint32_t *k, const struct query *q)
 {
-    return strcmp(a, b);
-}
+    uint32_t cnt = k[0];
+    const uint32_t *ids = k + 2;
+    double num = 0, den = 0;
 
-/* Splits s into canonical words, sorted, without duplicates or legal forms. */
-static void split(const char *s, size_t len, words_t *out)
-{
-    char cur[WORD_LEN];
-    size_t cl = 0;
-    int kept_forms = 0;
-    words_t forms = {0};
-
-    out->n = 0;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned char c = i < len ? (unsigned char)s[i] : ' ';
-        if (c == '.' || c == '\'') {
-            continue;
-        }
-        if (isalnum(c) || c >= 0x80) {
-            if (cl < WORD_LEN - 1) {
-                cur[cl++] = (char)tolower(c);
-            }
-            continue;
-        }
-        if (cl == 0) {
-            continue;
-        }
-        cur[cl] = '\0';
-        cl = 0;
-        words_t *dst = is_legal_form(cur) ? &forms : out;
-        if (dst->n < MAX_WORDS) {
-            memcpy(dst->w[dst->n++], cur, WORD_LEN);
-        }
+    if (q->joined != VEU_NONE && k[1] == q->joined) {
+        return 1.0;
     }
-    /* a name made only of legal forms ("The Company") keeps them */
-    if (out->n == 0 && forms.n > 0) {
-        *out = forms;
-        kept_forms = 1;
+    for (uint32_t j = 0; j < cnt; j++) {
+        den += s->words[ids[j]].weight;
     }
-    (void)kept_forms;
-    qsort(out->w, (size_t)out->n, WORD_LEN, cmp_word);
-    int k = 0;
-    for (int i = 0; i < out->n; i++) {
-        if (k == 0 || strcmp(out->w[k - 1], out->w[i])) {
-            memmove(out->w[k++], out->w[i], WORD_LEN);
-        }
-    }
-    out->n = k;
-}
-
-static double dice(const words_t *a, const words_t *b)
-{
-    int i = 0, j = 0, common = 0;
-
-    if (a->n == 0 || b->n == 0) {
-        return 0;
-    }
-    while (i < a->n && j < b->n) {
-        int c = strcmp(a->w[i], b->w[j]);
-        if (c == 0) {
-            common++, i++, j++;
-        } else if (c < 0) {
-            i++;
+    for (int i = 0; i < q->n; i++) {
+        const struct qword *qw = &q->q[i];
+        double best = 0;
+        den += qw->w;
+        if (qw->exact != VEU_NONE && has(ids, cnt, qw->exact)) {
+            best = qw->w;
         } else {
-            j++;
+            for (int f = 0; f < qw->nf; f++) {
+                double v = qw->fsim[f] * s->words[qw->fid[f]].weight;
+                if (v > best && has(ids, cnt, qw->fid[f])) {
+                    best = v;
+                }
+            }
         }
+        num += best;
     }
-    return 2.0 * common / (a->n + b->n);
+    double sc = den > 0 ? 2 * num / den : 0;
+    return sc > 1 ? 1 : sc;
 }
 
-static double score_entity(const veu_snapshot_t *s, uint32_t v, const words_t *q)
+static double score_entity(const veu_snapshot_t *s, uint32_t v, const struct query *q)
 {
-    words_t w;
-    const char *name = snap_str(s, s->ent[v].name);
-    const char *al = snap_str(s, s->ent[v].aliases);
-    double best;
+    const uint32_t *k = s->keys + s->ent[v].keys;
+    uint32_t nk = *k++;
+    double best = 0;
 
-    split(name, strlen(name), &w);
-    best = dice(q, &w);
-    while (*al && best < 1.0) {
-        const char *end = strchr(al, '|');
-        size_t len = end ? (size_t)(end - al) : strlen(al);
-        split(al, len, &w);
-        double sc = dice(q, &w);
+    for (uint32_t i = 0; i < nk && best < 1.0; i++) {
+        double sc = score_key(s, k, q);
         best = sc > best ? sc : best;
-        al += len + (end ? 1 : 0);
+        k += 2 + k[0];
     }
     return best;
+}
+
+/* Inserts (v, sc) into the best-first list unless v is there already. */
+static void offer(veu_match_t *ret, size_t *n, size_t limit, uint32_t v, double sc)
+{
+    size_t i;
+
+    if (sc <= 0 || (*n == limit && ret[limit - 1].score >= sc)) {
+        return;
+    }
+    for (i = 0; i < *n; i++) {
+        if (ret[i].idx == v) {
+            return;
+        }
+    }
+    i = *n < limit ? (*n)++ : limit - 1;
+    while (i > 0 && (ret[i - 1].score < sc || (ret[i - 1].score == sc && ret[i - 1].idx > v))) {
+        ret[i] = ret[i - 1];
+        i--;
+    }
+    ret[i] = (veu_match_t){v, sc};
+}
+
+struct list {
+    uint32_t off, len;
+    int q; /* the query word it stands for; -1: the joined word */
+};
+
+static int by_len(const void *a, const void *b)
+{
+    const struct list *x = a, *y = b;
+    if ((x->q < 0) != (y->q < 0)) {
+        return x->q < 0 ? -1 : 1; /* the joined word first: it alone can make a 1 */
+    }
+    return x->len < y->len ? -1 : x->len > y->len;
 }
 
 size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
                            size_t limit)
 {
-    words_t q;
-    size_t n = 0;
+    veu_words_t w;
+    struct query q = {0};
+    struct list lists[VEU_NAME_WORDS * (FUZZY_WORDS + 1) + 1];
+    size_t nl = 0, n = 0, work = 0;
+    double rare = log1p((double)s->n), total = 0, gain[VEU_NAME_WORDS];
 
-    if (limit == 0) {
+    if (limit == 0 || s->n_words == 0) {
         return 0;
     }
-    split(name, len, &q);
-    if (q.n == 0) {
+    veu_name_words(name, len, &w);
+    if (w.n == 0) {
         return 0;
     }
-    for (uint32_t v = 0; v < s->n; v++) {
-        double sc = score_entity(s, v, &q);
-        if (sc <= 0) {
-            continue;
+    q.n = w.n;
+    for (int i = 0; i < w.n; i++) {
+        struct qword *qw = &q.q[i];
+        qw->exact = find_word(s, w.w[i]);
+        if (qw->exact == VEU_NONE) {
+            fuzzy(s, w.w[i], qw);
         }
-        size_t i;
-        if (n < limit) {
-            i = n++;
-        } else if (ret[limit - 1].score >= sc) {
-            continue;
-        } else {
-            i = limit - 1;
+        qw->w = qw->exact != VEU_NONE ? s->words[qw->exact].weight
+                : qw->nf              ? s->words[qw->fid[0]].weight
+                                      : rare;
+        total += qw->w;
+        /* the most this word can add to a key's score */
+        gain[i] = qw->exact != VEU_NONE ? qw->w : 0;
+        if (qw->exact != VEU_NONE) {
+            lists[nl++] = (struct list){s->words[qw->exact].off, s->words[qw->exact].len, i};
         }
-        while (i > 0 && ret[i - 1].score < sc) {
-            ret[i] = ret[i - 1];
-            i--;
+        for (int f = 0; f < qw->nf; f++) {
+            const veu_snap_word_t *fw = &s->words[qw->fid[f]];
+            lists[nl++] = (struct list){fw->off, fw->len, i};
+            gain[i] = fmax(gain[i], qw->fsim[f] * fw->weight);
         }
-        ret[i] = (veu_match_t){v, sc};
+    }
+    q.joined = w.n_order == 1 ? q.q[0].exact : find_word(s, w.joined);
+    if (q.joined != VEU_NONE && w.n_order > 1) {
+        lists[nl++] = (struct list){s->words[q.joined].off, s->words[q.joined].len, -1};
+    }
+    /*
+     * Rarest words first: they name the company.  Before each list, the best
+     * score an entity not seen yet can reach (it has none of the words
+     * already read) is 2 R / (total + R), R the gain of the words still to
+     * read; once that cannot beat the matches in hand, or VEU_SEARCH_FLOOR,
+     * the common words are not read at all (MaxScore).
+     */
+    qsort(lists, nl, sizeof(lists[0]), by_len);
+    for (size_t l = 0; l < nl && work < VEU_SEARCH_WORK; l++) {
+        if (lists[l].q >= 0) {
+            double rem = 0;
+            int seen[VEU_NAME_WORDS] = {0};
+            for (size_t k = l; k < nl; k++) {
+                if (lists[k].q >= 0 && !seen[lists[k].q]) {
+                    seen[lists[k].q] = 1;
+                    rem += gain[lists[k].q];
+                }
+            }
+            double bound = rem > 0 ? 2 * rem / (total + rem) : 0;
+            if (bound < VEU_SEARCH_FLOOR || (n == limit && bound <= ret[limit - 1].score)) {
+                break;
+            }
+        }
+        for (uint32_t j = 0; j < lists[l].len && work < VEU_SEARCH_WORK; j++, work++) {
+            uint32_t v = s->post[lists[l].off + j];
+            offer(ret, &n, limit, v, score_entity(s, v, &q));
+        }
     }
     return n;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 1.
+ * snapfmt.h: the snapshot file format, version 2.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -15,6 +15,12 @@
  *   SUP_LAB .. DS_PRED   uint32_t[2 n] each: the evidence labels of ties.c
  *   PROBLEMS             veu_snap_problem_t[n_problems]
  *   POLICY               the policy as JSON text (for stats)
+ *   WSTR, WMAP           the name index's words and their id map (as IDMAP)
+ *   WORDS                veu_snap_word_t[n_words]: posting range and weight
+ *   POST                 uint32_t entity indices, ascending within a word
+ *   KEYS                 uint32_t stream: per entity (at entity.keys) the key
+ *                        count, then per key: word count, joined word, words
+ *   GRAMS, GRAMW         trigram -> words, for words spelt a little apart
  *
  * checksum is XXH3-64 of every byte after the header; header_checksum that
  * of the header with header_checksum itself zero.
@@ -28,7 +34,7 @@
 #include "veu/policy.h"
 
 #define VEU_SNAP_MAGIC   "VEUDSNAP"
-#define VEU_SNAP_VERSION 1
+#define VEU_SNAP_VERSION 2
 #define VEU_SNAP_HEADER  4096
 #define VEU_SNAP_ALIGN   64
 
@@ -54,6 +60,13 @@ enum {
     SEC_DS_PRED,
     SEC_PROBLEMS,
     SEC_POLICY,
+    SEC_WSTR,
+    SEC_WMAP,
+    SEC_WORDS,
+    SEC_POST,
+    SEC_KEYS,
+    SEC_GRAMS,
+    SEC_GRAMW,
     SEC_COUNT
 };
 
@@ -74,10 +87,22 @@ typedef struct veu_snap_entity {
     uint8_t seed_kind;
     int32_t hops; /* -1: none */
     uint32_t ctrl_pred, share_pred, hold_next;
-    uint32_t reserved;
+    uint32_t keys;         /* offset of its name keys in KEYS */
     double ctrl_share;     /* percent */
     double share, holding; /* fractions */
 } veu_snap_entity_t;
+
+/* A word of the name index: its entities are post[off, off + len). */
+typedef struct veu_snap_word {
+    uint32_t str; /* offset in WSTR */
+    uint32_t off, len;
+    float weight; /* ln(1 + entities / len): rare words weigh more */
+} veu_snap_word_t;
+
+/* A trigram ("^bo", "boe", ..., "ng$" packed in 24 bits) and its words gramw[off, off + len). */
+typedef struct veu_snap_gram {
+    uint32_t gram, off, len;
+} veu_snap_gram_t;
 
 typedef struct veu_snap_problem {
     veu_diag_t diag;
@@ -110,6 +135,8 @@ typedef struct veu_snap_header {
     int32_t supply_depth;
     uint32_t control_inclusive;
     veu_counts_t counts;
+    uint32_t n_words, n_grams;
+    uint64_t wmap_mask;
     char digest[33]; /* dataset digest */
     char policy_digest[17];
     char veud_version[16];

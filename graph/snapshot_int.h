@@ -23,6 +23,21 @@ struct veu_snapshot {
     const uint32_t *sup_lab, *sup_next, *up_lab, *up_next, *dn_lab, *dn_pred, *ds_lab, *ds_pred;
     const veu_snap_problem_t *problems;
     const char *policy_json;
+    /* the name index */
+    const char *wstr;
+    size_t wstr_len;
+    const veu_idslot_t *wmap;
+    uint64_t wmap_mask;
+    const veu_snap_word_t *words;
+    uint32_t n_words;
+    const uint32_t *post;
+    size_t n_post;
+    const uint32_t *keys;
+    size_t n_keys;
+    const veu_snap_gram_t *grams;
+    uint32_t n_grams;
+    const uint32_t *gramw;
+    size_t n_gramw;
     veu_snapshot_info_t info;
 };
 

@@ -83,6 +83,78 @@ static int check_str(const veu_snapshot_t *s, uint32_t off)
     return off < s->str_len;
 }
 
+/* Every index of the name index stays inside its section. */
+static int verify_names(const veu_snapshot_t *s)
+{
+    uint32_t n = s->n, nw = s->n_words;
+    uint64_t mask = s->wmap_mask, empty = 0;
+
+    if (mask == 0 || mask > UINT32_MAX || (mask & (mask + 1)) || s->wstr_len == 0 ||
+        s->wstr[s->wstr_len - 1] != '\0') {
+        return -1;
+    }
+    for (uint64_t i = 0; i <= mask; i++) {
+        if (s->wmap[i].idx == VEU_NONE) {
+            empty++;
+        } else if (s->wmap[i].idx >= nw || s->wmap[i].key >= s->wstr_len) {
+            return -1;
+        }
+    }
+    if (empty == 0) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < nw; i++) {
+        const veu_snap_word_t *w = &s->words[i];
+        if (w->str >= s->wstr_len || (uint64_t)w->off + w->len > s->n_post ||
+            !(w->weight >= 0 && w->weight < 1e6)) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < s->n_post; i++) {
+        if (s->post[i] >= n) {
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < s->n_grams; i++) {
+        if ((uint64_t)s->grams[i].off + s->grams[i].len > s->n_gramw ||
+            (i && s->grams[i].gram <= s->grams[i - 1].gram)) {
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < s->n_gramw; i++) {
+        if (s->gramw[i] >= nw) {
+            return -1;
+        }
+    }
+    /* each entity's keys: count, then (words, joined, word ids...) */
+    for (uint32_t v = 0; v < n; v++) {
+        size_t at = s->ent[v].keys;
+        if (at >= s->n_keys) {
+            return -1;
+        }
+        uint32_t nk = s->keys[at++];
+        if (nk > 64) {
+            return -1;
+        }
+        for (uint32_t k = 0; k < nk; k++) {
+            if (at + 2 > s->n_keys) {
+                return -1;
+            }
+            uint32_t cnt = s->keys[at];
+            if (cnt == 0 || cnt > 32 || at + 2 + cnt > s->n_keys || s->keys[at + 1] >= nw) {
+                return -1;
+            }
+            for (uint32_t j = 0; j < cnt; j++) {
+                if (s->keys[at + 2 + j] >= nw) {
+                    return -1;
+                }
+            }
+            at += 2 + cnt;
+        }
+    }
+    return 0;
+}
+
 static int verify(veu_snapshot_t *s, char *err, size_t len)
 {
     const veu_snap_header_t *h = s->h;
@@ -117,6 +189,20 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
     s->ds_pred = sec(s, SEC_DS_PRED, n2, &bad);
     s->problems = sec(s, SEC_PROBLEMS, (uint64_t)h->n_problems * sizeof(veu_snap_problem_t), &bad);
     s->policy_json = sec(s, SEC_POLICY, h->sec[SEC_POLICY].len, &bad);
+    s->wstr = sec(s, SEC_WSTR, h->sec[SEC_WSTR].len, &bad);
+    s->wstr_len = h->sec[SEC_WSTR].len;
+    s->wmap_mask = h->wmap_mask;
+    s->wmap = sec(s, SEC_WMAP, (h->wmap_mask + 1) * sizeof(veu_idslot_t), &bad);
+    s->n_words = h->n_words;
+    s->words = sec(s, SEC_WORDS, (uint64_t)h->n_words * sizeof(veu_snap_word_t), &bad);
+    s->n_post = h->sec[SEC_POST].len / 4;
+    s->post = sec(s, SEC_POST, (uint64_t)s->n_post * 4, &bad);
+    s->n_keys = h->sec[SEC_KEYS].len / 4;
+    s->keys = sec(s, SEC_KEYS, (uint64_t)s->n_keys * 4, &bad);
+    s->n_grams = h->n_grams;
+    s->grams = sec(s, SEC_GRAMS, (uint64_t)h->n_grams * sizeof(veu_snap_gram_t), &bad);
+    s->n_gramw = h->sec[SEC_GRAMW].len / 4;
+    s->gramw = sec(s, SEC_GRAMW, (uint64_t)s->n_gramw * 4, &bad);
     if (bad >= 0) {
         return refuse(err, len, "section %d lies outside the file or has the wrong size", bad);
     }
@@ -172,6 +258,9 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
                 return refuse(err, len, "supply edges are out of order");
             }
         }
+    }
+    if (verify_names(s) < 0) {
+        return refuse(err, len, "the name index is inconsistent");
     }
     if (!check_labels(s->sup_lab, s->sup_next, n, ms) ||
         !check_labels(s->up_lab, s->up_next, n, m) || !check_labels(s->dn_lab, s->dn_pred, n, m) ||

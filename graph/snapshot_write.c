@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "graph.h"
+#include "nameindex.h"
 #include "snapfmt.h"
 #include "snapshot_write.h"
 
@@ -54,7 +55,7 @@ static void section(struct out *o, veu_snap_header_t *h, int sec, const void *p,
 }
 
 static void write_entities(struct out *o, veu_snap_header_t *h, const veu_dataset_t *ds,
-                           const veu_ties_t *t)
+                           const veu_ties_t *t, const veu_nameindex_t *ix)
 {
     veu_snap_entity_t chunk[1024];
     uint32_t k = 0;
@@ -87,6 +88,7 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
         s->ctrl_share = t->ctrl_share[v];
         s->share = t->share[v];
         s->holding = t->holding[v];
+        s->keys = ix->ent_keys[v];
         if (k == 1024) {
             put(o, chunk, sizeof(chunk));
             k = 0;
@@ -119,6 +121,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     const veu_dataset_t *ds = src->ds;
     const veu_graph_t *g = src->g;
     const veu_ties_t *t = src->t;
+    const veu_nameindex_t *ix = src->names;
     veu_snap_header_t *h = calloc(1, VEU_SNAP_HEADER);
     char tmp[4200], policy[8192];
     struct out o = {0};
@@ -152,7 +155,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     o.pos = VEU_SNAP_HEADER;
 
     section(&o, h, SEC_STRINGS, ds->pool.buf, ds->pool.len);
-    write_entities(&o, h, ds, t);
+    write_entities(&o, h, ds, t, ix);
     section(&o, h, SEC_IDMAP, ds->ids.slot, (ds->ids.mask + 1) * sizeof(veu_idslot_t));
     section(&o, h, SEC_OWN, g->own, (size_t)g->n_own * sizeof(*g->own));
     section(&o, h, SEC_OWN_OUT, g->own_out, ((size_t)g->n + 1) * sizeof(uint32_t));
@@ -181,6 +184,16 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     }
     int plen = veu_policy_json(src->policy, policy, sizeof(policy));
     section(&o, h, SEC_POLICY, policy, plen > 0 ? (size_t)plen + 1 : 1);
+    section(&o, h, SEC_WSTR, ix->wstr.buf, ix->wstr.len);
+    section(&o, h, SEC_WMAP, ix->wmap.slot, (ix->wmap.mask + 1) * sizeof(veu_idslot_t));
+    section(&o, h, SEC_WORDS, ix->words, (size_t)ix->n_words * sizeof(*ix->words));
+    section(&o, h, SEC_POST, ix->post, ix->n_post * sizeof(*ix->post));
+    section(&o, h, SEC_KEYS, ix->keys, ix->n_keys * sizeof(*ix->keys));
+    section(&o, h, SEC_GRAMS, ix->grams, (size_t)ix->n_grams * sizeof(*ix->grams));
+    section(&o, h, SEC_GRAMW, ix->gramw, ix->n_gramw * sizeof(*ix->gramw));
+    h->n_words = ix->n_words;
+    h->n_grams = ix->n_grams;
+    h->wmap_mask = ix->wmap.mask;
     align(&o);
 
     memcpy(h->magic, VEU_SNAP_MAGIC, 8);

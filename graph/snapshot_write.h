@@ -9,6 +9,7 @@ typedef struct veu_snapshot_src {
     const veu_dataset_t *ds;
     const veu_graph_t *g;
     const veu_ties_t *t;
+    const struct veu_nameindex *names;
     const veu_policy_t *policy;
     const veu_report_t *rep;
     const veu_counts_t *counts;

@@ -658,8 +658,7 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
         snprintf(err->file, sizeof(err->file), "(graph)");
         err->line = 0;
         err->column[0] = '\0';
-        snprintf(err->message, sizeof(err->message), "computing ownership shares: %s",
-                 igraph_msg);
+        snprintf(err->message, sizeof(err->message), "computing ownership shares: %s", igraph_msg);
         goto fail;
     }
     if ((rc = compute_supply(t, g)) < 0 || (rc = compute_group(t, g, pol)) < 0) {

@@ -16,7 +16,7 @@ sizes=("$@")
 cmake --build build -j "$(nproc)" --target veud veu-gen >/dev/null
 mkdir -p "$BENCH_DIR"
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. tests/bench/lib.sh
 
 printf '| entities | input MB | read (s) | build (s) | build / read | peak RSS (MiB) | snapshot (MiB) |\n'
 printf '|---:|---:|---:|---:|---:|---:|---:|\n'

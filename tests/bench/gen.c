@@ -40,6 +40,55 @@ static uint64_t skewed(uint64_t n)
     return (uint64_t)(pow(u, 3.0) * (double)n) % n;
 }
 
+/* A hash of x: names come from it, so the graph is the same with or without them. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/*
+ * A company name of one to three made-up words (27,000 of them, common ones
+ * far more often, as real names reuse "Global" and "United"), perhaps a
+ * trade, and a legal form: "Kavenro Tallux Systems GmbH".  One entity in ten
+ * has its initials as an alias.
+ */
+static void company_name(uint64_t i, char *name, size_t cap, char *alias, size_t acap)
+{
+    static const char *syl[] = {"ka",  "ro",  "ven", "tal", "mi",  "sor", "de",  "lux",
+                                "an",  "bri", "co",  "fen", "gar", "hol", "ix",  "jo",
+                                "kre", "lin", "mor", "nu",  "ost", "pra", "qui", "ras",
+                                "sti", "tor", "ul",  "vex", "wen", "zan"};
+    static const char *trade[] = {"Systems",     "Industries",   "Aerospace", "Motors",
+                                  "Electronics", "Technologies", "Trading",   "Energy"};
+    static const char *forms[] = {"GmbH", "Inc.",      "Ltd", "LLC",    "S.A.",
+                                  "AG",   "Co., Ltd.", "PLC", "S.p.A.", "B.V."};
+    uint64_t h = mix(i + 0x1234567);
+    int words = 1 + (int)(h % 3);
+    size_t n = 0, a = 0;
+
+    for (int j = 0; j < words; j++) {
+        uint64_t r = mix(h + (uint64_t)j + 1);
+        double u = (double)(r >> 11) / 9007199254740992.0;
+        uint64_t k = (uint64_t)(u * u * 27000.0);
+        char w[16];
+        snprintf(w, sizeof(w), "%s%s%s", syl[k % 30], syl[k / 30 % 30], syl[k / 900 % 30]);
+        w[0] = (char)(w[0] - 'a' + 'A');
+        n += (size_t)snprintf(name + n, cap - n, "%s%s", j ? " " : "", w);
+        alias[a++] = w[0];
+    }
+    if (h >> 40 & 1) {
+        n += (size_t)snprintf(name + n, cap - n, " %s", trade[(h >> 41) % 8]);
+    }
+    snprintf(name + n, cap - n, " %s", forms[(h >> 44) % 10]);
+    alias[(h >> 48) % 10 == 0 && words > 1 ? a : 0] = '\0';
+    (void)acap;
+}
+
 static FILE *open_out(const char *dir, const char *name)
 {
     char path[4096];
@@ -82,8 +131,10 @@ int main(int argc, char **argv)
     fprintf(o, "owner_id,owned_id,percent,kind\n");
     fprintf(s, "supplier_id,customer_id,product\n");
     for (uint64_t i = 0; i < n; i++) {
-        fprintf(e, "GEN:%010llu,Company %llu Holding GmbH,%s,%s,\n", (unsigned long long)i,
-                (unsigned long long)i, countries[next() % 18], sectors[next() % 10]);
+        char name[128], alias[8];
+        company_name(i, name, sizeof(name), alias, sizeof(alias));
+        fprintf(e, "GEN:%010llu,\"%s\",%s,%s,%s\n", (unsigned long long)i, name,
+                countries[next() % 18], sectors[next() % 10], alias);
         uint64_t r = next() % 1000;
         if (r < 25) {
             fprintf(d, "GEN:%010llu,defense,Synthetic list,2024-01-01\n", (unsigned long long)i);

@@ -6,6 +6,7 @@
  * latency is recorded; throughput and p50/p99/p99.9 are printed.
  *
  *   loadgen veud  SOCKET CLIENTS DEPTH SECONDS IDS_FILE   ("risk ID" lines)
+ *   LOADGEN_OP=search loadgen veud ... NAMES_FILE          ("search NAME" lines)
  *   loadgen redis SOCKET CLIENTS DEPTH SECONDS KEY        (GET KEY, RESP)
  *
  * Output, one line: "ops=N rps=R p50_us=A p99_us=B p999_us=C errors=E".
@@ -49,6 +50,7 @@ static char **ids;
 static size_t nids;
 static int redis;
 static const char *key;
+static const char *op = "risk"; /* LOADGEN_OP */
 static uint64_t rng = 88172645463325252ull;
 
 static size_t make_req(char *buf)
@@ -57,7 +59,7 @@ static size_t make_req(char *buf)
         return (size_t)sprintf(buf, "GET %s\r\n", key);
     }
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return (size_t)sprintf(buf, "risk %s\n", ids[rng % nids]);
+    return (size_t)sprintf(buf, "%s %s\n", op, ids[rng % nids]);
 }
 
 /* Consumes one complete answer from c->in; returns its length or 0. */
@@ -96,6 +98,9 @@ int main(int argc, char **argv)
         return 64;
     }
     redis = !strcmp(argv[1], "redis");
+    if (getenv("LOADGEN_OP")) {
+        op = getenv("LOADGEN_OP");
+    }
     int nc = atoi(argv[3]), depth = atoi(argv[4]);
     double secs = atof(argv[5]);
     if (nc < 1 || nc > MAXC || depth < 1 || depth > MAXD) {

@@ -14,7 +14,7 @@ B=${BENCH_DIR:-/tmp/veu-bench}
 d="$B/reg-$N"
 [ -f "$d.snap" ] || { echo "restart.sh: run tests/bench/build.sh $N first" >&2; exit 1; }
 run="$B/restart-$N"
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. tests/bench/lib.sh
 ready=() reads=()
 for ((i = 0; i < RUNS; i++)); do
   rm -rf "$run" && mkdir -p "$run/state"

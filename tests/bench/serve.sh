@@ -13,26 +13,10 @@ cd "$(dirname "$0")/../.."
 N=${1:-1000000}
 RUNS=${RUNS:-3}
 SECS=${SECS:-4}
-B=${BENCH_DIR:-/tmp/veu-bench}
 cmake --build build -j "$(nproc)" --target veud veu-gen veu-loadgen >/dev/null
-command -v redis-server >/dev/null || { echo "serve.sh: needs redis-server" >&2; exit 1; }
-mkdir -p "$B"
-d="$B/reg-$N"
-[ -f "$d/supply.csv" ] || build/tests/bench/veu-gen "$N" "$d" 1 >/dev/null
-run="$B/serve-$N"
-rm -rf "$run" && mkdir -p "$run/state"
-sock="$run/veud.sock" rsock="$run/redis.sock"
-
-# a snapshot built before (build.sh leaves one beside the registry) is served at once
-[ -f "$d.snap" ] && cp "$d.snap" "$run/state/veud-1.snap"
-build/daemon/veud --data "$d" --socket "$sock" --state "$run/state" 2>"$run/veud.log" &
-vpid=$!
-redis-server --port 0 --unixsocket "$rsock" --save '' --appendonly no --daemonize no \
-  >"$run/redis.log" 2>&1 &
-rpid=$!
-trap 'kill $vpid $rpid 2>/dev/null; wait 2>/dev/null' EXIT
-until grep -qE "generation 1 serving|serving snapshot" "$run/veud.log"; do sleep 0.2; done
-until [ -S "$rsock" ]; do sleep 0.1; done
+. tests/bench/lib.sh
+bench_registry "$N"
+bench_pair "$B/serve-$N"
 
 # 10,000 ids spread over the registry, and one typical answer for Redis to hold
 awk -F, 'NR > 1 && NR % int('"$N"' / 10000 + 1) == 0 {print $1}' "$d/entities.csv" | head -10000 >"$run/ids"
@@ -42,8 +26,6 @@ answer=$(head -1 "$run/ids" | sed 's/^/risk /' | build/daemon/veud query --socke
 printf '%s' "$answer" | redis-cli -s "$rsock" -x SET veu >/dev/null
 echo "graph: $N entities; answer: ${#answer} bytes; $(wc -l <"$run/ids") ids; $RUNS runs of $SECS s, medians"
 echo
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 
 printf '| clients | in flight | veud req/s | redis req/s | veud / redis | veud p50 us | veud p99 us | redis p99 us |\n'
 printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'

@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             veu_snapshot_find(s, veu_snapshot_id(s, v), strlen(veu_snapshot_id(s, v)));
         }
         veu_snapshot_search(s, "alpha beta", 10, m, 5);
+        veu_snapshot_search(s, "alfa gamma corp", 15, m, 5);
         veu_snapshot_problems(s, &b);
         free(nodes);
         veu_jbuf_destroy(&b);

@@ -111,6 +111,16 @@ static const struct pcase cases[] = {
     {"{\"op\":\"search\",\"name\":\"airbus\"}", NULL, "matches.0.id", "\"co:airbus\""},
     {"search Rheinmetall AG", NULL, "matches.0.score", "1"},
     {"{\"op\":\"search\"}", "bad_request", NULL, NULL},
+    /* names across scripts, legal forms and word order, through the socket */
+    {"search \xd0\x9a\xd0\x90\xd0\x9c\xd0\x90\xd0\x97", NULL, "matches.0.id", "\"co:kamaz\""},
+    {"risk \xd0\x9a\xd0\x90\xd0\x9c\xd0\x90\xd0\x97", NULL, "entity.id", "\"co:kamaz\""},
+    {"search \xe4\xb8\xad\xe5\x9b\xbd\xe8\x88\xaa\xe7\xa9\xba\xe5\xb7\xa5\xe4\xb8\x9a"
+     "\xe9\x9b\x86\xe5\x9b\xa2",
+     NULL, "matches.0.id", "\"co:avic\""},
+    {"search Martin Lockheed Corp", NULL, "matches.0.score", "1"},
+    {"{\"op\":\"search\",\"name\":\"Lockhead Martin\",\"limit\":1}", NULL, "matches.0.id",
+     "\"co:lockheed-martin\""},
+    {"{\"op\":\"risk\",\"name\":\"Lockhead Martin\"}", "not_found", NULL, NULL},
     {"stats", NULL, "counts.entities", "465"},
     {"stats", NULL, "last_rebuild.status", "\"ok\""},
     {"bogus", "unknown_op", NULL, NULL},

@@ -281,8 +281,9 @@ START_TEST(dataset_replaced_during_build)
     digest_of(data, want);
     for (int tries = 0;; tries++) {
         json_t *a = ask_ok("stats");
-        snprintf(got, sizeof(got), "%s",
-                 json_string_value(json_object_get(json_object_get(a, "result"), "dataset_digest")));
+        snprintf(
+            got, sizeof(got), "%s",
+            json_string_value(json_object_get(json_object_get(a, "result"), "dataset_digest")));
         json_decref(a);
         if (!strcmp(got, want) || tries == 600) {
             break;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * normalize.h: company names brought to comparable words.  The builder
+ * indexes names with it and the server reads queries with it, so both sides
+ * always agree on what a word is.
+ */
+#ifndef VEU_GRAPH_NORMALIZE_H
+#define VEU_GRAPH_NORMALIZE_H
+
+#include <stddef.h>
+
+#define VEU_NAME_WORDS    32
+#define VEU_NAME_WORD_LEN 48
+
+typedef struct veu_words {
+    int n;                                     /* distinct words, sorted */
+    char w[VEU_NAME_WORDS][VEU_NAME_WORD_LEN]; /* NUL-terminated */
+    char joined[VEU_NAME_WORDS * 8];           /* the words in name order, no spaces */
+    int n_order;                               /* words in name order (with repeats) */
+} veu_words_t;
+
+/*
+ * Splits a UTF-8 name into words: NFKC, case folded, accents removed
+ * (utf8proc); other scripts brought to Latin (ICU "Any-Latin; Latin-ASCII");
+ * dots, apostrophes and slashes dropped inside words ("S.p.A." is "spa"),
+ * other punctuation separates; legal forms across languages removed unless
+ * the name is made of nothing else.  Invalid UTF-8 is read byte by byte.
+ */
+void veu_name_words(const char *s, size_t len, veu_words_t *out);
+
+/* True when w (lower case, ASCII) is a legal form or a connecting word. */
+int veu_name_is_legal_form(const char *w);
+
+/* Releases the transliterator (for leak checkers; it is made again on demand). */
+void veu_name_cleanup(void);
+
+#endif

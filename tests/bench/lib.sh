@@ -1,0 +1,37 @@
+# shellcheck shell=bash
+# lib.sh: what the benchmark scripts share; sourced from the top of the tree.
+
+B=${BENCH_DIR:-/tmp/veu-bench}
+mkdir -p "$B"
+
+# The median of the numbers on stdin, one a line.
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+# The value of NAME=VALUE in loadgen's output line on stdin.
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+# bench_registry N: sets d to the generated registry of N entities, made once.
+bench_registry() {
+  d="$B/reg-$1"
+  [ -f "$d/supply.csv" ] || build/tests/bench/veu-gen "$1" "$d" 1 >/dev/null
+}
+
+# bench_pair RUN: veud serving $d and redis-server, both on Unix sockets in
+# the fresh directory RUN, both ready.  A snapshot build.sh left beside the
+# registry is served at once.  Sets run, sock, rsock, vpid, rpid; both stop
+# when the script exits.
+bench_pair() {
+  command -v redis-server >/dev/null || { echo "$0: needs redis-server" >&2; exit 1; }
+  run=$1
+  rm -rf "$run" && mkdir -p "$run/state"
+  sock="$run/veud.sock" rsock="$run/redis.sock"
+  [ -f "$d.snap" ] && cp "$d.snap" "$run/state/veud-1.snap"
+  build/daemon/veud --data "$d" --socket "$sock" --state "$run/state" 2>"$run/veud.log" &
+  vpid=$!
+  redis-server --port 0 --unixsocket "$rsock" --save '' --appendonly no --daemonize no \
+    >"$run/redis.log" 2>&1 &
+  rpid=$!
+  trap 'kill $vpid $rpid 2>/dev/null; wait 2>/dev/null' EXIT
+  until grep -qE "generation 1 serving|serving snapshot" "$run/veud.log"; do sleep 0.2; done
+  until [ -S "$rsock" ]; do sleep 0.1; done
+}
