@@ -19,35 +19,8 @@
 
 #include "csvread.h"
 #include "dataset.h"
-
-#define MAX_COLS 6
-
-struct colspec {
-    const char *name;
-    int required;
-};
-
-struct loader;
-typedef int (*row_fn)(struct loader *l, const veu_csv_row_t *row);
-
-struct loader {
-    veu_dataset_t *ds;
-    const veu_policy_t *pol;
-    veu_report_t *rep;
-    veu_diag_t *err;
-    const char *path;
-    const struct colspec *cols;
-    int ncols;
-    int col[MAX_COLS]; /* field index of each column, -1 if absent */
-    size_t header_n;
-    int header_seen;
-    row_fn row;
-    uint32_t *ent_line;  /* line of each entity, for duplicate messages */
-    struct stat seen[4]; /* each file as it was opened */
-    char seen_path[4][4096];
-    int n_seen;
-    size_t ent_cap;
-};
+#include "loader.h"
+#include "registry.h"
 
 static const struct colspec entity_cols[] = {
     {"id", 1}, {"name", 1}, {"country", 0}, {"sector", 0}, {"aliases", 0},
@@ -104,7 +77,7 @@ static void diag_set(veu_diag_t *d, const char *file, long line, const char *col
 }
 
 /* A fatal problem: fills err, returns code. */
-static int fatal(struct loader *l, int code, long line, const char *col, const char *fmt, ...)
+int ld_fatal(struct loader *l, int code, long line, const char *col, const char *fmt, ...)
 {
     va_list ap;
 
@@ -118,7 +91,7 @@ static int fatal(struct loader *l, int code, long line, const char *col, const c
  * A row that cannot be used (warning = 0) or a warning on a kept row.  Under
  * strict, a skipped row fails the load.  Returns 0 or -VEU_EROWS.
  */
-static int problem(struct loader *l, int warning, long line, const char *col, const char *fmt, ...)
+int ld_problem(struct loader *l, int warning, long line, const char *col, const char *fmt, ...)
 {
     veu_diag_t d;
     va_list ap;
@@ -135,7 +108,7 @@ static int problem(struct loader *l, int warning, long line, const char *col, co
 }
 
 /* The value of column c in row, "" when the column is absent. */
-static const char *field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len)
+const char *ld_field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len)
 {
     int i = l->col[c];
 
@@ -158,8 +131,8 @@ static int on_header(struct loader *l, const veu_csv_row_t *row)
             }
         }
         if (l->col[c] < 0 && l->cols[c].required) {
-            return fatal(l, -VEU_ECOLUMN, row->line, l->cols[c].name,
-                         "required column '%s' is missing from the header", l->cols[c].name);
+            return ld_fatal(l, -VEU_ECOLUMN, row->line, l->cols[c].name,
+                            "required column '%s' is missing from the header", l->cols[c].name);
         }
     }
     l->header_n = row->n;
@@ -176,15 +149,15 @@ static int row_usable(struct loader *l, const veu_csv_row_t *row)
     int rc;
 
     if (row->n != l->header_n) {
-        rc = problem(l, 0, row->line, "", "row has %zu fields, the header has %zu", row->n,
-                     l->header_n);
+        rc = ld_problem(l, 0, row->line, "", "row has %zu fields, the header has %zu", row->n,
+                        l->header_n);
         return rc < 0 ? rc : 0;
     }
     for (int c = 0; c < l->ncols; c++) {
         size_t len;
-        if (l->cols[c].required && (field(l, row, c, &len), len == 0)) {
-            rc = problem(l, 0, row->line, l->cols[c].name, "required field '%s' is empty",
-                         l->cols[c].name);
+        if (l->cols[c].required && (ld_field(l, row, c, &len), len == 0)) {
+            rc = ld_problem(l, 0, row->line, l->cols[c].name, "required field '%s' is empty",
+                            l->cols[c].name);
             return rc < 0 ? rc : 0;
         }
     }
@@ -206,12 +179,12 @@ static int on_row(void *ctx, const veu_csv_row_t *row)
     return l->row(l, row);
 }
 
-static int pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
+int ld_pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
 {
     int rc = veu_strpool_add(&l->ds->pool, s, len, ret);
     if (rc < 0) {
-        return fatal(l, rc == -E2BIG ? -VEU_ETOOBIG : rc, 0, "",
-                     "the dataset's strings exceed 4 GiB");
+        return ld_fatal(l, rc == -E2BIG ? -VEU_ETOOBIG : rc, 0, "",
+                        "the dataset's strings exceed 4 GiB");
     }
     return 0;
 }
@@ -220,18 +193,23 @@ static int pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
 static int lookup(struct loader *l, const veu_csv_row_t *row, int c, uint32_t *ret)
 {
     size_t len;
-    const char *s = field(l, row, c, &len);
+    const char *s = ld_field(l, row, c, &len);
     const veu_dataset_t *ds = l->ds;
 
     *ret = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, len);
     if (*ret != VEU_NONE) {
         return 1;
     }
-    int rc = problem(l, 0, row->line, l->cols[c].name, "unknown entity id '%s'", s);
+    int rc = ld_problem(l, 0, row->line, l->cols[c].name, "unknown entity id '%s'", s);
     return rc < 0 ? rc : 0;
 }
 
-static int entity_row(struct loader *l, const veu_csv_row_t *row)
+/*
+ * Adds one entity.  A duplicate id fails the load when it comes from
+ * entities.csv (dup_fatal), and is a warning keeping the first definition
+ * when a registry restates it.  Returns 1 added, 0 not, or a fatal code.
+ */
+static int add_entity(struct loader *l, const ld_entity_t *in, int dup_fatal)
 {
     veu_dataset_t *ds = l->ds;
     veu_entity_row_t e = {0};
@@ -242,7 +220,12 @@ static int entity_row(struct loader *l, const veu_csv_row_t *row)
     int rc;
 
     if (ds->n == UINT32_MAX - 1) {
-        return fatal(l, -VEU_ETOOBIG, row->line, "id", "more than 4 billion entities");
+        return ld_fatal(l, -VEU_ETOOBIG, in->line, "id", "more than 4 billion entities");
+    }
+    if (!dup_fatal && (prev = ld_find(l, in->id)) != VEU_NONE) {
+        rc = ld_problem(l, 1, in->line, "id",
+                        "entity '%s' is defined already; the first definition is kept", in->id);
+        return rc < 0 ? rc : 0;
     }
     if (ds->n % 4096 == 0) {
         size_t cap = (size_t)ds->n + 4096;
@@ -258,65 +241,88 @@ static int entity_row(struct loader *l, const veu_csv_row_t *row)
             return -ENOMEM;
         }
     }
-    s = field(l, row, E_ID, &len);
-    if ((rc = pool_add(l, s, len, &e.id)) < 0) {
+    if ((rc = ld_pool_add(l, in->id, strlen(in->id), &e.id)) < 0 ||
+        (rc = ld_pool_add(l, in->name, strlen(in->name), &e.name)) < 0) {
         return rc;
     }
-    s = field(l, row, E_NAME, &len);
-    if ((rc = pool_add(l, s, len, &e.name)) < 0) {
-        return rc;
-    }
-    s = field(l, row, E_COUNTRY, &len);
+    s = in->country ? in->country : "";
+    len = strlen(s);
     if (len > 0) {
         int ok = len == 2 && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]);
-        if (!ok && (rc = problem(l, 1, row->line, "country",
-                                 "country '%s' is not an ISO 3166-1 alpha-2 code; kept as "
-                                 "given",
-                                 s)) < 0) {
+        if (!ok && (rc = ld_problem(l, 1, in->line, "country",
+                                    "country '%s' is not an ISO 3166-1 alpha-2 code; kept as "
+                                    "given",
+                                    s)) < 0) {
             return rc;
         }
         len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
         for (size_t i = 0; i < len; i++) {
             buf[i] = (char)toupper((unsigned char)s[i]);
         }
-        if ((rc = pool_add(l, buf, len, &e.country)) < 0) {
+        if ((rc = ld_pool_add(l, buf, len, &e.country)) < 0) {
             return rc;
         }
     }
-    s = field(l, row, E_SECTOR, &len);
+    s = in->sector ? in->sector : "";
+    len = strlen(s);
     if (len > 0) {
         len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
         for (size_t i = 0; i < len; i++) {
             buf[i] = (char)tolower((unsigned char)s[i]);
         }
-        if ((rc = pool_add(l, buf, len, &e.sector)) < 0) {
+        if ((rc = ld_pool_add(l, buf, len, &e.sector)) < 0) {
             return rc;
         }
     }
-    s = field(l, row, E_ALIASES, &len);
-    if ((rc = pool_add(l, s, len, &e.aliases)) < 0) {
+    s = in->aliases ? in->aliases : "";
+    if ((rc = ld_pool_add(l, s, strlen(s), &e.aliases)) < 0) {
         return rc;
     }
     ds->ent[ds->n] = e;
-    l->ent_line[ds->n] = (uint32_t)row->line;
+    l->ent_line[ds->n] = (uint32_t)in->line;
     rc = veu_idmap_insert(&ds->ids, &ds->pool, e.id, ds->n, &prev);
     if (rc == -EEXIST) {
-        return fatal(l, -VEU_EDUPLICATE, row->line, "id",
-                     "duplicate entity id '%s' (first defined on line %u)",
-                     veu_str(&ds->pool, e.id), l->ent_line[prev]);
+        return ld_fatal(l, -VEU_EDUPLICATE, in->line, "id",
+                        "duplicate entity id '%s' (first defined on line %u)",
+                        veu_str(&ds->pool, e.id), l->ent_line[prev]);
     }
     if (rc < 0) {
         return rc;
     }
     ds->n++;
-    return 0;
+    return 1;
+}
+
+int ld_add_entity(struct loader *l, const ld_entity_t *e)
+{
+    return add_entity(l, e, 0);
+}
+
+uint32_t ld_find(const struct loader *l, const char *s)
+{
+    const veu_dataset_t *ds = l->ds;
+    return veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, strlen(s));
+}
+
+static int entity_row(struct loader *l, const veu_csv_row_t *row)
+{
+    size_t len;
+    ld_entity_t e = {.line = row->line};
+
+    e.id = ld_field(l, row, E_ID, &len);
+    e.name = ld_field(l, row, E_NAME, &len);
+    e.country = ld_field(l, row, E_COUNTRY, &len);
+    e.sector = ld_field(l, row, E_SECTOR, &len);
+    e.aliases = ld_field(l, row, E_ALIASES, &len);
+    int rc = add_entity(l, &e, 1);
+    return rc < 0 ? rc : 0;
 }
 
 /* Parses a percent field: 1 ok (NAN for empty), 0 skipped, <0 error. */
 static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret)
 {
     size_t len;
-    const char *s = field(l, row, O_PERCENT, &len);
+    const char *s = ld_field(l, row, O_PERCENT, &len);
     char *end;
     double v;
 
@@ -330,11 +336,11 @@ static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret
         end++;
     }
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        int rc = problem(l, 0, row->line, "percent", "percent '%s' is not a number", s);
+        int rc = ld_problem(l, 0, row->line, "percent", "percent '%s' is not a number", s);
         return rc < 0 ? rc : 0;
     }
     if (!(v > 0.0 && v <= 100.0)) {
-        int rc = problem(l, 0, row->line, "percent", "percent '%s' is outside (0, 100]", s);
+        int rc = ld_problem(l, 0, row->line, "percent", "percent '%s' is outside (0, 100]", s);
         return rc < 0 ? rc : 0;
     }
     *ret = v;
@@ -354,30 +360,41 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
         return rc;
     }
     if (o.owner == o.owned) {
-        rc = problem(l, 0, row->line, "owned_id", "self-loop: '%s' owns itself",
-                     veu_str(&ds->pool, ds->ent[o.owner].id));
+        rc = ld_problem(l, 0, row->line, "owned_id", "self-loop: '%s' owns itself",
+                        veu_str(&ds->pool, ds->ent[o.owner].id));
         return rc < 0 ? rc : 0;
     }
-    kind = field(l, row, O_KIND, &len);
+    kind = ld_field(l, row, O_KIND, &len);
     if (len == 0 || strcmp(kind, "equity") == 0) {
         o.control = 0;
     } else if (strcmp(kind, "control") == 0) {
         o.control = 1;
     } else {
-        rc = problem(l, 0, row->line, "kind", "kind '%s' is neither 'equity' nor 'control'", kind);
+        rc = ld_problem(l, 0, row->line, "kind", "kind '%s' is neither 'equity' nor 'control'",
+                        kind);
         return rc < 0 ? rc : 0;
     }
     if ((rc = parse_percent(l, row, &o.pct)) <= 0) {
         return rc;
     }
     if (isnan(o.pct) && !o.control &&
-        (rc = problem(l, 1, row->line, "percent",
-                      "equity stake of '%s' in '%s' has no percent: kept as a stake of "
-                      "unknown size that adds nothing to any sum",
-                      veu_str(&ds->pool, ds->ent[o.owner].id),
-                      veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
+        (rc = ld_problem(l, 1, row->line, "percent",
+                         "equity stake of '%s' in '%s' has no percent: kept as a stake of "
+                         "unknown size that adds nothing to any sum",
+                         veu_str(&ds->pool, ds->ent[o.owner].id),
+                         veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
         return rc;
     }
+    return ld_add_own(l, o.owner, o.owned, o.pct, o.control, NAN, NAN);
+}
+
+int ld_add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
+               double pct_min, double pct_max)
+{
+    veu_dataset_t *ds = l->ds;
+
+    (void)pct_min; /* ranges are kept by the time-and-uncertainty work */
+    (void)pct_max;
     if (ds->n_own == ds->cap_own) {
         size_t cap = ds->cap_own ? ds->cap_own * 2 : 4096;
         void *n = realloc(ds->own, cap * sizeof(*ds->own));
@@ -387,7 +404,8 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
         ds->own = n;
         ds->cap_own = cap;
     }
-    ds->own[ds->n_own++] = o;
+    ds->own[ds->n_own++] =
+        (veu_own_row_t){.owner = owner, .owned = owned, .pct = pct, .control = (uint8_t)control};
     return 0;
 }
 
@@ -404,12 +422,12 @@ static int sup_row(struct loader *l, const veu_csv_row_t *row)
         return rc;
     }
     if (s.supplier == s.customer) {
-        rc = problem(l, 0, row->line, "customer_id", "self-loop: '%s' supplies itself",
-                     veu_str(&ds->pool, ds->ent[s.supplier].id));
+        rc = ld_problem(l, 0, row->line, "customer_id", "self-loop: '%s' supplies itself",
+                        veu_str(&ds->pool, ds->ent[s.supplier].id));
         return rc < 0 ? rc : 0;
     }
-    prod = field(l, row, S_PRODUCT, &len);
-    if ((rc = pool_add(l, prod, len, &s.product)) < 0) {
+    prod = ld_field(l, row, S_PRODUCT, &len);
+    if ((rc = ld_pool_add(l, prod, len, &s.product)) < 0) {
         return rc;
     }
     if (ds->n_sup == ds->cap_sup) {
@@ -437,7 +455,7 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     if ((rc = lookup(l, row, D_ENTITY, &idx)) <= 0) {
         return rc;
     }
-    d = field(l, row, D_DESIGNATION, &len);
+    d = ld_field(l, row, D_DESIGNATION, &len);
     if (strcmp(d, "defense") == 0) {
         bit = VEU_DES_DEFENSE;
     } else if (strcmp(d, "military") == 0) {
@@ -445,14 +463,14 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     } else if (strcmp(d, "validated_end_user") == 0) {
         bit = VEU_DES_VEU;
     } else {
-        rc = problem(l, 0, row->line, "designation",
-                     "designation '%s' is not defense, military or validated_end_user", d);
+        rc = ld_problem(l, 0, row->line, "designation",
+                        "designation '%s' is not defense, military or validated_end_user", d);
         return rc < 0 ? rc : 0;
     }
-    src = field(l, row, D_SOURCE, &slen);
+    src = ld_field(l, row, D_SOURCE, &slen);
     veu_entity_row_t *e = &ds->ent[idx];
     if (bit == VEU_DES_VEU ? e->veu_src == 0 : e->seed_src == 0) {
-        if ((rc = pool_add(l, src, slen, &off)) < 0) {
+        if ((rc = ld_pool_add(l, src, slen, &off)) < 0) {
             return rc;
         }
         if (bit == VEU_DES_VEU) {
@@ -469,6 +487,38 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     return 0;
 }
 
+int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                row_fn fn, void *digest)
+{
+    struct stat st;
+    int rc;
+
+    l->path = path;
+    l->cols = cols;
+    l->ncols = ncols;
+    l->row = fn;
+    l->header_seen = 0;
+    rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
+    if (rc != -ENOENT && l->n_seen < VEU_LD_MAX_FILES) {
+        l->seen[l->n_seen] = st;
+        snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
+    }
+    if (rc == -ENOENT || rc == -VEU_ESYNTAX) {
+        return rc; /* csvread.c filled the position of a syntax error */
+    }
+    if (rc == -VEU_ECHANGED) {
+        return ld_fatal(l, rc, 0, "", "the file was cut short while read; build again");
+    }
+    if (rc < 0 && rc > -VEU_ESYNTAX) {
+        return ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
+    }
+    if (rc == 0 && !l->header_seen) {
+        return ld_fatal(l, -VEU_ECOLUMN, 1, "",
+                        "the file is empty: a header row naming the columns is required");
+    }
+    return rc;
+}
+
 static int load_file(struct loader *l, const char *dir, const char *name, int required,
                      const struct colspec *cols, int ncols, row_fn fn, XXH3_state_t *digest)
 {
@@ -476,35 +526,14 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
     int rc;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
-    l->path = path;
-    l->cols = cols;
-    l->ncols = ncols;
-    l->row = fn;
-    l->header_seen = 0;
     XXH3_128bits_update(digest, name, strlen(name) + 1);
-    struct stat st;
-    rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
-    if (rc != -ENOENT && l->n_seen < 4) {
-        l->seen[l->n_seen] = st;
-        snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
-    }
+    rc = ld_read_csv(l, path, cols, ncols, fn, digest);
     if (rc == -ENOENT && !required) {
         XXH3_128bits_update(digest, "-", 1);
         return 0;
     }
-    if (rc == -VEU_ESYNTAX) {
-        /* csv.c filled the position; name the column where we can */
-        return rc;
-    }
-    if (rc == -VEU_ECHANGED) {
-        return fatal(l, rc, 0, "", "the file was cut short while read; build again");
-    }
-    if (rc < 0 && rc > -VEU_ESYNTAX) {
-        return fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
-    }
-    if (rc == 0 && !l->header_seen) {
-        return fatal(l, -VEU_ECOLUMN, 1, "",
-                     "the file is empty: a header row naming the columns is required");
+    if (rc == -ENOENT) {
+        return ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
     }
     return rc;
 }
@@ -542,6 +571,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
                      veu_diag_t *err)
 {
     struct loader l = {.ds = ds, .pol = pol, .rep = rep, .err = err};
+    veu_registry_t reg = {0};
     XXH3_state_t *digest = XXH3_createState();
     XXH128_hash_t h;
     int rc;
@@ -552,12 +582,28 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         goto out;
     }
     XXH3_128bits_reset(digest);
-    rc = load_file(&l, dir, "entities.csv", 1, entity_cols, 5, entity_row, digest);
+    rc = veu_registry_list(dir, &reg);
+    if (rc < 0) {
+        l.path = dir;
+        rc = rc == -E2BIG
+                 ? ld_fatal(&l, -VEU_ETOOBIG, 0, "",
+                            "more than %d registry files in the data directory", VEU_REG_MAX)
+                 : ld_fatal(&l, rc, 0, "", "cannot list: %s", veu_strerror(rc));
+        goto out;
+    }
+    /* with registry exports beside it, our entities.csv is optional */
+    rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, 5, entity_row, digest);
+    if (rc == 0) {
+        rc = veu_registry_entities(&l, dir, &reg);
+    }
     if (rc == 0) {
         rc = load_file(&l, dir, "designations.csv", 0, des_cols, 4, des_row, digest);
     }
     if (rc == 0) {
         rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 4, own_row, digest);
+    }
+    if (rc == 0) {
+        rc = veu_registry_relations(&l, dir, &reg);
     }
     if (rc == 0) {
         char path[4096];
@@ -574,9 +620,12 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
             now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
             now.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
             l.path = l.seen_path[i];
-            rc = fatal(&l, -VEU_ECHANGED, 0, "",
-                       "the file changed while the dataset was read; build again");
+            rc = ld_fatal(&l, -VEU_ECHANGED, 0, "",
+                          "the file changed while the dataset was read; build again");
         }
+    }
+    if (rc == 0 && (rc = veu_registry_digest(dir, &reg, digest)) < 0) {
+        rc = ld_fatal(&l, rc, 0, "", "cannot read a registry file: %s", veu_strerror(rc));
     }
     if (rc == 0) {
         h = XXH3_128bits_digest(digest);
@@ -584,6 +633,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
                  (unsigned long long)h.low64);
     }
 out:
+    veu_registry_free(&reg);
     free(l.ent_line);
     XXH3_freeState(digest);
     return rc;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "registry.h"
+
 #include "veu/build.h"
 
 static int hash_file(XXH3_state_t *xx, const char *dir, const char *name, int required)
@@ -63,8 +65,17 @@ int veu_dataset_digest(const char *dir, char ret_hex[33])
         return -ENOMEM;
     }
     XXH3_128bits_reset(xx);
+    veu_registry_t reg;
+    int nreg = veu_registry_list(dir, &reg);
+    if (nreg < 0) {
+        XXH3_freeState(xx);
+        return nreg;
+    }
     for (int i = 0; i < 4 && rc == 0; i++) {
-        rc = hash_file(xx, dir, files[i], i == 0);
+        rc = hash_file(xx, dir, files[i], i == 0 && nreg == 0);
+    }
+    if (rc == 0) {
+        rc = veu_registry_digest(dir, &reg, xx);
     }
     if (rc == 0) {
         XXH128_hash_t h = XXH3_128bits_digest(xx);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvread.h"
 #include "veu/jbuf.h"
 
 void veu_jbuf_init(veu_jbuf_t *b)
@@ -74,8 +75,19 @@ void veu_jbuf_esc(veu_jbuf_t *b, const char *s, size_t len)
             *o++ = '\\', *o++ = 'u', *o++ = '0', *o++ = '0';
             *o++ = hex[c >> 4];
             *o++ = hex[c & 15];
-        } else {
+        } else if (c < 0x80) {
             *o++ = (char)c;
+        } else {
+            /* a whole valid UTF-8 sequence is copied; a stray byte becomes U+FFFD */
+            size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+            if (i + n <= len && veu_utf8_valid(s + i, n, NULL)) {
+                memcpy(o, s + i, n);
+                o += n;
+                i += n - 1;
+            } else {
+                memcpy(o, "\\ufffd", 6);
+                o += 6;
+            }
         }
     }
     b->len = (size_t)(o - b->buf);

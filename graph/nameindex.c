@@ -233,7 +233,9 @@ static int build_grams(veu_nameindex_t *ix, const struct vec *is_word)
             pairs.v[pairs.n++] = (uint64_t)g[i] << 32 | id;
         }
     }
-    qsort(pairs.v, pairs.n, sizeof(*pairs.v), cmp_u64);
+    if (pairs.n > 1) {
+        qsort(pairs.v, pairs.n, sizeof(*pairs.v), cmp_u64);
+    }
     ix->gramw = malloc((pairs.n ? pairs.n : 1) * sizeof(*ix->gramw));
     ix->grams = malloc((pairs.n ? pairs.n : 1) * sizeof(*ix->grams));
     if (!ix->gramw || !ix->grams) {

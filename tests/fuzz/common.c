@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "veu/build.h"
+#include "veu/snapshot.h"
 
 static char dir[64];
 
@@ -48,4 +50,25 @@ void veu_fuzz_write(const char *name, const uint8_t *data, size_t size)
         fwrite(data, 1, size, f);
     }
     fclose(f);
+}
+
+veu_snapshot_t *veu_fuzz_build(void)
+{
+    veu_build_opts_t o = {.data_dir = veu_fuzz_dir()};
+    veu_report_t rep = {0};
+    veu_counts_t c;
+    veu_diag_t err;
+    veu_snapshot_t *s;
+    char snap[300], e[256];
+
+    veu_policy_init(&o.policy);
+    snprintf(snap, sizeof(snap), "%s/out.snap", veu_fuzz_dir());
+    o.out_path = snap;
+    if (veu_build(&o, &rep, &c, NULL, &err) != 0) {
+        return NULL;
+    }
+    if (veu_snapshot_open(snap, &s, e, sizeof(e)) != 0) {
+        abort(); /* a snapshot we wrote must open */
+    }
+    return s;
 }

@@ -20,4 +20,12 @@ const char *veu_fuzz_dir(void);
 /* Writes data to dir/name. */
 void veu_fuzz_write(const char *name, const uint8_t *data, size_t size);
 
+struct veu_snapshot;
+/*
+ * Builds the dataset in the fuzz directory into dir/out.snap; on success
+ * opens it (aborting if a snapshot we wrote does not open) and returns it,
+ * else returns NULL.
+ */
+struct veu_snapshot *veu_fuzz_build(void);
+
 #endif

@@ -32,20 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         veu_fuzz_write(files[i], p, n);
         p += n + 1;
     }
-    veu_build_opts_t o = {.data_dir = veu_fuzz_dir()};
-    veu_report_t rep = {0};
-    veu_counts_t c;
-    veu_diag_t err;
-    char snap[300];
-    veu_policy_init(&o.policy);
-    snprintf(snap, sizeof(snap), "%s/out.snap", veu_fuzz_dir());
-    o.out_path = snap;
-    if (veu_build(&o, &rep, &c, NULL, &err) == 0) {
-        veu_snapshot_t *s;
-        char e[256];
-        if (veu_snapshot_open(snap, &s, e, sizeof(e)) != 0) {
-            abort(); /* a snapshot we wrote must open */
-        }
+    veu_snapshot_t *s = veu_fuzz_build();
+    if (s) {
         veu_jbuf_t b;
         veu_jbuf_init(&b);
         for (uint32_t v = 0; v < veu_snapshot_info(s)->entities && v < 50; v++) {

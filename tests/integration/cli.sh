@@ -30,7 +30,7 @@ check build-needs-out 64 "$VEUD" build --data "$SAMPLE"
 
 check check-sample 0 "$VEUD" --check --data "$SAMPLE"
 contains check-sample "$tmp/out" "result: ok"
-contains check-sample "$tmp/out" "entities 465"
+contains check-sample "$tmp/out" "entities 477"
 
 check build-sample 0 "$VEUD" build --data "$SAMPLE" --out "$tmp/s.snap"
 contains build-log "$tmp/err" "<6>build: done"

@@ -121,7 +121,7 @@ static const struct pcase cases[] = {
     {"{\"op\":\"search\",\"name\":\"Lockhead Martin\",\"limit\":1}", NULL, "matches.0.id",
      "\"co:lockheed-martin\""},
     {"{\"op\":\"risk\",\"name\":\"Lockhead Martin\"}", "not_found", NULL, NULL},
-    {"stats", NULL, "counts.entities", "465"},
+    {"stats", NULL, "counts.entities", "477"},
     {"stats", NULL, "last_rebuild.status", "\"ok\""},
     {"bogus", "unknown_op", NULL, NULL},
     {"{\"op\":\"bogus\"}", "unknown_op", NULL, NULL},
@@ -133,6 +133,8 @@ static const struct pcase cases[] = {
     {"{\"op\":\"ping\"} trailing", "bad_json", NULL, NULL},
     {"risk \xff\xfe", "bad_request", NULL, NULL},
     {"{\"op\":\"risk\",\"entity\":\"\xc3\x28\"}", "bad_json", NULL, NULL},
+    /* jansson quotes the bad bytes in its message: the answer must still be valid UTF-8 */
+    {"{\"p\\\xdb\xab\"}", "bad_json", NULL, NULL},
 };
 
 START_TEST(protocol_table)
@@ -901,6 +903,59 @@ START_TEST(pictures)
 }
 END_TEST
 
+START_TEST(registry_exports_through_rebuild)
+{
+    start(NULL);
+    char cmd[1200];
+    /*
+     * The sample carries real GLEIF records; UK PSC statements (BODS 0.2) and
+     * FollowTheMoney lines are dropped beside it as published, and two
+     * designations added: one on a GLEIF group, one on an FtM company.
+     */
+    snprintf(cmd, sizeof(cmd),
+             "cp %s/bods/uk-psc-0.2.json %s/psc.json && cp %s/ftm/entities.jsonl %s/ftm.jsonl"
+             " && printf 'LEI:984500501A1B1045PB30,defense,test designation,\nftm-alpha,defense,"
+             "test designation,\n' >> %s/designations.csv",
+             TEST_DATA_DIR, data, TEST_DATA_DIR, data, data);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert_msg(json_is_true(json_object_get(a, "ok")), "reload failed");
+    json_decref(a);
+    /* MONOOVA FX is consolidated by a (here) designated group: denied, with the path */
+    a = hx_ask(&D, "risk LEI:98450051BS9C610A8T78");
+    json_t *r = json_object_get(a, "result");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "deny");
+    char *txt = json_dumps(r, 0);
+    ck_assert_ptr_nonnull(strstr(txt, "LEI:2138002YAB7Z9KO21397"));
+    free(txt);
+    json_decref(a);
+    /* found by name the way a person types it */
+    a = hx_ask(&D, "{\"op\":\"search\",\"name\":\"Monoova FX Pty. Ltd.\",\"limit\":1}");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(a, "result"), "matches"), 0), "id")),
+        "LEI:98450051BS9C610A8T78");
+    json_decref(a);
+    a = hx_ask(&D, "risk ftm-beta"); /* 51%, written "51%" in the FtM record */
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(a, "result"), "verdict")), "deny");
+    json_decref(a);
+    a = hx_ask(&D, "owners GB-COH:06436883");
+    r = json_array_get(json_object_get(json_object_get(a, "result"), "direct"), 0);
+    ck_assert_double_eq_tol(json_number_value(json_object_get(r, "percent")), 75, 1e-9);
+    json_decref(a);
+    /* what could not be used is reported in stats, with file and record */
+    a = hx_ask(&D, "stats");
+    json_t *snap = json_object_get(json_object_get(a, "result"), "snapshot");
+    ck_assert_int_gt(json_integer_value(json_object_get(snap, "warnings")), 0);
+    txt = json_dumps(json_object_get(snap, "problems"), 0);
+    ck_assert_msg(strstr(txt, "psc.json") && strstr(txt, "is not disclosed"), "%s", txt);
+    free(txt);
+    json_decref(a);
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -927,6 +982,7 @@ int main(void)
     tcase_add_test(t, answer_cache_is_exact);
     tcase_add_test(t, query_client);
     tcase_add_test(t, pictures);
+    tcase_add_test(t, registry_exports_through_rebuild);
     suite_add_tcase(s, t);
     return hx_run(s);
 }

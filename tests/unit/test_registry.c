@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_registry.c: registry exports as published (tests/data: real GLEIF
+ * golden-copy records, real UK PSC statements in BODS 0.2, BODS 0.4 worked
+ * examples, a FollowTheMoney fixture of ours), built into snapshots and
+ * read back: entities, stakes and control edges, what is reported, and the
+ * verdicts once a defense designation is added beside them.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "registry.h"
+
+static char *dir;
+static th_built_t B;
+
+/* A fresh directory holding the files of tests/data/SUB and, if given, a designations.csv. */
+static void build_from(const char *sub, const char *designations)
+{
+    char cmd[1200];
+    dir = th_tmpdir();
+    snprintf(cmd, sizeof(cmd), "cp %s/%s/* %s/", TEST_DATA_DIR, sub, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    if (designations) {
+        th_write(dir, "designations.csv", designations);
+    }
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s:%ld: %s", B.err.file, B.err.line, B.err.message);
+}
+
+static void teardown(void)
+{
+    th_built_free(&B);
+    th_rmdir(dir);
+}
+
+static json_t *owners(const char *id)
+{
+    veu_jbuf_t jb;
+    uint32_t v = veu_snapshot_find(B.snap, id, strlen(id));
+    ck_assert_msg(v != VEU_SNAP_NONE, "no entity %s", id);
+    veu_jbuf_init(&jb);
+    veu_snapshot_owners(B.snap, v, &jb);
+    json_t *j = json_loads(jb.buf, 0, NULL);
+    veu_jbuf_destroy(&jb);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+/* The direct owner row of id held by owner: its percent (NAN: none) and kind. */
+static int direct(const char *id, const char *owner, const char *kind, double *pct)
+{
+    json_t *o = owners(id), *it;
+    size_t i;
+    int found = 0;
+    json_array_foreach(json_object_get(o, "direct"), i, it)
+    {
+        if (!strcmp(json_string_value(json_object_get(it, "id")), owner) &&
+            !strcmp(json_string_value(json_object_get(it, "kind")), kind)) {
+            json_t *p = json_object_get(it, "percent");
+            *pct = json_is_number(p) ? json_number_value(p) : NAN;
+            found = 1;
+        }
+    }
+    json_decref(o);
+    return found;
+}
+
+/* True when a kept problem's message contains text. */
+static int reported(const char *text)
+{
+    for (int i = 0; i < (int)B.rep.n_kept; i++) {
+        if (strstr(B.rep.kept[i].message, text)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char *verdict(const char *id)
+{
+    static char v[32];
+    json_t *r = th_risk(&B, id);
+    ck_assert_ptr_nonnull(r);
+    snprintf(v, sizeof(v), "%s", th_verdict(r));
+    json_decref(r);
+    return v;
+}
+
+START_TEST(gleif_consolidation_is_control)
+{
+    /* MONOOVA FX -> MONOOVA GLOBAL PAYMENTS -> MONEYTECH GROUP, direct and ultimate */
+    build_from("gleif", "entity_id,designation,source\n"
+                        "LEI:984500501A1B1045PB30,defense,test designation\n");
+    ck_assert_uint_eq(B.counts.entities, 12);
+    double p;
+    /* MONOOVA FX's direct parent, and its ultimate parent as a second control edge */
+    ck_assert(direct("LEI:98450051BS9C610A8T78", "LEI:2138002YAB7Z9KO21397", "control", &p));
+    ck_assert(isnan(p));
+    ck_assert(direct("LEI:98450051BS9C610A8T78", "LEI:984500501A1B1045PB30", "control", &p));
+    /* fund management is not imported, and says so */
+    ck_assert(reported("fund-management relationships not imported"));
+    json_t *o = owners("LEI:097900BEJX0000002337"); /* a pension fund: no owner from its manager */
+    ck_assert_uint_eq(json_array_size(json_object_get(o, "direct")), 0);
+    json_decref(o);
+    /* the designated group's consolidated subsidiaries are defense-controlled */
+    ck_assert_str_eq(verdict("LEI:98450051BS9C610A8T78"), "deny");
+    ck_assert_str_eq(verdict("LEI:2138002YAB7Z9KO21397"), "deny");
+    ck_assert_str_ne(verdict("LEI:549300JB1P61FUTPEZ75"), "deny"); /* another group */
+}
+END_TEST
+
+START_TEST(bods_02_psc_ranges)
+{
+    build_from("bods", NULL);
+    double p;
+    /* AIMIA INC. holds 75-100% of AIMIA HOLDINGS UK LIMITED: the lower bound counts */
+    ck_assert(
+        direct("GB-COH:06436883", "bods:openownership-register-4464213138928640503", "equity", &p));
+    ck_assert_double_eq_tol(p, 75, 1e-9);
+    /* an unknown person behind a statement is reported, and no edge is made */
+    ck_assert(reported("is not disclosed (unknown)"));
+    /* 0.4: more than 25% up to (not including) 50%: just over the lower bound */
+    ck_assert(B.rep.skipped == 0);
+}
+END_TEST
+
+START_TEST(bods_designated_parent_controls)
+{
+    build_from("bods", "entity_id,designation,source\n"
+                       "bods:openownership-register-4464213138928640503,defense,test\n");
+    ck_assert_str_eq(verdict("GB-COH:06436883"), "deny");
+    ck_assert_str_eq(verdict("GB-COH:07474321"), "deny");
+}
+END_TEST
+
+START_TEST(bods_04_records_and_supersession)
+{
+    build_from("bods", NULL);
+    /* fermcat: later statements of a record replace earlier ones */
+    ck_assert(reported("superseded by a later statement"));
+    /* indirect interests below a majority are left to the chain's own statements */
+    ck_assert(reported("indirect interests below a majority"));
+}
+END_TEST
+
+START_TEST(ftm_percentages_as_written)
+{
+    build_from("ftm", "entity_id,designation,source\nftm-alpha,defense,test\n");
+    double p;
+    ck_assert(direct("ftm-beta", "ftm-alpha", "equity", &p));
+    ck_assert_double_eq_tol(p, 51, 1e-9);
+    ck_assert(direct("ftm-gamma", "ftm-alpha", "equity", &p));
+    ck_assert_double_eq_tol(p, 50.5, 1e-9);
+    ck_assert(direct("ftm-delta", "ftm-alpha", "equity", &p));
+    ck_assert_double_eq_tol(p, 25.001, 1e-9);
+    ck_assert(direct("ftm-eps", "ftm-alpha", "equity", &p));
+    ck_assert_double_eq_tol(p, 25, 1e-9);
+    ck_assert(direct("ftm-zeta", "ftm-alpha", "equity", &p));
+    ck_assert_double_eq_tol(p, 50.001, 1e-9);
+    ck_assert(direct("ftm-eta", "ftm-alpha", "equity", &p));
+    ck_assert(isnan(p)); /* "n/a": a stake of unknown size */
+    ck_assert(reported("percentage 'n/a' cannot be read"));
+    /* a controlling shareholder without a percentage; the company meets GLEIF by its LEI */
+    ck_assert(direct("LEI:529900THETA000000001", "ftm-person", "control", &p));
+    /* ended, unknown and unreadable records are reported with their line */
+    ck_assert(reported("ownerships that ended"));
+    ck_assert(reported("unknown entity id 'ftm-nobody'"));
+    ck_assert_uint_eq(B.rep.skipped, 2);
+    int line20 = 0;
+    for (int i = 0; i < (int)B.rep.n_kept; i++) {
+        line20 |= B.rep.kept[i].line == 20 && strstr(B.rep.kept[i].message, "not a JSON object");
+    }
+    ck_assert(line20);
+    /* the 50 percent rule over what was read */
+    ck_assert_str_eq(verdict("ftm-beta"), "deny");  /* 51% */
+    ck_assert_str_eq(verdict("ftm-gamma"), "deny"); /* 50.5% */
+    ck_assert_str_eq(verdict("ftm-zeta"), "deny");  /* a majority */
+    ck_assert_str_ne(verdict("ftm-eps"), "deny");   /* 25-50%: not shown to be controlled */
+}
+END_TEST
+
+START_TEST(registry_files_found_by_content)
+{
+    /* names mean nothing: a GLEIF file called anything, our CSVs beside, an unknown CSV reported */
+    dir = th_tmpdir();
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd),
+             "cp %s/gleif/lei-cdf.csv %s/export-2023.csv && cp %s/gleif/rr-cdf.csv %s/zz.csv",
+             TEST_DATA_DIR, dir, TEST_DATA_DIR, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    th_write(dir, "entities.csv", "id,name,country\nco:x,Example Buyer Ltd,GB\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nLEI:98450051BS9C610A8T78,co:x,60\n");
+    th_write(dir, "notes.csv", "a,b\n1,2\n");
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    ck_assert_uint_eq(B.counts.entities, 13);
+    ck_assert(reported("matches no registry format"));
+    double p;
+    ck_assert(direct("co:x", "LEI:98450051BS9C610A8T78", "equity", &p));
+    ck_assert_double_eq_tol(p, 60, 1e-9);
+}
+END_TEST
+
+START_TEST(percent_text)
+{
+    static const struct {
+        const char *s;
+        int ok;
+        double lo, hi;
+        int excl;
+    } t[] = {
+        {"51%", 1, 51, 51, 0},
+        {"51", 1, 51, 51, 0},
+        {" 50,5 % ", 1, 50.5, 50.5, 0},
+        {"12.25 percent", 1, 12.25, 12.25, 0},
+        {"25-50%", 1, 25, 50, 0},
+        {"25 to 50 %", 1, 25, 50, 0},
+        {"between 10 and 20", 1, 10, 20, 0},
+        {"more than 25%", 1, 25, 100, 1},
+        {">50%", 1, 50, 100, 1},
+        {"at least 50%", 1, 50, 100, 0},
+        {"less than 10%", 1, 0, 10, 0},
+        {"Majority", 1, 50, 100, 1},
+        {"100%", 1, 100, 100, 0},
+        {"n/a", 0, 0, 0, 0},
+        {"150%", 0, 0, 0, 0},
+        {"50-25", 0, 0, 0, 0},
+        {"1,000,000", 0, 0, 0, 0},
+        {"", 0, 0, 0, 0},
+        {"0%", 0, 0, 0, 0},
+        {"51% of voting rights", 0, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        double lo = -1, hi = -1;
+        int excl = -1;
+        int ok = veu_parse_percent_text(t[i].s, &lo, &hi, &excl);
+        ck_assert_msg(ok == t[i].ok, "'%s': %d", t[i].s, ok);
+        if (ok) {
+            ck_assert_msg(lo == t[i].lo && hi == t[i].hi && excl == t[i].excl,
+                          "'%s': %g..%g excl %d", t[i].s, lo, hi, excl);
+        }
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("registry");
+    TCase *t = tcase_create("formats");
+    tcase_add_checked_fixture(t, NULL, teardown);
+    tcase_add_test(t, gleif_consolidation_is_control);
+    tcase_add_test(t, bods_02_psc_ranges);
+    tcase_add_test(t, bods_designated_parent_controls);
+    tcase_add_test(t, bods_04_records_and_supersession);
+    tcase_add_test(t, ftm_percentages_as_written);
+    tcase_add_test(t, registry_files_found_by_content);
+    suite_add_tcase(s, t);
+    t = tcase_create("percent_text");
+    tcase_add_test(t, percent_text);
+    suite_add_tcase(s, t);
+    return th_run(s);
+}
