@@ -365,6 +365,7 @@ int veu_serve_main(const veu_config_t *cfg)
 
     veu_log(LOG_INFO, "veud %s serving on %s (data %s, state %s)", VEU_VERSION, cfg->socket,
             srv->data_real, cfg->state);
+    veu_names_init();
     bool have = veu_rebuild_load_newest(srv) == 0;
     if (!have) {
         veu_log(LOG_INFO, "no snapshot of this data directory yet: building the first one");
@@ -385,6 +386,7 @@ int veu_serve_main(const veu_config_t *cfg)
     veu_jbuf_destroy(&srv->res);
     veu_jbuf_destroy(&srv->aud);
     veu_cache_destroy(&srv->cache);
+    veu_names_cleanup();
     rc = uv_loop_close(srv->loop);
     if (rc != 0) {
         veu_log(LOG_WARNING, "event loop closed with handles still open: %s", uv_strerror(rc));

@@ -362,6 +362,12 @@ static void emit_path(struct ctx *c, const path_t *p, int *count)
     (*count)++;
 }
 
+/* Whether an edge from a defense-controlled owner counted under the snapshot's regime. */
+static int edge_counts(const veu_snapshot_t *s, const veu_oedge_t *x)
+{
+    return x->pct > 0.0 || ((x->flags & VEU_OE_CONTROL) && s->h->control_without_ownership);
+}
+
 /* defense_controlled: shortest chains, then the proof. */
 static void ev_controlled(struct ctx *c)
 {
@@ -370,20 +376,33 @@ static void ev_controlled(struct ctx *c)
     int count = 0;
     uint32_t first = e->ctrl_pred;
     int control_edge = 0;
+    double alone = 0; /* the largest stake one defense-controlled owner holds */
 
     for (uint32_t i = s->own_in[c->b]; i < s->own_in[c->b + 1]; i++) {
         const veu_oedge_t *x = &s->own[s->own_in_e[i]];
-        if ((x->flags & VEU_OE_CONTROL) && (s->ent[x->from].flags & VEU_SF_CONTROLLED)) {
-            control_edge = 1;
+        if (!(s->ent[x->from].flags & VEU_SF_CONTROLLED)) {
+            continue;
         }
+        control_edge |= (x->flags & VEU_OE_CONTROL) && s->h->control_without_ownership;
+        alone = x->pct > alone ? x->pct : alone;
     }
     char nb[208];
-    sentence(c,
-             "Defense-controlled owners hold %.6g%% of %s%s; under the 50 percent rule (%s "
-             "%.6g%%) it is defense-controlled.",
-             e->ctrl_share, veu_clip(name_of(c, c->b), nb, sizeof(nb)),
-             control_edge ? ", and one of them holds control of it" : "", cmp_text(s),
-             s->h->control_threshold);
+    if (s->h->aggregate_owners) {
+        sentence(c,
+                 "Defense-controlled owners hold %.6g%% of %s%s; under the 50 percent rule (%s "
+                 "%.6g%%) it is defense-controlled.",
+                 e->ctrl_share, veu_clip(name_of(c, c->b), nb, sizeof(nb)),
+                 control_edge ? ", and one of them holds control of it" : "", cmp_text(s),
+                 s->h->control_threshold);
+    } else {
+        sentence(c,
+                 "A defense-controlled owner alone holds %.6g%% of %s%s; under the 50 percent "
+                 "rule (%s %.6g%%, stakes of different owners not added up) it is "
+                 "defense-controlled.",
+                 alone, veu_clip(name_of(c, c->b), nb, sizeof(nb)),
+                 control_edge ? ", or one of them holds control of it" : "", cmp_text(s),
+                 s->h->control_threshold);
+    }
     paths_open(c);
     if (first != VEU_NONE) {
         chain_back(s, c->b, 0, &c->p);
@@ -396,7 +415,7 @@ static void ev_controlled(struct ctx *c)
         if (++scanned > SCAN_MAX) {
             break;
         }
-        if (ei == first || !(s->ent[x->from].flags & VEU_SF_CONTROLLED) || !veu_oedge_counts(x)) {
+        if (ei == first || !(s->ent[x->from].flags & VEU_SF_CONTROLLED) || !edge_counts(s, x)) {
             continue;
         }
         chain_back(s, x->from, 0, &c->p);
@@ -420,7 +439,7 @@ static void ev_controlled(struct ctx *c)
         for (uint32_t i = s->own_in[v]; i < s->own_in[v + 1]; i++) {
             uint32_t ei = s->own_in_e[i];
             const veu_oedge_t *x = &s->own[ei];
-            if (!(s->ent[x->from].flags & VEU_SF_CONTROLLED) || !veu_oedge_counts(x)) {
+            if (!(s->ent[x->from].flags & VEU_SF_CONTROLLED) || !edge_counts(s, x)) {
                 continue;
             }
             if (nproof == PROOF_MAX) {

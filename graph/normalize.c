@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uclean.h>
 #include <unicode/uscript.h>
 #include <unicode/utf16.h>
 #include <unicode/utrans.h>
@@ -18,6 +19,7 @@
 #include <utf8proc.h>
 
 #include "normalize.h"
+#include "veu/snapshot.h"
 
 #define NAME_MAX_BYTES 1024
 
@@ -200,6 +202,17 @@ void veu_name_cleanup(void)
         utrans_close(translit);
         translit = NULL;
     }
+    u_cleanup(); /* ICU's registry and data caches */
+}
+
+void veu_names_init(void)
+{
+    get_translit();
+}
+
+void veu_names_cleanup(void)
+{
+    veu_name_cleanup();
 }
 
 /* Removes every CJK legal form from the UTF-8 text s (in place); returns the new length. */

@@ -29,6 +29,51 @@ void veu_policy_init(veu_policy_t *p)
     strcpy(p->dual_use[1], "aerospace");
     p->strict = false;
     p->evidence_paths = 5;
+    p->aggregate_owners = true;
+    p->control_without_ownership = true;
+}
+
+/*
+ * Regimes: how each reads the 50 percent rule.  Sources and notes are in
+ * the README ("Policy regimes").
+ */
+static const struct regime {
+    const char *name;
+    double threshold;
+    bool inclusive, aggregate, control;
+} regimes[] = {
+    {"veu", 50, true, true, true},    /* veud's default, SPEC section 3 */
+    {"ofac", 50, true, true, false},  /* OFAC 50 Percent Rule, 2014 guidance */
+    {"bis", 50, true, true, false},   /* BIS Affiliates Rule, 2025 */
+    {"eu", 50, true, true, true},     /* EU best practices as updated in 2024 */
+    {"uk", 50, false, false, true},   /* OFSI ownership and control */
+    {"mofcom", 50, true, true, true}, /* China's export control lists */
+    {"aml", 25, false, false, true},  /* beneficial ownership, more than 25% */
+};
+
+static int set_regime(veu_policy_t *p, const char *name)
+{
+    for (size_t i = 0; i < sizeof(regimes) / sizeof(regimes[0]); i++) {
+        const struct regime *r = &regimes[i];
+        if (strcmp(name, r->name)) {
+            continue;
+        }
+        if (!(p->explicit_keys & VEU_PK_THRESHOLD)) {
+            p->control_threshold = r->threshold;
+        }
+        if (!(p->explicit_keys & VEU_PK_INCLUSIVE)) {
+            p->control_inclusive = r->inclusive;
+        }
+        if (!(p->explicit_keys & VEU_PK_AGGREGATE)) {
+            p->aggregate_owners = r->aggregate;
+        }
+        if (!(p->explicit_keys & VEU_PK_CONTROL)) {
+            p->control_without_ownership = r->control;
+        }
+        snprintf(p->regime, sizeof(p->regime), "%s", r->name);
+        return 0;
+    }
+    return -1;
 }
 
 static int bad(char *err, size_t len, const char *key, const char *value, const char *want)
@@ -144,9 +189,25 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
             return bad(err, errlen, key, value, "a percent in (0, 100]");
         }
         p->control_threshold = d;
+        p->explicit_keys |= VEU_PK_THRESHOLD;
     } else if (!strcmp(key, "control_inclusive")) {
         if (parse_bool(value, &p->control_inclusive) < 0) {
             return bad(err, errlen, key, value, "true or false");
+        }
+        p->explicit_keys |= VEU_PK_INCLUSIVE;
+    } else if (!strcmp(key, "aggregate_owners")) {
+        if (parse_bool(value, &p->aggregate_owners) < 0) {
+            return bad(err, errlen, key, value, "true or false");
+        }
+        p->explicit_keys |= VEU_PK_AGGREGATE;
+    } else if (!strcmp(key, "control_without_ownership")) {
+        if (parse_bool(value, &p->control_without_ownership) < 0) {
+            return bad(err, errlen, key, value, "true or false");
+        }
+        p->explicit_keys |= VEU_PK_CONTROL;
+    } else if (!strcmp(key, "regime")) {
+        if (set_regime(p, value) < 0) {
+            return bad(err, errlen, key, value, "one of veu, ofac, bis, eu, uk, mofcom, aml");
         }
     } else if (!strcmp(key, "minority_threshold")) {
         if (parse_double(value, 0.000001, 100.0, &d) < 0) {
@@ -247,10 +308,13 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
     n = snprintf(buf, len,
                  "{\"home_country\":\"%s\",\"target_countries\":%s,\"control_threshold\":%.17g,"
                  "\"control_inclusive\":%s,\"minority_threshold\":%.17g,\"supply_depth\":%d,"
-                 "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d}",
+                 "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
+                 "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s}",
                  p->home_country, targets, p->control_threshold,
                  p->control_inclusive ? "true" : "false", p->minority_threshold, p->supply_depth,
-                 sectors, p->strict ? "true" : "false", p->evidence_paths);
+                 sectors, p->strict ? "true" : "false", p->evidence_paths,
+                 p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
+                 p->control_without_ownership ? "true" : "false");
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

@@ -134,6 +134,7 @@ typedef struct veu_snap_header {
     double minority_threshold;
     int32_t supply_depth;
     uint32_t control_inclusive;
+    uint32_t aggregate_owners, control_without_ownership;
     veu_counts_t counts;
     uint32_t n_words, n_grams;
     uint64_t wmap_mask;

@@ -217,6 +217,8 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     h->minority_threshold = src->policy->minority_threshold;
     h->supply_depth = src->policy->supply_depth;
     h->control_inclusive = src->policy->control_inclusive;
+    h->aggregate_owners = src->policy->aggregate_owners;
+    h->control_without_ownership = src->policy->control_without_ownership;
     h->counts = *src->counts;
     memcpy(h->digest, ds->digest, sizeof(h->digest));
     veu_policy_digest(src->policy, h->policy_digest);

@@ -182,8 +182,10 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
             const veu_oedge_t *e = &g->own[i];
             uint32_t w = e->to;
             t->ctrl_share[w] += e->pct;
+            /* a regime may count only one owner's stake at a time, or no bare control */
             if (!t->controlled[w] &&
-                ((e->flags & VEU_OE_CONTROL) || veu_policy_controls(pol, t->ctrl_share[w]))) {
+                (((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership) ||
+                 veu_policy_controls(pol, pol->aggregate_owners ? t->ctrl_share[w] : e->pct))) {
                 t->controlled[w] = 1;
                 queue[tail++] = w;
             }
@@ -211,7 +213,8 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
         uint32_t u = queue[head++];
         for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
-            if (!seen[e->to] && t->controlled[e->to] && veu_oedge_counts(e)) {
+            if (!seen[e->to] && t->controlled[e->to] &&
+                (e->pct > 0.0 || ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership))) {
                 seen[e->to] = 1;
                 t->ctrl_pred[e->to] = i;
                 queue[tail++] = e->to;

@@ -27,9 +27,28 @@ typedef struct veu_policy {
     char dual_use[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
     bool strict;        /* invalid rows fail the build */
     int evidence_paths; /* paths per reason in an answer */
+    /* the 50 percent rule as a regime reads it (SPEC section 7) */
+    bool aggregate_owners;          /* controlled owners' stakes add up */
+    bool control_without_ownership; /* a control row alone makes controlled */
+    char regime[8];                 /* the preset applied, "" for none */
+    unsigned explicit_keys;         /* VEU_PK_* set by a key: a preset leaves them */
 } veu_policy_t;
 
-/* The defaults of SPEC section 5. */
+/* The keys a regime presets. */
+enum {
+    VEU_PK_THRESHOLD = 1,
+    VEU_PK_INCLUSIVE = 2,
+    VEU_PK_AGGREGATE = 4,
+    VEU_PK_CONTROL = 8,
+};
+
+/*
+ * The defaults of SPEC section 5.  Keys: those of SPEC section 5, plus
+ * regime = veu | ofac | bis | eu | uk | mofcom | aml (presets for
+ * control_threshold, control_inclusive, aggregate_owners and
+ * control_without_ownership; a key set explicitly wins, in any order),
+ * aggregate_owners and control_without_ownership (true or false).
+ */
 void veu_policy_init(veu_policy_t *p);
 
 /*

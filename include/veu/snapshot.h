@@ -123,6 +123,14 @@ typedef struct veu_match {
 size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
                            size_t limit);
 
+/*
+ * Prepares name normalisation (opens ICU's transliterator, some 30 ms), so
+ * that the first search in another script does not pay for it on the loop.
+ */
+void veu_names_init(void);
+/* Releases it and ICU's caches; at exit, for leak checkers. */
+void veu_names_cleanup(void);
+
 /* Appends the rebuild problems kept in the snapshot as a JSON array. */
 void veu_snapshot_problems(const veu_snapshot_t *s, veu_jbuf_t *out);
 

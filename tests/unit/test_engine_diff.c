@@ -67,15 +67,18 @@ static void brute(struct world *w)
             if (w->controlled[v]) {
                 continue;
             }
-            double sum = 0;
+            double sum = 0, alone = 0;
             int c = 0;
             for (int u = 0; u < n; u++) {
                 if (w->controlled[u] && w->edge[u][v]) {
                     sum += w->stake[u][v];
+                    alone = fmax(alone, w->stake[u][v]);
                     c |= w->ctrl[u][v];
                 }
             }
-            if (c || meets(&w->pol, sum)) {
+            /* regimes: owners' stakes added up or not; bare control counting or not */
+            if ((c && w->pol.control_without_ownership) ||
+                meets(&w->pol, w->pol.aggregate_owners ? sum : alone)) {
                 w->controlled[v] = 1;
                 changed = 1;
             }
@@ -247,6 +250,8 @@ static char *generate(struct world *w)
     static const double mino[] = {5, 10, 20};
     w->pol.control_threshold = thr[rnd(4)];
     w->pol.control_inclusive = rnd(2);
+    w->pol.aggregate_owners = rnd(4) != 0;
+    w->pol.control_without_ownership = rnd(4) != 0;
     w->pol.minority_threshold = mino[rnd(3)];
     w->pol.supply_depth = (int)rnd(4);
     strcpy(w->pol.home_country, rnd(2) ? "CN" : "US");

@@ -434,6 +434,108 @@ START_TEST(proof_truncated)
 }
 END_TEST
 
+/* A policy of one regime, with extra keys ("key=value" pairs) set before or after it. */
+static veu_policy_t regime(const char *name, const char *before, const char *after)
+{
+    veu_policy_t p;
+    char err[200], kv[64];
+    veu_policy_init(&p);
+    const char *sets[2] = {before, after};
+    for (int k = 0; k < 2; k++) {
+        if (k == 1) {
+            ck_assert_int_eq(veu_policy_set(&p, "regime", name, err, sizeof(err)), 0);
+        }
+        if (sets[k]) {
+            snprintf(kv, sizeof(kv), "%s", sets[k]);
+            char *eq = strchr(kv, '=');
+            *eq = '\0';
+            ck_assert_int_eq(veu_policy_set(&p, kv, eq + 1, err, sizeof(err)), 0);
+        }
+    }
+    return p;
+}
+
+/*
+ * UK (OFSI): holdings of different designated persons are not added up
+ * unless held jointly, and ownership must be more than 50%.  OFAC adds them
+ * up and blocks at 50% or more.  Same data, two regimes, two answers.
+ */
+START_TEST(regime_uk_does_not_aggregate)
+{
+    veu_policy_t uk = regime("uk", NULL, NULL), ofac = regime("ofac", NULL, NULL);
+    const char *ents = SEEDS "A:DE:-:\nB:DE:-:\n";
+    const char *own = "X,A,30,\nY,A,30,\nX,B,50,\n";
+    run(ents, own, NULL, &ofac);
+    expect("A", "deny"); /* 30 + 30 */
+    expect("B", "deny"); /* 50 */
+    done();
+    run(ents, own, NULL, &uk);
+    expect("A", "review"); /* no single owner over 50%: minority stakes */
+    ck_assert(!reason("A", "defense_controlled"));
+    ck_assert_double_eq_tol(metric("A", "controlled_share"), 60, 1e-9); /* still reported */
+    expect("B", "review"); /* exactly 50% is not more than 50% */
+    done();
+    run(ents, "X,A,51,\n", NULL, &uk);
+    expect("A", "deny");
+    json_t *r = th_risk(&B, "A");
+    const char *why =
+        json_string_value(json_object_get(th_reason(r, "defense_controlled"), "detail"));
+    ck_assert_msg(strstr(why, "not added up") != NULL, "%s", why);
+    json_decref(r);
+    done();
+}
+END_TEST
+
+/*
+ * OFAC's rule is about ownership: an entity a blocked person controls but
+ * does not own 50% of is not blocked by operation of the rule.  veud's own
+ * policy and the EU count control (a golden share, a board majority).
+ */
+START_TEST(regime_control_without_ownership)
+{
+    veu_policy_t ofac = regime("ofac", NULL, NULL), eu = regime("eu", NULL, NULL);
+    run(SEEDS "A:DE:-:\nC:DE:-:\n", "X,A,,control\nA,C,100,\n", NULL, &ofac);
+    expect("A", "standard");
+    expect("C", "standard"); /* A is not blocked, so neither is what it owns */
+    done();
+    run(SEEDS "A:DE:-:\nC:DE:-:\n", "X,A,,control\nA,C,100,\n", NULL, &eu);
+    expect("A", "deny");
+    expect("C", "deny");
+    done();
+}
+END_TEST
+
+/* Beneficial ownership for AML: more than 25%. */
+START_TEST(regime_aml_quarter)
+{
+    veu_policy_t aml = regime("aml", NULL, NULL);
+    run(SEEDS "A:DE:-:\nB:DE:-:\n", "X,A,25.5,\nX,B,25,\n", NULL, &aml);
+    expect("A", "deny");
+    expect("B", "review");
+    done();
+}
+END_TEST
+
+/* A key set explicitly wins over the regime's preset, before or after it. */
+START_TEST(regime_explicit_keys_win)
+{
+    veu_policy_t a = regime("uk", "aggregate_owners=true", NULL);
+    veu_policy_t b = regime("uk", NULL, "aggregate_owners=true");
+    veu_policy_t c = regime("uk", "control_threshold=40", NULL);
+    ck_assert(a.aggregate_owners && b.aggregate_owners);
+    ck_assert(!a.control_inclusive && !b.control_inclusive); /* the rest of the preset holds */
+    ck_assert_double_eq(c.control_threshold, 40);
+    run(SEEDS "A:DE:-:\n", "X,A,30,\nY,A,30,\n", NULL, &b);
+    expect("A", "deny");
+    done();
+    veu_policy_t p;
+    char err[200];
+    veu_policy_init(&p);
+    ck_assert_int_ne(veu_policy_set(&p, "regime", "mars", err, sizeof(err)), 0);
+    ck_assert_ptr_nonnull(strstr(err, "one of veu, ofac, bis, eu, uk, mofcom, aml"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("rules");
@@ -465,6 +567,10 @@ static Suite *suite(void)
     tcase_add_test(t, all_reasons_listed);
     tcase_add_test(t, seed_reasons);
     tcase_add_test(t, proof_truncated);
+    tcase_add_test(t, regime_uk_does_not_aggregate);
+    tcase_add_test(t, regime_control_without_ownership);
+    tcase_add_test(t, regime_aml_quarter);
+    tcase_add_test(t, regime_explicit_keys_win);
     suite_add_tcase(s, t);
     return s;
 }
