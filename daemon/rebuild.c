@@ -256,15 +256,63 @@ static void promote_next_waiters(veu_rebuild_t *rb)
     rb->cap_next = tc;
 }
 
+static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err);
+
+/* In the thread pool: maps and verifies the new snapshot (a second at 10M entities). */
+static void open_work(uv_work_t *w)
+{
+    veu_rebuild_t *rb = &((veu_server_t *)w->data)->rb;
+    rb->opened = open_ref(rb->out_path, rb->open_err, sizeof(rb->open_err));
+}
+
+static void open_done(uv_work_t *w, int status)
+{
+    veu_server_t *srv = w->data;
+    veu_rebuild_t *rb = &srv->rb;
+    if (status < 0 && rb->opened) {
+        veu_snapshot_close(rb->opened->snap);
+        free(rb->opened);
+        rb->opened = NULL;
+    }
+    if (status < 0) {
+        snprintf(rb->open_err, sizeof(rb->open_err), "%s", uv_strerror(status));
+    }
+    rb->opening = false;
+    conclude(srv, rb->opened, rb->open_err);
+    rb->opened = NULL;
+}
+
 static void finish(veu_server_t *srv)
 {
     veu_rebuild_t *rb = &srv->rb;
-    bool ok = false;
-    char err[512];
 
-    if (!rb->exited || rb->err_open || rb->proc_open) {
+    if (!rb->exited || rb->err_open || rb->proc_open || rb->opening) {
         return;
     }
+    if (!rb->term_signal && rb->exit_status == 0) {
+        /* a good build: open its snapshot off the loop, which keeps answering meanwhile */
+        rb->opening = true;
+        rb->opened = NULL;
+        rb->open_err[0] = '\0';
+        rb->work.data = srv;
+        int rc = uv_queue_work(srv->loop, &rb->work, open_work, open_done);
+        if (rc == 0) {
+            return;
+        }
+        rb->opening = false;
+        rb->opened = open_ref(rb->out_path, rb->open_err, sizeof(rb->open_err));
+        conclude(srv, rb->opened, rb->open_err);
+        rb->opened = NULL;
+        return;
+    }
+    conclude(srv, NULL, NULL);
+}
+
+static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
+{
+    veu_rebuild_t *rb = &srv->rb;
+    bool ok = false;
+
     rb->running = false;
     rb->last_ms = veu_now_ms() - rb->started_ms;
     rb->last_started = rb->started_wall;
@@ -286,7 +334,6 @@ static void finish(veu_server_t *srv)
                      (long long)rb->exit_status);
         }
     } else {
-        veu_snapref_t *r = open_ref(rb->out_path, err, sizeof(err));
         if (!r) {
             snprintf(rb->last_msg, sizeof(rb->last_msg), "the new snapshot %s was refused: %s",
                      rb->out_path, err);

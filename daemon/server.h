@@ -95,6 +95,11 @@ typedef struct veu_rebuild {
     int64_t last_ms;
     char last_msg[1024];
     uint64_t builds, failures;
+    /* the new snapshot is mapped and verified in the thread pool */
+    uv_work_t work;
+    bool opening;
+    struct veu_snapref *opened;
+    char open_err[512];
 } veu_rebuild_t;
 
 struct veu_server {
