@@ -388,13 +388,16 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
     return ld_add_own(l, o.owner, o.owned, o.pct, o.control, NAN, NAN);
 }
 
+static uint16_t bound_c(double pct)
+{
+    return isnan(pct) || pct < 0 || pct > 100 ? VEU_NO_BOUND : (uint16_t)lround(pct * 100);
+}
+
 int ld_add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
                double pct_min, double pct_max)
 {
     veu_dataset_t *ds = l->ds;
 
-    (void)pct_min; /* ranges are kept by the time-and-uncertainty work */
-    (void)pct_max;
     if (ds->n_own == ds->cap_own) {
         size_t cap = ds->cap_own ? ds->cap_own * 2 : 4096;
         void *n = realloc(ds->own, cap * sizeof(*ds->own));
@@ -404,8 +407,12 @@ int ld_add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int
         ds->own = n;
         ds->cap_own = cap;
     }
-    ds->own[ds->n_own++] =
-        (veu_own_row_t){.owner = owner, .owned = owned, .pct = pct, .control = (uint8_t)control};
+    ds->own[ds->n_own++] = (veu_own_row_t){.owner = owner,
+                                           .owned = owned,
+                                           .pct = pct,
+                                           .control = (uint8_t)control,
+                                           .min_c = bound_c(pct_min),
+                                           .max_c = bound_c(pct_max)};
     return 0;
 }
 

@@ -28,11 +28,18 @@ typedef struct veu_entity_row {
     uint8_t seed_kind; /* VEU_DES_DEFENSE or VEU_DES_MILITARY of seed_src */
 } veu_entity_row_t;
 
+/* A range bound in hundredths of a percent; VEU_NO_BOUND: the register gave none. */
+#define VEU_NO_BOUND 0xFFFF
+
 typedef struct veu_own_row {
     uint32_t owner, owned;
     double pct; /* NAN: a stake of unknown size */
     uint8_t control;
+    /* the range a register published (BODS, FtM), kept for ranges and uncertainty */
+    uint16_t min_c, max_c;
 } veu_own_row_t;
+
+_Static_assert(sizeof(veu_own_row_t) == 24, "the range fits in the row's padding");
 
 typedef struct veu_sup_row {
     uint32_t supplier, customer;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "helpers.h"
 #include "registry.h"
 
@@ -36,6 +37,7 @@ static void teardown(void)
 {
     th_built_free(&B);
     th_rmdir(dir);
+    dir = NULL;
 }
 
 static json_t *owners(const char *id)
@@ -248,6 +250,36 @@ START_TEST(percent_text)
 }
 END_TEST
 
+/* The bounds a register published are kept on the row, for the ranges work. */
+START_TEST(ranges_recorded)
+{
+    veu_dataset_t ds;
+    veu_policy_t pol;
+    veu_report_t rep = {0};
+    veu_diag_t err;
+    char path[600];
+    snprintf(path, sizeof(path), "%s/ftm", TEST_DATA_DIR);
+    veu_policy_init(&pol);
+    ck_assert_int_eq(veu_dataset_load(&ds, path, &pol, &rep, &err), 0);
+    int seen = 0;
+    for (size_t i = 0; i < ds.n_own; i++) {
+        const veu_own_row_t *r = &ds.own[i];
+        const char *owned = veu_str(&ds.pool, ds.ent[r->owned].id);
+        if (!strcmp(owned, "ftm-eps")) { /* "25-50%" */
+            ck_assert_uint_eq(r->min_c, 2500);
+            ck_assert_uint_eq(r->max_c, 5000);
+            seen++;
+        } else if (!strcmp(owned, "ftm-beta")) { /* "51%": exact, no range */
+            ck_assert_uint_eq(r->min_c, VEU_NO_BOUND);
+            ck_assert_uint_eq(r->max_c, VEU_NO_BOUND);
+            seen++;
+        }
+    }
+    ck_assert_int_eq(seen, 2);
+    veu_dataset_destroy(&ds);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("registry");
@@ -262,6 +294,7 @@ int main(void)
     suite_add_tcase(s, t);
     t = tcase_create("percent_text");
     tcase_add_test(t, percent_text);
+    tcase_add_test(t, ranges_recorded);
     suite_add_tcase(s, t);
     return th_run(s);
 }
