@@ -22,6 +22,7 @@
 #include "log.h"
 #include "main.h"
 #include "veu/build.h"
+#include "veu/snapshot.h"
 
 #define VEU_EXIT_UNCHANGED 3 /* build --skip-if: nothing changed, nothing written */
 
@@ -40,6 +41,8 @@ static void usage(FILE *f)
                "  -S, --state DIR     where snapshots are kept\n"
                "  -o, --out FILE      (build) the snapshot to write\n"
                "      --strict        invalid rows fail the build (policy strict = true)\n"
+               "      --as-of DAY     (build, --check) read dated rows as they stand on DAY\n"
+               "                      (YYYY-MM-DD; default today, UTC)\n"
                "  -v, --verbose       log debug events too\n");
 }
 
@@ -121,12 +124,15 @@ static bool unchanged(const veu_config_t *cfg, const char *skip_if)
     return strcmp(want, skip_if) == 0;
 }
 
+static const char *as_of; /* --as-of: the day dated rows are read for */
+
 static int run_build(const veu_config_t *cfg, const char *out, bool check, uint64_t generation)
 {
     veu_build_opts_t o = {.data_dir = cfg->data,
                           .out_path = check ? NULL : out,
                           .policy = cfg->policy,
-                          .generation = generation};
+                          .generation = generation,
+                          .as_of = as_of};
     veu_report_t rep = {0};
     veu_counts_t counts;
     veu_diag_t err;
@@ -180,6 +186,7 @@ int main(int argc, char **argv)
         {"generation", required_argument, NULL, 'g'},
         {"policy", required_argument, NULL, 'P'},
         {"skip-if", required_argument, NULL, 'K'},
+        {"as-of", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
@@ -238,6 +245,13 @@ int main(int argc, char **argv)
             break;
         case 'K':
             skip_if = optarg;
+            break;
+        case 'A':
+            if (!veu_iso_date(optarg, strlen(optarg))) {
+                fprintf(stderr, "veud: --as-of '%s' is not a date (YYYY-MM-DD)\n", optarg);
+                return EX_USAGE;
+            }
+            as_of = optarg;
             break;
         case 'V':
             printf("veud %s\n", VEU_VERSION);

@@ -142,14 +142,52 @@ static int name_not_found(veu_req_t *r, const char *name, size_t len)
                         NAME_MATCH);
 }
 
+/*
+ * The day an answer is for: the request's as_of, or the day the snapshot
+ * read its dated rows for.  0, or VEU_OP_ERROR with the reply set.
+ */
+static int as_of_field(veu_req_t *r, char day[11])
+{
+    const veu_snapshot_info_t *i = veu_snapshot_info(r->snap->snap);
+    json_t *a = json_object_get(r->j, "as_of");
+
+    snprintf(day, 11, "%s", i->as_of);
+    if (!a) {
+        return 0;
+    }
+    if (!json_is_string(a) || !veu_iso_date(json_string_value(a), json_string_length(a))) {
+        return veu_req_fail(r, "bad_request", "field 'as_of' must be a date, YYYY-MM-DD");
+    }
+    if (i->dated && strcmp(json_string_value(a), i->as_of) != 0) {
+        return veu_req_fail(r, "bad_request",
+                            "this graph holds its dated rows as they stand on %s; answers for "
+                            "another day are not available yet",
+                            i->as_of);
+    }
+    snprintf(day, 11, "%s", json_string_value(a)); /* undated data: the same on every day */
+    return 0;
+}
+
+/* Adds "as_of" to a result object just written. */
+static void put_as_of(veu_jbuf_t *res, const char *day)
+{
+    if (res->len > 0 && res->buf[res->len - 1] == '}') {
+        res->len--;
+        veu_jbuf_lit(res, ",\"as_of\":\"");
+        veu_jbuf_raw(res, day, 10);
+        veu_jbuf_lit(res, "\"}");
+    }
+}
+
 static int op_risk(veu_req_t *r, veu_jbuf_t *res)
 {
     const veu_snapshot_t *s = r->snap->snap;
     json_t *name = json_object_get(r->j, "name");
     json_t *ent = json_object_get(r->j, "entity");
+    char day[11];
     uint32_t v;
 
-    if (entity_field(r, &v, false) < 0) {
+    if (entity_field(r, &v, false) < 0 || as_of_field(r, day) < 0) {
         return VEU_OP_ERROR;
     }
     if (v == VEU_SNAP_NONE && ent && r->inline_form) {
@@ -179,6 +217,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         static veu_nodeset_t nodes;
         nodes.n = nodes.dropped = 0;
         veu_snapshot_risk_nodes(s, v, &nodes, res);
+        put_as_of(res, day);
         return audit(r, v, NULL, 0);
     }
     hit = veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
@@ -190,6 +229,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
             veu_cache_put(&r->srv->cache, r->snap->generation, v, res->buf, res->len);
         }
     }
+    put_as_of(res, day);
     return audit(r, v, NULL, 0);
 }
 
@@ -197,9 +237,13 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
 {
     const veu_snapshot_t *s = r->snap->snap;
     json_t *a = json_object_get(r->j, "entities");
+    char day[11];
     size_t i;
     json_t *x;
 
+    if (as_of_field(r, day) < 0) {
+        return VEU_OP_ERROR;
+    }
     if (!json_is_array(a)) {
         return veu_req_fail(r, "bad_request", "field 'entities' (an array of ids) is required");
     }
@@ -230,6 +274,7 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
         veu_jbuf_raw(res, "}", 1);
     }
     veu_jbuf_raw(res, "]}", 2);
+    put_as_of(res, day);
     return audit(r, VEU_SNAP_NONE, res->buf, res->len);
 }
 

@@ -93,7 +93,7 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
         return rc;
     }
     progress(o, "load", "reading %s", absdir);
-    rc = veu_dataset_load(&ds, absdir, &o->policy, rep, err);
+    rc = veu_dataset_load(&ds, absdir, &o->policy, o->as_of, rep, err);
     if (rc < 0) {
         counts->entities = ds.n;
         veu_dataset_destroy(&ds);
@@ -119,7 +119,15 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
     progress(o, "graph", "%u ownership edges, %u supply edges (%lld ms)", g.n_own, g.n_sup,
              (long long)(now_ms() - t1));
     t1 = now_ms();
-    rc = veu_ties_compute(&t, &g, &ds, &o->policy, err);
+    veu_policy_t eff; /* the policy in force on the day the dated rows were read for */
+    veu_policy_on(&o->policy, ds.as_of, &eff);
+    if (eff.suspended) {
+        progress(o, "ties",
+                 "the 50 percent rule is suspended on %s (%s..%s): only designated "
+                 "entities themselves are defense-controlled",
+                 ds.as_of, eff.suspended_from, eff.suspended_until);
+    }
+    rc = veu_ties_compute(&t, &g, &ds, &eff, err);
     if (rc < 0) {
         if (!err->message[0]) {
             snprintf(err->message, sizeof(err->message), "cannot compute ties: %s",
@@ -147,9 +155,8 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
         size_t bytes = ix.wstr.len + (ix.wmap.mask + 1) * sizeof(veu_idslot_t) +
                        (size_t)ix.n_words * sizeof(*ix.words) + ix.n_post * 4 + ix.n_keys * 4 +
                        (size_t)ix.n_grams * sizeof(*ix.grams) + ix.n_gramw * 4;
-        progress(o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms)",
-                 ix.n_words, ix.n_post, ix.n_grams, (double)bytes / 1048576,
-                 (long long)(now_ms() - t1));
+        progress(o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms)", ix.n_words,
+                 ix.n_post, ix.n_grams, (double)bytes / 1048576, (long long)(now_ms() - t1));
         t1 = now_ms();
         veu_snapshot_src_t src = {
             .ds = &ds,
@@ -157,6 +164,7 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
             .t = &t,
             .names = &ix,
             .policy = &o->policy,
+            .effective = &eff,
             .rep = rep,
             .counts = counts,
             .data_dir = absdir,

@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "csvread.h"
 #include "dataset.h"
 #include "loader.h"
 #include "registry.h"
+#include "veu/snapshot.h"
 
 static const struct colspec entity_cols[] = {
     {"id", 1}, {"name", 1}, {"country", 0}, {"sector", 0}, {"aliases", 0},
@@ -28,27 +30,28 @@ static const struct colspec entity_cols[] = {
 enum { E_ID, E_NAME, E_COUNTRY, E_SECTOR, E_ALIASES };
 
 static const struct colspec own_cols[] = {
-    {"owner_id", 1},
-    {"owned_id", 1},
-    {"percent", 0},
-    {"kind", 0},
+    {"owner_id", 1}, {"owned_id", 1},   {"percent", 0},
+    {"kind", 0},     {"start_date", 0}, {"end_date", 0},
 };
-enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND };
+enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND, O_START, O_END };
 
 static const struct colspec sup_cols[] = {
-    {"supplier_id", 1},
-    {"customer_id", 1},
-    {"product", 0},
+    {"supplier_id", 1}, {"customer_id", 1}, {"product", 0}, {"start_date", 0}, {"end_date", 0},
 };
-enum { S_SUPPLIER, S_CUSTOMER, S_PRODUCT };
+enum { S_SUPPLIER, S_CUSTOMER, S_PRODUCT, S_START, S_END };
 
 static const struct colspec des_cols[] = {
-    {"entity_id", 1},
-    {"designation", 1},
-    {"source", 0},
-    {"listed_on", 0},
+    {"entity_id", 1}, {"designation", 1}, {"source", 0}, {"listed_on", 0}, {"delisted_on", 0},
 };
-enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED };
+enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED, D_DELISTED };
+
+void veu_today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
 
 void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning)
 {
@@ -347,6 +350,57 @@ static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret
     return 1;
 }
 
+bool veu_iso_date(const char *s, size_t len)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (len != 10 || s[4] != '-' || s[7] != '-') {
+        return 0;
+    }
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 + leap);
+}
+
+/*
+ * Whether a row dated [from, until) is in effect on the build day: 1 yes,
+ * 0 no (counted), <0 fatal.  An end date is exclusive: a stake sold on
+ * 1 May is not held on 1 May.  A date that cannot be read is a warning and
+ * the row counts as undated (kept: a typo must not clear a buyer).
+ */
+static int in_effect(struct loader *l, const veu_csv_row_t *row, int c_from, int c_until)
+{
+    const char *col[2] = {l->cols[c_from].name, l->cols[c_until].name};
+    const char *v[2];
+    size_t len[2];
+    int ok[2], rc;
+
+    for (int i = 0; i < 2; i++) {
+        v[i] = ld_field(l, row, i ? c_until : c_from, &len[i]);
+        ok[i] = len[i] > 0 && veu_iso_date(v[i], len[i]);
+        if (len[i] > 0 && !ok[i] &&
+            (rc = ld_problem(l, 1, row->line, col[i],
+                             "'%s' is not a date (YYYY-MM-DD): the row counts as undated", v[i])) <
+                0) {
+            return rc;
+        }
+        l->ds->dated |= ok[i];
+    }
+    if (ok[0] && ok[1] && strcmp(v[0], v[1]) >= 0) {
+        rc = ld_problem(l, 0, row->line, col[1], "'%s' is not after %s '%s'", v[1], col[0], v[0]);
+        return rc < 0 ? rc : 0;
+    }
+    if ((ok[0] && strcmp(v[0], l->ds->as_of) > 0) || (ok[1] && strcmp(v[1], l->ds->as_of) <= 0)) {
+        l->not_in_effect++;
+        return 0;
+    }
+    return 1;
+}
+
 static int own_row(struct loader *l, const veu_csv_row_t *row)
 {
     veu_dataset_t *ds = l->ds;
@@ -374,7 +428,8 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
                         kind);
         return rc < 0 ? rc : 0;
     }
-    if ((rc = parse_percent(l, row, &o.pct)) <= 0) {
+    if ((rc = parse_percent(l, row, &o.pct)) <= 0 ||
+        (rc = in_effect(l, row, O_START, O_END)) <= 0) {
         return rc;
     }
     if (isnan(o.pct) && !o.control &&
@@ -433,6 +488,9 @@ static int sup_row(struct loader *l, const veu_csv_row_t *row)
                         veu_str(&ds->pool, ds->ent[s.supplier].id));
         return rc < 0 ? rc : 0;
     }
+    if ((rc = in_effect(l, row, S_START, S_END)) <= 0) {
+        return rc;
+    }
     prod = ld_field(l, row, S_PRODUCT, &len);
     if ((rc = ld_pool_add(l, prod, len, &s.product)) < 0) {
         return rc;
@@ -473,6 +531,9 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
         rc = ld_problem(l, 0, row->line, "designation",
                         "designation '%s' is not defense, military or validated_end_user", d);
         return rc < 0 ? rc : 0;
+    }
+    if ((rc = in_effect(l, row, D_LISTED, D_DELISTED)) <= 0) {
+        return rc;
     }
     src = ld_field(l, row, D_SOURCE, &slen);
     veu_entity_row_t *e = &ds->ent[idx];
@@ -534,7 +595,12 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     XXH3_128bits_update(digest, name, strlen(name) + 1);
+    l->not_in_effect = 0;
     rc = ld_read_csv(l, path, cols, ncols, fn, digest);
+    if (rc == 0 && l->not_in_effect > 0) {
+        rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
+                        l->not_in_effect, l->ds->as_of);
+    }
     if (rc == -ENOENT && !required) {
         XXH3_128bits_update(digest, "-", 1);
         return 0;
@@ -574,8 +640,8 @@ static void warn_over_100(struct loader *l)
     free(sum);
 }
 
-int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, veu_report_t *rep,
-                     veu_diag_t *err)
+int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
+                     veu_report_t *rep, veu_diag_t *err)
 {
     struct loader l = {.ds = ds, .pol = pol, .rep = rep, .err = err};
     veu_registry_t reg = {0};
@@ -584,6 +650,10 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     int rc;
 
     memset(ds, 0, sizeof(*ds));
+    veu_today(ds->as_of);
+    if (as_of && *as_of) {
+        snprintf(ds->as_of, sizeof(ds->as_of), "%s", as_of);
+    }
     if (!digest || veu_strpool_init(&ds->pool) < 0 || veu_idmap_init(&ds->ids) < 0) {
         rc = -ENOMEM;
         goto out;
@@ -604,10 +674,10 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         rc = veu_registry_entities(&l, dir, &reg);
     }
     if (rc == 0) {
-        rc = load_file(&l, dir, "designations.csv", 0, des_cols, 4, des_row, digest);
+        rc = load_file(&l, dir, "designations.csv", 0, des_cols, 5, des_row, digest);
     }
     if (rc == 0) {
-        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 4, own_row, digest);
+        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 6, own_row, digest);
     }
     if (rc == 0) {
         rc = veu_registry_relations(&l, dir, &reg);
@@ -617,7 +687,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         snprintf(path, sizeof(path), "%s/ownership.csv", dir);
         l.path = path;
         warn_over_100(&l);
-        rc = load_file(&l, dir, "supply.csv", 0, sup_cols, 3, sup_row, digest);
+        rc = load_file(&l, dir, "supply.csv", 0, sup_cols, 5, sup_row, digest);
     }
     /* a file replaced or changed while we read the others makes a mixed dataset */
     for (int i = 0; rc == 0 && i < l.n_seen; i++) {

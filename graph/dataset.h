@@ -57,15 +57,18 @@ typedef struct veu_dataset {
     veu_sup_row_t *sup;
     uint64_t designations;
     char digest[33]; /* XXH3-128 of the files, hex */
+    char as_of[11];  /* the day the dated rows were read for (YYYY-MM-DD) */
+    int dated;       /* some row or designation carries a date */
 } veu_dataset_t;
 
 /*
- * Reads entities.csv and the optional files from dir.  Problems that skip a
+ * Reads entities.csv and the optional files from dir, as the dated rows
+ * stand on as_of (YYYY-MM-DD; NULL or "" for today, UTC).  Problems that skip a
  * row go to rep (or fail the load under strict); fatal ones return a
  * negative code with err filled.  Time: linear in the files' size.
  */
-int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, veu_report_t *rep,
-                     veu_diag_t *err);
+int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
+                     veu_report_t *rep, veu_diag_t *err);
 void veu_dataset_destroy(veu_dataset_t *ds);
 
 #endif

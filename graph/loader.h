@@ -42,7 +42,8 @@ struct loader {
     char seen_path[VEU_LD_MAX_FILES][4096];
     int n_seen;
     size_t ent_cap;
-    char path_buf[4096]; /* the registry file being read */
+    char path_buf[4096];         /* the registry file being read */
+    unsigned long not_in_effect; /* dated rows of the file left out */
 };
 
 /* A fatal problem: fills err, returns code. */

@@ -13,6 +13,7 @@
 #include <xxhash.h>
 
 #include "veu/policy.h"
+#include "veu/snapshot.h"
 #include "veu/veu.h"
 
 void veu_policy_init(veu_policy_t *p)
@@ -41,14 +42,16 @@ static const struct regime {
     const char *name;
     double threshold;
     bool inclusive, aggregate, control;
+    const char *inclusive_from;         /* ">=" from this day, ">" before */
+    const char *suspended_from, *until; /* the rule suspended on [from, until) */
 } regimes[] = {
-    {"veu", 50, true, true, true},    /* veud's default, SPEC section 3 */
-    {"ofac", 50, true, true, false},  /* OFAC 50 Percent Rule, 2014 guidance */
-    {"bis", 50, true, true, false},   /* BIS Affiliates Rule, 2025 */
-    {"eu", 50, true, true, true},     /* EU best practices as updated in 2024 */
-    {"uk", 50, false, false, true},   /* OFSI ownership and control */
-    {"mofcom", 50, true, true, true}, /* China's export control lists */
-    {"aml", 25, false, false, true},  /* beneficial ownership, more than 25% */
+    {"veu", 50, true, true, true, "", "", ""},   /* veud's default, SPEC section 3 */
+    {"ofac", 50, true, true, false, "", "", ""}, /* OFAC 50 Percent Rule, 2014 guidance */
+    {"bis", 50, true, true, false, "", "2025-11-10", "2026-11-10"}, /* Affiliates Rule */
+    {"eu", 50, true, true, true, "2024-07-03", "", ""}, /* best practices, 2024 update */
+    {"uk", 50, false, false, true, "", "", ""},         /* OFSI ownership and control */
+    {"mofcom", 50, true, true, true, "", "", ""},       /* China's export control lists */
+    {"aml", 25, false, false, true, "", "", ""},        /* beneficial ownership, > 25% */
 };
 
 static int set_regime(veu_policy_t *p, const char *name)
@@ -63,6 +66,11 @@ static int set_regime(veu_policy_t *p, const char *name)
         }
         if (!(p->explicit_keys & VEU_PK_INCLUSIVE)) {
             p->control_inclusive = r->inclusive;
+            snprintf(p->inclusive_from, sizeof(p->inclusive_from), "%s", r->inclusive_from);
+        }
+        if (!(p->explicit_keys & VEU_PK_SUSPENDED)) {
+            snprintf(p->suspended_from, sizeof(p->suspended_from), "%s", r->suspended_from);
+            snprintf(p->suspended_until, sizeof(p->suspended_until), "%s", r->until);
         }
         if (!(p->explicit_keys & VEU_PK_AGGREGATE)) {
             p->aggregate_owners = r->aggregate;
@@ -195,6 +203,21 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
             return bad(err, errlen, key, value, "true or false");
         }
         p->explicit_keys |= VEU_PK_INCLUSIVE;
+        p->inclusive_from[0] = '\0'; /* as set, on every day */
+    } else if (!strcmp(key, "suspended")) {
+        /* FROM..UNTIL: the rule does not apply from FROM up to (not including) UNTIL */
+        const char *dots = strstr(value, "..");
+        if (!*value) {
+            p->suspended_from[0] = p->suspended_until[0] = '\0';
+        } else if (!dots || dots - value != 10 || strlen(dots + 2) != 10 ||
+                   !veu_iso_date(value, 10) || !veu_iso_date(dots + 2, 10) ||
+                   strncmp(value, dots + 2, 10) >= 0) {
+            return bad(err, errlen, key, value, "FROM..UNTIL, two dates (YYYY-MM-DD), or empty");
+        } else {
+            snprintf(p->suspended_from, sizeof(p->suspended_from), "%.10s", value);
+            snprintf(p->suspended_until, sizeof(p->suspended_until), "%s", dots + 2);
+        }
+        p->explicit_keys |= VEU_PK_SUSPENDED;
     } else if (!strcmp(key, "aggregate_owners")) {
         if (parse_bool(value, &p->aggregate_owners) < 0) {
             return bad(err, errlen, key, value, "true or false");
@@ -237,6 +260,21 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
         return -ENOENT;
     }
     return 0;
+}
+
+bool veu_policy_dated(const veu_policy_t *p)
+{
+    return p->suspended_from[0] || p->inclusive_from[0];
+}
+
+void veu_policy_on(const veu_policy_t *p, const char *day, veu_policy_t *out)
+{
+    *out = *p;
+    if (p->inclusive_from[0]) {
+        out->control_inclusive = strcmp(day, p->inclusive_from) >= 0;
+    }
+    out->suspended = p->suspended_from[0] && strcmp(day, p->suspended_from) >= 0 &&
+                     strcmp(day, p->suspended_until) < 0;
 }
 
 bool veu_policy_controls(const veu_policy_t *p, double percent)
@@ -309,12 +347,14 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
                  "{\"home_country\":\"%s\",\"target_countries\":%s,\"control_threshold\":%.17g,"
                  "\"control_inclusive\":%s,\"minority_threshold\":%.17g,\"supply_depth\":%d,"
                  "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
-                 "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s}",
+                 "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s,"
+                 "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\"}",
                  p->home_country, targets, p->control_threshold,
                  p->control_inclusive ? "true" : "false", p->minority_threshold, p->supply_depth,
                  sectors, p->strict ? "true" : "false", p->evidence_paths,
                  p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
-                 p->control_without_ownership ? "true" : "false");
+                 p->control_without_ownership ? "true" : "false", p->suspended_from,
+                 p->suspended_from[0] ? ".." : "", p->suspended_until, p->inclusive_from);
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

@@ -362,14 +362,6 @@ static int load_json(struct loader *l, const char *buf, size_t len, json_t **rec
     return 0;
 }
 
-static void today(char out[11])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 /* ------------------------------------------------------------------ */
 
 static int sniff_csv(const char *path)
@@ -495,9 +487,7 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
 
 int veu_registry_relations(struct loader *l, const char *dir, veu_registry_t *reg)
 {
-    char day[11];
-
-    today(day);
+    const char *day = l->ds->as_of; /* ended: on or before the build day */
     for (int i = 0; i < reg->n; i++) {
         veu_regfile_t *f = &reg->f[i];
         const char *path = begin_file(l, dir, f);

@@ -138,6 +138,8 @@ typedef struct veu_snap_header {
     veu_counts_t counts;
     uint32_t n_words, n_grams;
     uint64_t wmap_mask;
+    char as_of[11];  /* the day dated rows were read for */
+    uint8_t dated;   /* some row or designation carries a date */
     char digest[33]; /* dataset digest */
     char policy_digest[17];
     char veud_version[16];

@@ -404,11 +404,14 @@ int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t 
         .data_dir = s->h->data_dir,
         .veud_version = s->h->veud_version,
         .file_size = s->size,
+        .as_of = s->h->as_of,
+        .dated = s->h->dated != 0,
     };
     if (memchr(s->h->digest, 0, sizeof(s->h->digest)) == NULL ||
         memchr(s->h->policy_digest, 0, sizeof(s->h->policy_digest)) == NULL ||
         memchr(s->h->data_dir, 0, sizeof(s->h->data_dir)) == NULL ||
-        memchr(s->h->veud_version, 0, sizeof(s->h->veud_version)) == NULL) {
+        memchr(s->h->veud_version, 0, sizeof(s->h->veud_version)) == NULL ||
+        !veu_iso_date(s->h->as_of, strnlen(s->h->as_of, sizeof(s->h->as_of)))) {
         rc = refuse(err, errlen, "header strings are not terminated");
         goto fail;
     }

@@ -216,8 +216,10 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     h->control_threshold = src->policy->control_threshold;
     h->minority_threshold = src->policy->minority_threshold;
     h->supply_depth = src->policy->supply_depth;
-    h->control_inclusive = src->policy->control_inclusive;
+    h->control_inclusive = (src->effective ? src->effective : src->policy)->control_inclusive;
     h->aggregate_owners = src->policy->aggregate_owners;
+    memcpy(h->as_of, ds->as_of, sizeof(h->as_of));
+    h->dated = (uint8_t)(ds->dated != 0 || veu_policy_dated(src->policy));
     h->control_without_ownership = src->policy->control_without_ownership;
     h->counts = *src->counts;
     memcpy(h->digest, ds->digest, sizeof(h->digest));

@@ -10,7 +10,8 @@ typedef struct veu_snapshot_src {
     const veu_graph_t *g;
     const veu_ties_t *t;
     const struct veu_nameindex *names;
-    const veu_policy_t *policy;
+    const veu_policy_t *policy;    /* as configured: its JSON and digest */
+    const veu_policy_t *effective; /* in force on the build day (NULL: the same) */
     const veu_report_t *rep;
     const veu_counts_t *counts;
     const char *data_dir; /* absolute, as the server will compare it */

@@ -182,6 +182,9 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
             const veu_oedge_t *e = &g->own[i];
             uint32_t w = e->to;
             t->ctrl_share[w] += e->pct;
+            if (pol->suspended) {
+                continue; /* a suspended rule reaches no affiliate */
+            }
             /* a regime may count only one owner's stake at a time, or no bare control */
             if (!t->controlled[w] &&
                 (((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership) ||

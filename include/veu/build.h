@@ -47,6 +47,7 @@ typedef struct veu_build_opts {
     const char *out_path; /* the snapshot; NULL for --check */
     veu_policy_t policy;
     uint64_t generation;      /* written into the snapshot */
+    const char *as_of;        /* the day dated rows are read for; NULL: today (UTC) */
     veu_progress_fn progress; /* may be NULL */
     void *progress_ctx;
 } veu_build_opts_t;

@@ -32,6 +32,10 @@ typedef struct veu_policy {
     bool control_without_ownership; /* a control row alone makes controlled */
     char regime[8];                 /* the preset applied, "" for none */
     unsigned explicit_keys;         /* VEU_PK_* set by a key: a preset leaves them */
+    /* dated rules: the 50 percent rule suspended on [from, until); ">=" from a day on */
+    char suspended_from[11], suspended_until[11];
+    char inclusive_from[11]; /* before this day the comparison is ">" ("" : always as set) */
+    bool suspended;          /* set by veu_policy_on: the rule is suspended on that day */
 } veu_policy_t;
 
 /* The keys a regime presets. */
@@ -40,7 +44,14 @@ enum {
     VEU_PK_INCLUSIVE = 2,
     VEU_PK_AGGREGATE = 4,
     VEU_PK_CONTROL = 8,
+    VEU_PK_SUSPENDED = 16,
 };
+
+/* True when the policy changes with the date (a suspension window, a dated switch). */
+bool veu_policy_dated(const veu_policy_t *p);
+
+/* The policy in force on day (YYYY-MM-DD): windows and dated switches applied. */
+void veu_policy_on(const veu_policy_t *p, const char *day, veu_policy_t *out);
 
 /*
  * The defaults of SPEC section 5.  Keys: those of SPEC section 5, plus

@@ -33,7 +33,14 @@ typedef struct veu_snapshot_info {
     const char *data_dir;
     const char *veud_version;
     uint64_t file_size;
+    const char *as_of; /* the day dated rows were read for, YYYY-MM-DD */
+    bool dated;        /* some row or designation carries a date */
 } veu_snapshot_info_t;
+
+/* True when s[0..len) is an ISO date (YYYY-MM-DD) that exists on the calendar. */
+bool veu_iso_date(const char *s, size_t len);
+/* Today in UTC, YYYY-MM-DD. */
+void veu_today(char out[11]);
 
 /*
  * Maps and verifies the snapshot at path.  Returns 0, -VEU_ESNAPSHOT (with a

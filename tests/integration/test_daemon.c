@@ -111,6 +111,14 @@ static const struct pcase cases[] = {
     {"{\"op\":\"search\",\"name\":\"airbus\"}", NULL, "matches.0.id", "\"co:airbus\""},
     {"search Rheinmetall AG", NULL, "matches.0.score", "1"},
     {"{\"op\":\"search\"}", "bad_request", NULL, NULL},
+    /* undated data answers the same on every day, and says which day it answered for */
+    {"{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2020-01-31\"}", NULL, "as_of",
+     "\"2020-01-31\""},
+    {"{\"op\":\"screen\",\"entities\":[\"co:kamaz\"],\"as_of\":\"2024-07-03\"}", NULL, "as_of",
+     "\"2024-07-03\""},
+    {"{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2020-02-30\"}", "bad_request", NULL,
+     NULL},
+    {"{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":20200131}", "bad_request", NULL, NULL},
     /* names across scripts, legal forms and word order, through the socket */
     {"search \xd0\x9a\xd0\x90\xd0\x9c\xd0\x90\xd0\x97", NULL, "matches.0.id", "\"co:kamaz\""},
     {"risk \xd0\x9a\xd0\x90\xd0\x9c\xd0\x90\xd0\x97", NULL, "entity.id", "\"co:kamaz\""},
@@ -937,8 +945,8 @@ START_TEST(registry_exports_through_rebuild)
         "LEI:98450051BS9C610A8T78");
     json_decref(a);
     a = hx_ask(&D, "risk ftm-beta"); /* 51%, written "51%" in the FtM record */
-    ck_assert_str_eq(
-        json_string_value(json_object_get(json_object_get(a, "result"), "verdict")), "deny");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "result"), "verdict")),
+                     "deny");
     json_decref(a);
     a = hx_ask(&D, "owners GB-COH:06436883");
     r = json_array_get(json_object_get(json_object_get(a, "result"), "direct"), 0);
@@ -951,6 +959,41 @@ START_TEST(registry_exports_through_rebuild)
     txt = json_dumps(json_object_get(snap, "problems"), 0);
     ck_assert_msg(strstr(txt, "psc.json") && strstr(txt, "is not disclosed"), "%s", txt);
     free(txt);
+    json_decref(a);
+    stop();
+}
+END_TEST
+
+START_TEST(dated_rows_through_rebuild)
+{
+    start(NULL);
+    char cmd[600], today[11];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+    /* a listing that starts in the future makes the data dated */
+    snprintf(cmd, sizeof(cmd),
+             "printf 'co:vestas,defense,test list,2099-01-01\n' >> %s/designations.csv", data);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    a = hx_ask(&D, "risk co:vestas"); /* not listed yet: still a validated end user */
+    json_t *r = json_object_get(a, "result");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "fast_track");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), today);
+    json_decref(a);
+    /* other days need the dated rows as they stood then: refused, saying why */
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}");
+    ck_assert_str_eq(err_code(a), "bad_request");
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(json_object_get(a, "error"), "message")), today));
+    json_decref(a);
+    snprintf(cmd, sizeof(cmd), "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"%s\"}",
+             today);
+    a = hx_ask(&D, cmd);
+    ck_assert(json_is_true(json_object_get(a, "ok")));
     json_decref(a);
     stop();
 }
@@ -983,6 +1026,7 @@ int main(void)
     tcase_add_test(t, query_client);
     tcase_add_test(t, pictures);
     tcase_add_test(t, registry_exports_through_rebuild);
+    tcase_add_test(t, dated_rows_through_rebuild);
     suite_add_tcase(s, t);
     return hx_run(s);
 }

@@ -42,9 +42,11 @@ void th_write(const char *dir, const char *name, const char *contents)
     fclose(f);
 }
 
+const char *th_as_of;
+
 void th_build(const char *dir, const veu_policy_t *pol, th_built_t *b)
 {
-    veu_build_opts_t o = {.data_dir = dir};
+    veu_build_opts_t o = {.data_dir = dir, .as_of = th_as_of};
     char err[512];
 
     memset(b, 0, sizeof(*b));

@@ -30,6 +30,9 @@ typedef struct th_built {
     veu_snapshot_t *snap;
 } th_built_t;
 
+/* The day th_build reads dated rows for (NULL: today). */
+extern const char *th_as_of;
+
 /* Builds dir under the policy (NULL: defaults); opens the snapshot on success. */
 void th_build(const char *dir, const veu_policy_t *pol, th_built_t *ret);
 void th_built_free(th_built_t *b);

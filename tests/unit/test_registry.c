@@ -260,7 +260,7 @@ START_TEST(ranges_recorded)
     char path[600];
     snprintf(path, sizeof(path), "%s/ftm", TEST_DATA_DIR);
     veu_policy_init(&pol);
-    ck_assert_int_eq(veu_dataset_load(&ds, path, &pol, &rep, &err), 0);
+    ck_assert_int_eq(veu_dataset_load(&ds, path, &pol, NULL, &rep, &err), 0);
     int seen = 0;
     for (size_t i = 0; i < ds.n_own; i++) {
         const veu_own_row_t *r = &ds.own[i];
