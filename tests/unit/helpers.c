@@ -70,6 +70,16 @@ void th_built_free(th_built_t *b)
     b->snap = NULL;
 }
 
+bool th_reported(const th_built_t *b, const char *text)
+{
+    for (int i = 0; i < b->rep.n_kept; i++) {
+        if (strstr(b->rep.kept[i].message, text)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 json_t *th_risk(const th_built_t *b, const char *id)
 {
     veu_jbuf_t jb;

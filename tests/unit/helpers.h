@@ -37,6 +37,9 @@ extern const char *th_as_of;
 void th_build(const char *dir, const veu_policy_t *pol, th_built_t *ret);
 void th_built_free(th_built_t *b);
 
+/* True when a problem the build kept has text in its message. */
+bool th_reported(const th_built_t *b, const char *text);
+
 /* The risk answer for id, parsed (new reference), or NULL when unknown. */
 json_t *th_risk(const th_built_t *b, const char *id);
 

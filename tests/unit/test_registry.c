@@ -72,17 +72,6 @@ static int direct(const char *id, const char *owner, const char *kind, double *p
     return found;
 }
 
-/* True when a kept problem's message contains text. */
-static int reported(const char *text)
-{
-    for (int i = 0; i < (int)B.rep.n_kept; i++) {
-        if (strstr(B.rep.kept[i].message, text)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static const char *verdict(const char *id)
 {
     static char v[32];
@@ -105,7 +94,7 @@ START_TEST(gleif_consolidation_is_control)
     ck_assert(isnan(p));
     ck_assert(direct("LEI:98450051BS9C610A8T78", "LEI:984500501A1B1045PB30", "control", &p));
     /* fund management is not imported, and says so */
-    ck_assert(reported("fund-management relationships not imported"));
+    ck_assert(th_reported(&B, "fund-management relationships not imported"));
     json_t *o = owners("LEI:097900BEJX0000002337"); /* a pension fund: no owner from its manager */
     ck_assert_uint_eq(json_array_size(json_object_get(o, "direct")), 0);
     json_decref(o);
@@ -125,7 +114,7 @@ START_TEST(bods_02_psc_ranges)
         direct("GB-COH:06436883", "bods:openownership-register-4464213138928640503", "equity", &p));
     ck_assert_double_eq_tol(p, 75, 1e-9);
     /* an unknown person behind a statement is reported, and no edge is made */
-    ck_assert(reported("is not disclosed (unknown)"));
+    ck_assert(th_reported(&B, "is not disclosed (unknown)"));
     /* 0.4: more than 25% up to (not including) 50%: just over the lower bound */
     ck_assert(B.rep.skipped == 0);
 }
@@ -144,9 +133,9 @@ START_TEST(bods_04_records_and_supersession)
 {
     build_from("bods", NULL);
     /* fermcat: later statements of a record replace earlier ones */
-    ck_assert(reported("superseded by a later statement"));
+    ck_assert(th_reported(&B, "superseded by a later statement"));
     /* indirect interests below a majority are left to the chain's own statements */
-    ck_assert(reported("indirect interests below a majority"));
+    ck_assert(th_reported(&B, "indirect interests below a majority"));
 }
 END_TEST
 
@@ -166,12 +155,12 @@ START_TEST(ftm_percentages_as_written)
     ck_assert_double_eq_tol(p, 50.001, 1e-9);
     ck_assert(direct("ftm-eta", "ftm-alpha", "equity", &p));
     ck_assert(isnan(p)); /* "n/a": a stake of unknown size */
-    ck_assert(reported("percentage 'n/a' cannot be read"));
+    ck_assert(th_reported(&B, "percentage 'n/a' cannot be read"));
     /* a controlling shareholder without a percentage; the company meets GLEIF by its LEI */
     ck_assert(direct("LEI:529900THETA000000001", "ftm-person", "control", &p));
     /* ended, unknown and unreadable records are reported with their line */
-    ck_assert(reported("ownerships that ended"));
-    ck_assert(reported("unknown entity id 'ftm-nobody'"));
+    ck_assert(th_reported(&B, "ownerships that ended"));
+    ck_assert(th_reported(&B, "unknown entity id 'ftm-nobody'"));
     ck_assert_uint_eq(B.rep.skipped, 2);
     int line20 = 0;
     for (int i = 0; i < (int)B.rep.n_kept; i++) {
@@ -201,7 +190,7 @@ START_TEST(registry_files_found_by_content)
     th_build(dir, NULL, &B);
     ck_assert_msg(B.rc == 0, "%s", B.err.message);
     ck_assert_uint_eq(B.counts.entities, 13);
-    ck_assert(reported("matches no registry format"));
+    ck_assert(th_reported(&B, "matches no registry format"));
     double p;
     ck_assert(direct("co:x", "LEI:98450051BS9C610A8T78", "equity", &p));
     ck_assert_double_eq_tol(p, 60, 1e-9);
