@@ -20,9 +20,13 @@
 #define MAX_PATHS 100
 
 static const char *const reason_code[VEU_R_COUNT] = {
-    "is_seed",    "defense_controlled", "defense_minority_stake", "defense_holding",
-    "supply_tie", "group_tie",          "dual_use_sector",        "validated_end_user",
+    "is_seed",         "defense_controlled", "defense_minority_stake",
+    "defense_holding", "supply_tie",         "group_tie",
+    "dual_use_sector", "validated_end_user", "possibly_defense_controlled",
 };
+
+/* The order reasons are listed in: a possible control right after a certain one. */
+static const int reason_order[VEU_R_COUNT] = {0, 1, 8, 2, 3, 4, 5, 6, 7};
 
 static const char *const verdict_name[] = {"standard", "fast_track", "review", "deny"};
 
@@ -37,7 +41,8 @@ void veu_snapshot_codes(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out)
     int first = 1;
 
     veu_jbuf_raw(out, "[", 1);
-    for (int i = 0; i < VEU_R_COUNT; i++) {
+    for (int k = 0; k < VEU_R_COUNT; k++) {
+        int i = reason_order[k];
         if (r & (1u << i)) {
             if (!first) {
                 veu_jbuf_raw(out, ",", 1);
@@ -628,6 +633,47 @@ static void ev_group(struct ctx *c)
     veu_jbuf_lit(c->o, "]}");
 }
 
+/*
+ * possibly_defense_controlled: the chain from a seed under the highest
+ * stakes the data allows, each hop from an owner controlled for certain or
+ * only under those stakes.
+ */
+static void ev_possibly(struct ctx *c)
+{
+    const veu_snapshot_t *s = c->s;
+    const veu_snap_upper_t *u = snap_upper(s, c->b);
+    char nb[208];
+    int count = 0;
+
+    sentence(c,
+             "Under the highest stakes the data allows (published ranges%s), owners that are "
+             "defense-controlled would hold %.6g%% of %s; under the 50 percent rule (%s %.6g%%) "
+             "it may be defense-controlled, so the stakes need review.",
+             s->h->review_unknown ? ", or stakes of unknown size taken as whole" : "",
+             u ? u->ctrl_share : 0, veu_clip(name_of(c, c->b), nb, sizeof(nb)), cmp_text(s),
+             s->h->control_threshold);
+    paths_open(c);
+    c->p.len = 0;
+    c->p.supply = 0;
+    uint32_t v = c->b;
+    for (int i = 0; i < MAX_HOPS; i++) {
+        const veu_snap_upper_t *x = snap_upper(s, v);
+        uint32_t e = (s->ent[v].flags & VEU_SF_CONTROLLED) ? s->ent[v].ctrl_pred
+                     : x                                   ? x->ctrl_pred
+                                                           : VEU_NONE;
+        if (e == VEU_NONE) {
+            break;
+        }
+        path_push(&c->p, e);
+        v = s->own[e].from;
+    }
+    path_reverse(&c->p);
+    if (c->p.len) {
+        emit_path(c, &c->p, &count);
+    }
+    veu_jbuf_lit(c->o, "]}");
+}
+
 static void ev_plain(struct ctx *c, int bit)
 {
     const veu_snap_entity_t *e = &c->s->ent[c->b];
@@ -684,7 +730,8 @@ void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_
     veu_jbuf_lit(o, "},\"verdict\":");
     veu_jbuf_str(o, verdict_name[e->verdict]);
     veu_jbuf_lit(o, ",\"reasons\":[");
-    for (int bit = 0; bit < VEU_R_COUNT; bit++) {
+    for (int k = 0; k < VEU_R_COUNT; k++) {
+        int bit = reason_order[k];
         if (!(e->reasons & (1u << bit))) {
             continue;
         }
@@ -692,6 +739,9 @@ void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_
         switch (1u << bit) {
         case VEU_R_DEFENSE_CONTROLLED:
             ev_controlled(c);
+            break;
+        case VEU_R_POSSIBLY:
+            ev_possibly(c);
             break;
         case VEU_R_MINORITY_STAKE:
             ev_share(c, 0);
@@ -714,6 +764,11 @@ void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_
     veu_jbuf_bool(o, e->flags & VEU_SF_CONTROLLED);
     veu_jbuf_lit(o, ",\"controlled_share\":");
     veu_jbuf_num(o, e->ctrl_share);
+    if (e->flags & VEU_SF_POSSIBLE) {
+        const veu_snap_upper_t *u = snap_upper(s, idx);
+        veu_jbuf_lit(o, ",\"controlled_share_max\":");
+        veu_jbuf_num(o, u ? u->ctrl_share : 0);
+    }
     veu_jbuf_lit(o, ",\"defense_share\":");
     veu_jbuf_num(o, fmin(100.0, e->share * 100.0));
     veu_jbuf_lit(o, ",\"defense_holding\":");

@@ -30,10 +30,10 @@ static const struct colspec entity_cols[] = {
 enum { E_ID, E_NAME, E_COUNTRY, E_SECTOR, E_ALIASES };
 
 static const struct colspec own_cols[] = {
-    {"owner_id", 1}, {"owned_id", 1},   {"percent", 0},
-    {"kind", 0},     {"start_date", 0}, {"end_date", 0},
+    {"owner_id", 1},   {"owned_id", 1}, {"percent", 0},     {"kind", 0},
+    {"start_date", 0}, {"end_date", 0}, {"percent_min", 0}, {"percent_max", 0},
 };
-enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND, O_START, O_END };
+enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND, O_START, O_END, O_MIN, O_MAX };
 
 static const struct colspec sup_cols[] = {
     {"supplier_id", 1}, {"customer_id", 1}, {"product", 0}, {"start_date", 0}, {"end_date", 0},
@@ -401,6 +401,49 @@ static int in_effect(struct loader *l, const veu_csv_row_t *row, int c_from, int
     return 1;
 }
 
+/* One bound of a range: 1 read (NAN when empty), 0 skipped, <0 fatal. */
+static int range_bound(struct loader *l, const veu_csv_row_t *row, int c, double *ret)
+{
+    size_t len;
+    const char *s = ld_field(l, row, c, &len);
+    char *end;
+
+    *ret = NAN;
+    if (len == 0) {
+        return 1;
+    }
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || !(v >= 0.0 && v <= 100.0)) {
+        int rc =
+            ld_problem(l, 0, row->line, l->cols[c].name, "'%s' is not a percent in [0, 100]", s);
+        return rc < 0 ? rc : 0;
+    }
+    *ret = v;
+    return 1;
+}
+
+/*
+ * percent_min and percent_max: the range a register publishes.  Both or
+ * neither; min <= percent <= max when a percent is given too.
+ */
+static int parse_range(struct loader *l, const veu_csv_row_t *row, double pct, double *lo,
+                       double *hi)
+{
+    int rc;
+
+    if ((rc = range_bound(l, row, O_MIN, lo)) <= 0 || (rc = range_bound(l, row, O_MAX, hi)) <= 0) {
+        return rc;
+    }
+    if (isnan(*lo) != isnan(*hi) || (!isnan(*lo) && *lo > *hi) || (!isnan(*hi) && *hi == 0) ||
+        (!isnan(pct) && !isnan(*lo) &&
+         (pct < *lo - VEU_PERCENT_EPS || pct > *hi + VEU_PERCENT_EPS))) {
+        rc = ld_problem(l, 0, row->line, "percent_max",
+                        "a range needs percent_min <= percent <= percent_max, percent_max above 0");
+        return rc < 0 ? rc : 0;
+    }
+    return 1;
+}
+
 static int own_row(struct loader *l, const veu_csv_row_t *row)
 {
     veu_dataset_t *ds = l->ds;
@@ -432,7 +475,14 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
         (rc = in_effect(l, row, O_START, O_END)) <= 0) {
         return rc;
     }
-    if (isnan(o.pct) && !o.control &&
+    double lo = NAN, hi = NAN;
+    if ((rc = parse_range(l, row, o.pct, &lo, &hi)) <= 0) {
+        return rc;
+    }
+    if (isnan(o.pct) && lo > 0) {
+        o.pct = lo; /* the certain part of a range */
+    }
+    if (isnan(o.pct) && !o.control && isnan(hi) &&
         (rc = ld_problem(l, 1, row->line, "percent",
                          "equity stake of '%s' in '%s' has no percent: kept as a stake of "
                          "unknown size that adds nothing to any sum",
@@ -440,7 +490,7 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
                          veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
         return rc;
     }
-    return ld_add_own(l, o.owner, o.owned, o.pct, o.control, NAN, NAN);
+    return ld_add_own(l, o.owner, o.owned, o.pct, o.control, lo, hi);
 }
 
 static uint16_t bound_c(double pct)
@@ -677,7 +727,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         rc = load_file(&l, dir, "designations.csv", 0, des_cols, 5, des_row, digest);
     }
     if (rc == 0) {
-        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 6, own_row, digest);
+        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 8, own_row, digest);
     }
     if (rc == 0) {
         rc = veu_registry_relations(&l, dir, &reg);

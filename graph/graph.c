@@ -119,7 +119,6 @@ static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
             e = &g->own[m++];
             *e = (veu_oedge_t){.from = r->owner, .to = r->owned};
         }
-        e->rows++;
         if (r->control) {
             e->flags |= VEU_OE_CONTROL;
         }
@@ -131,6 +130,12 @@ static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
             e->flags |= VEU_OE_KNOWN;
             e->pct = fmin(100.0, e->pct + r->pct);
         }
+        /* the top of a published range, else the stake itself */
+        double hi = r->max_c != VEU_NO_BOUND ? r->max_c / 100.0 : isnan(r->pct) ? 0 : r->pct;
+        if (!r->control && r->max_c != VEU_NO_BOUND && hi > (isnan(r->pct) ? 0 : r->pct)) {
+            e->flags |= VEU_OE_RANGE;
+        }
+        e->pct_hi = (float)fmin(100.0, (double)e->pct_hi + hi);
     }
     free(ord);
     g->n_own = m;

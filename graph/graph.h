@@ -16,6 +16,7 @@ enum {
     VEU_OE_CONTROL = 1, /* at least one control row */
     VEU_OE_KNOWN = 2,   /* at least one row with a percent: pct is their sum */
     VEU_OE_UNKNOWN = 4, /* at least one equity row without a percent */
+    VEU_OE_RANGE = 8,   /* a row's range reaches above its certain stake */
 };
 
 /* One owner -> owned pair (24 bytes; written as is into snapshots). */
@@ -23,7 +24,7 @@ typedef struct veu_oedge {
     uint32_t from, to;
     double pct;     /* sum of stated percents, capped at 100; 0 when none */
     uint32_t flags; /* VEU_OE_* */
-    uint32_t rows;  /* dataset rows added up into this edge */
+    float pct_hi;   /* the highest the rows' published ranges allow, capped at 100 */
 } veu_oedge_t;
 
 /* One supplier -> customer pair (12 bytes). */
@@ -65,7 +66,8 @@ enum {
     VEU_R_GROUP_TIE = 1 << 5,
     VEU_R_DUAL_USE = 1 << 6,
     VEU_R_VEU = 1 << 7,
-    VEU_R_COUNT = 8,
+    VEU_R_POSSIBLY = 1 << 8, /* controlled only under the highest stakes the data allows */
+    VEU_R_COUNT = 9,
 };
 
 enum { VEU_V_STANDARD = 0, VEU_V_FAST_TRACK, VEU_V_REVIEW, VEU_V_DENY };
@@ -100,6 +102,10 @@ typedef struct veu_ties {
     uint32_t *ds_lab;     /* 2 per vertex: a seed reached through a controller above */
     uint32_t *ds_pred;    /* 2 per vertex: own edge from above (VEU_ORIGIN: first) */
     uint32_t iterations;  /* fixpoint sweeps, for the log */
+    /* under the highest stakes the data allows (NULL when nothing is uncertain) */
+    uint8_t *controlled_hi;
+    double *ctrl_share_hi;
+    uint32_t *ctrl_pred_hi;
 } veu_ties_t;
 
 /*

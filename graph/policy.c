@@ -218,6 +218,14 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
             snprintf(p->suspended_until, sizeof(p->suspended_until), "%s", dots + 2);
         }
         p->explicit_keys |= VEU_PK_SUSPENDED;
+    } else if (!strcmp(key, "unknown_stakes")) {
+        if (!strcmp(value, "review")) {
+            p->review_unknown = true;
+        } else if (!strcmp(value, "ignore")) {
+            p->review_unknown = false;
+        } else {
+            return bad(err, errlen, key, value, "ignore or review");
+        }
     } else if (!strcmp(key, "aggregate_owners")) {
         if (parse_bool(value, &p->aggregate_owners) < 0) {
             return bad(err, errlen, key, value, "true or false");
@@ -343,18 +351,19 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
         o += (size_t)snprintf(sectors + o, sizeof(sectors) - o, "\"");
     }
     snprintf(sectors + o, sizeof(sectors) - o, "]");
-    n = snprintf(buf, len,
-                 "{\"home_country\":\"%s\",\"target_countries\":%s,\"control_threshold\":%.17g,"
-                 "\"control_inclusive\":%s,\"minority_threshold\":%.17g,\"supply_depth\":%d,"
-                 "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
-                 "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s,"
-                 "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\"}",
-                 p->home_country, targets, p->control_threshold,
-                 p->control_inclusive ? "true" : "false", p->minority_threshold, p->supply_depth,
-                 sectors, p->strict ? "true" : "false", p->evidence_paths,
-                 p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
-                 p->control_without_ownership ? "true" : "false", p->suspended_from,
-                 p->suspended_from[0] ? ".." : "", p->suspended_until, p->inclusive_from);
+    n = snprintf(
+        buf, len,
+        "{\"home_country\":\"%s\",\"target_countries\":%s,\"control_threshold\":%.17g,"
+        "\"control_inclusive\":%s,\"minority_threshold\":%.17g,\"supply_depth\":%d,"
+        "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
+        "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s,"
+        "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\",\"unknown_stakes\":\"%s\"}",
+        p->home_country, targets, p->control_threshold, p->control_inclusive ? "true" : "false",
+        p->minority_threshold, p->supply_depth, sectors, p->strict ? "true" : "false",
+        p->evidence_paths, p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
+        p->control_without_ownership ? "true" : "false", p->suspended_from,
+        p->suspended_from[0] ? ".." : "", p->suspended_until, p->inclusive_from,
+        p->review_unknown ? "review" : "ignore");
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 2.
+ * snapfmt.h: the snapshot file format, version 3.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -21,6 +21,8 @@
  *   KEYS                 uint32_t stream: per entity (at entity.keys) the key
  *                        count, then per key: word count, joined word, words
  *   GRAMS, GRAMW         trigram -> words, for words spelt a little apart
+ *   UPPER                veu_snap_upper_t[], by entity: the 50 percent rule
+ *                        under the highest stakes, for entities it alone controls
  *
  * checksum is XXH3-64 of every byte after the header; header_checksum that
  * of the header with header_checksum itself zero.
@@ -34,7 +36,7 @@
 #include "veu/policy.h"
 
 #define VEU_SNAP_MAGIC   "VEUDSNAP"
-#define VEU_SNAP_VERSION 2
+#define VEU_SNAP_VERSION 3
 #define VEU_SNAP_HEADER  4096
 #define VEU_SNAP_ALIGN   64
 
@@ -67,6 +69,7 @@ enum {
     SEC_KEYS,
     SEC_GRAMS,
     SEC_GRAMW,
+    SEC_UPPER,
     SEC_COUNT
 };
 
@@ -74,7 +77,15 @@ enum {
     VEU_SF_SEED = 1,
     VEU_SF_CONTROLLED = 2,
     VEU_SF_GROUP = 4,
+    VEU_SF_POSSIBLE = 8, /* controlled only under the highest stakes: in UPPER */
 };
+
+/* An entity controlled only under the highest stakes the data allows. */
+typedef struct veu_snap_upper {
+    uint32_t v;         /* entity, ascending */
+    uint32_t ctrl_pred; /* own edge into v on a chain from a seed under those stakes */
+    double ctrl_share;  /* percent held by owners controlled under those stakes */
+} veu_snap_upper_t;
 
 /* One entity: 80 bytes.  The id offset comes first (the id map's key). */
 typedef struct veu_snap_entity {
@@ -137,6 +148,7 @@ typedef struct veu_snap_header {
     uint32_t aggregate_owners, control_without_ownership;
     veu_counts_t counts;
     uint32_t n_words, n_grams;
+    uint32_t n_upper, review_unknown;
     uint64_t wmap_mask;
     char as_of[11];  /* the day dated rows were read for */
     uint8_t dated;   /* some row or designation carries a date */

@@ -38,8 +38,25 @@ struct veu_snapshot {
     uint32_t n_grams;
     const uint32_t *gramw;
     size_t n_gramw;
+    const veu_snap_upper_t *upper; /* sorted by entity */
+    uint32_t n_upper;
     veu_snapshot_info_t info;
 };
+
+/* The UPPER record of entity v, or NULL. */
+static inline const veu_snap_upper_t *snap_upper(const veu_snapshot_t *s, uint32_t v)
+{
+    uint32_t lo = 0, hi = s->n_upper;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->upper[mid].v < v) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo < s->n_upper && s->upper[lo].v == v ? &s->upper[lo] : NULL;
+}
 
 static inline const char *snap_str(const veu_snapshot_t *s, uint32_t off)
 {

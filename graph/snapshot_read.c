@@ -204,6 +204,8 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
     s->grams = sec(s, SEC_GRAMS, (uint64_t)h->n_grams * sizeof(veu_snap_gram_t), &bad);
     s->n_gramw = h->sec[SEC_GRAMW].len / 4;
     s->gramw = sec(s, SEC_GRAMW, (uint64_t)s->n_gramw * 4, &bad);
+    s->n_upper = h->n_upper;
+    s->upper = sec(s, SEC_UPPER, (uint64_t)h->n_upper * sizeof(veu_snap_upper_t), &bad);
     if (bad >= 0) {
         return refuse(err, len, "section %d lies outside the file or has the wrong size", bad);
     }
@@ -258,6 +260,24 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
             if (s->sup[i].from != v) {
                 return refuse(err, len, "supply edges are out of order");
             }
+        }
+    }
+    for (uint32_t i = 0, flagged = 0; i <= s->n_upper; i++) {
+        /* ascending entities, each flagged, every flagged entity listed */
+        if (i == s->n_upper) {
+            for (uint32_t v = 0; v < n; v++) {
+                flagged += (s->ent[v].flags & VEU_SF_POSSIBLE) != 0;
+            }
+            if (flagged != s->n_upper) {
+                return refuse(err, len, "the upper-bound records do not match the entities");
+            }
+            break;
+        }
+        const veu_snap_upper_t *u = &s->upper[i];
+        if (u->v >= n || (i && u->v <= s->upper[i - 1].v) ||
+            !(s->ent[u->v].flags & VEU_SF_POSSIBLE) ||
+            (u->ctrl_pred != VEU_NONE && u->ctrl_pred >= m) || !(u->ctrl_share >= 0)) {
+            return refuse(err, len, "upper-bound record %u is inconsistent", i);
         }
     }
     if (verify_names(s) < 0) {

@@ -80,7 +80,10 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
         s->verdict = t->verdict[v];
         s->flags =
             (uint8_t)((t->seed[v] ? VEU_SF_SEED : 0) | (t->controlled[v] ? VEU_SF_CONTROLLED : 0) |
-                      (t->group[v] ? VEU_SF_GROUP : 0));
+                      (t->group[v] ? VEU_SF_GROUP : 0) |
+                      (t->controlled_hi && t->controlled_hi[v] && !t->controlled[v]
+                           ? VEU_SF_POSSIBLE
+                           : 0));
         s->hops = t->hops[v];
         s->ctrl_pred = t->ctrl_pred[v];
         s->share_pred = t->share_pred[v];
@@ -95,6 +98,31 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
         }
     }
     put(o, chunk, k * sizeof(*chunk));
+}
+
+/* The entities the 50 percent rule controls only under the highest stakes. */
+static void write_upper(struct out *o, veu_snap_header_t *h, const veu_graph_t *g,
+                        const veu_ties_t *t)
+{
+    veu_snap_upper_t chunk[256];
+    uint32_t k = 0, n = 0;
+
+    align(o);
+    h->sec[SEC_UPPER].off = o->pos;
+    for (uint32_t v = 0; t->controlled_hi && v < g->n; v++) {
+        if (!t->controlled_hi[v] || t->controlled[v]) {
+            continue;
+        }
+        chunk[k++] = (veu_snap_upper_t){v, t->ctrl_pred_hi[v], t->ctrl_share_hi[v]};
+        n++;
+        if (k == 256) {
+            put(o, chunk, sizeof(chunk));
+            k = 0;
+        }
+    }
+    put(o, chunk, k * sizeof(*chunk));
+    h->sec[SEC_UPPER].len = (uint64_t)n * sizeof(veu_snap_upper_t);
+    h->n_upper = n;
 }
 
 static int sync_dir(const char *path)
@@ -191,6 +219,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     section(&o, h, SEC_KEYS, ix->keys, ix->n_keys * sizeof(*ix->keys));
     section(&o, h, SEC_GRAMS, ix->grams, (size_t)ix->n_grams * sizeof(*ix->grams));
     section(&o, h, SEC_GRAMW, ix->gramw, ix->n_gramw * sizeof(*ix->gramw));
+    write_upper(&o, h, g, t);
     h->n_words = ix->n_words;
     h->n_grams = ix->n_grams;
     h->wmap_mask = ix->wmap.mask;
@@ -218,6 +247,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     h->supply_depth = src->policy->supply_depth;
     h->control_inclusive = (src->effective ? src->effective : src->policy)->control_inclusive;
     h->aggregate_owners = src->policy->aggregate_owners;
+    h->review_unknown = src->policy->review_unknown;
     memcpy(h->as_of, ds->as_of, sizeof(h->as_of));
     h->dated = (uint8_t)(ds->dated != 0 || veu_policy_dated(src->policy));
     h->control_without_ownership = src->policy->control_without_ownership;

@@ -161,7 +161,51 @@ static int own_controls(const void *edge, const void *pol)
 /* ------------------------------------------------------------------ */
 /* The 50 percent rule                                                 */
 
+/*
+ * The stake an edge carries in one of the two readings: the certain one (the
+ * stated stakes, a range's lower bound), or the highest the data allows (a
+ * range's top; a stake of unknown size counts as 100 when the policy says
+ * unknown stakes are to be reviewed).
+ */
+static double stake(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
+{
+    if (!hi) {
+        return e->pct;
+    }
+    if ((e->flags & VEU_OE_UNKNOWN) && pol->review_unknown) {
+        return 100.0;
+    }
+    return e->pct_hi > e->pct ? e->pct_hi : e->pct;
+}
+
+static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
+                                 int hi, uint8_t *controlled, double *ctrl_share,
+                                 uint32_t *ctrl_pred);
+
 static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
+{
+    int uncertain = 0;
+    for (uint32_t i = 0; i < g->n_own && !uncertain; i++) {
+        uncertain = (g->own[i].flags & VEU_OE_RANGE) ||
+                    ((g->own[i].flags & VEU_OE_UNKNOWN) && pol->review_unknown);
+    }
+    int rc = compute_controlled_as(t, g, pol, 0, t->controlled, t->ctrl_share, t->ctrl_pred);
+    if (rc < 0 || !uncertain) {
+        return rc;
+    }
+    t->controlled_hi = calloc(g->n ? g->n : 1, 1);
+    t->ctrl_share_hi = calloc(g->n ? g->n : 1, sizeof(double));
+    t->ctrl_pred_hi = malloc((g->n ? g->n : 1) * sizeof(uint32_t));
+    if (!t->controlled_hi || !t->ctrl_share_hi || !t->ctrl_pred_hi) {
+        return -ENOMEM;
+    }
+    memset(t->ctrl_pred_hi, 0xff, g->n * sizeof(uint32_t));
+    return compute_controlled_as(t, g, pol, 1, t->controlled_hi, t->ctrl_share_hi, t->ctrl_pred_hi);
+}
+
+static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
+                                 int hi, uint8_t *controlled, double *ctrl_share,
+                                 uint32_t *ctrl_pred)
 {
     uint32_t n = g->n;
     uint32_t *queue = malloc(((size_t)n + 1) * sizeof(*queue));
@@ -172,7 +216,7 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
     }
     for (uint32_t v = 0; v < n; v++) {
         if (t->seed[v]) {
-            t->controlled[v] = 1;
+            controlled[v] = 1;
             queue[tail++] = v;
         }
     }
@@ -181,21 +225,22 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
         for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
             uint32_t w = e->to;
-            t->ctrl_share[w] += e->pct;
+            ctrl_share[w] += stake(e, pol, hi);
             if (pol->suspended) {
                 continue; /* a suspended rule reaches no affiliate */
             }
             /* a regime may count only one owner's stake at a time, or no bare control */
-            if (!t->controlled[w] &&
+            if (!controlled[w] &&
                 (((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership) ||
-                 veu_policy_controls(pol, pol->aggregate_owners ? t->ctrl_share[w] : e->pct))) {
-                t->controlled[w] = 1;
+                 veu_policy_controls(pol,
+                                     pol->aggregate_owners ? ctrl_share[w] : stake(e, pol, hi)))) {
+                controlled[w] = 1;
                 queue[tail++] = w;
             }
         }
     }
     for (uint32_t v = 0; v < n; v++) {
-        t->ctrl_share[v] = fmin(100.0, t->ctrl_share[v]);
+        ctrl_share[v] = fmin(100.0, ctrl_share[v]);
     }
     /* a shortest chain from a seed, through controlled entities only */
     head = tail = 0;
@@ -216,10 +261,11 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
         uint32_t u = queue[head++];
         for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
-            if (!seen[e->to] && t->controlled[e->to] &&
-                (e->pct > 0.0 || ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership))) {
+            if (!seen[e->to] && controlled[e->to] &&
+                (stake(e, pol, hi) > 0.0 ||
+                 ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership))) {
                 seen[e->to] = 1;
-                t->ctrl_pred[e->to] = i;
+                ctrl_pred[e->to] = i;
                 queue[tail++] = e->to;
             }
         }
@@ -591,6 +637,9 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
         } else if (t->controlled[v]) {
             r |= VEU_R_DEFENSE_CONTROLLED;
         }
+        if (!t->controlled[v] && t->controlled_hi && t->controlled_hi[v]) {
+            r |= VEU_R_POSSIBLY;
+        }
         if (!t->controlled[v] && t->share[v] * 100.0 >= minor) {
             r |= VEU_R_MINORITY_STAKE;
         }
@@ -612,8 +661,8 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
         t->reasons[v] = r;
         if (r & (VEU_R_IS_SEED | VEU_R_DEFENSE_CONTROLLED)) {
             t->verdict[v] = VEU_V_DENY;
-        } else if (r & (VEU_R_MINORITY_STAKE | VEU_R_HOLDING | VEU_R_SUPPLY_TIE | VEU_R_GROUP_TIE |
-                        VEU_R_DUAL_USE)) {
+        } else if (r & (VEU_R_POSSIBLY | VEU_R_MINORITY_STAKE | VEU_R_HOLDING | VEU_R_SUPPLY_TIE |
+                        VEU_R_GROUP_TIE | VEU_R_DUAL_USE)) {
             t->verdict[v] = VEU_V_REVIEW;
         } else if (r & VEU_R_VEU) {
             t->verdict[v] = VEU_V_FAST_TRACK;
@@ -679,6 +728,9 @@ fail:
 
 void veu_ties_destroy(veu_ties_t *t)
 {
+    free(t->controlled_hi);
+    free(t->ctrl_share_hi);
+    free(t->ctrl_pred_hi);
     free(t->seed);
     free(t->controlled);
     free(t->group);

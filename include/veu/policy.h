@@ -36,6 +36,7 @@ typedef struct veu_policy {
     char suspended_from[11], suspended_until[11];
     char inclusive_from[11]; /* before this day the comparison is ">" ("" : always as set) */
     bool suspended;          /* set by veu_policy_on: the rule is suspended on that day */
+    bool review_unknown;     /* unknown_stakes = review: a stake of unknown size may be 100% */
 } veu_policy_t;
 
 /* The keys a regime presets. */

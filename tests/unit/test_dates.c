@@ -31,7 +31,9 @@ static void files(const char *designations, const char *ownership)
              "id,name,country,sector\n"
              "X,Listed Arms Co,RU,defense\n"
              "Y,Second Arms Co,RU,defense\n"
-             "A,Buyer A GmbH,DE,electronics\n");
+             "A,Buyer A GmbH,DE,electronics\n"
+             "B,Buyer B SpA,IT,electronics\n"
+             "C,Buyer C SA,FR,electronics\n");
     th_write(dir, "designations.csv", designations);
     th_write(dir, "ownership.csv", ownership);
 }
@@ -167,6 +169,87 @@ START_TEST(dates_that_cannot_be_read)
 }
 END_TEST
 
+static bool has_reason(const char *id, const char *code)
+{
+    json_t *r = th_risk(&B, id);
+    bool v = th_has_reason(r, code);
+    json_decref(r);
+    return v;
+}
+
+/* A stake published as a range counts at its lower bound, and may control at its top. */
+START_TEST(ranges_possibly_controlled)
+{
+    files("entity_id,designation\nX,defense\n",
+          "owner_id,owned_id,percent,percent_min,percent_max\n"
+          "X,A,,40,60\n");
+    build_on("2026-01-01", NULL);
+    ck_assert_str_eq(verdict("A"), "review");
+    json_t *r = th_risk(&B, "A");
+    ck_assert_double_eq_tol(th_metric(r, "controlled_share"), 40, 1e-9);
+    ck_assert_double_eq_tol(th_metric(r, "controlled_share_max"), 60, 1e-9);
+    json_t *why = th_reason(r, "possibly_defense_controlled");
+    ck_assert_ptr_nonnull(why);
+    json_t *path = json_array_get(json_object_get(why, "paths"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(path, 0), "from")), "X");
+    ck_assert(!th_has_reason(r, "defense_controlled"));
+    json_decref(r);
+    done();
+}
+END_TEST
+
+/*
+ * UK PSC bands: "more than 25% but not more than 50%".  At ">= 50%" the top
+ * of the band may control; at the UK's "more than 50%" it cannot.
+ */
+START_TEST(psc_band_and_regimes)
+{
+    veu_policy_t uk;
+    char err[200];
+    veu_policy_init(&uk);
+    ck_assert_int_eq(veu_policy_set(&uk, "regime", "uk", err, sizeof(err)), 0);
+    files("entity_id,designation\nX,defense\n",
+          "owner_id,owned_id,percent,percent_min,percent_max\n"
+          "X,A,25.001,25.001,50\n"
+          "X,B,,50,75\n"
+          "X,C,,60,40\n");
+    build_on("2026-01-01", NULL);
+    ck_assert(has_reason("A", "possibly_defense_controlled"));
+    ck_assert_str_eq(verdict("B"), "deny"); /* 50% at the least: certain */
+    ck_assert(th_reported(&B, "a range needs percent_min <= percent <= percent_max"));
+    ck_assert_uint_eq(B.rep.skipped, 1);
+    done();
+    build_on("2026-01-01", &uk);
+    ck_assert(!has_reason("A", "possibly_defense_controlled"));
+    ck_assert_str_eq(verdict("A"), "review"); /* still a minority stake */
+    done();
+}
+END_TEST
+
+/*
+ * A stake of unknown size held by a defense-controlled owner: SPEC section 2
+ * keeps it and adds nothing (the default); unknown_stakes = review reads it
+ * as possibly whole, so it never lets the buyer through as standard.
+ */
+START_TEST(unknown_stake_review)
+{
+    veu_policy_t pol;
+    char err[200];
+    files("entity_id,designation,source\nX,defense,list\n",
+          "owner_id,owned_id,percent,kind\nX,A,,equity\n");
+    build_on("2026-01-01", NULL);
+    ck_assert_str_eq(verdict("A"), "standard");
+    done();
+    veu_policy_init(&pol);
+    ck_assert_int_eq(veu_policy_set(&pol, "unknown_stakes", "review", err, sizeof(err)), 0);
+    build_on("2026-01-01", &pol);
+    ck_assert_str_eq(verdict("A"), "review");
+    ck_assert(has_reason("A", "possibly_defense_controlled"));
+    done();
+    ck_assert_int_ne(veu_policy_set(&pol, "unknown_stakes", "maybe", err, sizeof(err)), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dates");
@@ -177,6 +260,9 @@ int main(void)
     tcase_add_test(t, eu_switch_2024);
     tcase_add_test(t, bis_suspension_window);
     tcase_add_test(t, dates_that_cannot_be_read);
+    tcase_add_test(t, ranges_possibly_controlled);
+    tcase_add_test(t, psc_band_and_regimes);
+    tcase_add_test(t, unknown_stake_review);
     suite_add_tcase(s, t);
     return th_run(s);
 }

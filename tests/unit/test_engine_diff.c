@@ -27,6 +27,8 @@ struct world {
     int country[MAXN], sector[MAXN], defense[MAXN], military[MAXN], veu[MAXN];
     double stake[MAXN][MAXN]; /* summed known percents, capped at 100 */
     int known[MAXN][MAXN], ctrl[MAXN][MAXN], edge[MAXN][MAXN], sup[MAXN][MAXN];
+    int unk[MAXN][MAXN]; /* an equity row without a percent */
+    int possibly[MAXN];  /* controlled only when unknown stakes are taken as whole */
     veu_policy_t pol;
     /* results */
     int seed[MAXN], controlled[MAXN], hops[MAXN], group[MAXN], reasons[MAXN];
@@ -92,6 +94,33 @@ static void brute(struct world *w)
             }
         }
         w->cshare[v] = fmin(100, sum);
+    }
+    /* the same rule when a stake of unknown size may be whole (unknown_stakes = review) */
+    int hi[MAXN];
+    for (int v = 0; v < n; v++) {
+        hi[v] = w->seed[v];
+    }
+    for (int changed = w->pol.review_unknown; changed;) {
+        changed = 0;
+        for (int v = 0; v < n; v++) {
+            double sum = 0, alone = 0;
+            int c = 0;
+            for (int u = 0; u < n && !hi[v]; u++) {
+                if (hi[u] && w->edge[u][v]) {
+                    double st = w->unk[u][v] ? 100 : w->stake[u][v];
+                    sum += st;
+                    alone = fmax(alone, st);
+                    c |= w->ctrl[u][v];
+                }
+            }
+            if (!hi[v] && ((c && w->pol.control_without_ownership) ||
+                           meets(&w->pol, w->pol.aggregate_owners ? sum : alone))) {
+                hi[v] = changed = 1;
+            }
+        }
+    }
+    for (int v = 0; v < n; v++) {
+        w->possibly[v] = w->pol.review_unknown && hi[v] && !w->controlled[v];
     }
     /* the two share fixpoints, by plain Jacobi iteration from zero */
     double x[MAXN] = {0}, z[MAXN] = {0};
@@ -175,8 +204,12 @@ static void brute(struct world *w)
         r |= w->group[v] ? 32 : 0;
         r |= veu_policy_is_dual_use(&w->pol, sectors[w->sector[v]]) ? 64 : 0;
         r |= w->veu[v] ? 128 : 0;
+        r |= w->possibly[v] ? 256 : 0;
         w->reasons[v] = r;
-        w->verdict[v] = r & 3 ? "deny" : r & 124 ? "review" : r & 128 ? "fast_track" : "standard";
+        w->verdict[v] = r & 3             ? "deny"
+                        : r & (124 | 256) ? "review"
+                        : r & 128         ? "fast_track"
+                                          : "standard";
     }
 }
 
@@ -188,6 +221,7 @@ static char *generate(struct world *w)
 
     memset(w->stake, 0, sizeof(w->stake));
     memset(w->known, 0, sizeof(w->known));
+    memset(w->unk, 0, sizeof(w->unk));
     memset(w->ctrl, 0, sizeof(w->ctrl));
     memset(w->edge, 0, sizeof(w->edge));
     memset(w->sup, 0, sizeof(w->sup));
@@ -235,6 +269,8 @@ static char *generate(struct world *w)
         if (*p) {
             w->known[u][v] = 1;
             w->stake[u][v] = fmin(100, w->stake[u][v] + atof(p));
+        } else if (!control) {
+            w->unk[u][v] = 1;
         }
     }
     int ms = (int)rnd((unsigned)(2 * n));
@@ -252,6 +288,7 @@ static char *generate(struct world *w)
     w->pol.control_inclusive = rnd(2);
     w->pol.aggregate_owners = rnd(4) != 0;
     w->pol.control_without_ownership = rnd(4) != 0;
+    w->pol.review_unknown = rnd(2);
     w->pol.minority_threshold = mino[rnd(3)];
     w->pol.supply_depth = (int)rnd(4);
     strcpy(w->pol.home_country, rnd(2) ? "CN" : "US");
@@ -370,6 +407,12 @@ static void check_evidence(const struct world *w, int b, json_t *risk)
             check_path(w, json_array_get(paths, 1), 0, &c2, &s);
             ck_assert_int_eq(c1, c2);
             ck_assert(!w->seed[c1] && c1 != b && w->seed[s] && s != b);
+        } else if (!strcmp(code, "possibly_defense_controlled")) {
+            /* one chain from a seed to the buyer, over real edges */
+            ck_assert_uint_eq(json_array_size(paths), 1);
+            check_path(w, json_array_get(paths, 0), 0, &from, &to);
+            ck_assert(w->seed[from]);
+            ck_assert_int_eq(to, b);
         } else {
             ck_assert_uint_eq(json_array_size(paths), 0);
         }
@@ -377,8 +420,9 @@ static void check_evidence(const struct world *w, int b, json_t *risk)
 }
 
 static const char *const codes[] = {
-    "is_seed",    "defense_controlled", "defense_minority_stake", "defense_holding",
-    "supply_tie", "group_tie",          "dual_use_sector",        "validated_end_user"};
+    "is_seed",         "defense_controlled", "defense_minority_stake",
+    "defense_holding", "supply_tie",         "group_tie",
+    "dual_use_sector", "validated_end_user", "possibly_defense_controlled"};
 
 START_TEST(engine_matches_brute_force)
 {
@@ -398,7 +442,7 @@ START_TEST(engine_matches_brute_force)
             json_t *r = th_risk(&b, id);
             ck_assert_msg(!strcmp(th_verdict(r), w.verdict[v]), "graph %d %s: verdict %s, brute %s",
                           g, id, th_verdict(r), w.verdict[v]);
-            for (int k = 0; k < 8; k++) {
+            for (int k = 0; k < 9; k++) {
                 ck_assert_msg(th_has_reason(r, codes[k]) == !!(w.reasons[v] & (1 << k)),
                               "graph %d %s: reason %s differs (dir %s)", g, id, codes[k], dir);
             }
