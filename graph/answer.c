@@ -764,10 +764,15 @@ void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_
     veu_jbuf_bool(o, e->flags & VEU_SF_CONTROLLED);
     veu_jbuf_lit(o, ",\"controlled_share\":");
     veu_jbuf_num(o, e->ctrl_share);
-    if (e->flags & VEU_SF_POSSIBLE) {
-        const veu_snap_upper_t *u = snap_upper(s, idx);
+    const veu_snap_upper_t *u = (e->flags & VEU_SF_UPPER) ? snap_upper(s, idx) : NULL;
+    if (u) {
+        /* the same metrics under the highest stakes the data allows */
         veu_jbuf_lit(o, ",\"controlled_share_max\":");
-        veu_jbuf_num(o, u ? u->ctrl_share : 0);
+        veu_jbuf_num(o, u->ctrl_share);
+        veu_jbuf_lit(o, ",\"defense_share_max\":");
+        veu_jbuf_num(o, fmin(100.0, u->share * 100.0));
+        veu_jbuf_lit(o, ",\"defense_holding_max\":");
+        veu_jbuf_num(o, fmin(100.0, u->holding * 100.0));
     }
     veu_jbuf_lit(o, ",\"defense_share\":");
     veu_jbuf_num(o, fmin(100.0, e->share * 100.0));

@@ -739,8 +739,16 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         warn_over_100(&l);
         rc = load_file(&l, dir, "supply.csv", 0, sup_cols, 5, sup_row, digest);
     }
-    /* a file replaced or changed while we read the others makes a mixed dataset */
-    for (int i = 0; rc == 0 && i < l.n_seen; i++) {
+    /*
+     * A file replaced or changed while we read the others makes a mixed
+     * dataset; and an error found in a file that was being rewritten (read
+     * empty or cut halfway) is the rewrite's, not the data's: both ask for
+     * another build rather than a failure.
+     */
+    for (int i = 0; (rc == 0 || rc == -VEU_ESYNTAX || rc == -VEU_ECOLUMN || rc == -VEU_EROWS ||
+                     rc == -VEU_EDUPLICATE || rc == -ENOENT) &&
+                    i < l.n_seen;
+         i++) {
         struct stat now;
         const struct stat *was = &l.seen[i];
         if (stat(l.seen_path[i], &now) < 0 || now.st_ino != was->st_ino ||

@@ -106,6 +106,7 @@ typedef struct veu_ties {
     uint8_t *controlled_hi;
     double *ctrl_share_hi;
     uint32_t *ctrl_pred_hi;
+    double *share_hi, *holding_hi; /* fractions, as share and holding */
 } veu_ties_t;
 
 /*

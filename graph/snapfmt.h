@@ -21,8 +21,8 @@
  *   KEYS                 uint32_t stream: per entity (at entity.keys) the key
  *                        count, then per key: word count, joined word, words
  *   GRAMS, GRAMW         trigram -> words, for words spelt a little apart
- *   UPPER                veu_snap_upper_t[], by entity: the 50 percent rule
- *                        under the highest stakes, for entities it alone controls
+ *   UPPER                veu_snap_upper_t[], by entity: the metrics under the
+ *                        highest stakes the data allows, where they differ
  *
  * checksum is XXH3-64 of every byte after the header; header_checksum that
  * of the header with header_checksum itself zero.
@@ -77,14 +77,16 @@ enum {
     VEU_SF_SEED = 1,
     VEU_SF_CONTROLLED = 2,
     VEU_SF_GROUP = 4,
-    VEU_SF_POSSIBLE = 8, /* controlled only under the highest stakes: in UPPER */
+    VEU_SF_POSSIBLE = 8, /* controlled only under the highest stakes */
+    VEU_SF_UPPER = 16,   /* has an UPPER record (every POSSIBLE entity has one) */
 };
 
-/* An entity controlled only under the highest stakes the data allows. */
+/* An entity's metrics under the highest stakes the data allows, where they differ. */
 typedef struct veu_snap_upper {
-    uint32_t v;         /* entity, ascending */
-    uint32_t ctrl_pred; /* own edge into v on a chain from a seed under those stakes */
-    double ctrl_share;  /* percent held by owners controlled under those stakes */
+    uint32_t v;            /* entity, ascending */
+    uint32_t ctrl_pred;    /* own edge into v on a chain from a seed under those stakes */
+    double ctrl_share;     /* percent held by owners controlled under those stakes */
+    double share, holding; /* fractions */
 } veu_snap_upper_t;
 
 /* One entity: 80 bytes.  The id offset comes first (the id map's key). */

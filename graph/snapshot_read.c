@@ -266,7 +266,10 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
         /* ascending entities, each flagged, every flagged entity listed */
         if (i == s->n_upper) {
             for (uint32_t v = 0; v < n; v++) {
-                flagged += (s->ent[v].flags & VEU_SF_POSSIBLE) != 0;
+                flagged += (s->ent[v].flags & VEU_SF_UPPER) != 0;
+                if ((s->ent[v].flags & VEU_SF_POSSIBLE) && !(s->ent[v].flags & VEU_SF_UPPER)) {
+                    return refuse(err, len, "entity %u is possibly controlled without a record", v);
+                }
             }
             if (flagged != s->n_upper) {
                 return refuse(err, len, "the upper-bound records do not match the entities");
@@ -274,9 +277,10 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
             break;
         }
         const veu_snap_upper_t *u = &s->upper[i];
-        if (u->v >= n || (i && u->v <= s->upper[i - 1].v) ||
-            !(s->ent[u->v].flags & VEU_SF_POSSIBLE) ||
-            (u->ctrl_pred != VEU_NONE && u->ctrl_pred >= m) || !(u->ctrl_share >= 0)) {
+        if (u->v >= n || (i && u->v <= s->upper[i - 1].v) || !(s->ent[u->v].flags & VEU_SF_UPPER) ||
+            (u->ctrl_pred != VEU_NONE && u->ctrl_pred >= m) || !(u->ctrl_share >= 0) ||
+            !(u->ctrl_share <= 100) || !(u->share >= 0 && u->share <= 1) ||
+            !(u->holding >= 0 && u->holding <= 1)) {
             return refuse(err, len, "upper-bound record %u is inconsistent", i);
         }
     }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,15 @@ static void section(struct out *o, veu_snap_header_t *h, int sec, const void *p,
     put(o, p, len);
 }
 
+/* Whether entity v's metrics under the highest stakes differ from the certain ones. */
+static int has_upper(const veu_ties_t *t, uint32_t v)
+{
+    return t->controlled_hi &&
+           ((t->controlled_hi[v] && !t->controlled[v]) ||
+            t->ctrl_share_hi[v] > fmin(100.0, t->ctrl_share[v]) + VEU_PERCENT_EPS ||
+            t->share_hi[v] > t->share[v] + 1e-9 || t->holding_hi[v] > t->holding[v] + 1e-9);
+}
+
 static void write_entities(struct out *o, veu_snap_header_t *h, const veu_dataset_t *ds,
                            const veu_ties_t *t, const veu_nameindex_t *ix)
 {
@@ -83,7 +93,8 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
                       (t->group[v] ? VEU_SF_GROUP : 0) |
                       (t->controlled_hi && t->controlled_hi[v] && !t->controlled[v]
                            ? VEU_SF_POSSIBLE
-                           : 0));
+                           : 0) |
+                      (has_upper(t, v) ? VEU_SF_UPPER : 0));
         s->hops = t->hops[v];
         s->ctrl_pred = t->ctrl_pred[v];
         s->share_pred = t->share_pred[v];
@@ -100,7 +111,7 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
     put(o, chunk, k * sizeof(*chunk));
 }
 
-/* The entities the 50 percent rule controls only under the highest stakes. */
+/* The metrics under the highest stakes, for the entities where they differ. */
 static void write_upper(struct out *o, veu_snap_header_t *h, const veu_graph_t *g,
                         const veu_ties_t *t)
 {
@@ -110,10 +121,11 @@ static void write_upper(struct out *o, veu_snap_header_t *h, const veu_graph_t *
     align(o);
     h->sec[SEC_UPPER].off = o->pos;
     for (uint32_t v = 0; t->controlled_hi && v < g->n; v++) {
-        if (!t->controlled_hi[v] || t->controlled[v]) {
+        if (!has_upper(t, v)) {
             continue;
         }
-        chunk[k++] = (veu_snap_upper_t){v, t->ctrl_pred_hi[v], t->ctrl_share_hi[v]};
+        chunk[k++] = (veu_snap_upper_t){v, t->ctrl_pred_hi[v], t->ctrl_share_hi[v], t->share_hi[v],
+                                        t->holding_hi[v]};
         n++;
         if (k == 256) {
             put(o, chunk, sizeof(chunk));

@@ -175,7 +175,11 @@ static double stake(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
     if ((e->flags & VEU_OE_UNKNOWN) && pol->review_unknown) {
         return 100.0;
     }
-    return e->pct_hi > e->pct ? e->pct_hi : e->pct;
+    if (!(e->flags & VEU_OE_RANGE)) {
+        return e->pct; /* exact: pct_hi is only its float rounding */
+    }
+    double top = round((double)e->pct_hi * 1e4) / 1e4; /* ranges come in hundredths */
+    return top > e->pct ? top : e->pct;
 }
 
 static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
@@ -496,6 +500,53 @@ static igraph_error_t strongest_paths(const struct stake_graph *sg, const veu_gr
     return IGRAPH_SUCCESS;
 }
 
+/* flow() at the highest stakes the data allows. */
+static double flow_hi(const veu_graph_t *g, const veu_policy_t *pol, const double *x, uint32_t v,
+                      int down)
+{
+    double s = 0.0;
+
+    if (!down) {
+        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
+            const veu_oedge_t *e = &g->own[g->own_in_e[i]];
+            s += stake(e, pol, 1) / 100.0 * x[e->from];
+        }
+    } else {
+        for (uint32_t i = g->own_out[v]; i < g->own_out[v + 1]; i++) {
+            const veu_oedge_t *e = &g->own[i];
+            s += stake(e, pol, 1) / 100.0 * x[e->to];
+        }
+    }
+    return s < 1.0 ? s : 1.0;
+}
+
+/*
+ * The share fixpoints at the highest stakes: Gauss-Seidel over every vertex
+ * from zero, the least fixpoint as below.  No component order: edges that
+ * only a range or an unknown stake makes are in no component of the
+ * certain graph.  Runs only when something is uncertain.
+ */
+static uint32_t solve_shares_hi(const veu_graph_t *g, const veu_policy_t *pol, const uint8_t *seed,
+                                int down, double *x)
+{
+    uint32_t sweeps = 0;
+
+    for (uint32_t it = 0; it < VEU_TIES_MAX_SWEEPS; it++) {
+        double delta = 0.0;
+        for (uint32_t k = 0; k < g->n; k++) {
+            uint32_t v = down ? g->n - 1 - k : k;
+            double nv = seed[v] ? 1.0 : flow_hi(g, pol, x, v, down);
+            delta = fmax(delta, nv - x[v]);
+            x[v] = nv;
+        }
+        sweeps++;
+        if (delta <= VEU_TIES_TOL) {
+            break;
+        }
+    }
+    return sweeps;
+}
+
 static igraph_error_t compute_shares_igraph(veu_ties_t *t, const veu_graph_t *g)
 {
     struct stake_graph sg;
@@ -716,6 +767,16 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
         snprintf(err->message, sizeof(err->message), "computing ownership shares: %s", igraph_msg);
         goto fail;
     }
+    if (t->controlled_hi) {
+        t->share_hi = calloc(n ? n : 1, sizeof(double));
+        t->holding_hi = calloc(n ? n : 1, sizeof(double));
+        if (!t->share_hi || !t->holding_hi) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        t->iterations += solve_shares_hi(g, pol, t->seed, 0, t->share_hi);
+        t->iterations += solve_shares_hi(g, pol, t->seed, 1, t->holding_hi);
+    }
     if ((rc = compute_supply(t, g)) < 0 || (rc = compute_group(t, g, pol)) < 0) {
         goto fail;
     }
@@ -731,6 +792,8 @@ void veu_ties_destroy(veu_ties_t *t)
     free(t->controlled_hi);
     free(t->ctrl_share_hi);
     free(t->ctrl_pred_hi);
+    free(t->share_hi);
+    free(t->holding_hi);
     free(t->seed);
     free(t->controlled);
     free(t->group);

@@ -293,7 +293,8 @@ START_TEST(dataset_replaced_during_build)
         }
         usleep(100000); /* a rebuild the change caused may still be running */
     }
-    ck_assert_str_eq(got, want);
+    ck_assert_msg(!strcmp(got, want), "serving %s, the final export is %s; log:\n%s", got, want,
+                  hx_log(&D));
     sh("rm -rf '%s'%s", next, "");
     finish();
 }

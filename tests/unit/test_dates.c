@@ -188,6 +188,8 @@ START_TEST(ranges_possibly_controlled)
     json_t *r = th_risk(&B, "A");
     ck_assert_double_eq_tol(th_metric(r, "controlled_share"), 40, 1e-9);
     ck_assert_double_eq_tol(th_metric(r, "controlled_share_max"), 60, 1e-9);
+    ck_assert_double_eq_tol(th_metric(r, "defense_share"), 40, 1e-9);
+    ck_assert_double_eq_tol(th_metric(r, "defense_share_max"), 60, 1e-9);
     json_t *why = th_reason(r, "possibly_defense_controlled");
     ck_assert_ptr_nonnull(why);
     json_t *path = json_array_get(json_object_get(why, "paths"), 0);

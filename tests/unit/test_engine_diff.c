@@ -29,6 +29,7 @@ struct world {
     int known[MAXN][MAXN], ctrl[MAXN][MAXN], edge[MAXN][MAXN], sup[MAXN][MAXN];
     int unk[MAXN][MAXN]; /* an equity row without a percent */
     int possibly[MAXN];  /* controlled only when unknown stakes are taken as whole */
+    double share_hi[MAXN], holding_hi[MAXN];
     veu_policy_t pol;
     /* results */
     int seed[MAXN], controlled[MAXN], hops[MAXN], group[MAXN], reasons[MAXN];
@@ -141,6 +142,32 @@ static void brute(struct world *w)
         if (d < 1e-15) {
             break;
         }
+    }
+    /* the same at the highest stakes: an unknown stake may be whole (unknown_stakes = review) */
+    double xh[MAXN] = {0}, zh[MAXN] = {0};
+    for (int it = 0; it < 200000; it++) {
+        double nx[MAXN], nz[MAXN], d = 0;
+        for (int v = 0; v < n; v++) {
+            double sx = 0, sz = 0;
+            for (int u = 0; u < n; u++) {
+                double in = w->pol.review_unknown && w->unk[u][v] ? 100 : w->stake[u][v];
+                double out = w->pol.review_unknown && w->unk[v][u] ? 100 : w->stake[v][u];
+                sx += in / 100 * xh[u];
+                sz += out / 100 * zh[u];
+            }
+            nx[v] = w->seed[v] ? 1 : fmin(1, sx);
+            nz[v] = w->seed[v] ? 1 : fmin(1, sz);
+            d = fmax(d, fmax(fabs(nx[v] - xh[v]), fabs(nz[v] - zh[v])));
+        }
+        memcpy(xh, nx, sizeof(xh));
+        memcpy(zh, nz, sizeof(zh));
+        if (d < 1e-15) {
+            break;
+        }
+    }
+    for (int v = 0; v < n; v++) {
+        w->share_hi[v] = xh[v] * 100;
+        w->holding_hi[v] = zh[v] * 100;
     }
     /* supply hops: a BFS from every buyer */
     for (int b = 0; b < n; b++) {
@@ -449,6 +476,15 @@ START_TEST(engine_matches_brute_force)
             ck_assert_double_eq_tol(th_metric(r, "controlled_share"), w.cshare[v], 1e-6);
             ck_assert_double_eq_tol(th_metric(r, "defense_share"), w.share[v], 1e-6);
             ck_assert_double_eq_tol(th_metric(r, "defense_holding"), w.holding[v], 1e-6);
+            /* the highest-stakes metrics: given where they differ, and then right */
+            json_t *mx = json_object_get(json_object_get(r, "metrics"), "defense_share_max");
+            double got = mx ? json_number_value(mx) : w.share[v];
+            ck_assert_msg(fabs(got - w.share_hi[v]) < 1e-6,
+                          "graph %d %s: share max %.9f, brute %.9f", g, id, got, w.share_hi[v]);
+            mx = json_object_get(json_object_get(r, "metrics"), "defense_holding_max");
+            got = mx ? json_number_value(mx) : w.holding[v];
+            ck_assert_msg(fabs(got - w.holding_hi[v]) < 1e-6,
+                          "graph %d %s: holding max %.9f, brute %.9f", g, id, got, w.holding_hi[v]);
             ck_assert_int_eq((int)th_metric(r, "supply_hops"), w.hops[v]);
             ck_assert_int_eq((int)th_metric(r, "group_tie"), w.group[v]);
             ck_assert_int_eq((int)th_metric(r, "defense_controlled"), w.controlled[v]);
