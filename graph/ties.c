@@ -167,7 +167,7 @@ static int own_controls(const void *edge, const void *pol)
  * range's top; a stake of unknown size counts as 100 when the policy says
  * unknown stakes are to be reviewed).
  */
-static double stake(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
+static inline double stake(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
 {
     if (!hi) {
         return e->pct;
@@ -432,20 +432,24 @@ static igraph_error_t component_order(const struct stake_graph *sg, const veu_gr
     return IGRAPH_SUCCESS;
 }
 
-/* x(v) = min(1, sum over edges of pct/100 * x(far)), by in-edges (down = 0) or out-edges. */
-static inline double flow(const veu_graph_t *g, const double *x, uint32_t v, int down)
+/*
+ * x(v) = min(1, sum over edges of stake/100 * x(far)), by in-edges (down = 0)
+ * or out-edges; the certain stakes, or (hi) the highest the data allows.
+ */
+static inline double flow(const veu_graph_t *g, const veu_policy_t *pol, const double *x,
+                          uint32_t v, int down, int hi)
 {
     double s = 0.0;
 
     if (!down) {
         for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
             const veu_oedge_t *e = &g->own[g->own_in_e[i]];
-            s += e->pct / 100.0 * x[e->from];
+            s += stake(e, pol, hi) / 100.0 * x[e->from];
         }
     } else {
         for (uint32_t i = g->own_out[v]; i < g->own_out[v + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
-            s += e->pct / 100.0 * x[e->to];
+            s += stake(e, pol, hi) / 100.0 * x[e->to];
         }
     }
     return s < 1.0 ? s : 1.0;
@@ -462,14 +466,14 @@ static uint32_t solve_shares(const veu_graph_t *g, const uint8_t *seed, const ui
         uint32_t a = cstart[c], b = cstart[c + 1];
         if (b - a == 1) {
             uint32_t v = order[a];
-            x[v] = seed[v] ? 1.0 : flow(g, x, v, down);
+            x[v] = seed[v] ? 1.0 : flow(g, NULL, x, v, down, 0);
             continue;
         }
         for (uint32_t it = 0; it < VEU_TIES_MAX_SWEEPS; it++) {
             double delta = 0.0;
             for (uint32_t i = a; i < b; i++) {
                 uint32_t v = order[i];
-                double nv = seed[v] ? 1.0 : flow(g, x, v, down);
+                double nv = seed[v] ? 1.0 : flow(g, NULL, x, v, down, 0);
                 delta = fmax(delta, nv - x[v]);
                 x[v] = nv;
             }
@@ -500,26 +504,6 @@ static igraph_error_t strongest_paths(const struct stake_graph *sg, const veu_gr
     return IGRAPH_SUCCESS;
 }
 
-/* flow() at the highest stakes the data allows. */
-static double flow_hi(const veu_graph_t *g, const veu_policy_t *pol, const double *x, uint32_t v,
-                      int down)
-{
-    double s = 0.0;
-
-    if (!down) {
-        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
-            const veu_oedge_t *e = &g->own[g->own_in_e[i]];
-            s += stake(e, pol, 1) / 100.0 * x[e->from];
-        }
-    } else {
-        for (uint32_t i = g->own_out[v]; i < g->own_out[v + 1]; i++) {
-            const veu_oedge_t *e = &g->own[i];
-            s += stake(e, pol, 1) / 100.0 * x[e->to];
-        }
-    }
-    return s < 1.0 ? s : 1.0;
-}
-
 /*
  * The share fixpoints at the highest stakes: Gauss-Seidel over every vertex
  * from zero, the least fixpoint as below.  No component order: edges that
@@ -535,7 +519,7 @@ static uint32_t solve_shares_hi(const veu_graph_t *g, const veu_policy_t *pol, c
         double delta = 0.0;
         for (uint32_t k = 0; k < g->n; k++) {
             uint32_t v = down ? g->n - 1 - k : k;
-            double nv = seed[v] ? 1.0 : flow_hi(g, pol, x, v, down);
+            double nv = seed[v] ? 1.0 : flow(g, pol, x, v, down, 1);
             delta = fmax(delta, nv - x[v]);
             x[v] = nv;
         }
