@@ -71,7 +71,7 @@ static uint32_t ftm_ref(struct loader *l, veu_regfile_t *f, json_t *props, const
     *rc = 0;
     snprintf(col, sizeof(col), "properties.%s", key);
     if (!ref) {
-        *rc = ld_problem(l, 0, line, col, "an Ownership without its %s", key);
+        *rc = ld_problem(l, 0, line, col, "a link without its %s", key);
         return VEU_NONE;
     }
     const char *id = json_string_value(json_object_get(f->ids, ref));
@@ -88,19 +88,27 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
     json_t *props = json_object_get(rec, "properties");
     const char *end = reg_prop(props, "endDate"), *pct = reg_prop(props, "percentage");
     const char *role = reg_prop(props, "role");
+    /* a Control link names its ends controller -> entity, an Ownership owner -> asset */
+    int control = !strcmp(reg_jstr(rec, "schema"), "Control");
+    const char *from = control && reg_prop(props, "controller") ? "controller" : "owner";
+    const char *to = control && reg_prop(props, "entity") ? "entity" : "asset";
     int rc;
 
     if (end && *end && strcmp(end, day) <= 0) {
-        reg_count(t, "ownerships that ended (endDate) not imported");
+        reg_count(t, control ? "controls that ended (endDate) not imported"
+                             : "ownerships that ended (endDate) not imported");
         return 0;
     }
-    uint32_t owner = ftm_ref(l, f, props, "owner", line, &rc);
+    uint32_t owner = ftm_ref(l, f, props, from, line, &rc);
     if (owner == VEU_NONE) {
         return rc;
     }
-    uint32_t owned = ftm_ref(l, f, props, "asset", line, &rc);
+    uint32_t owned = ftm_ref(l, f, props, to, line, &rc);
     if (owned == VEU_NONE) {
         return rc;
+    }
+    if (control && owner != owned) {
+        return ld_add_own(l, owner, owned, NAN, 1, NAN, NAN);
     }
     if (owner == owned) {
         rc = ld_problem(l, 0, line, "properties.asset", "self-loop: '%s' owns itself",

@@ -454,7 +454,8 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
                 } else if ((f->kind == VEU_REG_BODS &&
                             (!strcmp(what, "relationship") ||
                              !strcmp(what, "ownershipOrControlStatement"))) ||
-                           (f->kind == VEU_REG_FTM && !strcmp(what, "Ownership"))) {
+                           (f->kind == VEU_REG_FTM &&
+                            (!strcmp(what, "Ownership") || !strcmp(what, "Control")))) {
                     json_array_append(f->records, rec);
                     json_array_append_new(f->lines, json_integer(line));
                 } else if (f->kind == VEU_REG_BODS) {

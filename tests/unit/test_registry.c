@@ -158,15 +158,18 @@ START_TEST(ftm_percentages_as_written)
     ck_assert(th_reported(&B, "percentage 'n/a' cannot be read"));
     /* a controlling shareholder without a percentage; the company meets GLEIF by its LEI */
     ck_assert(direct("LEI:529900THETA000000001", "ftm-person", "control", &p));
+    /* a Control link: controller -> entity */
+    ck_assert(direct("LEI:529900THETA000000001", "ftm-alpha", "control", &p));
+    ck_assert_str_eq(verdict("LEI:529900THETA000000001"), "deny");
     /* ended, unknown and unreadable records are reported with their line */
     ck_assert(th_reported(&B, "ownerships that ended"));
     ck_assert(th_reported(&B, "unknown entity id 'ftm-nobody'"));
     ck_assert_uint_eq(B.rep.skipped, 2);
-    int line20 = 0;
+    int line21 = 0;
     for (int i = 0; i < (int)B.rep.n_kept; i++) {
-        line20 |= B.rep.kept[i].line == 20 && strstr(B.rep.kept[i].message, "not a JSON object");
+        line21 |= B.rep.kept[i].line == 21 && strstr(B.rep.kept[i].message, "not a JSON object");
     }
-    ck_assert(line20);
+    ck_assert(line21);
     /* the 50 percent rule over what was read */
     ck_assert_str_eq(verdict("ftm-beta"), "deny");  /* 51% */
     ck_assert_str_eq(verdict("ftm-gamma"), "deny"); /* 50.5% */
