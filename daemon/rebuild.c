@@ -516,7 +516,7 @@ static void start_build(veu_server_t *srv, bool force)
         {.flags = UV_IGNORE},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&rb->err},
     };
-    uv_process_options_t opt = {.file = srv->exe,
+    uv_process_options_t opt = {.file = srv->exe_run,
                                 .args = args,
                                 .stdio_count = 3,
                                 .stdio = stdio,

@@ -299,6 +299,7 @@ int veu_serve_main(const veu_config_t *cfg)
     srv->started_ms = veu_now_ms();
     srv->started_wall = time(NULL);
     srv->lock_fd = -1;
+    srv->exe_fd = -1;
     snprintf(srv->rb.status, sizeof(srv->rb.status), "none");
     veu_jbuf_init(&srv->out);
     veu_jbuf_init(&srv->res);
@@ -312,6 +313,18 @@ int veu_serve_main(const veu_config_t *cfg)
         return EX_OSERR;
     }
     srv->exe[n] = '\0';
+    /*
+     * Builders run this very image, even after a package upgrade replaced the
+     * file: a builder of another version would write snapshots of a format
+     * this server may not read.  The descriptor stays open (no CLOEXEC) so
+     * the child can exec /proc/self/fd/N.
+     */
+    srv->exe_fd = open("/proc/self/exe", O_RDONLY);
+    if (srv->exe_fd >= 0) {
+        snprintf(srv->exe_run, sizeof(srv->exe_run), "/proc/self/fd/%d", srv->exe_fd);
+    } else {
+        snprintf(srv->exe_run, sizeof(srv->exe_run), "%s", srv->exe);
+    }
     if (!realpath(cfg->data, srv->data_real)) {
         veu_log(LOG_WARNING, "data directory '%s': %s; serving a snapshot if there is one",
                 cfg->data, strerror(errno));
@@ -393,6 +406,9 @@ int veu_serve_main(const veu_config_t *cfg)
     }
     if (srv->lock_fd >= 0) {
         close(srv->lock_fd);
+    }
+    if (srv->exe_fd >= 0) {
+        close(srv->exe_fd);
     }
     veu_log(LOG_INFO, "stopped");
     return 0;

@@ -106,7 +106,9 @@ struct veu_server {
     uv_loop_t *loop;
     veu_config_t cfg;
     char data_real[PATH_MAX];
-    char exe[PATH_MAX];
+    char exe[PATH_MAX]; /* our executable's path, for messages */
+    char exe_run[64];   /* what builders exec: /proc/self/fd/N of our own image */
+    int exe_fd;
     uv_pipe_t listener;
     bool listening, own_socket_file;
     int lock_fd;

@@ -120,7 +120,8 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
                    "--errors-for-leak-kinds=definite,indirect,possible", "--trace-children=no",
                    VEUD_PATH, "--config", conf, (char *)NULL);
         } else {
-            execl(VEUD_PATH, VEUD_PATH, "--config", conf, (char *)NULL);
+            const char *exe = getenv("HX_VEUD") ? getenv("HX_VEUD") : VEUD_PATH;
+            execl(exe, exe, "--config", conf, (char *)NULL);
         }
         _exit(127);
     }

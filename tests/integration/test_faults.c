@@ -325,6 +325,30 @@ START_TEST(builder_out_of_memory)
 }
 END_TEST
 
+/* An upgrade replaces the binary under a running veud: its builders still run its own image. */
+START_TEST(binary_replaced_while_serving)
+{
+    char exe[300], cmd[800];
+    data = hx_copy_sample();
+    snprintf(exe, sizeof(exe), "%s.veud", data);
+    sh("cp '%s' '%s'", VEUD_PATH, exe);
+    setenv("HX_VEUD", exe, 1);
+    hx_start(&D, data, NULL);
+    unsetenv("HX_VEUD");
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
+    /* the "new version": a program that cannot build anything */
+    snprintf(cmd, sizeof(cmd),
+             "rm -f '%s' && printf '#!/bin/sh\\nexit 70\\n' > '%s' && chmod +x '%s'", exe, exe,
+             exe);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = ask_ok("reload");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    json_decref(a);
+    sh("rm -f '%s'%s", exe, "");
+    finish();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -343,5 +367,6 @@ int main(void)
     CASE(corrupt_snapshot_at_start);
     CASE(dataset_replaced_during_build);
     CASE(builder_out_of_memory);
+    CASE(binary_replaced_while_serving);
     return hx_run(s);
 }
