@@ -498,13 +498,11 @@ static void start_build(veu_server_t *srv, bool force)
         args[a++] = "--policy";
         args[a++] = pol[i];
     }
+    const veu_snapshot_info_t *inf = srv->cur ? veu_snapshot_info(srv->cur->snap) : NULL;
     char day[11];
     veu_today(day);
-    /* dated rows read for another day than today make a new build worth it */
-    if (!force && srv->cur &&
-        !(veu_snapshot_info(srv->cur->snap)->dated &&
-          strcmp(veu_snapshot_info(srv->cur->snap)->as_of, day) != 0)) {
-        const veu_snapshot_info_t *inf = veu_snapshot_info(srv->cur->snap);
+    /* unchanged files and policy skip the build, unless dated rows were read for another day */
+    if (!force && inf && !(inf->dated && strcmp(inf->as_of, day) != 0)) {
         snprintf(skip, sizeof(skip), "%s:%s", inf->digest, inf->policy_digest);
         args[a++] = "--skip-if";
         args[a++] = skip;

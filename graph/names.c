@@ -55,17 +55,7 @@ static uint32_t find_word(const veu_snapshot_t *s, const char *w)
 
 static const veu_snap_gram_t *find_gram(const veu_snapshot_t *s, uint32_t g)
 {
-    uint32_t lo = 0, hi = s->n_grams;
-
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (s->grams[mid].gram < g) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    return lo < s->n_grams && s->grams[lo].gram == g ? &s->grams[lo] : NULL;
+    return snap_find_key(s->grams, s->n_grams, sizeof(*s->grams), g);
 }
 
 /* Words of the index spelt like w: the FUZZY_WORDS likeliest, by trigram Dice. */

@@ -196,15 +196,6 @@ static UTransliterator *get_translit(void)
     return translit;
 }
 
-void veu_name_cleanup(void)
-{
-    if (translit) {
-        utrans_close(translit);
-        translit = NULL;
-    }
-    u_cleanup(); /* ICU's registry and data caches */
-}
-
 void veu_names_init(void)
 {
     get_translit();
@@ -212,7 +203,11 @@ void veu_names_init(void)
 
 void veu_names_cleanup(void)
 {
-    veu_name_cleanup();
+    if (translit) {
+        utrans_close(translit);
+        translit = NULL;
+    }
+    u_cleanup(); /* ICU's registry and data caches */
 }
 
 /* Removes every CJK legal form from the UTF-8 text s (in place); returns the new length. */

@@ -31,7 +31,4 @@ void veu_name_words(const char *s, size_t len, veu_words_t *out);
 /* True when w (lower case, ASCII) is a legal form or a connecting word. */
 int veu_name_is_legal_form(const char *w);
 
-/* Releases the transliterator (for leak checkers; it is made again on demand). */
-void veu_name_cleanup(void);
-
 #endif

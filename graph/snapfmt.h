@@ -30,6 +30,7 @@
 #ifndef VEU_GRAPH_SNAPFMT_H
 #define VEU_GRAPH_SNAPFMT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "veu/build.h"
@@ -163,5 +164,7 @@ typedef struct veu_snap_header {
 
 _Static_assert(sizeof(veu_snap_entity_t) == 80, "entity record is 80 bytes");
 _Static_assert(sizeof(veu_snap_header_t) <= VEU_SNAP_HEADER, "header fits");
+_Static_assert(offsetof(veu_snap_upper_t, v) == 0 && offsetof(veu_snap_gram_t, gram) == 0,
+               "searched records start with their key");
 
 #endif

@@ -3,6 +3,8 @@
 #ifndef VEU_GRAPH_SNAPSHOT_INT_H
 #define VEU_GRAPH_SNAPSHOT_INT_H
 
+#include <string.h>
+
 #include "graph.h"
 #include "snapfmt.h"
 #include "veu/snapshot.h"
@@ -43,19 +45,36 @@ struct veu_snapshot {
     veu_snapshot_info_t info;
 };
 
-/* The UPPER record of entity v, or NULL. */
-static inline const veu_snap_upper_t *snap_upper(const veu_snapshot_t *s, uint32_t v)
+/*
+ * Binary search over n records of size bytes, sorted by the uint32_t key
+ * each starts with (UPPER's entity, GRAMS' trigram): the record, or NULL.
+ */
+static inline const void *snap_find_key(const void *base, uint32_t n, size_t size, uint32_t key)
 {
-    uint32_t lo = 0, hi = s->n_upper;
+    const char *p = base;
+    uint32_t lo = 0, hi = n, k;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (s->upper[mid].v < v) {
+        memcpy(&k, p + (size_t)mid * size, sizeof(k));
+        if (k < key) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    return lo < s->n_upper && s->upper[lo].v == v ? &s->upper[lo] : NULL;
+    if (lo < n) {
+        memcpy(&k, p + (size_t)lo * size, sizeof(k));
+        if (k == key) {
+            return p + (size_t)lo * size;
+        }
+    }
+    return NULL;
+}
+
+/* The UPPER record of entity v, or NULL. */
+static inline const veu_snap_upper_t *snap_upper(const veu_snapshot_t *s, uint32_t v)
+{
+    return snap_find_key(s->upper, s->n_upper, sizeof(*s->upper), v);
 }
 
 static inline const char *snap_str(const veu_snapshot_t *s, uint32_t off)

@@ -262,20 +262,8 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
             }
         }
     }
-    for (uint32_t i = 0, flagged = 0; i <= s->n_upper; i++) {
-        /* ascending entities, each flagged, every flagged entity listed */
-        if (i == s->n_upper) {
-            for (uint32_t v = 0; v < n; v++) {
-                flagged += (s->ent[v].flags & VEU_SF_UPPER) != 0;
-                if ((s->ent[v].flags & VEU_SF_POSSIBLE) && !(s->ent[v].flags & VEU_SF_UPPER)) {
-                    return refuse(err, len, "entity %u is possibly controlled without a record", v);
-                }
-            }
-            if (flagged != s->n_upper) {
-                return refuse(err, len, "the upper-bound records do not match the entities");
-            }
-            break;
-        }
+    /* UPPER: ascending entities, each flagged; every flagged entity has one */
+    for (uint32_t i = 0; i < s->n_upper; i++) {
         const veu_snap_upper_t *u = &s->upper[i];
         if (u->v >= n || (i && u->v <= s->upper[i - 1].v) || !(s->ent[u->v].flags & VEU_SF_UPPER) ||
             (u->ctrl_pred != VEU_NONE && u->ctrl_pred >= m) || !(u->ctrl_share >= 0) ||
@@ -283,6 +271,17 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
             !(u->holding >= 0 && u->holding <= 1)) {
             return refuse(err, len, "upper-bound record %u is inconsistent", i);
         }
+    }
+    uint32_t flagged = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        uint8_t f = s->ent[v].flags;
+        flagged += (f & VEU_SF_UPPER) != 0;
+        if ((f & VEU_SF_POSSIBLE) && !(f & VEU_SF_UPPER)) {
+            return refuse(err, len, "entity %u is possibly controlled without a record", v);
+        }
+    }
+    if (flagged != s->n_upper) {
+        return refuse(err, len, "the upper-bound records do not match the entities");
     }
     if (verify_names(s) < 0) {
         return refuse(err, len, "the name index is inconsistent");

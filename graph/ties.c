@@ -455,27 +455,35 @@ static inline double flow(const veu_graph_t *g, const veu_policy_t *pol, const d
     return s < 1.0 ? s : 1.0;
 }
 
-/* Solves one of the two share fixpoints, component by component. */
-static uint32_t solve_shares(const veu_graph_t *g, const uint8_t *seed, const uint32_t *order,
-                             const uint32_t *cstart, uint32_t ncomp, int down, double *x)
+/*
+ * Solves one of the two share fixpoints, component by component, from zero
+ * (the least fixpoint).  order NULL: every vertex as one component in index
+ * order, as the highest-stakes reading (hi) needs, since edges that only a
+ * range or an unknown stake makes are in no component of the certain graph.
+ */
+static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, const uint8_t *seed,
+                             const uint32_t *order, const uint32_t *cstart, uint32_t ncomp,
+                             int down, int hi, double *x)
 {
-    uint32_t sweeps = 0;
+    uint32_t sweeps = 0, whole[2] = {0, g->n};
 
+    if (!order) {
+        cstart = whole;
+        ncomp = 1;
+    }
     for (uint32_t k = 0; k < ncomp; k++) {
         uint32_t c = down ? ncomp - 1 - k : k;
         uint32_t a = cstart[c], b = cstart[c + 1];
-        if (b - a == 1) {
-            uint32_t v = order[a];
-            x[v] = seed[v] ? 1.0 : flow(g, NULL, x, v, down, 0);
-            continue;
-        }
         for (uint32_t it = 0; it < VEU_TIES_MAX_SWEEPS; it++) {
             double delta = 0.0;
             for (uint32_t i = a; i < b; i++) {
-                uint32_t v = order[i];
-                double nv = seed[v] ? 1.0 : flow(g, NULL, x, v, down, 0);
+                uint32_t v = order ? order[i] : i;
+                double nv = seed[v] ? 1.0 : flow(g, pol, x, v, down, hi);
                 delta = fmax(delta, nv - x[v]);
                 x[v] = nv;
+            }
+            if (b - a == 1) {
+                break; /* a single vertex outside any cycle: one pass is exact */
             }
             sweeps++;
             if (delta <= VEU_TIES_TOL) {
@@ -504,33 +512,6 @@ static igraph_error_t strongest_paths(const struct stake_graph *sg, const veu_gr
     return IGRAPH_SUCCESS;
 }
 
-/*
- * The share fixpoints at the highest stakes: Gauss-Seidel over every vertex
- * from zero, the least fixpoint as below.  No component order: edges that
- * only a range or an unknown stake makes are in no component of the
- * certain graph.  Runs only when something is uncertain.
- */
-static uint32_t solve_shares_hi(const veu_graph_t *g, const veu_policy_t *pol, const uint8_t *seed,
-                                int down, double *x)
-{
-    uint32_t sweeps = 0;
-
-    for (uint32_t it = 0; it < VEU_TIES_MAX_SWEEPS; it++) {
-        double delta = 0.0;
-        for (uint32_t k = 0; k < g->n; k++) {
-            uint32_t v = down ? g->n - 1 - k : k;
-            double nv = seed[v] ? 1.0 : flow(g, pol, x, v, down, 1);
-            delta = fmax(delta, nv - x[v]);
-            x[v] = nv;
-        }
-        sweeps++;
-        if (delta <= VEU_TIES_TOL) {
-            break;
-        }
-    }
-    return sweeps;
-}
-
 static igraph_error_t compute_shares_igraph(veu_ties_t *t, const veu_graph_t *g)
 {
     struct stake_graph sg;
@@ -541,8 +522,8 @@ static igraph_error_t compute_shares_igraph(veu_ties_t *t, const veu_graph_t *g)
     IGRAPH_CHECK(component_order(&sg, g, &order, &cstart, &ncomp));
     IGRAPH_FINALLY(free, order);
     IGRAPH_FINALLY(free, cstart);
-    t->iterations = solve_shares(g, t->seed, order, cstart, ncomp, 0, t->share);
-    t->iterations += solve_shares(g, t->seed, order, cstart, ncomp, 1, t->holding);
+    t->iterations = solve_shares(g, NULL, t->seed, order, cstart, ncomp, 0, 0, t->share);
+    t->iterations += solve_shares(g, NULL, t->seed, order, cstart, ncomp, 1, 0, t->holding);
     IGRAPH_CHECK(strongest_paths(&sg, g, IGRAPH_OUT, t->share_pred));
     IGRAPH_CHECK(strongest_paths(&sg, g, IGRAPH_IN, t->hold_next));
     free(order);
@@ -758,8 +739,8 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
             rc = -ENOMEM;
             goto fail;
         }
-        t->iterations += solve_shares_hi(g, pol, t->seed, 0, t->share_hi);
-        t->iterations += solve_shares_hi(g, pol, t->seed, 1, t->holding_hi);
+        t->iterations += solve_shares(g, pol, t->seed, NULL, NULL, 0, 0, 1, t->share_hi);
+        t->iterations += solve_shares(g, pol, t->seed, NULL, NULL, 0, 1, 1, t->holding_hi);
     }
     if ((rc = compute_supply(t, g)) < 0 || (rc = compute_group(t, g, pol)) < 0) {
         goto fail;

@@ -72,3 +72,17 @@ veu_snapshot_t *veu_fuzz_build(void)
     }
     return s;
 }
+
+void veu_fuzz_answer_and_close(veu_snapshot_t *s)
+{
+    veu_jbuf_t b;
+    veu_jbuf_init(&b);
+    for (uint32_t v = 0; v < veu_snapshot_info(s)->entities && v < 50; v++) {
+        veu_jbuf_reset(&b);
+        veu_snapshot_risk(s, v, &b);
+        veu_snapshot_owners(s, v, &b);
+        veu_snapshot_paths(s, v, 6, 10, VEU_REL_ANY, NULL, &b);
+    }
+    veu_jbuf_destroy(&b);
+    veu_snapshot_close(s);
+}

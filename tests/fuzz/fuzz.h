@@ -28,4 +28,7 @@ struct veu_snapshot;
  */
 struct veu_snapshot *veu_fuzz_build(void);
 
+/* Answers risk, owners and paths for the first entities of s, then closes it. */
+void veu_fuzz_answer_and_close(struct veu_snapshot *s);
+
 #endif

@@ -34,16 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     veu_snapshot_t *s = veu_fuzz_build();
     if (s) {
-        veu_jbuf_t b;
-        veu_jbuf_init(&b);
-        for (uint32_t v = 0; v < veu_snapshot_info(s)->entities && v < 50; v++) {
-            veu_jbuf_reset(&b);
-            veu_snapshot_risk(s, v, &b);
-            veu_snapshot_owners(s, v, &b);
-            veu_snapshot_paths(s, v, 6, 10, VEU_REL_ANY, NULL, &b);
-        }
-        veu_jbuf_destroy(&b);
-        veu_snapshot_close(s);
+        veu_fuzz_answer_and_close(s);
     }
     return 0;
 }

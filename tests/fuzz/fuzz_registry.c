@@ -36,15 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s) {
         veu_match_t m[10];
         veu_snapshot_search(s, (const char *)data + 1, size - 1 < 4096 ? size - 1 : 4096, m, 10);
-        veu_jbuf_t b;
-        veu_jbuf_init(&b);
-        for (uint32_t v = 0; v < veu_snapshot_info(s)->entities && v < 50; v++) {
-            veu_jbuf_reset(&b);
-            veu_snapshot_risk(s, v, &b);
-            veu_snapshot_owners(s, v, &b);
-        }
-        veu_jbuf_destroy(&b);
-        veu_snapshot_close(s);
+        veu_fuzz_answer_and_close(s);
     }
     return 0;
 }

@@ -100,6 +100,16 @@ json_t *th_risk(const th_built_t *b, const char *id)
     return j;
 }
 
+const char *th_verdict_of(const th_built_t *b, const char *id)
+{
+    static char v[32];
+    json_t *r = th_risk(b, id);
+    ck_assert_msg(r != NULL, "no entity %s", id);
+    snprintf(v, sizeof(v), "%s", th_verdict(r));
+    json_decref(r);
+    return v;
+}
+
 const char *th_verdict(json_t *risk)
 {
     return json_string_value(json_object_get(risk, "verdict"));

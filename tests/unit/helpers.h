@@ -43,6 +43,9 @@ bool th_reported(const th_built_t *b, const char *text);
 /* The risk answer for id, parsed (new reference), or NULL when unknown. */
 json_t *th_risk(const th_built_t *b, const char *id);
 
+/* The verdict of id in b (the entity must exist); a static buffer. */
+const char *th_verdict_of(const th_built_t *b, const char *id);
+
 /* Shortcuts on a risk answer. */
 const char *th_verdict(json_t *risk);
 double th_metric(json_t *risk, const char *name);

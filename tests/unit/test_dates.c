@@ -38,16 +38,6 @@ static void files(const char *designations, const char *ownership)
     th_write(dir, "ownership.csv", ownership);
 }
 
-static const char *verdict(const char *id)
-{
-    static char v[32];
-    json_t *r = th_risk(&B, id);
-    ck_assert_ptr_nonnull(r);
-    snprintf(v, sizeof(v), "%s", th_verdict(r));
-    json_decref(r);
-    return v;
-}
-
 static void done(void)
 {
     th_built_free(&B);
@@ -69,14 +59,14 @@ START_TEST(ofac_divestment)
                                                 "X,A,60,2020-01-01,2024-05-01\n"
                                                 "X,A,40,2024-05-01,\n");
     build_on("2024-04-30", NULL);
-    ck_assert_str_eq(verdict("A"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny");
     done();
     build_on("2024-05-01", NULL);
-    ck_assert_str_eq(verdict("A"), "review"); /* a 40% minority stake remains */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review"); /* a 40% minority stake remains */
     ck_assert(th_reported(&B, "rows not in effect on 2024-05-01"));
     done();
     build_on("2019-12-31", NULL); /* before either row */
-    ck_assert_str_eq(verdict("A"), "standard");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "standard");
     done();
 }
 END_TEST
@@ -87,14 +77,14 @@ START_TEST(listing_and_delisting)
           "X,defense,2022-03-01,2025-01-15\n",
           "owner_id,owned_id,percent\nX,A,100\n");
     build_on("2022-02-28", NULL);
-    ck_assert_str_eq(verdict("X"), "standard"); /* not listed yet */
-    ck_assert_str_eq(verdict("A"), "standard");
+    ck_assert_str_eq(th_verdict_of(&B, "X"), "standard"); /* not listed yet */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "standard");
     done();
     build_on("2022-03-01", NULL);
-    ck_assert_str_eq(verdict("A"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny");
     done();
     build_on("2025-01-15", NULL); /* delisted that day */
-    ck_assert_str_eq(verdict("A"), "standard");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "standard");
     done();
 }
 END_TEST
@@ -108,15 +98,15 @@ START_TEST(eu_switch_2024)
     ck_assert_int_eq(veu_policy_set(&eu, "regime", "eu", err, sizeof(err)), 0);
     files("entity_id,designation\nX,defense\n", "owner_id,owned_id,percent\nX,A,50\n");
     build_on("2024-07-02", &eu);
-    ck_assert_str_eq(verdict("A"), "review"); /* exactly 50% is not more than 50% */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review"); /* exactly 50% is not more than 50% */
     done();
     build_on("2024-07-03", &eu);
-    ck_assert_str_eq(verdict("A"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny");
     done();
     /* an explicit control_inclusive holds on every day */
     ck_assert_int_eq(veu_policy_set(&eu, "control_inclusive", "false", err, sizeof(err)), 0);
     build_on("2024-07-03", &eu);
-    ck_assert_str_eq(verdict("A"), "review");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review");
     done();
 }
 END_TEST
@@ -131,20 +121,20 @@ START_TEST(bis_suspension_window)
     files("entity_id,designation\nX,defense\nY,defense\n",
           "owner_id,owned_id,percent\nX,A,30\nY,A,30\n");
     build_on("2025-10-01", &bis);
-    ck_assert_str_eq(verdict("A"), "deny"); /* 30 + 30, aggregated */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny"); /* 30 + 30, aggregated */
     done();
     build_on("2025-11-10", &bis);
-    ck_assert_str_eq(verdict("A"), "review"); /* suspended: the stakes still show */
-    ck_assert_str_eq(verdict("X"), "deny");   /* the listed party itself stays listed */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review"); /* suspended: the stakes still show */
+    ck_assert_str_eq(th_verdict_of(&B, "X"), "deny");   /* the listed party itself stays listed */
     done();
     build_on("2026-11-10", &bis);
-    ck_assert_str_eq(verdict("A"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny");
     done();
     /* a window set by hand, and one that cannot be read */
     ck_assert_int_eq(veu_policy_set(&bis, "suspended", "2025-01-01..2025-02-01", err, sizeof(err)),
                      0);
     build_on("2025-11-10", &bis);
-    ck_assert_str_eq(verdict("A"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny");
     done();
     ck_assert_int_ne(veu_policy_set(&bis, "suspended", "2025-02-01..2025-01-01", err, sizeof(err)),
                      0);
@@ -160,7 +150,7 @@ START_TEST(dates_that_cannot_be_read)
           "Y,A,10,2024-05-01,2024-04-01\n" /* ends before it starts: skipped */
     );
     build_on("2024-06-01", NULL);
-    ck_assert_str_eq(verdict("A"), "deny"); /* a typo in a date must not clear a buyer */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "deny"); /* a typo in a date must not clear a buyer */
     ck_assert(th_reported(&B, "'2024-02-30' is not a date"));
     ck_assert(th_reported(&B, "'March 2022' is not a date"));
     ck_assert(th_reported(&B, "'2024-04-01' is not after start_date"));
@@ -184,7 +174,7 @@ START_TEST(ranges_possibly_controlled)
           "owner_id,owned_id,percent,percent_min,percent_max\n"
           "X,A,,40,60\n");
     build_on("2026-01-01", NULL);
-    ck_assert_str_eq(verdict("A"), "review");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review");
     json_t *r = th_risk(&B, "A");
     ck_assert_double_eq_tol(th_metric(r, "controlled_share"), 40, 1e-9);
     ck_assert_double_eq_tol(th_metric(r, "controlled_share_max"), 60, 1e-9);
@@ -217,13 +207,13 @@ START_TEST(psc_band_and_regimes)
           "X,C,,60,40\n");
     build_on("2026-01-01", NULL);
     ck_assert(has_reason("A", "possibly_defense_controlled"));
-    ck_assert_str_eq(verdict("B"), "deny"); /* 50% at the least: certain */
+    ck_assert_str_eq(th_verdict_of(&B, "B"), "deny"); /* 50% at the least: certain */
     ck_assert(th_reported(&B, "a range needs percent_min <= percent <= percent_max"));
     ck_assert_uint_eq(B.rep.skipped, 1);
     done();
     build_on("2026-01-01", &uk);
     ck_assert(!has_reason("A", "possibly_defense_controlled"));
-    ck_assert_str_eq(verdict("A"), "review"); /* still a minority stake */
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review"); /* still a minority stake */
     done();
 }
 END_TEST
@@ -240,12 +230,12 @@ START_TEST(unknown_stake_review)
     files("entity_id,designation,source\nX,defense,list\n",
           "owner_id,owned_id,percent,kind\nX,A,,equity\n");
     build_on("2026-01-01", NULL);
-    ck_assert_str_eq(verdict("A"), "standard");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "standard");
     done();
     veu_policy_init(&pol);
     ck_assert_int_eq(veu_policy_set(&pol, "unknown_stakes", "review", err, sizeof(err)), 0);
     build_on("2026-01-01", &pol);
-    ck_assert_str_eq(verdict("A"), "review");
+    ck_assert_str_eq(th_verdict_of(&B, "A"), "review");
     ck_assert(has_reason("A", "possibly_defense_controlled"));
     done();
     ck_assert_int_ne(veu_policy_set(&pol, "unknown_stakes", "maybe", err, sizeof(err)), 0);

@@ -72,16 +72,6 @@ static int direct(const char *id, const char *owner, const char *kind, double *p
     return found;
 }
 
-static const char *verdict(const char *id)
-{
-    static char v[32];
-    json_t *r = th_risk(&B, id);
-    ck_assert_ptr_nonnull(r);
-    snprintf(v, sizeof(v), "%s", th_verdict(r));
-    json_decref(r);
-    return v;
-}
-
 START_TEST(gleif_consolidation_is_control)
 {
     /* MONOOVA FX -> MONOOVA GLOBAL PAYMENTS -> MONEYTECH GROUP, direct and ultimate */
@@ -99,9 +89,9 @@ START_TEST(gleif_consolidation_is_control)
     ck_assert_uint_eq(json_array_size(json_object_get(o, "direct")), 0);
     json_decref(o);
     /* the designated group's consolidated subsidiaries are defense-controlled */
-    ck_assert_str_eq(verdict("LEI:98450051BS9C610A8T78"), "deny");
-    ck_assert_str_eq(verdict("LEI:2138002YAB7Z9KO21397"), "deny");
-    ck_assert_str_ne(verdict("LEI:549300JB1P61FUTPEZ75"), "deny"); /* another group */
+    ck_assert_str_eq(th_verdict_of(&B, "LEI:98450051BS9C610A8T78"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "LEI:2138002YAB7Z9KO21397"), "deny");
+    ck_assert_str_ne(th_verdict_of(&B, "LEI:549300JB1P61FUTPEZ75"), "deny"); /* another group */
 }
 END_TEST
 
@@ -124,8 +114,8 @@ START_TEST(bods_designated_parent_controls)
 {
     build_from("bods", "entity_id,designation,source\n"
                        "bods:openownership-register-4464213138928640503,defense,test\n");
-    ck_assert_str_eq(verdict("GB-COH:06436883"), "deny");
-    ck_assert_str_eq(verdict("GB-COH:07474321"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "GB-COH:06436883"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "GB-COH:07474321"), "deny");
 }
 END_TEST
 
@@ -160,7 +150,7 @@ START_TEST(ftm_percentages_as_written)
     ck_assert(direct("LEI:529900THETA000000001", "ftm-person", "control", &p));
     /* a Control link: controller -> entity */
     ck_assert(direct("LEI:529900THETA000000001", "ftm-alpha", "control", &p));
-    ck_assert_str_eq(verdict("LEI:529900THETA000000001"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "LEI:529900THETA000000001"), "deny");
     /* ended, unknown and unreadable records are reported with their line */
     ck_assert(th_reported(&B, "ownerships that ended"));
     ck_assert(th_reported(&B, "unknown entity id 'ftm-nobody'"));
@@ -171,10 +161,10 @@ START_TEST(ftm_percentages_as_written)
     }
     ck_assert(line21);
     /* the 50 percent rule over what was read */
-    ck_assert_str_eq(verdict("ftm-beta"), "deny");  /* 51% */
-    ck_assert_str_eq(verdict("ftm-gamma"), "deny"); /* 50.5% */
-    ck_assert_str_eq(verdict("ftm-zeta"), "deny");  /* a majority */
-    ck_assert_str_ne(verdict("ftm-eps"), "deny");   /* 25-50%: not shown to be controlled */
+    ck_assert_str_eq(th_verdict_of(&B, "ftm-beta"), "deny");  /* 51% */
+    ck_assert_str_eq(th_verdict_of(&B, "ftm-gamma"), "deny"); /* 50.5% */
+    ck_assert_str_eq(th_verdict_of(&B, "ftm-zeta"), "deny");  /* a majority */
+    ck_assert_str_ne(th_verdict_of(&B, "ftm-eps"), "deny"); /* 25-50%: not shown to be controlled */
 }
 END_TEST
 
