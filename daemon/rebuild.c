@@ -459,32 +459,15 @@ static void start_build(veu_server_t *srv, bool force)
 {
     veu_rebuild_t *rb = &srv->rb;
     const veu_policy_t *p = &srv->cfg.policy;
-    char gen[32], pol[12][600], skip[64], targets[400] = "", sectors[VEU_POLICY_MAX_LIST * 34] = "";
-    char *args[48];
-    int a = 0, k = 0;
+    static char pol[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE];
+    char gen[32], skip[64];
+    char *args[16 + 2 * VEU_POLICY_ARGS];
+    int a = 0, k = veu_policy_args(p, pol);
 
     rb->gen = (srv->cur ? srv->cur->generation : 0) + 1;
     snprintf(rb->out_path, sizeof(rb->out_path), "%s/veud-%llu.snap", srv->cfg.state,
              (unsigned long long)rb->gen);
     snprintf(gen, sizeof(gen), "%llu", (unsigned long long)rb->gen);
-    for (int i = 0; i < p->n_targets; i++) {
-        strcat(targets, i ? "," : "");
-        strcat(targets, p->targets[i]);
-    }
-    for (int i = 0; i < p->n_dual_use; i++) {
-        strcat(sectors, i ? "," : "");
-        strcat(sectors, p->dual_use[i]);
-    }
-    snprintf(pol[k++], sizeof(pol[0]), "home_country=%s", p->home_country);
-    snprintf(pol[k++], sizeof(pol[0]), "target_countries=%s", p->all_targets ? "*" : targets);
-    snprintf(pol[k++], sizeof(pol[0]), "control_threshold=%.17g", p->control_threshold);
-    snprintf(pol[k++], sizeof(pol[0]), "control_inclusive=%s",
-             p->control_inclusive ? "true" : "false");
-    snprintf(pol[k++], sizeof(pol[0]), "minority_threshold=%.17g", p->minority_threshold);
-    snprintf(pol[k++], sizeof(pol[0]), "supply_depth=%d", p->supply_depth);
-    snprintf(pol[k++], sizeof(pol[0]), "dual_use_sectors=%s", sectors);
-    snprintf(pol[k++], sizeof(pol[0]), "strict=%s", p->strict ? "true" : "false");
-    snprintf(pol[k++], sizeof(pol[0]), "evidence_paths=%d", p->evidence_paths);
 
     args[a++] = srv->exe;
     args[a++] = "build";

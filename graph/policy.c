@@ -367,6 +367,56 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
+int veu_policy_args(const veu_policy_t *p, char out[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE])
+{
+    const size_t len = VEU_POLICY_ARG_SIZE;
+    int k = 0;
+
+    if (p->regime[0]) {
+        snprintf(out[k++], len, "regime=%s", p->regime);
+    }
+    snprintf(out[k++], len, "home_country=%s", p->home_country);
+    if (p->all_targets) {
+        snprintf(out[k++], len, "target_countries=*");
+    } else {
+        size_t o = (size_t)snprintf(out[k], len, "target_countries=");
+        for (int i = 0; i < p->n_targets; i++) {
+            o += (size_t)snprintf(out[k] + o, len - o, "%s%s", i ? "," : "", p->targets[i]);
+        }
+        k++;
+    }
+    size_t o = (size_t)snprintf(out[k], len, "dual_use_sectors=");
+    for (int i = 0; i < p->n_dual_use; i++) {
+        o += (size_t)snprintf(out[k] + o, len - o, "%s%s", i ? "," : "", p->dual_use[i]);
+    }
+    k++;
+    snprintf(out[k++], len, "minority_threshold=%.17g", p->minority_threshold);
+    snprintf(out[k++], len, "supply_depth=%d", p->supply_depth);
+    snprintf(out[k++], len, "strict=%s", p->strict ? "true" : "false");
+    snprintf(out[k++], len, "evidence_paths=%d", p->evidence_paths);
+    snprintf(out[k++], len, "unknown_stakes=%s", p->review_unknown ? "review" : "ignore");
+    /* the keys a regime presets: only those set over it, so that its dated rules stay */
+    unsigned keys = p->regime[0] ? p->explicit_keys : ~0u;
+    if (keys & VEU_PK_THRESHOLD) {
+        snprintf(out[k++], len, "control_threshold=%.17g", p->control_threshold);
+    }
+    if (keys & VEU_PK_INCLUSIVE) {
+        snprintf(out[k++], len, "control_inclusive=%s", p->control_inclusive ? "true" : "false");
+    }
+    if (keys & VEU_PK_AGGREGATE) {
+        snprintf(out[k++], len, "aggregate_owners=%s", p->aggregate_owners ? "true" : "false");
+    }
+    if (keys & VEU_PK_CONTROL) {
+        snprintf(out[k++], len, "control_without_ownership=%s",
+                 p->control_without_ownership ? "true" : "false");
+    }
+    if (keys & VEU_PK_SUSPENDED) {
+        snprintf(out[k++], len, "suspended=%s%s%s", p->suspended_from,
+                 p->suspended_from[0] ? ".." : "", p->suspended_until);
+    }
+    return k;
+}
+
 void veu_policy_digest(const veu_policy_t *p, char ret_hex[17])
 {
     char buf[8192];

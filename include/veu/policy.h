@@ -77,6 +77,16 @@ bool veu_policy_is_dual_use(const veu_policy_t *p, const char *sector);
 /* A stable digest of every setting that changes an answer (hex, 16 chars + NUL). */
 void veu_policy_digest(const veu_policy_t *p, char ret_hex[17]);
 
+/*
+ * The policy as KEY=VALUE settings that veu_policy_set, applied in order to
+ * veu_policy_init's defaults, turns back into the same policy (the regime
+ * first, then the keys set over it).  For the builders the server starts.
+ * Returns the number of settings written (at most VEU_POLICY_ARGS).
+ */
+#define VEU_POLICY_ARGS     16
+#define VEU_POLICY_ARG_SIZE (VEU_POLICY_MAX_LIST * (VEU_POLICY_WORD + 1) + 32)
+int veu_policy_args(const veu_policy_t *p, char out[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE]);
+
 /* Writes the policy as a JSON object into buf; returns the length or -ENOSPC. */
 int veu_policy_json(const veu_policy_t *p, char *buf, size_t len);
 

@@ -999,6 +999,29 @@ START_TEST(dated_rows_through_rebuild)
 }
 END_TEST
 
+/*
+ * A regime in veud.conf reaches the server's builders: ULA, held 50/50 by
+ * two listed contractors, is defense-controlled when their stakes add up
+ * (the default) and not under the UK's rule (no adding up, more than 50%).
+ */
+START_TEST(regime_reaches_the_builder)
+{
+    start("[policy]\nregime = uk\n");
+    json_t *a = hx_ask(&D, "risk co:ula");
+    json_t *r = json_object_get(a, "result");
+    ck_assert_msg(r, "%s", hx_log(&D));
+    ck_assert(json_is_false(json_object_get(json_object_get(r, "metrics"), "defense_controlled")));
+    ck_assert_str_ne(json_string_value(json_object_get(r, "verdict")), "deny");
+    json_decref(a);
+    a = hx_ask(&D, "stats");
+    json_t *pol = json_object_get(json_object_get(a, "result"), "policy");
+    ck_assert_str_eq(json_string_value(json_object_get(pol, "regime")), "uk");
+    ck_assert(json_is_false(json_object_get(pol, "aggregate_owners")));
+    json_decref(a);
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -1027,6 +1050,7 @@ int main(void)
     tcase_add_test(t, pictures);
     tcase_add_test(t, registry_exports_through_rebuild);
     tcase_add_test(t, dated_rows_through_rebuild);
+    tcase_add_test(t, regime_reaches_the_builder);
     suite_add_tcase(s, t);
     return hx_run(s);
 }

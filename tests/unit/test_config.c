@@ -132,6 +132,47 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/*
+ * The settings a server hands its builders give back the policy it holds,
+ * dated rules of a regime included (the builders once lost the regime).
+ */
+START_TEST(policy_args_round_trip)
+{
+    static const char *const cases[][4] = {
+        {NULL},
+        {"regime", "eu", NULL},
+        {"regime", "bis", "control_threshold", "25"},
+        {"control_inclusive", "false", "regime", "uk"},
+        {"regime", "eu", "control_inclusive", "true"},
+        {"suspended", "2025-01-01..2025-02-01", "unknown_stakes", "review"},
+        {"target_countries", "RU,IR", "dual_use_sectors", "marine, space"},
+        {"regime", "ofac", "suspended", ""},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        veu_policy_t p, q;
+        char err[256], a[8192], b[8192], (*args)[VEU_POLICY_ARG_SIZE] =
+                                             malloc(VEU_POLICY_ARGS * VEU_POLICY_ARG_SIZE);
+        veu_policy_init(&p);
+        veu_policy_init(&q);
+        for (int i = 0; i < 4 && cases[c][i]; i += 2) {
+            ck_assert_int_eq(veu_policy_set(&p, cases[c][i], cases[c][i + 1], err, sizeof(err)), 0);
+        }
+        int n = veu_policy_args(&p, args);
+        ck_assert_int_le(n, VEU_POLICY_ARGS);
+        for (int i = 0; i < n; i++) {
+            char *eq = strchr(args[i], '=');
+            ck_assert_ptr_nonnull(eq);
+            *eq = '\0';
+            ck_assert_msg(veu_policy_set(&q, args[i], eq + 1, err, sizeof(err)) == 0, "%s", err);
+        }
+        ck_assert_int_gt(veu_policy_json(&p, a, sizeof(a)), 0);
+        ck_assert_int_gt(veu_policy_json(&q, b, sizeof(b)), 0);
+        ck_assert_msg(strcmp(a, b) == 0, "case %zu:\n%s\n%s", c, a, b);
+        free(args);
+    }
+}
+END_TEST
+
 START_TEST(policy_digest_changes)
 {
     veu_policy_t a, b;
@@ -157,6 +198,7 @@ int main(void)
     tcase_add_test(t, errors_name_line_and_key);
     tcase_add_test(t, missing_file);
     tcase_add_test(t, policy_digest_changes);
+    tcase_add_test(t, policy_args_round_trip);
     suite_add_tcase(s, t);
     return th_run(s);
 }
