@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "graph.h"
+#include "history.h"
 #include "nameindex.h"
 #include "snapshot_write.h"
 
@@ -72,19 +73,113 @@ static void count(veu_counts_t *c, const veu_dataset_t *ds, const veu_graph_t *g
     }
 }
 
+/* The stages after loading: graph, ties, names, snapshot (to out_path, or to out_fd). */
+static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int out_fd,
+                         const char *data_dir, veu_report_t *rep, veu_counts_t *counts,
+                         veu_diag_t *err, int64_t t0)
+{
+    veu_graph_t g;
+    veu_ties_t t;
+    int64_t t1 = now_ms();
+    int rc;
+
+    veu_igraph_setup();
+    rc = veu_graph_init(&g, ds);
+    if (rc < 0) {
+        snprintf(err->message, sizeof(err->message), "cannot build the graph: %s",
+                 veu_strerror(rc));
+        return rc;
+    }
+    progress(o, "graph", "%u ownership edges, %u supply edges (%lld ms)", g.n_own, g.n_sup,
+             (long long)(now_ms() - t1));
+    t1 = now_ms();
+    veu_policy_t eff; /* the policy in force on the day the dated rows were read for */
+    veu_policy_on(&o->policy, ds->as_of, &eff);
+    if (eff.suspended) {
+        progress(o, "ties",
+                 "the 50 percent rule is suspended on %s (%s..%s): only designated "
+                 "entities themselves are defense-controlled",
+                 ds->as_of, eff.suspended_from, eff.suspended_until);
+    }
+    rc = veu_ties_compute(&t, &g, ds, &eff, err);
+    if (rc < 0) {
+        if (!err->message[0]) {
+            snprintf(err->message, sizeof(err->message), "cannot compute ties: %s",
+                     veu_strerror(rc));
+        }
+        goto out_graph;
+    }
+    count(counts, ds, &g, &t);
+    progress(o, "ties",
+             "%llu seeds, %llu defense-controlled; deny %llu, review %llu, fast_track %llu, "
+             "standard %llu; %u fixpoint sweeps (%lld ms)",
+             (unsigned long long)counts->seeds, (unsigned long long)counts->controlled,
+             (unsigned long long)counts->deny, (unsigned long long)counts->review,
+             (unsigned long long)counts->fast_track, (unsigned long long)counts->standard,
+             t.iterations, (long long)(now_ms() - t1));
+    if (o->out_path || out_fd >= 0) {
+        veu_nameindex_t ix;
+        veu_history_ix_t hx = {0};
+        t1 = now_ms();
+        rc = veu_nameindex_build(&ix, ds);
+        if (rc < 0) {
+            snprintf(err->message, sizeof(err->message), "cannot index the names: %s",
+                     veu_strerror(rc));
+            goto out_ties;
+        }
+        size_t bytes = ix.wstr.len + (ix.wmap.mask + 1) * sizeof(veu_idslot_t) +
+                       (size_t)ix.n_words * sizeof(*ix.words) + ix.n_post * 4 + ix.n_keys * 4 +
+                       (size_t)ix.n_grams * sizeof(*ix.grams) + ix.n_gramw * 4;
+        progress(o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms)", ix.n_words,
+                 ix.n_post, ix.n_grams, (double)bytes / 1048576, (long long)(now_ms() - t1));
+        t1 = now_ms();
+        veu_snapshot_src_t src = {
+            .ds = ds,
+            .g = &g,
+            .t = &t,
+            .names = &ix,
+            .policy = &o->policy,
+            .effective = &eff,
+            .rep = rep,
+            .counts = counts,
+            .data_dir = data_dir,
+            .hist = ds->hist ? &hx : NULL,
+            .build_ms = now_ms() - t0,
+            .generation = o->generation,
+        };
+        rc = ds->hist ? veu_history_index(&hx, ds) : 0;
+        if (rc < 0) {
+            snprintf(err->message, sizeof(err->message), "cannot order the history: %s",
+                     veu_strerror(rc));
+        } else if (out_fd >= 0) {
+            rc = veu_snapshot_write_fd(out_fd, &src, err);
+        } else {
+            rc = veu_snapshot_write(o->out_path, &src, err);
+        }
+        veu_history_ix_destroy(&hx);
+        if (rc == 0 && o->out_path) {
+            progress(o, "write", "snapshot %s written (%lld ms)", o->out_path,
+                     (long long)(now_ms() - t1));
+        }
+        veu_nameindex_destroy(&ix);
+    }
+out_ties:
+    veu_ties_destroy(&t);
+out_graph:
+    veu_graph_destroy(&g);
+    return rc;
+}
+
 int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts,
               char ret_digest[33], veu_diag_t *err)
 {
     veu_dataset_t ds;
-    veu_graph_t g;
-    veu_ties_t t;
     char absdir[PATH_MAX];
-    int64_t t0 = now_ms(), t1;
+    int64_t t0 = now_ms();
     int rc;
 
     memset(counts, 0, sizeof(*counts));
     memset(err, 0, sizeof(*err));
-    veu_igraph_setup();
     if (!realpath(o->data_dir, absdir)) {
         rc = -errno;
         snprintf(err->file, sizeof(err->file), "%s", o->data_dir);
@@ -102,90 +197,24 @@ int veu_build(const veu_build_opts_t *o, veu_report_t *rep, veu_counts_t *counts
     if (ret_digest) {
         memcpy(ret_digest, ds.digest, 33);
     }
-    t1 = now_ms();
     progress(o, "load",
              "%u entities, %zu ownership rows, %zu supply rows, %llu designations; %llu rows "
              "skipped, %llu warnings (%lld ms)",
              ds.n, ds.n_own, ds.n_sup, (unsigned long long)ds.designations,
              (unsigned long long)rep->skipped, (unsigned long long)rep->warnings,
-             (long long)(t1 - t0));
-
-    rc = veu_graph_init(&g, &ds);
-    if (rc < 0) {
-        snprintf(err->message, sizeof(err->message), "cannot build the graph: %s",
-                 veu_strerror(rc));
-        goto out_ds;
-    }
-    progress(o, "graph", "%u ownership edges, %u supply edges (%lld ms)", g.n_own, g.n_sup,
-             (long long)(now_ms() - t1));
-    t1 = now_ms();
-    veu_policy_t eff; /* the policy in force on the day the dated rows were read for */
-    veu_policy_on(&o->policy, ds.as_of, &eff);
-    if (eff.suspended) {
-        progress(o, "ties",
-                 "the 50 percent rule is suspended on %s (%s..%s): only designated "
-                 "entities themselves are defense-controlled",
-                 ds.as_of, eff.suspended_from, eff.suspended_until);
-    }
-    rc = veu_ties_compute(&t, &g, &ds, &eff, err);
-    if (rc < 0) {
-        if (!err->message[0]) {
-            snprintf(err->message, sizeof(err->message), "cannot compute ties: %s",
-                     veu_strerror(rc));
-        }
-        goto out_graph;
-    }
-    count(counts, &ds, &g, &t);
-    progress(o, "ties",
-             "%llu seeds, %llu defense-controlled; deny %llu, review %llu, fast_track %llu, "
-             "standard %llu; %u fixpoint sweeps (%lld ms)",
-             (unsigned long long)counts->seeds, (unsigned long long)counts->controlled,
-             (unsigned long long)counts->deny, (unsigned long long)counts->review,
-             (unsigned long long)counts->fast_track, (unsigned long long)counts->standard,
-             t.iterations, (long long)(now_ms() - t1));
-    if (o->out_path) {
-        veu_nameindex_t ix;
-        t1 = now_ms();
-        rc = veu_nameindex_build(&ix, &ds);
-        if (rc < 0) {
-            snprintf(err->message, sizeof(err->message), "cannot index the names: %s",
-                     veu_strerror(rc));
-            goto out_ties;
-        }
-        size_t bytes = ix.wstr.len + (ix.wmap.mask + 1) * sizeof(veu_idslot_t) +
-                       (size_t)ix.n_words * sizeof(*ix.words) + ix.n_post * 4 + ix.n_keys * 4 +
-                       (size_t)ix.n_grams * sizeof(*ix.grams) + ix.n_gramw * 4;
-        progress(o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms)", ix.n_words,
-                 ix.n_post, ix.n_grams, (double)bytes / 1048576, (long long)(now_ms() - t1));
-        t1 = now_ms();
-        veu_snapshot_src_t src = {
-            .ds = &ds,
-            .g = &g,
-            .t = &t,
-            .names = &ix,
-            .policy = &o->policy,
-            .effective = &eff,
-            .rep = rep,
-            .counts = counts,
-            .data_dir = absdir,
-            .build_ms = now_ms() - t0,
-            .generation = o->generation,
-        };
-        rc = veu_snapshot_write(o->out_path, &src, err);
-        if (rc == 0) {
-            progress(o, "write", "snapshot %s written (%lld ms)", o->out_path,
-                     (long long)(now_ms() - t1));
-        }
-        veu_nameindex_destroy(&ix);
-    }
-out_ties:
-    veu_ties_destroy(&t);
-out_graph:
-    veu_graph_destroy(&g);
-out_ds:
+             (long long)(now_ms() - t0));
+    rc = build_dataset(&ds, o, -1, absdir, rep, counts, err, t0);
     if (rc < 0 && counts->entities == 0) {
         count(counts, &ds, NULL, NULL);
     }
     veu_dataset_destroy(&ds);
     return rc;
+}
+
+int veu_build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int out_fd,
+                      const char *data_dir, veu_report_t *rep, veu_counts_t *counts,
+                      veu_diag_t *err)
+{
+    memset(counts, 0, sizeof(*counts));
+    return build_dataset(ds, o, out_fd, data_dir, rep, counts, err, now_ms());
 }

@@ -366,13 +366,66 @@ bool veu_iso_date(const char *s, size_t len)
     return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 + leap);
 }
 
+int32_t veu_day_number(const char *iso)
+{
+    /* days from civil: March-based years make February the year's last month */
+    int y = atoi(iso), m = atoi(iso + 5), d = atoi(iso + 8);
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int veu_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return 0;
+    }
+    size_t c = *cap ? *cap * 2 : 4096;
+    void *p = realloc(*arr, c * size);
+    if (!p) {
+        return -ENOMEM;
+    }
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
 /*
- * Whether a row dated [from, until) is in effect on the build day: 1 yes,
- * 0 no (counted), <0 fatal.  An end date is exclusive: a stake sold on
- * 1 May is not held on 1 May.  A date that cannot be read is a warning and
- * the row counts as undated (kept: a typo must not clear a buyer).
+ * Starts keeping the history: the rows read so far were undated (a dated
+ * one starts it), so they are in effect on every day.
  */
-static int in_effect(struct loader *l, const veu_csv_row_t *row, int c_from, int c_until)
+static int hist_begin(veu_dataset_t *ds)
+{
+    if (ds->hist) {
+        return 0;
+    }
+    ds->hist = 1;
+    for (size_t i = 0; i < ds->n_own; i++) {
+        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hown[ds->n_hown++] = (veu_hown_t){ds->own[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
+    }
+    for (size_t i = 0; i < ds->n_sup; i++) {
+        if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hsup[ds->n_hsup++] = (veu_hsup_t){ds->sup[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
+    }
+    return 0;
+}
+
+/*
+ * The days a row dated [from, until) is in effect: 1 read into *span, 0
+ * skipped, <0 fatal.  An end date is exclusive: a stake sold on 1 May is
+ * not held on 1 May.  A date that cannot be read is a warning and the row
+ * counts as undated (kept: a typo must not clear a buyer).
+ */
+static int row_span(struct loader *l, const veu_csv_row_t *row, int c_from, int c_until,
+                    veu_span_t *span)
 {
     const char *col[2] = {l->cols[c_from].name, l->cols[c_until].name};
     const char *v[2];
@@ -394,11 +447,22 @@ static int in_effect(struct loader *l, const veu_csv_row_t *row, int c_from, int
         rc = ld_problem(l, 0, row->line, col[1], "'%s' is not after %s '%s'", v[1], col[0], v[0]);
         return rc < 0 ? rc : 0;
     }
-    if ((ok[0] && strcmp(v[0], l->ds->as_of) > 0) || (ok[1] && strcmp(v[1], l->ds->as_of) <= 0)) {
-        l->not_in_effect++;
-        return 0;
+    span->from = ok[0] ? veu_day_number(v[0]) : VEU_DAY_MIN;
+    span->until = ok[1] ? veu_day_number(v[1]) : VEU_DAY_MAX;
+    if ((ok[0] || ok[1]) && hist_begin(l->ds) < 0) {
+        return ld_fatal(l, -ENOMEM, row->line, "", "out of memory");
     }
     return 1;
+}
+
+/* Whether a row is in effect on the build day; counts those that are not. */
+static int in_effect(struct loader *l, veu_span_t span)
+{
+    if (veu_span_has(span, l->ds->day)) {
+        return 1;
+    }
+    l->not_in_effect++;
+    return 0;
 }
 
 /* One bound of a range: 1 read (NAN when empty), 0 skipped, <0 fatal. */
@@ -444,6 +508,9 @@ static int parse_range(struct loader *l, const veu_csv_row_t *row, double pct, d
     return 1;
 }
 
+static int add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
+                   double pct_min, double pct_max, veu_span_t span);
+
 static int own_row(struct loader *l, const veu_csv_row_t *row)
 {
     veu_dataset_t *ds = l->ds;
@@ -471,8 +538,9 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
                         kind);
         return rc < 0 ? rc : 0;
     }
+    veu_span_t span;
     if ((rc = parse_percent(l, row, &o.pct)) <= 0 ||
-        (rc = in_effect(l, row, O_START, O_END)) <= 0) {
+        (rc = row_span(l, row, O_START, O_END, &span)) <= 0) {
         return rc;
     }
     double lo = NAN, hi = NAN;
@@ -490,7 +558,7 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
                          veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
         return rc;
     }
-    return ld_add_own(l, o.owner, o.owned, o.pct, o.control, lo, hi);
+    return add_own(l, o.owner, o.owned, o.pct, o.control, lo, hi, span);
 }
 
 static uint16_t bound_c(double pct)
@@ -498,27 +566,39 @@ static uint16_t bound_c(double pct)
     return isnan(pct) || pct < 0 || pct > 100 ? VEU_NO_BOUND : (uint16_t)lround(pct * 100);
 }
 
+/* A row into the history (when kept) and, in effect on the build day, into the rows. */
+static int add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
+                   double pct_min, double pct_max, veu_span_t span)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_own_row_t o = {.owner = owner,
+                       .owned = owned,
+                       .pct = pct,
+                       .control = (uint8_t)control,
+                       .min_c = bound_c(pct_min),
+                       .max_c = bound_c(pct_max)};
+
+    if (ds->hist) {
+        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hown[ds->n_hown++] = (veu_hown_t){o, span};
+    }
+    if (!in_effect(l, span)) {
+        return 0;
+    }
+    if (veu_grow((void **)&ds->own, &ds->cap_own, ds->n_own, sizeof(*ds->own)) < 0) {
+        return -ENOMEM;
+    }
+    ds->own[ds->n_own++] = o;
+    return 0;
+}
+
 int ld_add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
                double pct_min, double pct_max)
 {
-    veu_dataset_t *ds = l->ds;
-
-    if (ds->n_own == ds->cap_own) {
-        size_t cap = ds->cap_own ? ds->cap_own * 2 : 4096;
-        void *n = realloc(ds->own, cap * sizeof(*ds->own));
-        if (!n) {
-            return -ENOMEM;
-        }
-        ds->own = n;
-        ds->cap_own = cap;
-    }
-    ds->own[ds->n_own++] = (veu_own_row_t){.owner = owner,
-                                           .owned = owned,
-                                           .pct = pct,
-                                           .control = (uint8_t)control,
-                                           .min_c = bound_c(pct_min),
-                                           .max_c = bound_c(pct_max)};
-    return 0;
+    return add_own(l, owner, owned, pct, control, pct_min, pct_max,
+                   (veu_span_t){VEU_DAY_MIN, VEU_DAY_MAX});
 }
 
 static int sup_row(struct loader *l, const veu_csv_row_t *row)
@@ -538,21 +618,25 @@ static int sup_row(struct loader *l, const veu_csv_row_t *row)
                         veu_str(&ds->pool, ds->ent[s.supplier].id));
         return rc < 0 ? rc : 0;
     }
-    if ((rc = in_effect(l, row, S_START, S_END)) <= 0) {
+    veu_span_t span;
+    if ((rc = row_span(l, row, S_START, S_END, &span)) <= 0) {
         return rc;
     }
     prod = ld_field(l, row, S_PRODUCT, &len);
     if ((rc = ld_pool_add(l, prod, len, &s.product)) < 0) {
         return rc;
     }
-    if (ds->n_sup == ds->cap_sup) {
-        size_t cap = ds->cap_sup ? ds->cap_sup * 2 : 4096;
-        void *n = realloc(ds->sup, cap * sizeof(*ds->sup));
-        if (!n) {
+    if (ds->hist) {
+        if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
             return -ENOMEM;
         }
-        ds->sup = n;
-        ds->cap_sup = cap;
+        ds->hsup[ds->n_hsup++] = (veu_hsup_t){s, span};
+    }
+    if (!in_effect(l, span)) {
+        return 0;
+    }
+    if (veu_grow((void **)&ds->sup, &ds->cap_sup, ds->n_sup, sizeof(*ds->sup)) < 0) {
+        return -ENOMEM;
     }
     ds->sup[ds->n_sup++] = s;
     return 0;
@@ -582,27 +666,39 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
                         "designation '%s' is not defense, military or validated_end_user", d);
         return rc < 0 ? rc : 0;
     }
-    if ((rc = in_effect(l, row, D_LISTED, D_DELISTED)) <= 0) {
+    veu_span_t span;
+    if ((rc = row_span(l, row, D_LISTED, D_DELISTED, &span)) <= 0) {
         return rc;
     }
     src = ld_field(l, row, D_SOURCE, &slen);
-    veu_entity_row_t *e = &ds->ent[idx];
+    if ((rc = ld_pool_add(l, src, slen, &off)) < 0) {
+        return rc;
+    }
+    if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0) {
+        return -ENOMEM;
+    }
+    ds->hdes[ds->n_hdes++] = (veu_hdes_t){.entity = idx, .source = off, .span = span, .bit = bit};
+    if (!in_effect(l, span)) {
+        return 0;
+    }
+    veu_designate(&ds->ent[idx], bit, off);
+    ds->designations++;
+    return 0;
+}
+
+void veu_designate(veu_entity_row_t *e, uint8_t bit, uint32_t source)
+{
     if (bit == VEU_DES_VEU ? e->veu_src == 0 : e->seed_src == 0) {
-        if ((rc = ld_pool_add(l, src, slen, &off)) < 0) {
-            return rc;
-        }
         if (bit == VEU_DES_VEU) {
-            e->veu_src = off;
+            e->veu_src = source;
         } else {
-            e->seed_src = off;
+            e->seed_src = source;
         }
     }
     if (bit != VEU_DES_VEU && !e->seed_kind) {
         e->seed_kind = bit;
     }
     e->des |= bit;
-    ds->designations++;
-    return 0;
 }
 
 int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
@@ -704,6 +800,8 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     if (as_of && *as_of) {
         snprintf(ds->as_of, sizeof(ds->as_of), "%s", as_of);
     }
+    ds->day = veu_day_number(ds->as_of);
+    ds->hist = veu_policy_dated(pol); /* the same rows answer differently on other days */
     if (!digest || veu_strpool_init(&ds->pool) < 0 || veu_idmap_init(&ds->ids) < 0) {
         rc = -ENOMEM;
         goto out;
@@ -781,5 +879,8 @@ void veu_dataset_destroy(veu_dataset_t *ds)
     free(ds->ent);
     free(ds->own);
     free(ds->sup);
+    free(ds->hown);
+    free(ds->hsup);
+    free(ds->hdes);
     memset(ds, 0, sizeof(*ds));
 }

@@ -46,6 +46,45 @@ typedef struct veu_sup_row {
     uint32_t product;
 } veu_sup_row_t;
 
+/*
+ * A day is a count of days since 1970-01-01.  A row is in effect on the days
+ * [from, until); an open end is VEU_DAY_MIN or VEU_DAY_MAX.
+ */
+#define VEU_DAY_MIN INT32_MIN
+#define VEU_DAY_MAX INT32_MAX
+typedef struct veu_span {
+    int32_t from, until;
+} veu_span_t;
+
+/* The day number of an ISO date that veu_iso_date accepted. */
+int32_t veu_day_number(const char *iso);
+
+static inline int veu_span_has(veu_span_t s, int32_t day)
+{
+    return s.from <= day && day < s.until;
+}
+
+/* Rows whatever their dates, as kept for answers on other days (history.c). */
+typedef struct veu_hown {
+    veu_own_row_t r;
+    veu_span_t span;
+} veu_hown_t;
+
+typedef struct veu_hsup {
+    veu_sup_row_t r;
+    veu_span_t span;
+} veu_hsup_t;
+
+typedef struct veu_hdes {
+    uint32_t entity, source;
+    veu_span_t span;
+    uint8_t bit; /* VEU_DES_* */
+    uint8_t reserved[3];
+} veu_hdes_t;
+
+_Static_assert(sizeof(veu_hown_t) == 32 && sizeof(veu_hsup_t) == 20 && sizeof(veu_hdes_t) == 20,
+               "history rows are written as they are");
+
 typedef struct veu_dataset {
     veu_strpool_t pool;
     veu_idmap_t ids;
@@ -58,7 +97,21 @@ typedef struct veu_dataset {
     uint64_t designations;
     char digest[33]; /* XXH3-128 of the files, hex */
     char as_of[11];  /* the day the dated rows were read for (YYYY-MM-DD) */
+    int32_t day;     /* the same, as a day number */
     int dated;       /* some row or designation carries a date */
+    /*
+     * The history: every valid row with the days it is in effect, kept once
+     * a row carries a date or the policy has dated rules, so that answers
+     * for another day can be worked out from the snapshot.  Rows of the
+     * build day are in own and sup as well; designations are always kept.
+     */
+    int hist;
+    size_t n_hown, cap_hown;
+    veu_hown_t *hown;
+    size_t n_hsup, cap_hsup;
+    veu_hsup_t *hsup;
+    size_t n_hdes, cap_hdes;
+    veu_hdes_t *hdes;
 } veu_dataset_t;
 
 /*
@@ -70,5 +123,11 @@ typedef struct veu_dataset {
 int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
                      veu_report_t *rep, veu_diag_t *err);
 void veu_dataset_destroy(veu_dataset_t *ds);
+
+/* Grows an array of size-byte items (*cap of them) to hold n + 1; 0 or -ENOMEM. */
+int veu_grow(void **arr, size_t *cap, size_t n, size_t size);
+
+/* Applies one designation in effect to an entity (the first source of a kind is kept). */
+void veu_designate(veu_entity_row_t *e, uint8_t bit, uint32_t source);
 
 #endif

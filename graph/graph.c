@@ -13,12 +13,8 @@
 
 #include "graph.h"
 
-/*
- * Orders m items by (key1, key2) where keys are below n: returns a
- * permutation (malloc'd) or NULL.  Two stable counting-sort passes.
- */
-static uint32_t *order_pairs(size_t m, uint32_t n, const void *base, size_t stride, size_t off1,
-                             size_t off2)
+uint32_t *veu_order_pairs(size_t m, uint32_t n, const void *base, size_t stride, size_t off1,
+                          size_t off2)
 {
     uint32_t *count = calloc((size_t)n + 1, sizeof(*count));
     uint32_t *a = malloc((m ? m : 1) * sizeof(*a));
@@ -100,7 +96,7 @@ static int index_edges(uint32_t n, uint32_t m, const void *base, size_t stride, 
 
 static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
 {
-    uint32_t *ord = order_pairs(ds->n_own, ds->n, ds->own, sizeof(*ds->own),
+    uint32_t *ord = veu_order_pairs(ds->n_own, ds->n, ds->own, sizeof(*ds->own),
                                 offsetof(veu_own_row_t, owner), offsetof(veu_own_row_t, owned));
     uint32_t m = 0;
 
@@ -145,7 +141,7 @@ static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
 static int build_sup(veu_graph_t *g, const veu_dataset_t *ds)
 {
     uint32_t *ord =
-        order_pairs(ds->n_sup, ds->n, ds->sup, sizeof(*ds->sup), offsetof(veu_sup_row_t, supplier),
+        veu_order_pairs(ds->n_sup, ds->n, ds->sup, sizeof(*ds->sup), offsetof(veu_sup_row_t, supplier),
                     offsetof(veu_sup_row_t, customer));
     uint32_t m = 0;
 

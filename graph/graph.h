@@ -46,6 +46,14 @@ typedef struct veu_graph {
     uint32_t *sup_in_e;
 } veu_graph_t;
 
+/*
+ * Orders m items of stride bytes by the (key1, key2) uint32_t pairs at
+ * off1 and off2, keys below n: returns a permutation (malloc'd) or NULL.
+ * Two stable counting-sort passes: items with equal keys keep their order.
+ */
+uint32_t *veu_order_pairs(size_t m, uint32_t n, const void *base, size_t stride, size_t off1,
+                          size_t off2);
+
 /* Builds the CSR graph from the dataset's rows.  Time: O(E log E). */
 int veu_graph_init(veu_graph_t *g, const veu_dataset_t *ds);
 void veu_graph_destroy(veu_graph_t *g);

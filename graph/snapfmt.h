@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 3.
+ * snapfmt.h: the snapshot file format, version 4.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -23,6 +23,12 @@
  *   GRAMS, GRAMW         trigram -> words, for words spelt a little apart
  *   UPPER                veu_snap_upper_t[], by entity: the metrics under the
  *                        highest stakes the data allows, where they differ
+ *   HOWN, HOWN_IN        the history (dataset.h), when the data or the policy
+ *   HOWN_OUT_E, HOWN_OUT is dated, empty otherwise: every ownership row with
+ *   HSUP, HSUP_OUT       the days it is in effect, by (owned, owner) with
+ *   HDES, HDES_OFF       offsets per owned entity, and an index by (owner,
+ *                        owned); supply rows by supplier; designations by
+ *                        entity, each kind's rows in file order
  *
  * checksum is XXH3-64 of every byte after the header; header_checksum that
  * of the header with header_checksum itself zero.
@@ -35,9 +41,10 @@
 
 #include "veu/build.h"
 #include "veu/policy.h"
+#include "veu/snapshot.h"
 
 #define VEU_SNAP_MAGIC   "VEUDSNAP"
-#define VEU_SNAP_VERSION 3
+#define VEU_SNAP_VERSION VEU_SNAP_FORMAT
 #define VEU_SNAP_HEADER  4096
 #define VEU_SNAP_ALIGN   64
 
@@ -71,6 +78,14 @@ enum {
     SEC_GRAMS,
     SEC_GRAMW,
     SEC_UPPER,
+    SEC_HOWN,
+    SEC_HOWN_IN,
+    SEC_HOWN_OUT_E,
+    SEC_HOWN_OUT,
+    SEC_HSUP,
+    SEC_HSUP_OUT,
+    SEC_HDES,
+    SEC_HDES_OFF,
     SEC_COUNT
 };
 
@@ -152,6 +167,9 @@ typedef struct veu_snap_header {
     veu_counts_t counts;
     uint32_t n_words, n_grams;
     uint32_t n_upper, review_unknown;
+    uint32_t history; /* the history sections are filled */
+    uint32_t n_hsup, n_hdes;
+    uint64_t n_hown;
     uint64_t wmap_mask;
     char as_of[11];  /* the day dated rows were read for */
     uint8_t dated;   /* some row or designation carries a date */

@@ -42,6 +42,14 @@ struct veu_snapshot {
     size_t n_gramw;
     const veu_snap_upper_t *upper; /* sorted by entity */
     uint32_t n_upper;
+    /* the history (history.c), when h->history */
+    const veu_hown_t *hown;
+    const uint32_t *hown_in, *hown_out_e, *hown_out;
+    const veu_hsup_t *hsup;
+    const uint32_t *hsup_out;
+    const veu_hdes_t *hdes;
+    const uint32_t *hdes_off;
+    int fd; /* kept open: a builder answering for another day maps the same file */
     veu_snapshot_info_t info;
 };
 

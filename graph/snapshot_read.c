@@ -6,6 +6,7 @@
  * is refused with a sentence saying which.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -156,7 +157,8 @@ static int verify_names(const veu_snapshot_t *s)
     return 0;
 }
 
-static int verify(veu_snapshot_t *s, char *err, size_t len)
+/* Where each section lies; its size and the string sections' ends checked. */
+static int layout(veu_snapshot_t *s, char *err, size_t len)
 {
     const veu_snap_header_t *h = s->h;
     uint32_t n = h->n, m = h->n_own, ms = h->n_sup;
@@ -206,13 +208,83 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
     s->gramw = sec(s, SEC_GRAMW, (uint64_t)s->n_gramw * 4, &bad);
     s->n_upper = h->n_upper;
     s->upper = sec(s, SEC_UPPER, (uint64_t)h->n_upper * sizeof(veu_snap_upper_t), &bad);
+    uint64_t n1 = h->history ? ((uint64_t)n + 1) * 4 : 0;
+    s->hown = sec(s, SEC_HOWN, h->n_hown * sizeof(veu_hown_t), &bad);
+    s->hown_in = sec(s, SEC_HOWN_IN, n1, &bad);
+    s->hown_out_e = sec(s, SEC_HOWN_OUT_E, h->n_hown * 4, &bad);
+    s->hown_out = sec(s, SEC_HOWN_OUT, n1, &bad);
+    s->hsup = sec(s, SEC_HSUP, (uint64_t)h->n_hsup * sizeof(veu_hsup_t), &bad);
+    s->hsup_out = sec(s, SEC_HSUP_OUT, n1, &bad);
+    s->hdes = sec(s, SEC_HDES, (uint64_t)h->n_hdes * sizeof(veu_hdes_t), &bad);
+    s->hdes_off = sec(s, SEC_HDES_OFF, n1, &bad);
     if (bad >= 0) {
         return refuse(err, len, "section %d lies outside the file or has the wrong size", bad);
+    }
+    if (h->n_hown > UINT32_MAX || (!h->history && (h->n_hown || h->n_hsup || h->n_hdes))) {
+        return refuse(err, len, "header counts are inconsistent");
     }
     if (s->str_len == 0 || s->str[0] != '\0' || s->str[s->str_len - 1] != '\0' ||
         h->sec[SEC_POLICY].len == 0 || s->policy_json[h->sec[SEC_POLICY].len - 1] != '\0') {
         return refuse(err, len, "string section is not terminated");
     }
+    return 0;
+}
+
+static int span_ok(veu_span_t sp)
+{
+    return sp.from < sp.until;
+}
+
+/* The history: rows name entities, come in the order their offsets say, and have sane spans. */
+static int verify_history(const veu_snapshot_t *s)
+{
+    uint32_t n = s->n, m = (uint32_t)s->h->n_hown;
+
+    if (!s->h->history) {
+        return 0;
+    }
+    if (!check_offsets(s->hown_in, n, m) || !check_offsets(s->hown_out, n, m) ||
+        !check_offsets(s->hsup_out, n, s->h->n_hsup) ||
+        !check_offsets(s->hdes_off, n, s->h->n_hdes) || !check_index(s->hown_out_e, m, m)) {
+        return -1;
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        for (uint32_t i = s->hown_in[v]; i < s->hown_in[v + 1]; i++) {
+            const veu_hown_t *r = &s->hown[i];
+            if (r->r.owned != v || r->r.owner >= n || r->r.owner == v || r->r.control > 1 ||
+                !span_ok(r->span) || !(isnan(r->r.pct) || (r->r.pct > 0 && r->r.pct <= 100))) {
+                return -1;
+            }
+        }
+        for (uint32_t i = s->hown_out[v]; i < s->hown_out[v + 1]; i++) {
+            if (s->hown[s->hown_out_e[i]].r.owner != v) {
+                return -1;
+            }
+        }
+        for (uint32_t i = s->hsup_out[v]; i < s->hsup_out[v + 1]; i++) {
+            const veu_hsup_t *r = &s->hsup[i];
+            if (r->r.supplier != v || r->r.customer >= n || !check_str(s, r->r.product) ||
+                !span_ok(r->span)) {
+                return -1;
+            }
+        }
+        for (uint32_t i = s->hdes_off[v]; i < s->hdes_off[v + 1]; i++) {
+            const veu_hdes_t *d = &s->hdes[i];
+            if (d->entity != v || !check_str(s, d->source) || !span_ok(d->span) ||
+                (d->bit != VEU_DES_DEFENSE && d->bit != VEU_DES_MILITARY && d->bit != VEU_DES_VEU)) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Everything inside: every index and offset stays within its section. */
+static int verify(veu_snapshot_t *s, char *err, size_t len)
+{
+    const veu_snap_header_t *h = s->h;
+    uint32_t n = h->n, m = h->n_own, ms = h->n_sup;
+
     for (uint32_t v = 0; v < n; v++) {
         const veu_snap_entity_t *e = &s->ent[v];
         if (!check_str(s, e->id) || !check_str(s, e->name) || !check_str(s, e->country) ||
@@ -286,6 +358,9 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
     if (verify_names(s) < 0) {
         return refuse(err, len, "the name index is inconsistent");
     }
+    if (verify_history(s) < 0) {
+        return refuse(err, len, "the history is inconsistent");
+    }
     if (!check_labels(s->sup_lab, s->sup_next, n, ms) ||
         !check_labels(s->up_lab, s->up_next, n, m) || !check_labels(s->dn_lab, s->dn_pred, n, m) ||
         !check_labels(s->ds_lab, s->ds_pred, n, m)) {
@@ -309,16 +384,22 @@ static void *sum_body(void *arg)
 
 int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t errlen)
 {
-    veu_snapshot_t *s;
-    struct stat st;
-    int fd, rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        rc = -errno;
+        int rc = -errno;
         snprintf(err, errlen, "cannot open: %s", strerror(errno));
         return rc;
     }
+    return veu_snapshot_open_fd(fd, false, ret, err, errlen);
+}
+
+int veu_snapshot_open_fd(int fd, bool trusted, veu_snapshot_t **ret, char *err, size_t errlen)
+{
+    veu_snapshot_t *s;
+    struct stat st;
+    int rc;
+
     if (fstat(fd, &st) < 0) {
         rc = -errno;
         close(fd);
@@ -336,10 +417,11 @@ int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t 
         return -ENOMEM;
     }
     s->size = (size_t)st.st_size;
+    s->fd = fd;
     s->map = mmap(NULL, s->size, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
     if (s->map == MAP_FAILED) {
         rc = -errno;
+        close(fd);
         free(s);
         snprintf(err, errlen, "cannot map: %s", strerror(-rc));
         return rc;
@@ -384,7 +466,10 @@ int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t 
                     (unsigned long long)s->h->file_size);
         goto fail;
     }
-    {
+    if ((rc = layout(s, err, errlen)) < 0) {
+        goto fail;
+    }
+    if (!trusted) {
         /*
          * The body's checksum on a second core while this one checks the
          * structure (verify() never trusts the bytes, so the order does not
@@ -442,6 +527,7 @@ int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t 
     return 0;
 fail:
     munmap(s->map, s->size);
+    close(s->fd);
     free(s);
     return rc;
 }
@@ -452,7 +538,13 @@ void veu_snapshot_close(veu_snapshot_t *s)
         return;
     }
     munmap(s->map, s->size);
+    close(s->fd);
     free(s);
+}
+
+int veu_snapshot_fd(const veu_snapshot_t *s)
+{
+    return s->fd;
 }
 
 const veu_snapshot_info_t *veu_snapshot_info(const veu_snapshot_t *s)

@@ -156,16 +156,36 @@ static int sync_dir(const char *path)
     return rc;
 }
 
+static void write_history(struct out *o, veu_snap_header_t *h, const veu_history_ix_t *x,
+                          const veu_dataset_t *ds)
+{
+    size_t n1 = x ? ((size_t)ds->n + 1) * sizeof(uint32_t) : 0;
+
+    h->history = x != NULL;
+    h->n_hown = x ? ds->n_hown : 0;
+    h->n_hsup = x ? (uint32_t)ds->n_hsup : 0;
+    h->n_hdes = x ? (uint32_t)ds->n_hdes : 0;
+    section(o, h, SEC_HOWN, x ? x->own : NULL, h->n_hown * sizeof(veu_hown_t));
+    section(o, h, SEC_HOWN_IN, x ? x->own_in : NULL, n1);
+    section(o, h, SEC_HOWN_OUT_E, x ? x->own_out_e : NULL, h->n_hown * sizeof(uint32_t));
+    section(o, h, SEC_HOWN_OUT, x ? x->own_out : NULL, n1);
+    section(o, h, SEC_HSUP, x ? x->sup : NULL, (size_t)h->n_hsup * sizeof(veu_hsup_t));
+    section(o, h, SEC_HSUP_OUT, x ? x->sup_out : NULL, n1);
+    section(o, h, SEC_HDES, x ? x->des : NULL, (size_t)h->n_hdes * sizeof(veu_hdes_t));
+    section(o, h, SEC_HDES_OFF, x ? x->des_off : NULL, n1);
+}
+
+/*
+ * Writes the whole snapshot to o->f from its start; the header goes last
+ * (pwrite at 0).  Returns 0 or o->err.
+ */
+static int write_all(struct out *o, veu_snap_header_t *h, const veu_snapshot_src_t *src);
+
 int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag_t *err)
 {
-    const veu_dataset_t *ds = src->ds;
-    const veu_graph_t *g = src->g;
-    const veu_ties_t *t = src->t;
-    const veu_nameindex_t *ix = src->names;
     veu_snap_header_t *h = calloc(1, VEU_SNAP_HEADER);
-    char tmp[4200], policy[8192];
+    char tmp[4200];
     struct out o = {0};
-    size_t n2 = (size_t)g->n * 2 * sizeof(uint32_t);
     int rc, fd = -1;
 
     if (!h || !(o.xx = XXH3_createState())) {
@@ -184,9 +204,74 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
                  strerror(-rc));
         goto out_free;
     }
+    write_all(&o, h, src);
+    if (!o.err && fsync(fileno(o.f)) < 0) {
+        o.err = -errno;
+    }
+    if (fclose(o.f) != 0 && !o.err) {
+        o.err = -errno;
+    }
+    if (!o.err && rename(tmp, path) < 0) {
+        o.err = -errno;
+    }
+    if (o.err) {
+        unlink(tmp);
+        snprintf(err->file, sizeof(err->file), "%s", path);
+        err->line = 0;
+        err->column[0] = '\0';
+        snprintf(err->message, sizeof(err->message), "cannot write the snapshot: %s",
+                 strerror(-o.err));
+        rc = o.err;
+        goto out_free;
+    }
+    rc = sync_dir(path);
+out_free:
+    XXH3_freeState(o.xx);
+    free(h);
+    return rc;
+}
+
+int veu_snapshot_write_fd(int fd, const veu_snapshot_src_t *src, veu_diag_t *err)
+{
+    veu_snap_header_t *h = calloc(1, VEU_SNAP_HEADER);
+    struct out o = {0};
+    int dup_fd = -1;
+
+    if (!h || !(o.xx = XXH3_createState())) {
+        o.err = -ENOMEM;
+    } else if (ftruncate(fd, 0) < 0 || (dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+               lseek(dup_fd, 0, SEEK_SET) < 0 || !(o.f = fdopen(dup_fd, "wb"))) {
+        o.err = -errno;
+        if (dup_fd >= 0) {
+            close(dup_fd);
+        }
+    } else {
+        write_all(&o, h, src);
+        if (fclose(o.f) != 0 && !o.err) {
+            o.err = -errno;
+        }
+    }
+    if (o.err) {
+        snprintf(err->message, sizeof(err->message), "cannot write the snapshot: %s",
+                 strerror(-o.err));
+    }
+    XXH3_freeState(o.xx);
+    free(h);
+    return o.err;
+}
+
+static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_src_t *src)
+{
+    const veu_dataset_t *ds = src->ds;
+    const veu_graph_t *g = src->g;
+    const veu_ties_t *t = src->t;
+    const veu_nameindex_t *ix = src->names;
+    struct out o = *out;
+    char policy[8192];
+    size_t n2 = (size_t)g->n * 2 * sizeof(uint32_t);
+
     setvbuf(o.f, NULL, _IOFBF, 1 << 20);
     XXH3_64bits_reset(o.xx);
-
     /* the header is written last; reserve its place */
     static const char zero[VEU_SNAP_HEADER];
     if (fwrite(zero, 1, VEU_SNAP_HEADER, o.f) != VEU_SNAP_HEADER) {
@@ -232,6 +317,7 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     section(&o, h, SEC_GRAMS, ix->grams, (size_t)ix->n_grams * sizeof(*ix->grams));
     section(&o, h, SEC_GRAMW, ix->gramw, ix->n_gramw * sizeof(*ix->gramw));
     write_upper(&o, h, g, t);
+    write_history(&o, h, src->hist, ds);
     h->n_words = ix->n_words;
     h->n_grams = ix->n_grams;
     h->wmap_mask = ix->wmap.mask;
@@ -279,28 +365,6 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
     if (!o.err && pwrite(fileno(o.f), h, VEU_SNAP_HEADER, 0) != VEU_SNAP_HEADER) {
         o.err = errno ? -errno : -EIO;
     }
-    if (!o.err && fsync(fileno(o.f)) < 0) {
-        o.err = -errno;
-    }
-    if (fclose(o.f) != 0 && !o.err) {
-        o.err = -errno;
-    }
-    if (!o.err && rename(tmp, path) < 0) {
-        o.err = -errno;
-    }
-    if (o.err) {
-        unlink(tmp);
-        snprintf(err->file, sizeof(err->file), "%s", path);
-        err->line = 0;
-        err->column[0] = '\0';
-        snprintf(err->message, sizeof(err->message), "cannot write the snapshot: %s",
-                 strerror(-o.err));
-        rc = o.err;
-        goto out_free;
-    }
-    rc = sync_dir(path);
-out_free:
-    XXH3_freeState(o.xx);
-    free(h);
-    return rc;
+    *out = o;
+    return o.err;
 }

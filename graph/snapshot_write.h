@@ -4,6 +4,7 @@
 #define VEU_GRAPH_SNAPSHOT_WRITE_H
 
 #include "graph.h"
+#include "history.h"
 
 typedef struct veu_snapshot_src {
     const veu_dataset_t *ds;
@@ -15,6 +16,7 @@ typedef struct veu_snapshot_src {
     const veu_report_t *rep;
     const veu_counts_t *counts;
     const char *data_dir; /* absolute, as the server will compare it */
+    const veu_history_ix_t *hist; /* the dated rows, ordered; NULL: none kept */
     int64_t build_ms;
     uint64_t generation;
 } veu_snapshot_src_t;
@@ -24,5 +26,17 @@ typedef struct veu_snapshot_src {
  * directory).  Returns 0 or a negative errno with err filled.
  */
 int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag_t *err);
+
+/* Writes the snapshot into fd from its start (a memory file: no rename, no sync). */
+int veu_snapshot_write_fd(int fd, const veu_snapshot_src_t *src, veu_diag_t *err);
+
+/*
+ * The builder's stages after loading (graph, ties, names, snapshot) for a
+ * dataset already in memory; the snapshot goes to o->out_path, or to out_fd
+ * when that is not negative.
+ */
+int veu_build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int out_fd,
+                      const char *data_dir, veu_report_t *rep, veu_counts_t *counts,
+                      veu_diag_t *err);
 
 #endif

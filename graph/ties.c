@@ -282,6 +282,16 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
 /* ------------------------------------------------------------------ */
 /* Integrated shares: igraph for components and strongest paths        */
 
+/*
+ * Strongest paths: each stake edge weighs -log(p) plus HOP_COST, so that of
+ * two chains with the same product the shorter wins, and no chain of 100%
+ * stakes weighs nothing (the edges on strongest paths then form no cycle).
+ * A path's weight is exact to about 1e-15 per hop, far below HOP_COST;
+ * products that differ by less than HOP_COST are the same to the data.
+ */
+#define HOP_COST   1e-10
+#define TIGHT_TOL  1e-12
+
 struct stake_graph {
     igraph_t g;
     igraph_vector_t w;      /* -log(p) per igraph edge */
@@ -322,7 +332,7 @@ static igraph_error_t stake_graph_init(struct stake_graph *sg, const veu_graph_t
         }
         VECTOR(ev)[2 * k] = e->from;
         VECTOR(ev)[2 * k + 1] = e->to;
-        VECTOR(sg->w)[k] = fmax(0.0, -log(e->pct / 100.0));
+        VECTOR(sg->w)[k] = fmax(0.0, -log(e->pct / 100.0)) + HOP_COST;
         sg->own_of[k++] = i;
     }
     for (uint32_t v = 0; v < g->n; v++) {
@@ -331,9 +341,11 @@ static igraph_error_t stake_graph_init(struct stake_graph *sg, const veu_graph_t
         }
         VECTOR(ev)[2 * k] = S;
         VECTOR(ev)[2 * k + 1] = v;
+        VECTOR(sg->w)[k] = HOP_COST;
         sg->own_of[k++] = VEU_NONE;
         VECTOR(ev)[2 * k] = v;
         VECTOR(ev)[2 * k + 1] = T;
+        VECTOR(sg->w)[k] = HOP_COST;
         sg->own_of[k++] = VEU_NONE;
     }
     IGRAPH_CHECK(igraph_create(&sg->g, &ev, (igraph_integer_t)g->n + 2, IGRAPH_DIRECTED));
@@ -494,20 +506,60 @@ static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, cons
     return sweeps;
 }
 
+/*
+ * For each vertex the edge by which a strongest path from the seeds enters
+ * it (mode OUT: share_pred) or leaves it towards the seeds (mode IN:
+ * hold_next), or VEU_NONE.  Among edges on equally strong paths the one with
+ * the lowest vertex index at its far end is taken, so the choice depends on
+ * the paths alone and not on the heap's order: the same answer comes from
+ * the whole graph and from any part of it that holds those paths (answers
+ * for another day, history.c).
+ */
 static igraph_error_t strongest_paths(const struct stake_graph *sg, const veu_graph_t *g,
                                       igraph_neimode_t mode, uint32_t *ret_edge)
 {
-    igraph_vector_int_t inbound;
+    igraph_matrix_t dist;
     igraph_integer_t from = mode == IGRAPH_OUT ? g->n : (igraph_integer_t)g->n + 1;
+    uint32_t *k_of = NULL; /* own edge -> stake edge index in sg, for its weight */
 
-    IGRAPH_VECTOR_INT_INIT_FINALLY(&inbound, 0);
-    IGRAPH_CHECK(igraph_get_shortest_paths_dijkstra(&sg->g, NULL, NULL, from, igraph_vss_all(),
-                                                    &sg->w, mode, NULL, &inbound));
-    for (uint32_t v = 0; v < g->n; v++) {
-        igraph_integer_t e = VECTOR(inbound)[v];
-        ret_edge[v] = e < 0 ? VEU_NONE : sg->own_of[e];
+    IGRAPH_MATRIX_INIT_FINALLY(&dist, 0, 0);
+    IGRAPH_CHECK(igraph_distances_dijkstra(&sg->g, &dist, igraph_vss_1(from), igraph_vss_all(),
+                                           &sg->w, mode));
+    k_of = malloc(((size_t)g->n_own + 1) * sizeof(*k_of));
+    if (!k_of) {
+        IGRAPH_ERROR("no memory for the edge map", IGRAPH_ENOMEM);
     }
-    igraph_vector_int_destroy(&inbound);
+    for (uint32_t i = 0; i < g->n_own; i++) {
+        k_of[i] = VEU_NONE;
+    }
+    for (igraph_integer_t k = 0; k < sg->m_own; k++) {
+        k_of[sg->own_of[k]] = (uint32_t)k;
+    }
+    for (uint32_t v = 0; v < g->n; v++) {
+        double dv = MATRIX(dist, 0, v);
+        ret_edge[v] = VEU_NONE;
+        if (!isfinite(dv) || dv <= HOP_COST + TIGHT_TOL) {
+            continue; /* unreached, or a seed: its path is the super edge */
+        }
+        uint32_t best_far = VEU_NONE;
+        uint32_t lo = mode == IGRAPH_OUT ? g->own_in[v] : g->own_out[v];
+        uint32_t hi = mode == IGRAPH_OUT ? g->own_in[v + 1] : g->own_out[v + 1];
+        for (uint32_t i = lo; i < hi; i++) {
+            uint32_t e = mode == IGRAPH_OUT ? g->own_in_e[i] : i;
+            uint32_t k = k_of[e];
+            uint32_t far = mode == IGRAPH_OUT ? g->own[e].from : g->own[e].to;
+            if (k == VEU_NONE || far >= best_far) {
+                continue;
+            }
+            double du = MATRIX(dist, 0, far);
+            if (isfinite(du) && du + VECTOR(sg->w)[k] <= dv + TIGHT_TOL) {
+                best_far = far;
+                ret_edge[v] = e;
+            }
+        }
+    }
+    free(k_of);
+    igraph_matrix_destroy(&dist);
     IGRAPH_FINALLY_CLEAN(1);
     return IGRAPH_SUCCESS;
 }

@@ -17,6 +17,7 @@
 #include "veu/jbuf.h"
 
 #define VEU_SNAP_NONE UINT32_MAX
+#define VEU_SNAP_FORMAT 4 /* the snapshot file format this veud reads and writes */
 
 typedef struct veu_snapshot veu_snapshot_t;
 
@@ -49,6 +50,31 @@ void veu_today(char out[11]);
  */
 int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t errlen);
 void veu_snapshot_close(veu_snapshot_t *s);
+
+/*
+ * The same for an open descriptor, which the snapshot keeps (and closes).
+ * trusted skips the checksums and the walk over every index: only for a
+ * file this process was handed by one that verified it (a builder working
+ * for the server that maps the same file).
+ */
+int veu_snapshot_open_fd(int fd, bool trusted, veu_snapshot_t **ret, char *err, size_t errlen);
+
+/* The descriptor of the mapped file, for handing it to a builder. */
+int veu_snapshot_fd(const veu_snapshot_t *s);
+
+/*
+ * Answers for another day (history.c, in a builder: it runs the tie engine
+ * on igraph).  From the history a snapshot of dated data keeps, takes the
+ * part of the graph that decides the answers for buyers[] as it stood on
+ * day (owners above them up to the top, their holdings, supply chains,
+ * controllers and what they control, and every owner of those), computes
+ * the ties on that part alone and writes its snapshot, dated day, to
+ * out_fd.  More than max_entities entities fails with -E2BIG and a sentence
+ * in err.  Returns 0 or a negative code.  Time: linear in the part's rows.
+ */
+int veu_history_build(const veu_snapshot_t *s, const char *day, const uint32_t *buyers,
+                      size_t n_buyers, const veu_policy_t *policy, uint32_t max_entities,
+                      int out_fd, uint32_t *ret_entities, veu_diag_t *err);
 
 const veu_snapshot_info_t *veu_snapshot_info(const veu_snapshot_t *s);
 
