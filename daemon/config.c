@@ -24,6 +24,7 @@ void veu_config_init(veu_config_t *c)
     c->rebuild_interval = 3600;
     c->max_clients = 1024;
     c->max_line = 1048576;
+    c->history_entities = 100000;
     c->max_output = 16777216;
     c->idle_timeout = 300;
     c->n_admin = 1;
@@ -78,6 +79,7 @@ static int set_daemon(veu_config_t *c, const char *key, const char *v, char *err
     UINT_KEY("max_line", 64, 1ull << 30, max_line)
     UINT_KEY("max_output", 4096, 1ull << 40, max_output)
     UINT_KEY("idle_timeout", 0, 31536000, idle_timeout)
+    UINT_KEY("history_entities", 1, 100000000, history_entities)
 #undef UINT_KEY
     if (!strcmp(key, "socket")) {
         return set_path(c->socket, v, key, err, errlen);

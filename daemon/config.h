@@ -24,7 +24,8 @@ typedef struct veu_config {
     unsigned max_clients;
     size_t max_line;
     size_t max_output;
-    unsigned idle_timeout; /* seconds, 0: off */
+    unsigned idle_timeout;     /* seconds, 0: off */
+    unsigned history_entities; /* bound on the part of the graph an answer for another day takes */
     int n_admin;
     uid_t admin_uids[VEU_MAX_ADMINS];
     char audit_log[PATH_MAX];

@@ -58,6 +58,7 @@ void veu_conn_close(veu_conn_t *c, bool cut)
     c->closing = true;
     c->cut = cut;
     veu_rebuild_forget_conn(srv, c);
+    veu_asof_forget_conn(srv, c);
     if (c->prev) {
         c->prev->next = c->next;
     } else {

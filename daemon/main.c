@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -170,6 +172,56 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
     return 0;
 }
 
+/*
+ * veud history (started by the server, asof.c): descriptor 3 is the
+ * snapshot served, descriptor 4 a memory file holding the buyers' indices,
+ * one a line.  Writes the snapshot of the part of the graph around them on
+ * --as-of into descriptor 4; on failure a sentence there instead, and exit
+ * status 3 when the part is over the bound, 1 otherwise.
+ */
+static int run_history(const veu_config_t *cfg, uint32_t max_entities)
+{
+    veu_snapshot_t *s = NULL;
+    veu_diag_t err = {0};
+    char msg[512] = "";
+    uint32_t *buyers = NULL, got = 0;
+    size_t nb = 0;
+    int rc = -EINVAL;
+    struct stat st;
+
+    if (!as_of) {
+        snprintf(msg, sizeof(msg), "veud history needs --as-of DAY");
+    } else if (fstat(4, &st) < 0) {
+        fprintf(stderr, "veud history: no memory file on descriptor 4\n");
+        return EX_USAGE;
+    } else if (veu_snapshot_open_fd(3, true, &s, msg, sizeof(msg)) == 0) {
+        char *text = calloc((size_t)st.st_size + 1, 1);
+        buyers = malloc(((size_t)st.st_size / 2 + 1) * sizeof(*buyers));
+        if (text && buyers && pread(4, text, (size_t)st.st_size, 0) == st.st_size) {
+            for (char *p = text, *end; *p; p = end + (*end != '\0')) {
+                unsigned long v = strtoul(p, &end, 10);
+                if (end == p || v >= veu_snapshot_info(s)->entities) {
+                    break;
+                }
+                buyers[nb++] = (uint32_t)v;
+            }
+            rc = veu_history_build(s, as_of, buyers, nb, &cfg->policy, max_entities, 4, &got, &err);
+            snprintf(msg, sizeof(msg), "%s", err.message);
+        } else {
+            snprintf(msg, sizeof(msg), "cannot read the buyers: %s", strerror(errno));
+        }
+        free(text);
+    }
+    if (rc < 0) {
+        if (ftruncate(4, 0) < 0 || pwrite(4, msg, strlen(msg), 0) < 0) {
+            fprintf(stderr, "veud history: %s\n", msg);
+        }
+    }
+    free(buyers);
+    veu_snapshot_close(s);
+    return rc == 0 ? 0 : rc == -E2BIG ? 3 : 1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -187,6 +239,7 @@ int main(int argc, char **argv)
         {"policy", required_argument, NULL, 'P'},
         {"skip-if", required_argument, NULL, 'K'},
         {"as-of", required_argument, NULL, 'A'},
+        {"max-entities", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
@@ -194,6 +247,7 @@ int main(int argc, char **argv)
     const char *policy_kv[32], *skip_if = NULL;
     int n_policy = 0;
     uint64_t generation = 1;
+    uint32_t max_entities = 100000;
     const char *mode = "serve";
     veu_config_t cfg;
     char err[1024];
@@ -245,6 +299,9 @@ int main(int argc, char **argv)
             break;
         case 'K':
             skip_if = optarg;
+            break;
+        case 'M':
+            max_entities = (uint32_t)strtoul(optarg, NULL, 10);
             break;
         case 'A':
             if (!veu_iso_date(optarg, strlen(optarg))) {
@@ -325,6 +382,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(mode, "serve")) {
         return veu_serve_main(&cfg);
+    }
+    if (!strcmp(mode, "history")) {
+        return run_history(&cfg, max_entities);
     }
     fprintf(stderr, "veud: unknown mode '%s'\n", mode);
     usage(stderr);

@@ -50,6 +50,10 @@ static int entity_field(veu_req_t *r, uint32_t *ret, bool required)
     json_t *v = json_object_get(r->j, "entity");
     const veu_snapshot_t *s = r->snap->snap;
 
+    if (r->entity_id) { /* answering on the part of the graph for another day */
+        *ret = veu_snapshot_find(s, r->entity_id, strlen(r->entity_id));
+        return 0;
+    }
     if (!v) {
         if (required) {
             veu_req_fail(r, "bad_request", "field 'entity' (an entity id) is required");
@@ -144,8 +148,11 @@ static int name_not_found(veu_req_t *r, const char *name, size_t len)
 
 /*
  * The day an answer is for: the request's as_of, or the day the snapshot
- * read its dated rows for.  0, or VEU_OP_ERROR with the reply set.
+ * read its dated rows for.  0, AS_OF_OTHER when the graph is dated and the
+ * day another (the answer is worked out from its history), or VEU_OP_ERROR
+ * with the reply set.
  */
+#define AS_OF_OTHER 2
 static int as_of_field(veu_req_t *r, char day[11])
 {
     const veu_snapshot_info_t *i = veu_snapshot_info(r->snap->snap);
@@ -158,14 +165,17 @@ static int as_of_field(veu_req_t *r, char day[11])
     if (!json_is_string(a) || !veu_iso_date(json_string_value(a), json_string_length(a))) {
         return veu_req_fail(r, "bad_request", "field 'as_of' must be a date, YYYY-MM-DD");
     }
-    if (i->dated && strcmp(json_string_value(a), i->as_of) != 0) {
+    snprintf(day, 11, "%s", json_string_value(a));
+    if (!i->dated || strcmp(day, i->as_of) == 0) {
+        return 0; /* undated data and policy: the same on every day */
+    }
+    if (!i->history) {
         return veu_req_fail(r, "bad_request",
-                            "this graph holds its dated rows as they stand on %s; answers for "
-                            "another day are not available yet",
+                            "this graph holds its dated rows as they stand on %s and keeps no "
+                            "history (it was built by an older veud); rebuild it",
                             i->as_of);
     }
-    snprintf(day, 11, "%s", json_string_value(a)); /* undated data: the same on every day */
-    return 0;
+    return AS_OF_OTHER;
 }
 
 /* Adds "as_of" to a result object just written. */
@@ -186,8 +196,9 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
     json_t *ent = json_object_get(r->j, "entity");
     char day[11];
     uint32_t v;
+    int when;
 
-    if (entity_field(r, &v, false) < 0 || as_of_field(r, day) < 0) {
+    if (entity_field(r, &v, false) < 0 || (when = as_of_field(r, day)) < 0) {
         return VEU_OP_ERROR;
     }
     if (v == VEU_SNAP_NONE && ent && r->inline_form) {
@@ -210,6 +221,10 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         }
         v = m.idx;
     }
+    if (when == AS_OF_OTHER) {
+        r->entity_id = veu_snapshot_id(s, v);
+        return veu_asof_start(r, day, &v, 1);
+    }
     size_t len;
     const char *hit = NULL;
     if (json_is_true(json_object_get(r->j, "graph"))) {
@@ -220,12 +235,12 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         put_as_of(res, day);
         return audit(r, v, NULL, 0);
     }
-    hit = veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
+    hit = r->snap->part ? NULL : veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
     if (hit) {
         veu_jbuf_raw(res, hit, len);
     } else {
         veu_snapshot_risk(s, v, res);
-        if (!veu_jbuf_failed(res)) {
+        if (!veu_jbuf_failed(res) && !r->snap->part) {
             veu_cache_put(&r->srv->cache, r->snap->generation, v, res->buf, res->len);
         }
     }
@@ -240,8 +255,9 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
     char day[11];
     size_t i;
     json_t *x;
+    int when;
 
-    if (as_of_field(r, day) < 0) {
+    if ((when = as_of_field(r, day)) < 0) {
         return VEU_OP_ERROR;
     }
     if (!json_is_array(a)) {
@@ -255,6 +271,25 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
     {
         if (!json_is_string(x)) {
             return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
+        }
+    }
+    if (when == AS_OF_OTHER) {
+        uint32_t *buyers = malloc((json_array_size(a) + 1) * sizeof(*buyers));
+        size_t nb = 0;
+        if (!buyers) {
+            return veu_req_fail(r, "internal", "out of memory");
+        }
+        json_array_foreach(a, i, x)
+        {
+            uint32_t v = veu_snapshot_find(s, json_string_value(x), json_string_length(x));
+            if (v != VEU_SNAP_NONE) {
+                buyers[nb++] = v;
+            }
+        }
+        int rc = nb ? veu_asof_start(r, day, buyers, nb) : VEU_OP_OK;
+        free(buyers);
+        if (rc != VEU_OP_OK) {
+            return rc;
         }
     }
     veu_jbuf_lit(res, "{\"results\":[");
@@ -281,11 +316,12 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
 static int op_paths(veu_req_t *r, veu_jbuf_t *res)
 {
     uint32_t v;
-    int max_hops, limit, rel = VEU_REL_ANY;
+    int max_hops, limit, rel = VEU_REL_ANY, when;
     json_t *jr = json_object_get(r->j, "rel");
+    char day[11];
 
     if (entity_field(r, &v, true) < 0 || int_field(r, "max_hops", 6, 1, 64, &max_hops) < 0 ||
-        int_field(r, "limit", 10, 1, 1000, &limit) < 0) {
+        int_field(r, "limit", 10, 1, 1000, &limit) < 0 || (when = as_of_field(r, day)) < 0) {
         return VEU_OP_ERROR;
     }
     if (jr) {
@@ -301,25 +337,37 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
                             json_string_value(json_object_get(r->j, "entity")));
     }
+    if (when == AS_OF_OTHER) {
+        r->entity_id = veu_snapshot_id(r->snap->snap, v);
+        return veu_asof_start(r, day, &v, 1);
+    }
     static veu_nodeset_t nodes;
     nodes.n = nodes.dropped = 0;
     veu_snapshot_paths(r->snap->snap, v, max_hops, limit, rel,
                        json_is_true(json_object_get(r->j, "graph")) ? &nodes : NULL, res);
+    put_as_of(res, day);
     return VEU_OP_OK;
 }
 
 static int op_owners(veu_req_t *r, veu_jbuf_t *res)
 {
     uint32_t v;
+    char day[11];
+    int when;
 
-    if (entity_field(r, &v, true) < 0) {
+    if (entity_field(r, &v, true) < 0 || (when = as_of_field(r, day)) < 0) {
         return VEU_OP_ERROR;
     }
     if (v == VEU_SNAP_NONE) {
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
                             json_string_value(json_object_get(r->j, "entity")));
     }
+    if (when == AS_OF_OTHER) {
+        r->entity_id = veu_snapshot_id(r->snap->snap, v);
+        return veu_asof_start(r, day, &v, 1);
+    }
     veu_snapshot_owners(r->snap->snap, v, res);
+    put_as_of(res, day);
     return VEU_OP_OK;
 }
 

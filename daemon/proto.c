@@ -127,6 +127,28 @@ static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
     return j;
 }
 
+void veu_proto_finish(veu_req_t *r, int rc)
+{
+    veu_server_t *srv = r->srv;
+    veu_jbuf_t *o = &srv->out, *res = &srv->res;
+
+    veu_jbuf_reset(o);
+    if (rc == VEU_OP_OK && !veu_jbuf_failed(res)) {
+        veu_proto_ok(o, r->id_json, r->generation, res->buf, res->len);
+    } else if (rc == VEU_OP_OK) {
+        veu_req_fail(r, "internal", "out of memory while building the answer");
+    }
+    if (r->err_code) {
+        srv->errors++;
+        error_line(o, r->id_json, r->err_code, r->err_msg, r->err_extra);
+    }
+    if (veu_jbuf_failed(o)) {
+        veu_jbuf_reset(o);
+        veu_proto_error(o, NULL, "internal", "out of memory");
+    }
+    veu_conn_slot_fill(r->slot, o->buf, o->len);
+}
+
 void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
 {
     veu_server_t *srv = c->srv;
@@ -135,7 +157,7 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     veu_jbuf_t *res = &srv->res; /* kept between requests: no allocation per answer */
     char *id_json = NULL, qb[72];
     const veu_op_t *op;
-    int rc;
+    int rc = VEU_OP_ERROR;
 
     srv->requests++;
     veu_jbuf_reset(o);
@@ -185,28 +207,15 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
         goto answer;
     }
     r.snap = srv->cur ? veu_snapref_get(srv->cur) : NULL;
+    r.generation = r.snap ? r.snap->generation : 0;
     rc = op->fn(&r, res);
-    if (rc == VEU_OP_PENDING) {
-        /* the handler registered a waiter that fills the slot later */
-        veu_snapref_put(r.snap);
-        goto out;
-    }
-    if (rc == VEU_OP_OK && !veu_jbuf_failed(res)) {
-        veu_proto_ok(o, r.id_json, r.snap ? r.snap->generation : 0, res->buf, res->len);
-    } else if (rc == VEU_OP_OK) {
-        veu_req_fail(&r, "internal", "out of memory while building the answer");
-    }
     veu_snapref_put(r.snap);
+    r.snap = NULL;
+    if (rc == VEU_OP_PENDING) {
+        goto out; /* the handler registered a waiter that fills the slot later */
+    }
 answer:
-    if (r.err_code) {
-        srv->errors++;
-        error_line(o, r.id_json, r.err_code, r.err_msg, r.err_extra);
-    }
-    if (veu_jbuf_failed(o)) {
-        veu_jbuf_reset(o);
-        veu_proto_error(o, NULL, "internal", "out of memory");
-    }
-    veu_conn_slot_fill(slot, o->buf, o->len);
+    veu_proto_finish(&r, r.err_code ? VEU_OP_ERROR : rc);
 out:
     json_decref(r.err_extra);
     json_decref(r.j);

@@ -100,6 +100,7 @@ static void close_all(veu_server_t *srv)
 void veu_server_maybe_exit(veu_server_t *srv)
 {
     if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
+        !veu_asof_idle(srv) ||
         uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }

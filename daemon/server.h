@@ -21,12 +21,14 @@
 
 typedef struct veu_server veu_server_t;
 typedef struct veu_conn veu_conn_t;
+typedef struct veu_asof_job veu_asof_job_t;
 
 /* A mapped snapshot shared by the requests that use it. */
 typedef struct veu_snapref {
     veu_snapshot_t *snap;
     unsigned refs;
     uint64_t generation;
+    bool part; /* the part of a graph around buyers on another day (asof.c) */
     char path[PATH_MAX];
 } veu_snapref_t;
 
@@ -127,6 +129,8 @@ struct veu_server {
     bool stopping;
     uid_t uid;
     veu_rebuild_t rb;
+    veu_asof_job_t *asof_running, *asof_queue; /* answers for other days (asof.c) */
+    unsigned n_asof_running, n_asof_queued;
     veu_jbuf_t out; /* scratch for building one answer */
     veu_jbuf_t res; /* scratch for one result object, kept between requests */
     int exit_code;
@@ -151,6 +155,10 @@ void veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w);
 void veu_rebuild_forget_conn(veu_server_t *srv, veu_conn_t *c);
 void veu_rebuild_stop(veu_server_t *srv);
 int veu_rebuild_load_newest(veu_server_t *srv);
+
+/* asof.c */
+void veu_asof_forget_conn(veu_server_t *srv, veu_conn_t *c);
+bool veu_asof_idle(const veu_server_t *srv);
 
 /* server.c */
 void veu_server_swap(veu_server_t *srv, veu_snapref_t *next);

@@ -514,6 +514,7 @@ int veu_snapshot_open_fd(int fd, bool trusted, veu_snapshot_t **ret, char *err, 
         .file_size = s->size,
         .as_of = s->h->as_of,
         .dated = s->h->dated != 0,
+        .history = s->h->history != 0,
     };
     if (memchr(s->h->digest, 0, sizeof(s->h->digest)) == NULL ||
         memchr(s->h->policy_digest, 0, sizeof(s->h->policy_digest)) == NULL ||

@@ -36,6 +36,7 @@ typedef struct veu_snapshot_info {
     uint64_t file_size;
     const char *as_of; /* the day dated rows were read for, YYYY-MM-DD */
     bool dated;        /* some row or designation carries a date */
+    bool history;      /* keeps every dated row: answers for other days can be worked out */
 } veu_snapshot_info_t;
 
 /* True when s[0..len) is an ISO date (YYYY-MM-DD) that exists on the calendar. */

@@ -964,6 +964,18 @@ START_TEST(registry_exports_through_rebuild)
 }
 END_TEST
 
+/* A listing that starts in the future makes the data dated; rebuilt at once. */
+static void list_vestas_from_2099(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd),
+             "printf 'co:vestas,defense,test list,2099-01-01\n' >> %s/designations.csv", data);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+}
+
 START_TEST(dated_rows_through_rebuild)
 {
     start(NULL);
@@ -972,23 +984,61 @@ START_TEST(dated_rows_through_rebuild)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-    /* a listing that starts in the future makes the data dated */
-    snprintf(cmd, sizeof(cmd),
-             "printf 'co:vestas,defense,test list,2099-01-01\n' >> %s/designations.csv", data);
-    ck_assert_int_eq(system(cmd), 0);
-    json_t *a = hx_ask(&D, "reload");
-    ck_assert(json_is_true(json_object_get(a, "ok")));
-    json_decref(a);
-    a = hx_ask(&D, "risk co:vestas"); /* not listed yet: still a validated end user */
+    list_vestas_from_2099();
+    json_t *a = hx_ask(&D, "risk co:vestas"); /* not listed yet: still a validated end user */
     json_t *r = json_object_get(a, "result");
     ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "fast_track");
     ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), today);
     json_decref(a);
-    /* other days need the dated rows as they stood then: refused, saying why */
-    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}");
+    /* another day: worked out from the history, answered in the same form */
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\","
+                   "\"id\":7}");
+    r = json_object_get(a, "result");
+    ck_assert_msg(r, "%s", hx_log(&D));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "deny");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), "2100-01-01");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "id")), 7);
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    json_t *reason = json_array_get(json_object_get(r, "reasons"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(reason, "code")), "is_seed");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(reason, "detail")), "test list"));
+    json_decref(a);
+    /* by name, and the same day again after it: the answer for today is unchanged */
+    a = hx_ask(&D, "{\"op\":\"risk\",\"name\":\"Vestas Wind Systems\",\"as_of\":\"2099-06-01\"}");
+    r = json_object_get(a, "result");
+    ck_assert_msg(r, "%s", json_dumps(a, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "deny");
+    json_decref(a);
+    a = hx_ask(&D, "risk co:vestas");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "result"), "verdict")),
+                     "fast_track");
+    json_decref(a);
+    /* screen: known and unknown ids, in request order */
+    a = hx_ask(&D, "{\"op\":\"screen\",\"entities\":[\"co:vestas\",\"nobody\",\"co:rtx\"],"
+                   "\"as_of\":\"2100-01-01\"}");
+    json_t *res = json_object_get(json_object_get(a, "result"), "results");
+    ck_assert_int_eq(json_array_size(res), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(res, 0), "verdict")), "deny");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(res, 1), "verdict")),
+                     "unknown");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(res, 2), "verdict")), "deny");
+    json_decref(a);
+    /* owners and paths take the day too */
+    a = hx_ask(&D, "{\"op\":\"owners\",\"entity\":\"co:sikorsky\",\"as_of\":\"2010-01-01\"}");
+    r = json_object_get(a, "result");
+    ck_assert_msg(r, "%s", json_dumps(a, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), "2010-01-01");
+    ck_assert_int_eq(json_array_size(json_object_get(r, "direct")), 1);
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"paths\",\"entity\":\"co:ula\",\"as_of\":\"2010-01-01\"}");
+    ck_assert_int_gt(json_array_size(json_object_get(json_object_get(a, "result"), "paths")), 0);
+    json_decref(a);
+    /* a bad day and an unknown entity are the usual errors */
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-02-30\"}");
     ck_assert_str_eq(err_code(a), "bad_request");
-    ck_assert_ptr_nonnull(
-        strstr(json_string_value(json_object_get(json_object_get(a, "error"), "message")), today));
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"nobody\",\"as_of\":\"2100-01-01\"}");
+    ck_assert_str_eq(err_code(a), "not_found");
     json_decref(a);
     snprintf(cmd, sizeof(cmd), "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"%s\"}",
              today);
@@ -1017,6 +1067,26 @@ START_TEST(regime_reaches_the_builder)
     json_t *pol = json_object_get(json_object_get(a, "result"), "policy");
     ck_assert_str_eq(json_string_value(json_object_get(pol, "regime")), "uk");
     ck_assert(json_is_false(json_object_get(pol, "aggregate_owners")));
+    json_decref(a);
+    stop();
+}
+END_TEST
+
+/* The bound on one answer for another day: over it, a sentence naming the key. */
+START_TEST(history_answers_are_bounded)
+{
+    start("[daemon]\nhistory_entities = 3\n");
+    list_vestas_from_2099();
+    json_t *a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}");
+    ck_assert_msg(json_object_get(a, "result"), "%s", json_dumps(a, 0)); /* a part of one or two */
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2100-01-01\"}");
+    ck_assert_str_eq(err_code(a), "bad_request");
+    const char *m = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+    ck_assert_msg(strstr(m, "history_entities") && strstr(m, "more than 3"), "%s", m);
+    json_decref(a);
+    a = hx_ask(&D, "ping"); /* and serving goes on */
+    ck_assert(json_is_true(json_object_get(a, "ok")));
     json_decref(a);
     stop();
 }
@@ -1051,6 +1121,7 @@ int main(void)
     tcase_add_test(t, registry_exports_through_rebuild);
     tcase_add_test(t, dated_rows_through_rebuild);
     tcase_add_test(t, regime_reaches_the_builder);
+    tcase_add_test(t, history_answers_are_bounded);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
