@@ -110,7 +110,15 @@ void veu_history_ix_destroy(veu_history_ix_t *x)
 /* The part of the graph a day's answers need                          */
 /* ------------------------------------------------------------------ */
 
-enum { M_IN = 1, M_UP = 2, M_DOWN = 4, M_SUPPLY = 8, M_CTRL_UP = 16, M_CTRL_DOWN = 32 };
+enum {
+    M_IN = 1,
+    M_UP = 2,
+    M_DOWN = 4,
+    M_SUPPLY = 8,
+    M_CTRL_UP = 16,
+    M_CTRL_DOWN = 32,
+    M_SEEDWARD = 64, /* a holding with a designated entity at or below it */
+};
 enum { UP, DOWN, SUPPLY, CTRL_UP, CTRL_DOWN };
 
 struct walk {
@@ -264,6 +272,60 @@ static int walk_from(struct walk *w, size_t n_start, uint8_t from_bit, int dir, 
     return 0;
 }
 
+/* Whether v has a defense or military designation in force on the day. */
+static int designated(const struct walk *w, uint32_t v)
+{
+    const veu_snapshot_t *s = w->s;
+    for (uint32_t k = s->hdes_off[v]; k < s->hdes_off[v + 1]; k++) {
+        if (s->hdes[k].bit != VEU_DES_VEU && veu_span_has(s->hdes[k].span, w->day)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Holdings matter only where a seed lies at or below them (the holding sum
+ * and its paths run to seeds): keeps the buyers and the holdings with a
+ * designated entity below, and lets the rest go, so that a buyer at the top
+ * of a large group does not take the whole group.
+ */
+static int prune_holdings(struct walk *w, size_t nb)
+{
+    const veu_snapshot_t *s = w->s;
+    size_t head = 0, tail = 0, k = nb;
+
+    for (size_t i = nb; i < w->n_part; i++) {
+        uint32_t v = w->part[i];
+        if (designated(w, v)) {
+            w->mark[v] |= M_SEEDWARD;
+            w->queue[tail++] = v;
+        }
+    }
+    while (head < tail) {
+        uint32_t v = w->queue[head++];
+        w->rows += s->hown_in[v + 1] - s->hown_in[v];
+        for (uint32_t i = s->hown_in[v]; i < s->hown_in[v + 1]; i++) {
+            uint32_t u = s->hown[i].r.owner;
+            if ((w->mark[u] & (M_DOWN | M_SEEDWARD)) == M_DOWN &&
+                veu_span_has(s->hown[i].span, w->day)) {
+                w->mark[u] |= M_SEEDWARD;
+                w->queue[tail++] = u;
+            }
+        }
+    }
+    for (size_t i = nb; i < w->n_part; i++) {
+        uint32_t v = w->part[i];
+        if (w->mark[v] & M_SEEDWARD) {
+            w->part[k++] = v;
+        } else {
+            w->mark[v] &= (uint8_t)~(M_IN | M_DOWN);
+        }
+    }
+    w->n_part = k;
+    return w->rows > w->max_rows ? -E2BIG : 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -393,6 +455,9 @@ int veu_history_build(const veu_snapshot_t *s, const char *day, const uint32_t *
     size_t nb = w.n_part; /* the buyers, once each */
     if (rc == 0) {
         rc = walk_from(&w, nb, M_IN, DOWN, M_DOWN);
+    }
+    if (rc == 0) {
+        rc = prune_holdings(&w, nb);
     }
     if (rc == 0) {
         rc = walk_from(&w, nb, M_IN, SUPPLY, M_SUPPLY);

@@ -32,6 +32,8 @@ void veu_policy_init(veu_policy_t *p)
     p->evidence_paths = 5;
     p->aggregate_owners = true;
     p->control_without_ownership = true;
+    /* SPEC section 7: a stake of unknown size from a defense-controlled owner never clears */
+    p->review_unknown = true;
 }
 
 /*
