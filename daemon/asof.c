@@ -30,7 +30,7 @@
 #define ASOF_QUEUED  256
 
 /* The builder's exit codes (main.c run_history). */
-enum { ASOF_EXIT_OK = 0, ASOF_EXIT_TOO_BIG = 3 };
+enum { ASOF_EXIT_OK = 0, ASOF_EXIT_FAILED = 1, ASOF_EXIT_TOO_BIG = 3 };
 
 struct veu_asof_job {
     veu_asof_job_t *next;
@@ -174,10 +174,12 @@ static void proc_closed(uv_handle_t *h)
     veu_asof_job_t *job = h->data;
 
     if (job->term_signal || job->exit_status != ASOF_EXIT_OK) {
-        /* the builder left a sentence in the memory file, unless it died */
-        ssize_t n = pread(job->xfd, job->err, sizeof(job->err) - 1, 0);
+        /* a builder that fails leaves a sentence in the memory file; one that died, not */
+        bool said = !job->term_signal &&
+                    (job->exit_status == ASOF_EXIT_FAILED || job->exit_status == ASOF_EXIT_TOO_BIG);
+        ssize_t n = said ? pread(job->xfd, job->err, sizeof(job->err) - 1, 0) : 0;
         job->err[n > 0 ? n : 0] = '\0';
-        if (n <= 0 || memchr(job->err, '\n', (size_t)n)) {
+        if (n <= 0 || memchr(job->err, '\n', (size_t)n) || memchr(job->err, '\0', (size_t)n)) {
             snprintf(job->err, sizeof(job->err), "the builder for %s %s %d", job->day,
                      job->term_signal ? "was killed by signal" : "exited with status",
                      job->term_signal ? job->term_signal : (int)job->exit_status);
@@ -241,11 +243,8 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
         {.flags = UV_INHERIT_FD, .data.fd = veu_snapshot_fd(job->base->snap)},
         {.flags = UV_INHERIT_FD, .data.fd = job->xfd},
     };
-    uv_process_options_t opt = {.file = srv->exe_run,
-                                .args = args,
-                                .stdio_count = 5,
-                                .stdio = stdio,
-                                .exit_cb = proc_exit};
+    uv_process_options_t opt = {
+        .file = srv->exe_run, .args = args, .stdio_count = 5, .stdio = stdio, .exit_cb = proc_exit};
     job->proc.data = job;
     job->started_ms = veu_now_ms();
     return uv_spawn(srv->loop, &job->proc, &opt);

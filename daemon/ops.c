@@ -124,7 +124,8 @@ static int op_ping(veu_req_t *r, veu_jbuf_t *res)
 static int op_version(veu_req_t *r, veu_jbuf_t *res)
 {
     (void)r;
-    veu_jbuf_printf(res, "{\"version\":\"%s\",\"protocol\":1,\"snapshot_format\":%d}", VEU_VERSION, VEU_SNAP_FORMAT);
+    veu_jbuf_printf(res, "{\"version\":\"%s\",\"protocol\":1,\"snapshot_format\":%d}", VEU_VERSION,
+                    VEU_SNAP_FORMAT);
     return VEU_OP_OK;
 }
 

@@ -57,9 +57,9 @@ int veu_history_index(veu_history_ix_t *x, const veu_dataset_t *ds)
         x->own_out[x->own[i].r.owner + 1]++;
     }
     free(ord);
-    if (!(x->own_out_e = veu_order_pairs(ds->n_hown, n, x->own, sizeof(veu_hown_t),
-                                         offsetof(veu_hown_t, r.owner),
-                                         offsetof(veu_hown_t, r.owned)))) {
+    if (!(x->own_out_e =
+              veu_order_pairs(ds->n_hown, n, x->own, sizeof(veu_hown_t),
+                              offsetof(veu_hown_t, r.owner), offsetof(veu_hown_t, r.owned)))) {
         goto nomem;
     }
     if (!(ord = veu_order_pairs(ds->n_hsup, n, ds->hsup, sizeof(veu_hsup_t),
@@ -319,7 +319,7 @@ static int prune_holdings(struct walk *w, size_t nb)
         if (w->mark[v] & M_SEEDWARD) {
             w->part[k++] = v;
         } else {
-            w->mark[v] &= (uint8_t)~(M_IN | M_DOWN);
+            w->mark[v] &= (uint8_t) ~(M_IN | M_DOWN);
         }
     }
     w->n_part = k;

@@ -289,8 +289,8 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
  * A path's weight is exact to about 1e-15 per hop, far below HOP_COST;
  * products that differ by less than HOP_COST are the same to the data.
  */
-#define HOP_COST   1e-10
-#define TIGHT_TOL  1e-12
+#define HOP_COST  1e-10
+#define TIGHT_TOL 1e-12
 
 struct stake_graph {
     igraph_t g;

@@ -1001,7 +1001,8 @@ START_TEST(dated_rows_through_rebuild)
     ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
     json_t *reason = json_array_get(json_object_get(r, "reasons"), 0);
     ck_assert_str_eq(json_string_value(json_object_get(reason, "code")), "is_seed");
-    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(reason, "detail")), "test list"));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(reason, "detail")), "test list"));
     json_decref(a);
     /* by name, and the same day again after it: the answer for today is unchanged */
     a = hx_ask(&D, "{\"op\":\"risk\",\"name\":\"Vestas Wind Systems\",\"as_of\":\"2099-06-01\"}");

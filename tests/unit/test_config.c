@@ -150,8 +150,8 @@ START_TEST(policy_args_round_trip)
     };
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         veu_policy_t p, q;
-        char err[256], a[8192], b[8192], (*args)[VEU_POLICY_ARG_SIZE] =
-                                             malloc(VEU_POLICY_ARGS * VEU_POLICY_ARG_SIZE);
+        char err[256], a[8192], b[8192],
+            (*args)[VEU_POLICY_ARG_SIZE] = malloc(VEU_POLICY_ARGS * VEU_POLICY_ARG_SIZE);
         veu_policy_init(&p);
         veu_policy_init(&q);
         for (int i = 0; i < 4 && cases[c][i]; i += 2) {

@@ -30,8 +30,9 @@ static unsigned rnd(unsigned n)
 /* Days around the EU's switch (3 July 2024) and a suspension window. */
 static void day_str(int k, char out[11])
 {
-    snprintf(out, 11, "2024-%s", (const char *[]){"06-28", "06-29", "06-30", "07-01", "07-02",
-                                                  "07-03", "07-04", "07-05", "07-06", "07-07"}[k]);
+    snprintf(out, 11, "2024-%s",
+             (const char *[]){"06-28", "06-29", "06-30", "07-01", "07-02", "07-03", "07-04",
+                              "07-05", "07-06", "07-07"}[k]);
 }
 
 /* ",start,end" with either, both or neither (end after start). */
@@ -70,8 +71,8 @@ static char *world(void)
 
     o = (size_t)snprintf(buf, sizeof(buf), "id,name,country,sector\n");
     for (int v = 0; v < N; v++) {
-        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "e%d,Entity %d,%s,%s\n", v, v,
-                              ctry[rnd(4)], sect[rnd(4)]);
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "e%d,Entity %d,%s,%s\n", v, v, ctry[rnd(4)],
+                              sect[rnd(4)]);
     }
     th_write(dir, "entities.csv", buf);
     o = (size_t)snprintf(buf, sizeof(buf), "entity_id,designation,source,listed_on,delisted_on\n");
@@ -178,9 +179,8 @@ static void policy(veu_policy_t *p, int which)
     char err[256];
     veu_policy_init(p);
     for (int i = 0; i < 6 && settings[which][i]; i += 2) {
-        ck_assert_int_eq(veu_policy_set(p, settings[which][i], settings[which][i + 1], err,
-                                        sizeof(err)),
-                         0);
+        ck_assert_int_eq(
+            veu_policy_set(p, settings[which][i], settings[which][i + 1], err, sizeof(err)), 0);
     }
 }
 
