@@ -58,14 +58,12 @@ struct veu_asof_job {
 
 void veu_asof_forget_conn(veu_server_t *srv, veu_conn_t *c)
 {
-    for (veu_asof_job_t *j = srv->asof_running; j; j = j->next) {
-        if (j->conn == c) {
-            j->conn = NULL, j->slot = NULL;
-        }
-    }
-    for (veu_asof_job_t *j = srv->asof_queue; j; j = j->next) {
-        if (j->conn == c) {
-            j->conn = NULL, j->slot = NULL;
+    veu_asof_job_t *lists[2] = {srv->asof_running, srv->asof_queue};
+    for (int l = 0; l < 2; l++) {
+        for (veu_asof_job_t *j = lists[l]; j; j = j->next) {
+            if (j->conn == c) {
+                j->conn = NULL, j->slot = NULL;
+            }
         }
     }
 }

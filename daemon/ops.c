@@ -179,6 +179,13 @@ static int as_of_field(veu_req_t *r, char day[11])
     return AS_OF_OTHER;
 }
 
+/* Answers r about entity v on another day, from the part of the graph around it. */
+static int for_day(veu_req_t *r, const char *day, uint32_t v)
+{
+    r->entity_id = veu_snapshot_id(r->snap->snap, v);
+    return veu_asof_start(r, day, &v, 1);
+}
+
 /* Adds "as_of" to a result object just written. */
 static void put_as_of(veu_jbuf_t *res, const char *day)
 {
@@ -223,8 +230,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         v = m.idx;
     }
     if (when == AS_OF_OTHER) {
-        r->entity_id = veu_snapshot_id(s, v);
-        return veu_asof_start(r, day, &v, 1);
+        return for_day(r, day, v);
     }
     size_t len;
     const char *hit = NULL;
@@ -339,8 +345,7 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
                             json_string_value(json_object_get(r->j, "entity")));
     }
     if (when == AS_OF_OTHER) {
-        r->entity_id = veu_snapshot_id(r->snap->snap, v);
-        return veu_asof_start(r, day, &v, 1);
+        return for_day(r, day, v);
     }
     static veu_nodeset_t nodes;
     nodes.n = nodes.dropped = 0;
@@ -364,8 +369,7 @@ static int op_owners(veu_req_t *r, veu_jbuf_t *res)
                             json_string_value(json_object_get(r->j, "entity")));
     }
     if (when == AS_OF_OTHER) {
-        r->entity_id = veu_snapshot_id(r->snap->snap, v);
-        return veu_asof_start(r, day, &v, 1);
+        return for_day(r, day, v);
     }
     veu_snapshot_owners(r->snap->snap, v, res);
     put_as_of(res, day);
