@@ -430,7 +430,87 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     }
     c->rlen += (size_t)nread;
     touch(c);
-    process(c);
+    if (!c->queued) {
+        /* answered with the others read in this turn of the loop (veu_conn_batch) */
+        c->queued = true;
+        c->ready_next = c->srv->ready;
+        c->srv->ready = c;
+    }
+}
+
+/*
+ * Gives the snapshot hints for the lines a batch of connections holds: the
+ * first BATCH_LINES of each, at most BATCH_HINTS in all.  Each stage runs
+ * over every hint before the next: the loads of one stage are in flight
+ * together (hint.c).
+ */
+#define BATCH_LINES 8
+#define BATCH_HINTS 256
+
+static void hint_batch(veu_server_t *srv, veu_conn_t **conns, size_t n_conns)
+{
+    static veu_snapshot_hint_t h[BATCH_HINTS];
+    const veu_snapshot_t *snap = srv->cur ? srv->cur->snap : NULL;
+    size_t n = 0;
+
+    if (!snap) {
+        return;
+    }
+    for (size_t i = 0; i < n_conns && n < BATCH_HINTS; i++) {
+        veu_conn_t *c = conns[i];
+        const char *p = c->rbuf, *end = c->rbuf + c->rlen;
+        if (c->discarding) {
+            continue;
+        }
+        for (int k = 0; k < BATCH_LINES && n < BATCH_HINTS; k++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p)), *id;
+            size_t len;
+            if (!nl) {
+                break;
+            }
+            if (veu_proto_peek_entity(p, (size_t)(nl - p), &id, &len)) {
+                veu_snapshot_hint_id(snap, id, len, &h[n++]);
+            }
+            p = nl + 1;
+        }
+    }
+    srv->hinted += n;
+    bool more = true;
+    for (int round = 0; round < VEU_HINT_STEPS && more; round++) {
+        more = false;
+        for (size_t i = 0; i < n; i++) {
+            more |= veu_snapshot_hint_step(snap, &h[i]);
+        }
+    }
+}
+
+/*
+ * The loop's check phase, right after its reads: answers every connection
+ * read from in this turn, after hinting what their answers will read.
+ * Connections are freed only in the loop's close phase, after this one, so
+ * a connection closed since it was queued is still there to be skipped.
+ */
+void veu_conn_batch(uv_check_t *h)
+{
+    veu_server_t *srv = h->data;
+    veu_conn_t *batch[BATCH_HINTS];
+
+    while (srv->ready) {
+        size_t n = 0;
+        for (; srv->ready && n < BATCH_HINTS; srv->ready = srv->ready->ready_next) {
+            batch[n++] = srv->ready;
+        }
+        srv->batches++;
+        srv->batched += n;
+        srv->largest_batch = n > srv->largest_batch ? (unsigned)n : srv->largest_batch;
+        hint_batch(srv, batch, n);
+        for (size_t i = 0; i < n; i++) {
+            batch[i]->queued = false;
+            if (!batch[i]->closing) {
+                process(batch[i]);
+            }
+        }
+    }
 }
 
 static void on_busy_written(uv_write_t *req, int status)

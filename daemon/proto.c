@@ -127,6 +127,60 @@ static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
     return j;
 }
 
+static const char *skip_blanks(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+    return p;
+}
+
+bool veu_proto_peek_entity(const char *line, size_t len, const char **id, size_t *id_len)
+{
+    const char *end = line + len, *p = skip_blanks(line, end);
+
+    if (end > p && end[-1] == '\r') {
+        end--;
+    }
+    if (p < end && *p == '{') {
+        /* {"op":"risk","entity":"ID"}: the first "entity" member, if plain */
+        static const char key[] = "\"entity\"";
+        const char *k = memmem(p, (size_t)(end - p), key, sizeof(key) - 1);
+        if (!k) {
+            return false;
+        }
+        p = skip_blanks(k + sizeof(key) - 1, end);
+        if (p == end || *p != ':') {
+            return false;
+        }
+        p = skip_blanks(p + 1, end);
+        if (p == end || *p != '"') {
+            return false;
+        }
+        const char *q = ++p;
+        while (q < end && *q != '"' && *q != '\\') {
+            q++;
+        }
+        if (q == end || *q != '"') {
+            return false; /* escaped: not worth decoding for a hint */
+        }
+        *id = p;
+        *id_len = (size_t)(q - p);
+        return true;
+    }
+    /* OP ARG: the argument, trimmed as parse_inline trims it */
+    while (p < end && *p != ' ' && *p != '\t') {
+        p++;
+    }
+    p = skip_blanks(p, end);
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
+    }
+    *id = p;
+    *id_len = (size_t)(end - p);
+    return end > p;
+}
+
 void veu_proto_finish(veu_req_t *r, int rc)
 {
     veu_server_t *srv = r->srv;

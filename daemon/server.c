@@ -94,14 +94,14 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->rebuild_timer, NULL);
     uv_close((uv_handle_t *)&srv->stop_timer, NULL);
     uv_close((uv_handle_t *)&srv->watchdog, NULL);
+    uv_close((uv_handle_t *)&srv->batch, NULL);
 }
 
 /* Ends the loop once stopping and nothing is left: no client, no builder. */
 void veu_server_maybe_exit(veu_server_t *srv)
 {
     if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
-        !veu_asof_idle(srv) ||
-        uv_is_closing((uv_handle_t *)&srv->sig_term)) {
+        !veu_asof_idle(srv) || uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }
     close_all(srv);
@@ -369,6 +369,10 @@ int veu_serve_main(const veu_config_t *cfg)
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
     uv_timer_init(srv->loop, &srv->watchdog);
+    uv_check_init(srv->loop, &srv->batch);
+    srv->batch.data = srv;
+    uv_check_start(&srv->batch, veu_conn_batch);
+    uv_unref((uv_handle_t *)&srv->batch); /* work for it comes from clients, which keep the loop */
     if (veu_notify_watchdog_usec()) {
         /* a loop that stops turning stops pinging, and systemd restarts us */
         uint64_t ms = veu_notify_watchdog_usec() / 2000;

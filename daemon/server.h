@@ -64,7 +64,9 @@ struct veu_conn {
     uid_t uid;
     pid_t pid;
     uint64_t id;
-    uint64_t last_active; /* loop time of the last read or write */
+    uint64_t last_active;   /* loop time of the last read or write */
+    veu_conn_t *ready_next; /* in the server's batch of connections with new lines */
+    bool queued;
 };
 
 /* Builder state (rebuild.c). */
@@ -121,6 +123,10 @@ struct veu_server {
     uv_timer_t rebuild_timer, stop_timer, watchdog;
     veu_snapref_t *cur;
     veu_conn_t *conns;
+    veu_conn_t *ready;                 /* read from in this turn of the loop: answered together */
+    uv_check_t batch;                  /* runs right after the loop's reads: answers the batch */
+    uint64_t batches, batched, hinted; /* batches, connections in them, lookups hinted */
+    unsigned largest_batch;
     unsigned n_clients;
     uint64_t next_conn_id;
     uint64_t requests, errors, rejected;
@@ -140,6 +146,7 @@ int64_t veu_now_ms(void);
 
 /* conn.c */
 void veu_conn_accept(veu_server_t *srv);
+void veu_conn_batch(uv_check_t *h);
 void veu_conn_slot_fill(veu_slot_t *slot, const char *buf, size_t len);
 void veu_conn_flush(veu_conn_t *c);
 void veu_conn_close(veu_conn_t *c, bool cut);
@@ -147,6 +154,8 @@ void veu_conn_stop_reading(veu_conn_t *c);
 
 /* proto.c: handles one request line; fills slot now or registers a waiter. */
 void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len);
+/* The entity id a request line names, found without parsing it (a guess, for hints). */
+bool veu_proto_peek_entity(const char *line, size_t len, const char **id, size_t *id_len);
 void veu_proto_error(veu_jbuf_t *o, const char *id_json, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -16,7 +16,7 @@
 #include "veu/build.h"
 #include "veu/jbuf.h"
 
-#define VEU_SNAP_NONE UINT32_MAX
+#define VEU_SNAP_NONE   UINT32_MAX
 #define VEU_SNAP_FORMAT 4 /* the snapshot file format this veud reads and writes */
 
 typedef struct veu_snapshot veu_snapshot_t;
@@ -81,6 +81,27 @@ const veu_snapshot_info_t *veu_snapshot_info(const veu_snapshot_t *s);
 
 /* The entity with this id, or VEU_SNAP_NONE.  Time: O(1) expected. */
 uint32_t veu_snapshot_find(const veu_snapshot_t *s, const char *id, size_t len);
+
+/*
+ * Prefetch hints for a batch of lookups (hint.c): call hint_id for every id
+ * of the batch, then hint_step for every hint, again and again while one
+ * says there is more (at most VEU_HINT_STEPS rounds), then answer.  Each
+ * round starts the loads the next one reads (the id's slot, the entity,
+ * its evidence hops one by one), so the cache misses of the batch overlap
+ * instead of following one another.  Hints change nothing but the cache;
+ * any id, known or not, is safe.
+ */
+#define VEU_HINT_ITEMS 12
+#define VEU_HINT_STEPS 8
+
+typedef struct veu_snapshot_hint {
+    uint32_t n;                    /* loads in flight, for the next round */
+    uint64_t item[VEU_HINT_ITEMS]; /* what each is (private to hint.c) */
+} veu_snapshot_hint_t;
+
+void veu_snapshot_hint_id(const veu_snapshot_t *s, const char *id, size_t len,
+                          veu_snapshot_hint_t *h);
+bool veu_snapshot_hint_step(const veu_snapshot_t *s, veu_snapshot_hint_t *h);
 
 /* The entity's id and name. */
 const char *veu_snapshot_id(const veu_snapshot_t *s, uint32_t idx);

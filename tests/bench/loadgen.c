@@ -9,7 +9,8 @@
  *   LOADGEN_OP=search loadgen veud ... NAMES_FILE          ("search NAME" lines)
  *   loadgen redis SOCKET CLIENTS DEPTH SECONDS KEY        (GET KEY, RESP)
  *
- * Output, one line: "ops=N rps=R p50_us=A p99_us=B p999_us=C errors=E".
+ * Output, one line: "ops=N rps=R p50_us=A p99_us=B p999_us=C errors=E bytes=M",
+ * M the mean answer size.
  */
 #include <errno.h>
 #include <poll.h>
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
     snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
     size_t lat_cap = 1 << 20, nlat = 0;
     uint64_t *lat = malloc(lat_cap * sizeof(*lat));
-    uint64_t errors = 0;
+    uint64_t errors = 0, answer_bytes = 0;
     char req[600 * MAXD];
 
     for (int i = 0; i < nc; i++) {
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
                     lat = realloc(lat, (lat_cap *= 2) * sizeof(*lat));
                 }
                 lat[nlat++] = t - c->sent_at[c->head];
+                answer_bytes += used;
                 c->head = (c->head + 1) % MAXD;
                 c->inflight--;
                 memmove(c->in, c->in + used, c->in_len - used);
@@ -203,9 +205,10 @@ int main(int argc, char **argv)
     }
     double elapsed = (double)(now_us() - start) / 1e6;
     qsort(lat, nlat, sizeof(*lat), cmp_u64);
-    printf("ops=%zu rps=%.0f p50_us=%llu p99_us=%llu p999_us=%llu errors=%llu\n", nlat,
+    printf("ops=%zu rps=%.0f p50_us=%llu p99_us=%llu p999_us=%llu errors=%llu bytes=%.0f\n", nlat,
            (double)nlat / elapsed, (unsigned long long)(nlat ? lat[nlat / 2] : 0),
            (unsigned long long)(nlat ? lat[nlat * 99 / 100] : 0),
-           (unsigned long long)(nlat ? lat[nlat * 999 / 1000] : 0), (unsigned long long)errors);
+           (unsigned long long)(nlat ? lat[nlat * 999 / 1000] : 0), (unsigned long long)errors,
+           nlat ? (double)answer_bytes / (double)nlat : 0.0);
     return 0;
 }

@@ -45,6 +45,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             veu_snapshot_paths(s, v, 8, 20, VEU_REL_ANY, nodes, &b);
             veu_snapshot_codes(s, v, &b);
             veu_snapshot_find(s, veu_snapshot_id(s, v), strlen(veu_snapshot_id(s, v)));
+            /* the server's prefetch hints walk what the answer will read */
+            veu_snapshot_hint_t h;
+            veu_snapshot_hint_id(s, veu_snapshot_id(s, v), strlen(veu_snapshot_id(s, v)), &h);
+            for (int k = 0; k < VEU_HINT_STEPS && veu_snapshot_hint_step(s, &h); k++) {
+            }
         }
         veu_snapshot_search(s, "alpha beta", 10, m, 5);
         veu_snapshot_search(s, "alfa gamma corp", 15, m, 5);

@@ -250,6 +250,78 @@ START_TEST(pipelining_10000)
 }
 END_TEST
 
+/* One request alone on a fresh connection: the raw answer line. */
+static char *ask_alone(const char *line)
+{
+    int fd = hx_connect(&D);
+    hx_send(fd, line, strlen(line));
+    hx_send(fd, "\n", 1);
+    char *a = hx_readline(fd, 30000);
+    close(fd);
+    return a;
+}
+
+/*
+ * Requests that arrive together from many clients are answered as a batch
+ * (conn.c, with prefetch hints): every client still gets exactly the
+ * answers it would get alone, in its own order, more lines than a batch
+ * hints included.
+ */
+START_TEST(batches_keep_each_clients_answers)
+{
+    enum { CLIENTS = 40 };
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
+    char *ref[sizeof(cases) / sizeof(cases[0])];
+    int fds[CLIENTS];
+
+    start(NULL);
+    for (size_t i = 0; i < n; i++) {
+        ref[i] = ask_alone(cases[i].req);
+        ck_assert_msg(ref[i] != NULL, "%s: no answer", cases[i].req);
+    }
+    for (int k = 0; k < CLIENTS; k++) {
+        fds[k] = hx_connect(&D);
+    }
+    json_t *pong = hx_ask(&D, "ping"); /* answered after every earlier connection is accepted */
+    ck_assert(json_is_true(json_object_get(pong, "ok")));
+    json_decref(pong);
+    /* every client's lines (rotated, in one write) wait while the daemon is stopped */
+    kill(D.pid, SIGSTOP);
+    for (int k = 0; k < CLIENTS; k++) {
+        size_t cap = 1 << 16, len = 0;
+        char *buf = malloc(cap);
+        for (size_t i = 0; i < n; i++) {
+            len += (size_t)snprintf(buf + len, cap - len, "%s\n", cases[(i + (size_t)k) % n].req);
+        }
+        ck_assert(len < cap);
+        hx_send(fds[k], buf, len);
+        free(buf);
+    }
+    kill(D.pid, SIGCONT);
+    for (int k = 0; k < CLIENTS; k++) {
+        for (size_t i = 0; i < n; i++) {
+            size_t c = (i + (size_t)k) % n;
+            char *a = hx_readline(fds[k], 30000);
+            ck_assert_msg(a != NULL, "client %d, answer %zu missing", k, i);
+            bool counters = !strncmp(cases[c].req, "stats", 5); /* they move on */
+            ck_assert_msg(counters ? !strncmp(a, ref[c], 20) : !strcmp(a, ref[c]),
+                          "client %d, %s:\n%s\nalone:\n%s", k, cases[c].req, a, ref[c]);
+            free(a);
+        }
+        close(fds[k]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(ref[i]);
+    }
+    json_t *st = hx_ask(&D, "stats");
+    json_t *b = dig(json_object_get(st, "result"), "batches");
+    ck_assert_msg(json_integer_value(json_object_get(b, "largest")) > 1, "no batch of clients");
+    ck_assert(json_integer_value(json_object_get(b, "hinted")) > 0);
+    json_decref(st);
+    stop();
+}
+END_TEST
+
 START_TEST(clients_200)
 {
     start(NULL);
@@ -1102,6 +1174,7 @@ int main(void)
     tcase_add_test(t, blank_lines_crlf_and_split_writes);
     tcase_add_test(t, pipelining_10000);
     tcase_add_test(t, clients_200);
+    tcase_add_test(t, batches_keep_each_clients_answers);
     tcase_add_test(t, socat_half_close);
     tcase_add_test(t, hostile_input);
     tcase_add_test(t, max_clients_busy);

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "helpers.h"
+#include "server.h"
 
 static char *dir;
 static char path[4200];
@@ -188,6 +189,36 @@ START_TEST(policy_digest_changes)
 }
 END_TEST
 
+/* The id a request line names, guessed for prefetch hints (proto.c). */
+START_TEST(request_peek)
+{
+    static const struct {
+        const char *line, *id; /* NULL: no guess */
+    } c[] = {
+        {"risk co:kamaz", "co:kamaz"},
+        {"  risk \t co:kamaz  \r", "co:kamaz"},
+        {"{\"op\":\"risk\",\"entity\":\"co:kamaz\",\"id\":3}", "co:kamaz"},
+        {"{\"id\":3, \"entity\" : \"LEI:5493\" ,\"op\":\"owners\"}", "LEI:5493"},
+        {"{\"op\":\"risk\",\"entity\":\"a\\\"b\"}", NULL}, /* escaped: no guess */
+        {"{\"op\":\"risk\",\"entity\":5}", NULL},
+        {"{\"op\":\"risk\",\"entity\":\"open", NULL},
+        {"{\"op\":\"ping\"}", NULL},
+        {"ping", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        const char *id = NULL;
+        size_t len = 0;
+        bool got = veu_proto_peek_entity(c[i].line, strlen(c[i].line), &id, &len);
+        ck_assert_msg(got == (c[i].id != NULL), "%s: guess %d", c[i].line, got);
+        if (got) {
+            ck_assert_uint_eq(len, strlen(c[i].id));
+            ck_assert_msg(!strncmp(id, c[i].id, len), "%s: %.*s", c[i].line, (int)len, id);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -199,6 +230,7 @@ int main(void)
     tcase_add_test(t, missing_file);
     tcase_add_test(t, policy_digest_changes);
     tcase_add_test(t, policy_args_round_trip);
+    tcase_add_test(t, request_peek);
     suite_add_tcase(s, t);
     return th_run(s);
 }

@@ -78,6 +78,48 @@ START_TEST(round_trip)
 }
 END_TEST
 
+/* Walks the hint of id for every round the server gives it. */
+static int walk_hint(const veu_snapshot_t *s, const char *id)
+{
+    veu_snapshot_hint_t h;
+    int rounds = 0;
+    veu_snapshot_hint_id(s, id, strlen(id), &h);
+    ck_assert_uint_le(h.n, VEU_HINT_ITEMS);
+    while (rounds < VEU_HINT_STEPS && veu_snapshot_hint_step(s, &h)) {
+        ck_assert_uint_le(h.n, VEU_HINT_ITEMS);
+        rounds++;
+    }
+    return rounds;
+}
+
+/* Prefetch hints (hint.c) read only what the snapshot holds and change no answer. */
+START_TEST(hints_change_nothing)
+{
+    const char *ids[] = {"X", "Y", "A", "B", "H", "nope", "", "A\nB"};
+    char *before[5];
+    for (int k = 0; k < 5; k++) {
+        json_t *r = th_risk(&B, ids[k]);
+        before[k] = json_dumps(r, JSON_COMPACT);
+        json_decref(r);
+    }
+    int rounds = 0;
+    for (int k = 0; k < 8; k++) {
+        rounds += walk_hint(B.snap, ids[k]);
+    }
+    /* A's hint reaches its owners and what it supplies: more than the slot and the record */
+    ck_assert_int_gt(walk_hint(B.snap, "A"), 2);
+    ck_assert_int_gt(rounds, 8);
+    for (int k = 0; k < 5; k++) {
+        json_t *r = th_risk(&B, ids[k]);
+        char *after = json_dumps(r, JSON_COMPACT);
+        ck_assert_str_eq(after, before[k]);
+        free(after);
+        free(before[k]);
+        json_decref(r);
+    }
+}
+END_TEST
+
 START_TEST(truncated_refused)
 {
     char err[512];
@@ -225,6 +267,7 @@ int main(void)
     TCase *t = tcase_create("snapshot");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, round_trip);
+    tcase_add_test(t, hints_change_nothing);
     tcase_add_test(t, truncated_refused);
     tcase_add_test(t, bit_flips_refused);
     tcase_add_test(t, foreign_and_version);
