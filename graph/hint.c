@@ -28,6 +28,7 @@
 
 enum {
     K_SLOT = 1,   /* a: the id map slot */
+    K_PROBE,      /* a: the slot whose key (and the next slot's) is loading */
     K_BUYER,      /* a: the entity asked about */
     K_UP,         /* a: an entity on a chain towards a seed: its id, its predecessor */
     K_DOWN,       /* a: an entity on a holding chain: its id, its next holding */
@@ -87,6 +88,8 @@ void veu_snapshot_hint_id(const veu_snapshot_t *s, const char *id, size_t len,
                           veu_snapshot_hint_t *h)
 {
     h->n = 0;
+    h->id = id;
+    h->id_len = len;
     if (s && s->n) {
         uint64_t slot = veu_id_hash(id, len) & s->h->idmap_mask;
         PF(&s->idmap[slot]);
@@ -128,17 +131,49 @@ static void buyer(const veu_snapshot_t *s, uint32_t v, next_t *nx)
     }
 }
 
-static void step(const veu_snapshot_t *s, uint64_t it, next_t *nx)
+/* Whether the id map slot i holds the id (its key string loaded by now). */
+static bool slot_is(const veu_snapshot_t *s, uint64_t i, const veu_snapshot_hint_t *h)
+{
+    const veu_idslot_t *slot = &s->idmap[i];
+    return slot->idx < s->n && slot->key < s->str_len && s->str_len - slot->key > h->id_len &&
+           !memcmp(s->str + slot->key, h->id, h->id_len) && s->str[slot->key + h->id_len] == '\0';
+}
+
+static void pf_entity(const veu_snapshot_t *s, uint32_t v)
+{
+    PF(&s->ent[v]);
+    PF((const char *)&s->ent[v] + sizeof(s->ent[0]) - 1); /* a record may straddle two lines */
+}
+
+static void step(const veu_snapshot_t *s, const veu_snapshot_hint_t *h, uint64_t it, next_t *nx)
 {
     uint32_t a = ITEM_A(it);
 
     switch (ITEM_KIND(it)) {
     case K_SLOT: {
-        const veu_idslot_t *slot = &s->idmap[a];
+        /* the keys of this slot and the next (linear probing), and the likely entity */
+        uint64_t mask = s->h->idmap_mask;
+        const veu_idslot_t *slot = &s->idmap[a], *next = &s->idmap[(a + 1) & mask];
         if (slot->idx < s->n && slot->key < s->str_len) {
             PF(s->str + slot->key);
-            add_ent(s, nx, K_BUYER, slot->idx);
-            PF((const char *)&s->ent[slot->idx] + sizeof(s->ent[0]) - 1); /* may straddle */
+            pf_entity(s, slot->idx);
+            if (next->idx < s->n && next->key < s->str_len) {
+                PF(s->str + next->key);
+            }
+            add(nx, K_PROBE, a, &s->idmap[a]);
+        }
+        break;
+    }
+    case K_PROBE: {
+        uint64_t mask = s->h->idmap_mask;
+        for (uint64_t i = a, k = 0; k < 2; k++, i = (i + 1) & mask) {
+            if (slot_is(s, i, h)) {
+                add_ent(s, nx, K_BUYER, s->idmap[i].idx);
+                if (k) {
+                    pf_entity(s, s->idmap[i].idx);
+                }
+                break;
+            }
         }
         break;
     }
@@ -228,7 +263,7 @@ bool veu_snapshot_hint_step(const veu_snapshot_t *s, veu_snapshot_hint_t *h)
     next_t nx = {.n = 0};
 
     for (uint32_t i = 0; i < h->n; i++) {
-        step(s, h->item[i], &nx);
+        step(s, h, h->item[i], &nx);
     }
     memcpy(h->item, nx.item, nx.n * sizeof(nx.item[0]));
     h->n = nx.n;
