@@ -29,6 +29,12 @@ const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, 
     return NULL;
 }
 
+bool veu_cache_has(veu_cache_t *c, uint64_t generation, uint32_t entity)
+{
+    veu_cache_slot_t *s = slot_of(c, entity);
+    return s && s->generation == generation && s->entity == entity && s->buf;
+}
+
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *buf,
                    size_t len)
 {

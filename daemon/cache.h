@@ -10,6 +10,7 @@
 #ifndef VEU_DAEMON_CACHE_H
 #define VEU_DAEMON_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,9 @@ typedef struct veu_cache {
 
 /* The cached result for entity in generation, or NULL (sets *ret_len). */
 const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, size_t *ret_len);
+
+/* Whether the entity's answer is cached, without counting a hit or a miss. */
+bool veu_cache_has(veu_cache_t *c, uint64_t generation, uint32_t entity);
 
 /* Keeps a copy of a result (silently not, when too big or out of memory). */
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *buf,

@@ -90,6 +90,7 @@ void veu_snapshot_hint_id(const veu_snapshot_t *s, const char *id, size_t len,
     h->n = 0;
     h->id = id;
     h->id_len = len;
+    h->idx = VEU_SNAP_NONE;
     if (s && s->n) {
         uint64_t slot = veu_id_hash(id, len) & s->h->idmap_mask;
         PF(&s->idmap[slot]);
@@ -145,7 +146,7 @@ static void pf_entity(const veu_snapshot_t *s, uint32_t v)
     PF((const char *)&s->ent[v] + sizeof(s->ent[0]) - 1); /* a record may straddle two lines */
 }
 
-static void step(const veu_snapshot_t *s, const veu_snapshot_hint_t *h, uint64_t it, next_t *nx)
+static void step(const veu_snapshot_t *s, veu_snapshot_hint_t *h, uint64_t it, next_t *nx)
 {
     uint32_t a = ITEM_A(it);
 
@@ -168,7 +169,8 @@ static void step(const veu_snapshot_t *s, const veu_snapshot_hint_t *h, uint64_t
         uint64_t mask = s->h->idmap_mask;
         for (uint64_t i = a, k = 0; k < 2; k++, i = (i + 1) & mask) {
             if (slot_is(s, i, h)) {
-                add_ent(s, nx, K_BUYER, s->idmap[i].idx);
+                h->idx = s->idmap[i].idx;
+                add_ent(s, nx, K_BUYER, h->idx);
                 if (k) {
                     pf_entity(s, s->idmap[i].idx);
                 }

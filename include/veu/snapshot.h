@@ -97,6 +97,7 @@ uint32_t veu_snapshot_find(const veu_snapshot_t *s, const char *id, size_t len);
 typedef struct veu_snapshot_hint {
     const char *id; /* the id looked up: must stay valid until the last round */
     size_t id_len;
+    uint32_t idx;                  /* the entity, once found; VEU_SNAP_NONE before */
     uint32_t n;                    /* loads in flight, for the next round */
     uint64_t item[VEU_HINT_ITEMS]; /* what each is (private to hint.c) */
 } veu_snapshot_hint_t;
