@@ -24,7 +24,7 @@
 
 #define PF(p) __builtin_prefetch((p), 0, 3)
 
-#define FAN 3 /* owners, holdings or customers followed from the buyer */
+#define FAN 2 /* owners, holdings or customers followed from the buyer */
 
 enum {
     K_SLOT = 1,   /* a: the id map slot */

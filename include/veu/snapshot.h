@@ -91,7 +91,7 @@ uint32_t veu_snapshot_find(const veu_snapshot_t *s, const char *id, size_t len);
  * instead of following one another.  Hints change nothing but the cache;
  * any id, known or not, is safe.
  */
-#define VEU_HINT_ITEMS 12
+#define VEU_HINT_ITEMS 8
 #define VEU_HINT_STEPS 8
 
 typedef struct veu_snapshot_hint {
