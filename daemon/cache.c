@@ -43,6 +43,14 @@ void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const c
     if (!s || len > VEU_CACHE_MAX_ANSWER) {
         return;
     }
+    if (!c->seen && !(c->seen = calloc(VEU_CACHE_SEEN, sizeof(*c->seen)))) {
+        return;
+    }
+    uint32_t *seen = &c->seen[(entity * 2246822519u) % VEU_CACHE_SEEN];
+    if (*seen != entity + 1) {
+        *seen = entity + 1; /* first time: remember, keep next time */
+        return;
+    }
     char *copy = s->buf && s->len >= len ? s->buf : realloc(s->buf, len);
     if (!copy) {
         return;
@@ -62,5 +70,7 @@ void veu_cache_destroy(veu_cache_t *c)
         }
     }
     free(c->slot);
+    free(c->seen);
     c->slot = NULL;
+    c->seen = NULL;
 }

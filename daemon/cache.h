@@ -5,7 +5,11 @@
  * result is exactly what rendering would give; the cache is keyed by
  * generation and empties itself when a new one is swapped in.
  * Direct-mapped, bounded: VEU_CACHE_SLOTS results of at most
- * VEU_CACHE_MAX_ANSWER bytes each.
+ * VEU_CACHE_MAX_ANSWER bytes each.  A result is kept from its buyer's
+ * second request on (a doorkeeper of VEU_CACHE_SEEN entities asked once):
+ * a stream of buyers each asked once, a registry being screened through,
+ * would otherwise copy every answer into the cache and evict the buyers
+ * that are asked again and again.
  */
 #ifndef VEU_DAEMON_CACHE_H
 #define VEU_DAEMON_CACHE_H
@@ -16,6 +20,7 @@
 
 #define VEU_CACHE_SLOTS      16384
 #define VEU_CACHE_MAX_ANSWER 4096 /* larger results are rendered each time */
+#define VEU_CACHE_SEEN       65536
 
 typedef struct veu_cache_slot {
     uint64_t generation; /* 0: empty */
@@ -26,6 +31,7 @@ typedef struct veu_cache_slot {
 
 typedef struct veu_cache {
     veu_cache_slot_t *slot; /* VEU_CACHE_SLOTS, allocated on first use */
+    uint32_t *seen;         /* VEU_CACHE_SEEN entities + 1, asked once, not yet kept */
     uint64_t hits, misses;
 } veu_cache_t;
 
@@ -35,7 +41,10 @@ const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, 
 /* Whether the entity's answer is cached, without counting a hit or a miss. */
 bool veu_cache_has(veu_cache_t *c, uint64_t generation, uint32_t entity);
 
-/* Keeps a copy of a result (silently not, when too big or out of memory). */
+/*
+ * Keeps a copy of a result, if its buyer was asked before (silently not,
+ * when too big or out of memory).
+ */
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *buf,
                    size_t len);
 
