@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,7 +185,7 @@ static int on_row(void *ctx, const veu_csv_row_t *row)
 
 int ld_pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
 {
-    int rc = veu_strpool_add(&l->ds->pool, s, len, ret);
+    int rc = veu_strpool_add(l->pool ? l->pool : &l->ds->pool, s, len, ret);
     if (rc < 0) {
         return ld_fatal(l, rc == -E2BIG ? -VEU_ETOOBIG : rc, 0, "",
                         "the dataset's strings exceed 4 GiB");
@@ -786,6 +787,153 @@ static void warn_over_100(struct loader *l)
     free(sum);
 }
 
+/*
+ * supply.csv is hashed on its own and folded into the dataset's digest as
+ * its name and that sub-digest, so that the digest is the same whether the
+ * file was read alongside ownership.csv or after it (digest.c does the same).
+ */
+static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
+{
+    XXH3_128bits_reset(sub);
+    return load_file(l, dir, "supply.csv", 0, sup_cols, 5, sup_row, sub);
+}
+
+void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub)
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(sub));
+    XXH3_128bits_update(digest, name, strlen(name) + 1);
+    XXH3_128bits_update(digest, &c, sizeof(c));
+}
+
+/*
+ * supply.csv on the second core while this one reads ownership.csv.  Both
+ * read the entities and the id map, which neither changes; supply's product
+ * names go to a pool of its own and its problems to a list, and both join
+ * the dataset's afterwards in the order a load on one core gives.  A file
+ * with more than SUP_KEEP problems is read again, after ownership.csv.
+ */
+#define SUP_KEEP 4096
+
+struct sup_job {
+    struct loader l;
+    veu_report_t rep;
+    veu_diag_t err;
+    veu_strpool_t pool;
+    XXH3_state_t *sub;
+    const char *dir;
+    veu_diag_t *kept;
+    bool *kept_warning;
+    size_t n_kept;
+    bool spilled;
+    int rc;
+    pthread_t th;
+};
+
+static void keep_problem(void *ctx, const veu_diag_t *d, bool warning)
+{
+    struct sup_job *j = ctx;
+    if (j->n_kept == SUP_KEEP) {
+        j->spilled = true;
+        return;
+    }
+    j->kept[j->n_kept] = *d;
+    j->kept_warning[j->n_kept++] = warning;
+}
+
+static void *sup_main(void *arg)
+{
+    struct sup_job *j = arg;
+    j->rc = load_supply(&j->l, j->dir, j->sub);
+    return NULL;
+}
+
+static void sup_free(struct sup_job *j)
+{
+    veu_strpool_destroy(&j->pool);
+    XXH3_freeState(j->sub);
+    free(j->kept);
+    free(j->kept_warning);
+    free(j);
+}
+
+/* Starts supply.csv on a thread; NULL (and nothing started) when it cannot. */
+static struct sup_job *sup_start(const struct loader *l, const char *dir)
+{
+    struct sup_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        return NULL;
+    }
+    j->l = *l;
+    j->l.rep = &j->rep;
+    j->l.err = &j->err;
+    j->l.pool = &j->pool;
+    j->l.n_seen = 0;
+    j->l.ent_line = NULL;
+    j->rep.on_problem = keep_problem;
+    j->rep.ctx = j;
+    j->dir = dir;
+    j->kept = malloc(SUP_KEEP * sizeof(*j->kept));
+    j->kept_warning = malloc(SUP_KEEP * sizeof(*j->kept_warning));
+    j->sub = XXH3_createState();
+    if (!j->kept || !j->kept_warning || !j->sub || veu_strpool_init(&j->pool) < 0 ||
+        pthread_create(&j->th, NULL, sup_main, j) != 0) {
+        sup_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Joins the supply job's rows, strings, problems and files to the load's. */
+static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
+{
+    veu_dataset_t *ds = l->ds;
+
+    if (j->spilled) {
+        /* too many problems to hold: read the file again, in order */
+        ds->n_sup = ds->n_hsup = 0;
+        int rc = load_supply(l, j->dir, j->sub);
+        if (rc == 0) {
+            veu_digest_fold(digest, "supply.csv", j->sub);
+        }
+        return rc;
+    }
+    for (size_t i = 0; i < j->n_kept; i++) {
+        veu_report_add(l->rep, &j->kept[i], j->kept_warning[i]);
+    }
+    for (int i = 0; i < j->l.n_seen && l->n_seen < VEU_LD_MAX_FILES; i++) {
+        l->seen[l->n_seen] = j->l.seen[i];
+        memcpy(l->seen_path[l->n_seen++], j->l.seen_path[i], sizeof(l->seen_path[0]));
+    }
+    if (j->rc < 0) {
+        *l->err = j->err;
+        return j->rc;
+    }
+    /* the products' strings after the dataset's, their offsets moved along */
+    size_t add = j->pool.len - 1, base = ds->pool.len - 1;
+    if (ds->pool.len + add > UINT32_MAX) {
+        return ld_fatal(l, -VEU_ETOOBIG, 0, "", "the dataset's strings exceed 4 GiB");
+    }
+    if (ds->pool.len + add > ds->pool.cap) {
+        char *nb = realloc(ds->pool.buf, ds->pool.len + add);
+        if (!nb) {
+            return -ENOMEM;
+        }
+        ds->pool.buf = nb;
+        ds->pool.cap = ds->pool.len + add;
+    }
+    memcpy(ds->pool.buf + ds->pool.len, j->pool.buf + 1, add);
+    ds->pool.len += add;
+    for (size_t i = 0; i < ds->n_sup; i++) {
+        ds->sup[i].product += ds->sup[i].product ? (uint32_t)base : 0;
+    }
+    for (size_t i = 0; i < ds->n_hsup; i++) {
+        ds->hsup[i].r.product += ds->hsup[i].r.product ? (uint32_t)base : 0;
+    }
+    veu_digest_fold(digest, "supply.csv", j->sub);
+    return 0;
+}
+
 int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
                      veu_report_t *rep, veu_diag_t *err)
 {
@@ -824,18 +972,33 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     if (rc == 0) {
         rc = load_file(&l, dir, "designations.csv", 0, des_cols, 5, des_row, digest);
     }
+    /* without registry files, nothing between the two adds entities: both cores */
+    struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir) : NULL;
     if (rc == 0) {
         rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 8, own_row, digest);
     }
     if (rc == 0) {
         rc = veu_registry_relations(&l, dir, &reg);
     }
+    char own_path[4096];
     if (rc == 0) {
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/ownership.csv", dir);
-        l.path = path;
+        snprintf(own_path, sizeof(own_path), "%s/ownership.csv", dir);
+        l.path = own_path;
         warn_over_100(&l);
-        rc = load_file(&l, dir, "supply.csv", 0, sup_cols, 5, sup_row, digest);
+    }
+    if (job) {
+        pthread_join(job->th, NULL);
+        if (rc == 0) {
+            rc = sup_join(&l, job, digest);
+        }
+        sup_free(job);
+    } else if (rc == 0) {
+        XXH3_state_t *sub = XXH3_createState();
+        rc = sub ? load_supply(&l, dir, sub) : -ENOMEM;
+        if (rc == 0) {
+            veu_digest_fold(digest, "supply.csv", sub);
+        }
+        XXH3_freeState(sub);
     }
     /*
      * A file replaced or changed while we read the others makes a mixed

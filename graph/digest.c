@@ -71,9 +71,21 @@ int veu_dataset_digest(const char *dir, char ret_hex[33])
         XXH3_freeState(xx);
         return nreg;
     }
-    for (int i = 0; i < 4 && rc == 0; i++) {
+    for (int i = 0; i < 3 && rc == 0; i++) {
         rc = hash_file(xx, dir, files[i], i == 0 && nreg == 0);
     }
+    XXH3_state_t *sub = XXH3_createState();
+    if (rc == 0 && !sub) {
+        rc = -ENOMEM;
+    }
+    if (rc == 0) {
+        XXH3_128bits_reset(sub);
+        rc = hash_file(sub, dir, files[3], 0);
+    }
+    if (rc == 0) {
+        veu_digest_fold(xx, files[3], sub);
+    }
+    XXH3_freeState(sub);
     if (rc == 0) {
         rc = veu_registry_digest(dir, &reg, xx);
     }

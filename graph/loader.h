@@ -44,6 +44,7 @@ struct loader {
     size_t ent_cap;
     char path_buf[4096];         /* the registry file being read */
     unsigned long not_in_effect; /* dated rows of the file left out */
+    veu_strpool_t *pool;         /* where ld_pool_add puts strings; NULL: the dataset's */
 };
 
 /* A fatal problem: fills err, returns code. */

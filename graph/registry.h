@@ -41,6 +41,13 @@ int veu_registry_list(const char *dir, veu_registry_t *reg);
 /* Adds the registry files' name and bytes to the dataset digest, in name order. */
 int veu_registry_digest(const char *dir, const veu_registry_t *reg, XXH3_state_t *xx);
 
+/*
+ * Folds a file hashed on its own (its name and bytes in sub) into the
+ * dataset's digest: its name, then sub's digest.  supply.csv is hashed so,
+ * by the loader (which may read it on another core) and by digest.c alike.
+ */
+void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub);
+
 /* First pass: identifies each file and adds its entities. */
 int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg);
 

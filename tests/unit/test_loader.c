@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "csvread.h"
+#include "dataset.h"
 #include "helpers.h"
 
 static char *dir;
@@ -339,6 +340,103 @@ START_TEST(digest_follows_content)
 }
 END_TEST
 
+/* Every problem in the order the loader reports it, as "file:line". */
+struct seen_problems {
+    char (*at)[64];
+    size_t n, cap;
+};
+
+static void note_problem(void *ctx, const veu_diag_t *d, bool warning)
+{
+    struct seen_problems *p = ctx;
+    (void)warning;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 64;
+        p->at = realloc(p->at, p->cap * sizeof(*p->at));
+    }
+    const char *base = strrchr(d->file, '/');
+    snprintf(p->at[p->n++], sizeof(p->at[0]), "%s:%ld", base ? base + 1 : d->file, d->line);
+}
+
+static int load_noting(struct seen_problems *p, veu_dataset_t *ds, bool strict, veu_diag_t *err)
+{
+    veu_policy_t pol;
+    veu_report_t rep = {.on_problem = note_problem, .ctx = p};
+    veu_policy_init(&pol);
+    pol.strict = strict;
+    return veu_dataset_load(ds, dir, &pol, NULL, &rep, err);
+}
+
+/*
+ * supply.csv is read on the second core while ownership.csv is read on the
+ * first: its problems still come after ownership's (and after the stakes
+ * over 100%), its products name the right strings, its fatal error is its own.
+ */
+START_TEST(supply_alongside_ownership)
+{
+    struct seen_problems p = {0};
+    veu_dataset_t ds;
+    veu_diag_t err;
+
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,DE\nX,Seed,US\nB,Beta,FR\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nB,A,50\nX,NOPE,5\n");
+    th_write(dir, "supply.csv",
+             "supplier_id,customer_id,product\nA,B,magnets\nA,NOPE,x\nB,A,motors\nX,B,\n");
+    ck_assert_int_eq(load_noting(&p, &ds, false, &err), 0);
+    ck_assert_uint_eq(p.n, 3);
+    ck_assert_str_eq(p.at[0], "ownership.csv:4");
+    ck_assert_str_eq(p.at[1], "ownership.csv:0"); /* A's stakes add up to 110% */
+    ck_assert_str_eq(p.at[2], "supply.csv:3");
+    ck_assert_uint_eq(ds.n_sup, 3);
+    ck_assert_str_eq(veu_str(&ds.pool, ds.sup[0].product), "magnets");
+    ck_assert_str_eq(veu_str(&ds.pool, ds.sup[1].product), "motors");
+    ck_assert_str_eq(veu_str(&ds.pool, ds.sup[2].product), "");
+    ck_assert_str_eq(veu_str(&ds.pool, ds.ent[2].name), "Beta"); /* strings before: intact */
+    veu_dataset_destroy(&ds);
+
+    /* strict: supply's first bad row fails the load, named by its own file and line */
+    p.n = 0;
+    ck_assert_int_eq(load_noting(&p, &ds, true, &err), -VEU_EROWS);
+    ck_assert(strstr(err.file, "ownership.csv") != NULL); /* ownership's comes first */
+    veu_dataset_destroy(&ds);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\n");
+    ck_assert_int_eq(load_noting(&p, &ds, true, &err), -VEU_EROWS);
+    ck_assert(strstr(err.file, "supply.csv") != NULL);
+    ck_assert_int_eq(err.line, 3);
+    veu_dataset_destroy(&ds);
+    free(p.at);
+}
+END_TEST
+
+/* More problems than the supply job holds: read again, every one reported, in order. */
+START_TEST(supply_with_many_problems)
+{
+    struct seen_problems p = {0};
+    veu_dataset_t ds;
+    veu_diag_t err;
+    size_t cap = 6000 * 16, len = 0;
+    char *sup = malloc(cap);
+
+    len += (size_t)sprintf(sup, "supplier_id,customer_id\n");
+    for (int i = 0; i < 6000; i++) {
+        len += (size_t)sprintf(sup + len, "A,Z%d\n", i);
+    }
+    len += (size_t)sprintf(sup + len, "A,X\n");
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,NOPE,5\n");
+    th_write(dir, "supply.csv", sup);
+    ck_assert_int_eq(load_noting(&p, &ds, false, &err), 0);
+    ck_assert_uint_eq(p.n, 6001);
+    ck_assert_str_eq(p.at[0], "ownership.csv:2");
+    ck_assert_str_eq(p.at[1], "supply.csv:2");
+    ck_assert_str_eq(p.at[6000], "supply.csv:6001");
+    ck_assert_uint_eq(ds.n_sup, 1);
+    veu_dataset_destroy(&ds);
+    free(p.at);
+    free(sup);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loader");
@@ -367,6 +465,8 @@ int main(void)
     tcase_add_test(t, strict_allows_warnings);
     tcase_add_test(t, report_keeps_first_and_counts_all);
     tcase_add_test(t, digest_follows_content);
+    tcase_add_test(t, supply_alongside_ownership);
+    tcase_add_test(t, supply_with_many_problems);
     suite_add_tcase(s, t);
     return th_run(s);
 }
