@@ -817,6 +817,7 @@ void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub)
 
 struct sup_job {
     struct loader l;
+    veu_dataset_t ds; /* the dataset as supply sees it: its own rows and history flags */
     veu_report_t rep;
     veu_diag_t err;
     veu_strpool_t pool;
@@ -850,6 +851,8 @@ static void *sup_main(void *arg)
 
 static void sup_free(struct sup_job *j)
 {
+    free(j->ds.sup);
+    free(j->ds.hsup);
     veu_strpool_destroy(&j->pool);
     XXH3_freeState(j->sub);
     free(j->kept);
@@ -864,7 +867,20 @@ static struct sup_job *sup_start(const struct loader *l, const char *dir)
     if (!j) {
         return NULL;
     }
+    /*
+     * The entities, id map and strings are shared, read-only on both sides;
+     * the supply rows, their history and the flags that start it are the
+     * job's own (row_span() may start the history on either side).
+     */
+    j->ds = *l->ds;
+    j->ds.own = NULL;
+    j->ds.hown = NULL;
+    j->ds.sup = NULL;
+    j->ds.hsup = NULL;
+    j->ds.n_own = j->ds.cap_own = j->ds.n_hown = j->ds.cap_hown = 0;
+    j->ds.n_sup = j->ds.cap_sup = j->ds.n_hsup = j->ds.cap_hsup = 0;
     j->l = *l;
+    j->l.ds = &j->ds;
     j->l.rep = &j->rep;
     j->l.err = &j->err;
     j->l.pool = &j->pool;
@@ -891,7 +907,6 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
 
     if (j->spilled) {
         /* too many problems to hold: read the file again, in order */
-        ds->n_sup = ds->n_hsup = 0;
         int rc = load_supply(l, j->dir, j->sub);
         if (rc == 0) {
             veu_digest_fold(digest, "supply.csv", j->sub);
@@ -908,6 +923,27 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
     if (j->rc < 0) {
         *l->err = j->err;
         return j->rc;
+    }
+    /*
+     * The history: started by a dated row on either side, it must hold both
+     * sides' rows, as it would had one core read ownership.csv, then
+     * supply.csv.  Started by ownership only: supply's rows were all undated.
+     */
+    ds->dated |= j->ds.dated;
+    if (j->ds.hist && !ds->hist && hist_begin(ds) < 0) {
+        return -ENOMEM;
+    }
+    ds->sup = j->ds.sup, ds->n_sup = j->ds.n_sup, ds->cap_sup = j->ds.cap_sup;
+    ds->hsup = j->ds.hsup, ds->n_hsup = j->ds.n_hsup, ds->cap_hsup = j->ds.cap_hsup;
+    j->ds.sup = NULL;
+    j->ds.hsup = NULL;
+    if (ds->hist && !j->ds.hist) {
+        for (size_t i = 0; i < ds->n_sup; i++) {
+            if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
+                return -ENOMEM;
+            }
+            ds->hsup[ds->n_hsup++] = (veu_hsup_t){ds->sup[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
+        }
     }
     /* the products' strings after the dataset's, their offsets moved along */
     size_t add = j->pool.len - 1, base = ds->pool.len - 1;
