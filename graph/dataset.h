@@ -35,8 +35,10 @@ typedef struct veu_own_row {
     uint32_t owner, owned;
     double pct; /* NAN: a stake of unknown size */
     uint8_t control;
+    uint8_t reserved0; /* named, so that initializers zero it: rows go into snapshots */
     /* the range a register published (BODS, FtM), kept for ranges and uncertainty */
     uint16_t min_c, max_c;
+    uint16_t reserved1;
 } veu_own_row_t;
 
 _Static_assert(sizeof(veu_own_row_t) == 24, "the range fits in the row's padding");

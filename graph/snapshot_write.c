@@ -308,7 +308,12 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
         veu_snap_problem_t pr[VEU_REPORT_KEEP];
         memset(pr, 0, sizeof(pr));
         for (int i = 0; i < src->rep->n_kept; i++) {
-            pr[i].diag = src->rep->kept[i];
+            /* the strings only: the bytes after their NULs were never written */
+            const veu_diag_t *d = &src->rep->kept[i];
+            snprintf(pr[i].diag.file, sizeof(pr[i].diag.file), "%s", d->file);
+            snprintf(pr[i].diag.column, sizeof(pr[i].diag.column), "%s", d->column);
+            snprintf(pr[i].diag.message, sizeof(pr[i].diag.message), "%s", d->message);
+            pr[i].diag.line = d->line;
             pr[i].warning = src->rep->kept_warning[i];
         }
         section(&o, h, SEC_PROBLEMS, pr, (size_t)src->rep->n_kept * sizeof(pr[0]));
