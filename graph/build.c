@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,32 @@ static void count(veu_counts_t *c, const veu_dataset_t *ds, const veu_graph_t *g
     }
 }
 
+/*
+ * The name index and the order of the history read only the dataset, as
+ * the ties do: they are made on the second core while the first computes
+ * the ties (igraph stays on the first).
+ */
+struct side {
+    const veu_dataset_t *ds;
+    veu_nameindex_t ix;
+    veu_history_ix_t hx;
+    int names_rc, hist_rc;
+    int64_t names_ms, hist_ms;
+    pthread_t th;
+};
+
+static void *side_main(void *arg)
+{
+    struct side *sd = arg;
+    int64_t t1 = now_ms();
+    sd->names_rc = veu_nameindex_build(&sd->ix, sd->ds);
+    sd->names_ms = now_ms() - t1;
+    t1 = now_ms();
+    sd->hist_rc = sd->ds->hist ? veu_history_index(&sd->hx, sd->ds) : 0;
+    sd->hist_ms = now_ms() - t1;
+    return NULL;
+}
+
 /* The stages after loading: graph, ties, names, snapshot (to out_path, or to out_fd). */
 static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int out_fd,
                          const char *data_dir, veu_report_t *rep, veu_counts_t *counts,
@@ -82,6 +109,8 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     veu_ties_t t;
     int64_t t1 = now_ms();
     int rc;
+    struct side sd = {.ds = ds};
+    bool side = false, writing = o->out_path || out_fd >= 0;
 
     veu_igraph_setup();
     rc = veu_graph_init(&g, ds);
@@ -92,6 +121,12 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     }
     progress(o, "graph", "%u ownership edges, %u supply edges (%lld ms)", g.n_own, g.n_sup,
              (long long)(now_ms() - t1));
+    if (writing) {
+        side = pthread_create(&sd.th, NULL, side_main, &sd) == 0;
+        if (!side) {
+            side_main(&sd); /* no second thread: the same work, in turn */
+        }
+    }
     t1 = now_ms();
     veu_policy_t eff; /* the policy in force on the day the dated rows were read for */
     veu_policy_on(&o->policy, ds->as_of, &eff);
@@ -102,10 +137,19 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
                  ds->as_of, eff.suspended_from, eff.suspended_until);
     }
     rc = veu_ties_compute(&t, &g, ds, &eff, err);
+    if (side) {
+        pthread_join(sd.th, NULL);
+    }
     if (rc < 0) {
         if (!err->message[0]) {
             snprintf(err->message, sizeof(err->message), "cannot compute ties: %s",
                      veu_strerror(rc));
+        }
+        if (writing) {
+            if (sd.names_rc == 0) {
+                veu_nameindex_destroy(&sd.ix);
+            }
+            veu_history_ix_destroy(&sd.hx);
         }
         goto out_graph;
     }
@@ -117,37 +161,37 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
              (unsigned long long)counts->deny, (unsigned long long)counts->review,
              (unsigned long long)counts->fast_track, (unsigned long long)counts->standard,
              t.iterations, (long long)(now_ms() - t1));
-    if (o->out_path || out_fd >= 0) {
-        veu_nameindex_t ix;
-        veu_history_ix_t hx = {0};
-        t1 = now_ms();
-        rc = veu_nameindex_build(&ix, ds);
-        if (rc < 0) {
+    if (writing) {
+        veu_nameindex_t *ix = &sd.ix;
+        if (sd.names_rc < 0) {
+            rc = sd.names_rc;
             snprintf(err->message, sizeof(err->message), "cannot index the names: %s",
                      veu_strerror(rc));
+            veu_history_ix_destroy(&sd.hx);
             goto out_ties;
         }
-        size_t bytes = ix.wstr.len + (ix.wmap.mask + 1) * sizeof(veu_idslot_t) +
-                       (size_t)ix.n_words * sizeof(*ix.words) + ix.n_post * 4 + ix.n_keys * 4 +
-                       (size_t)ix.n_grams * sizeof(*ix.grams) + ix.n_gramw * 4;
-        progress(o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms)", ix.n_words,
-                 ix.n_post, ix.n_grams, (double)bytes / 1048576, (long long)(now_ms() - t1));
+        size_t bytes = ix->wstr.len + (ix->wmap.mask + 1) * sizeof(veu_idslot_t) +
+                       (size_t)ix->n_words * sizeof(*ix->words) + ix->n_post * 4 + ix->n_keys * 4 +
+                       (size_t)ix->n_grams * sizeof(*ix->grams) + ix->n_gramw * 4;
+        progress(
+            o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms, beside the ties)",
+            ix->n_words, ix->n_post, ix->n_grams, (double)bytes / 1048576, (long long)sd.names_ms);
         t1 = now_ms();
         veu_snapshot_src_t src = {
             .ds = ds,
             .g = &g,
             .t = &t,
-            .names = &ix,
+            .names = ix,
             .policy = &o->policy,
             .effective = &eff,
             .rep = rep,
             .counts = counts,
             .data_dir = data_dir,
-            .hist = ds->hist ? &hx : NULL,
+            .hist = ds->hist ? &sd.hx : NULL,
             .build_ms = now_ms() - t0,
             .generation = o->generation,
         };
-        rc = ds->hist ? veu_history_index(&hx, ds) : 0;
+        rc = sd.hist_rc;
         if (rc < 0) {
             snprintf(err->message, sizeof(err->message), "cannot order the history: %s",
                      veu_strerror(rc));
@@ -156,12 +200,14 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
         } else {
             rc = veu_snapshot_write(o->out_path, &src, err);
         }
-        veu_history_ix_destroy(&hx);
+        veu_history_ix_destroy(&sd.hx);
         if (rc == 0 && o->out_path) {
-            progress(o, "write", "snapshot %s written (%lld ms)", o->out_path,
-                     (long long)(now_ms() - t1));
+            progress(o, "write",
+                     "snapshot %s written (%lld ms; the history ordered in %lld ms "
+                     "beside the ties)",
+                     o->out_path, (long long)(now_ms() - t1), (long long)sd.hist_ms);
         }
-        veu_nameindex_destroy(&ix);
+        veu_nameindex_destroy(ix);
     }
 out_ties:
     veu_ties_destroy(&t);
