@@ -16,11 +16,18 @@ static veu_cache_slot_t *slot_of(veu_cache_t *c, uint32_t entity)
     return &c->slot[(entity * 2654435761u) % VEU_CACHE_SLOTS];
 }
 
-const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, size_t *ret_len)
+/* The entity's slot, if it holds the entity's result for generation. */
+static veu_cache_slot_t *hit(veu_cache_t *c, uint64_t generation, uint32_t entity)
 {
     veu_cache_slot_t *s = slot_of(c, entity);
+    return s && s->generation == generation && s->entity == entity && s->buf ? s : NULL;
+}
 
-    if (s && s->generation == generation && s->entity == entity && s->buf) {
+const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, size_t *ret_len)
+{
+    veu_cache_slot_t *s = hit(c, generation, entity);
+
+    if (s) {
         c->hits++;
         *ret_len = s->len;
         return s->buf;
@@ -31,8 +38,7 @@ const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, 
 
 bool veu_cache_has(veu_cache_t *c, uint64_t generation, uint32_t entity)
 {
-    veu_cache_slot_t *s = slot_of(c, entity);
-    return s && s->generation == generation && s->entity == entity && s->buf;
+    return hit(c, generation, entity) != NULL;
 }
 
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *buf,

@@ -479,12 +479,11 @@ static void hint_batch(veu_server_t *srv, veu_conn_t **conns, size_t n_conns)
     for (int round = 0; round < VEU_HINT_STEPS && more; round++) {
         more = false;
         for (size_t i = 0; i < n; i++) {
-            bool found = h[i].idx != VEU_SNAP_NONE;
-            if (veu_snapshot_hint_step(snap, &h[i]) && !found && h[i].idx != VEU_SNAP_NONE &&
-                veu_cache_has(&srv->cache, srv->cur->generation, h[i].idx)) {
-                h[i].n = 0; /* a cached answer reads none of the graph */
+            uint32_t was = h[i].idx;
+            more |= veu_snapshot_hint_step(snap, &h[i]);
+            if (was != h[i].idx && veu_cache_has(&srv->cache, srv->cur->generation, h[i].idx)) {
+                h[i].n = 0; /* found, and cached: its answer reads none of the graph */
             }
-            more |= h[i].n > 0;
         }
     }
 }

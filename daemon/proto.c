@@ -83,6 +83,25 @@ int veu_req_fail(veu_req_t *r, const char *code, const char *fmt, ...)
     return VEU_OP_ERROR;
 }
 
+/* The spaces and tabs from p on, and those before end (both within [p, end)). */
+static size_t lead_blanks(const char *p, const char *end)
+{
+    size_t n = 0;
+    while (p + n < end && (p[n] == ' ' || p[n] == '\t')) {
+        n++;
+    }
+    return n;
+}
+
+static size_t trail_blanks(const char *p, const char *end)
+{
+    const char *e = end;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    return (size_t)(end - e);
+}
+
 /* "OP ARG" -> {"op": OP, main_arg: ARG}; screen's argument is a list of ids. */
 static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
 {
@@ -93,20 +112,14 @@ static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
         snprintf(err, errlen, "request is not valid UTF-8 (byte %zu)", bad + 1);
         return NULL;
     }
-    while (p < end && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
+    p += lead_blanks(p, end);
     char *op = p;
     while (p < end && *p != ' ' && *p != '\t') {
         p++;
     }
     size_t oplen = (size_t)(p - op);
-    while (p < end && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
-        end--;
-    }
+    p += lead_blanks(p, end);
+    end -= trail_blanks(p, end);
     json_t *j = json_object();
     json_object_set_new(j, "op", json_stringn(op, oplen));
     op[oplen] = '\0';
@@ -127,17 +140,9 @@ static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
     return j;
 }
 
-static const char *skip_blanks(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t')) {
-        p++;
-    }
-    return p;
-}
-
 bool veu_proto_peek_entity(const char *line, size_t len, const char **id, size_t *id_len)
 {
-    const char *end = line + len, *p = skip_blanks(line, end);
+    const char *end = line + len, *p = line + lead_blanks(line, end);
 
     if (end > p && end[-1] == '\r') {
         end--;
@@ -149,11 +154,13 @@ bool veu_proto_peek_entity(const char *line, size_t len, const char **id, size_t
         if (!k) {
             return false;
         }
-        p = skip_blanks(k + sizeof(key) - 1, end);
+        p = k + sizeof(key) - 1;
+        p += lead_blanks(p, end);
         if (p == end || *p != ':') {
             return false;
         }
-        p = skip_blanks(p + 1, end);
+        p++;
+        p += lead_blanks(p, end);
         if (p == end || *p != '"') {
             return false;
         }
@@ -172,10 +179,8 @@ bool veu_proto_peek_entity(const char *line, size_t len, const char **id, size_t
     while (p < end && *p != ' ' && *p != '\t') {
         p++;
     }
-    p = skip_blanks(p, end);
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
-        end--;
-    }
+    p += lead_blanks(p, end);
+    end -= trail_blanks(p, end);
     *id = p;
     *id_len = (size_t)(end - p);
     return end > p;
@@ -216,9 +221,9 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     srv->requests++;
     veu_jbuf_reset(o);
     veu_jbuf_reset(res);
-    while (len && (*line == ' ' || *line == '\t')) {
-        line++, len--;
-    }
+    size_t lead = lead_blanks(line, line + len);
+    line += lead;
+    len -= lead;
     if (*line == '{' || *line == '[') {
         json_error_t je;
         r.j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);

@@ -927,44 +927,28 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
     /*
      * The history: started by a dated row on either side, it must hold both
      * sides' rows, as it would had one core read ownership.csv, then
-     * supply.csv.  Started by ownership only: supply's rows were all undated.
+     * supply.csv.  hist_begin() takes the rows a side read undated.
      */
     ds->dated |= j->ds.dated;
-    if (j->ds.hist && !ds->hist && hist_begin(ds) < 0) {
+    if ((j->ds.hist && hist_begin(ds) < 0) || (ds->hist && hist_begin(&j->ds) < 0)) {
         return -ENOMEM;
     }
     ds->sup = j->ds.sup, ds->n_sup = j->ds.n_sup, ds->cap_sup = j->ds.cap_sup;
     ds->hsup = j->ds.hsup, ds->n_hsup = j->ds.n_hsup, ds->cap_hsup = j->ds.cap_hsup;
     j->ds.sup = NULL;
     j->ds.hsup = NULL;
-    if (ds->hist && !j->ds.hist) {
-        for (size_t i = 0; i < ds->n_sup; i++) {
-            if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
-                return -ENOMEM;
-            }
-            ds->hsup[ds->n_hsup++] = (veu_hsup_t){ds->sup[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
-        }
+    /* the products' strings after the dataset's ("a\0b\0...", one NUL added back) */
+    uint32_t off = 0;
+    int rc = j->pool.len > 1 ? ld_pool_add(l, j->pool.buf + 1, j->pool.len - 2, &off) : 0;
+    if (rc < 0) {
+        return rc;
     }
-    /* the products' strings after the dataset's, their offsets moved along */
-    size_t add = j->pool.len - 1, base = ds->pool.len - 1;
-    if (ds->pool.len + add > UINT32_MAX) {
-        return ld_fatal(l, -VEU_ETOOBIG, 0, "", "the dataset's strings exceed 4 GiB");
-    }
-    if (ds->pool.len + add > ds->pool.cap) {
-        char *nb = realloc(ds->pool.buf, ds->pool.len + add);
-        if (!nb) {
-            return -ENOMEM;
-        }
-        ds->pool.buf = nb;
-        ds->pool.cap = ds->pool.len + add;
-    }
-    memcpy(ds->pool.buf + ds->pool.len, j->pool.buf + 1, add);
-    ds->pool.len += add;
+    uint32_t base = off ? off - 1 : 0; /* private offset o (>= 1) lands at base + o */
     for (size_t i = 0; i < ds->n_sup; i++) {
-        ds->sup[i].product += ds->sup[i].product ? (uint32_t)base : 0;
+        ds->sup[i].product += ds->sup[i].product ? base : 0;
     }
     for (size_t i = 0; i < ds->n_hsup; i++) {
-        ds->hsup[i].r.product += ds->hsup[i].r.product ? (uint32_t)base : 0;
+        ds->hsup[i].r.product += ds->hsup[i].r.product ? base : 0;
     }
     veu_digest_fold(digest, "supply.csv", j->sub);
     return 0;
