@@ -118,10 +118,11 @@ typedef struct veu_ties {
 } veu_ties_t;
 
 /*
- * Computes SPEC section 3 for every entity.  Uses igraph (strongly
- * connected components to order the share fixpoints, Dijkstra for the
- * strongest paths).  Time: O((V + E) log V) plus the sweeps inside strongly
- * connected components of the ownership graph.
+ * Computes SPEC section 3 for every entity.  Uses igraph for the strongly
+ * connected components of the part of the ownership graph that lies
+ * between cycles; the rest is ordered, and its strongest paths found, in
+ * O(V + E).  Time: O(V + E) plus Dijkstra and the sweeps inside strongly
+ * connected components.
  */
 int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
                      const veu_policy_t *pol, veu_diag_t *err);

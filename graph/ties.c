@@ -7,11 +7,13 @@
  *    becomes controlled when a control edge or the summed stakes reach the
  *    threshold.  O(V + E).
  *  - defense share and holding: least fixpoints of x = min(1, P x), solved
- *    one strongly connected component at a time (igraph) in topological
- *    order: acyclic parts take one step, cycles are swept (Gauss-Seidel)
- *    until no value moves by more than VEU_TIES_TOL.
- *  - strongest paths: Dijkstra (igraph) with weights -log(percent/100) from a
- *    super-source joined to every seed, and to a super-sink for holdings.
+ *    one strongly connected component at a time in topological order:
+ *    acyclic parts take one step, cycles are swept (Gauss-Seidel) until no
+ *    value moves by more than VEU_TIES_TOL.  The acyclic parts are peeled
+ *    off in O(V + E); igraph finds the components of what is left.
+ *  - strongest paths: shortest paths with weights -log(percent/100) from
+ *    the seeds (and towards them, for holdings), in the same component
+ *    order: one step outside cycles, Dijkstra inside them.
  *  - supply hops and group ties: breadth-first label propagation that keeps
  *    the two nearest distinct labels per entity, which is what "other than
  *    the buyer" needs, with the edge each label came by for the evidence.
@@ -280,7 +282,7 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
 }
 
 /* ------------------------------------------------------------------ */
-/* Integrated shares: igraph for components and strongest paths        */
+/* Integrated shares: components (igraph for the cycles), strongest paths */
 
 /*
  * Strongest paths: each stake edge weighs -log(p) plus HOP_COST, so that of
@@ -292,156 +294,225 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
 #define HOP_COST  1e-10
 #define TIGHT_TOL 1e-12
 
-struct stake_graph {
-    igraph_t g;
-    igraph_vector_t w;      /* -log(p) per igraph edge */
-    uint32_t *own_of;       /* igraph edge -> own edge index (VEU_NONE for super) */
-    igraph_integer_t m_own; /* stake edges; super edges follow */
-};
-
 static int has_stake(const veu_oedge_t *e)
 {
     return (e->flags & VEU_OE_KNOWN) && e->pct > 0.0;
 }
 
-static igraph_error_t stake_graph_init(struct stake_graph *sg, const veu_graph_t *g,
-                                       const veu_ties_t *t)
-{
-    igraph_vector_int_t ev;
-    igraph_integer_t m = 0, seeds = 0, k = 0;
-    igraph_integer_t S = g->n, T = (igraph_integer_t)g->n + 1;
+enum { ST_CORE, ST_FRONT, ST_BACK };
 
-    for (uint32_t i = 0; i < g->n_own; i++) {
-        m += has_stake(&g->own[i]);
-    }
-    for (uint32_t v = 0; v < g->n; v++) {
-        seeds += t->seed[v];
-    }
-    sg->m_own = m;
-    sg->own_of = malloc((size_t)(m + 2 * seeds + 1) * sizeof(*sg->own_of));
-    if (!sg->own_of) {
-        IGRAPH_ERROR("no memory for the edge map", IGRAPH_ENOMEM);
-    }
-    IGRAPH_FINALLY(free, sg->own_of);
-    IGRAPH_VECTOR_INT_INIT_FINALLY(&ev, 2 * (m + 2 * seeds));
-    IGRAPH_VECTOR_INIT_FINALLY(&sg->w, m + 2 * seeds);
-    for (uint32_t i = 0; i < g->n_own; i++) {
-        const veu_oedge_t *e = &g->own[i];
-        if (!has_stake(e)) {
-            continue;
+/*
+ * igraph's strongly connected components of the core: the c vertices cv[]
+ * (loc[v] their index there) and the stake edges between them.  memb[i] is
+ * the component of cv[i]; *ret_nc how many there are.
+ */
+static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv,
+                                      uint32_t c, const uint32_t *loc, uint32_t *memb,
+                                      uint32_t *ret_nc)
+{
+    igraph_t cg;
+    igraph_vector_int_t ev, cm;
+    igraph_integer_t m = 0, k = 0, nc = 0;
+
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
+            m += has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE;
         }
-        VECTOR(ev)[2 * k] = e->from;
-        VECTOR(ev)[2 * k + 1] = e->to;
-        VECTOR(sg->w)[k] = fmax(0.0, -log(e->pct / 100.0)) + HOP_COST;
-        sg->own_of[k++] = i;
     }
-    for (uint32_t v = 0; v < g->n; v++) {
-        if (!t->seed[v]) {
-            continue;
+    IGRAPH_VECTOR_INT_INIT_FINALLY(&ev, 2 * m);
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
+            if (has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE) {
+                VECTOR(ev)[k++] = i;
+                VECTOR(ev)[k++] = loc[g->own[j].to];
+            }
         }
-        VECTOR(ev)[2 * k] = S;
-        VECTOR(ev)[2 * k + 1] = v;
-        VECTOR(sg->w)[k] = HOP_COST;
-        sg->own_of[k++] = VEU_NONE;
-        VECTOR(ev)[2 * k] = v;
-        VECTOR(ev)[2 * k + 1] = T;
-        VECTOR(sg->w)[k] = HOP_COST;
-        sg->own_of[k++] = VEU_NONE;
     }
-    IGRAPH_CHECK(igraph_create(&sg->g, &ev, (igraph_integer_t)g->n + 2, IGRAPH_DIRECTED));
+    IGRAPH_CHECK(igraph_create(&cg, &ev, c, IGRAPH_DIRECTED));
     igraph_vector_int_destroy(&ev);
-    IGRAPH_FINALLY_CLEAN(3); /* ev, w and own_of stay with sg */
+    IGRAPH_FINALLY_CLEAN(1);
+    IGRAPH_FINALLY(igraph_destroy, &cg);
+    IGRAPH_VECTOR_INT_INIT_FINALLY(&cm, 0);
+    IGRAPH_CHECK(igraph_connected_components(&cg, &cm, NULL, &nc, IGRAPH_STRONG));
+    for (uint32_t i = 0; i < c; i++) {
+        memb[i] = (uint32_t)VECTOR(cm)[i];
+    }
+    igraph_vector_int_destroy(&cm);
+    igraph_destroy(&cg);
+    IGRAPH_FINALLY_CLEAN(2);
+    *ret_nc = (uint32_t)nc;
     return IGRAPH_SUCCESS;
 }
 
-static void stake_graph_destroy(struct stake_graph *sg)
-{
-    igraph_destroy(&sg->g);
-    igraph_vector_destroy(&sg->w);
-    free(sg->own_of);
-}
-
 /*
- * Orders vertices by strongly connected component, components in
- * topological order of the stake graph (owners before holdings).
- * ret_order lists the vertices, ret_start[c] where component c begins.
+ * Orders the core's components topologically (owners before holdings),
+ * Kahn over the condensation, into order[] from position pos, each
+ * component's start in ostart[] from *ncomp on.
  */
-static igraph_error_t component_order(const struct stake_graph *sg, const veu_graph_t *g,
-                                      uint32_t **ret_order, uint32_t **ret_start,
-                                      uint32_t *ret_ncomp)
+static int order_core(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv, uint32_t c,
+                      const uint32_t *loc, const uint32_t *memb, uint32_t nc, uint32_t *order,
+                      uint32_t pos, uint32_t *ostart, uint32_t *ncomp)
 {
-    igraph_vector_int_t memb, csize;
-    igraph_integer_t nc;
-    uint32_t n = g->n;
-
-    IGRAPH_VECTOR_INT_INIT_FINALLY(&memb, 0);
-    IGRAPH_VECTOR_INT_INIT_FINALLY(&csize, 0);
-    IGRAPH_CHECK(igraph_connected_components(&sg->g, &memb, &csize, &nc, IGRAPH_STRONG));
-
-    /* members of each component, then Kahn over the condensation */
     uint32_t *cstart = calloc((size_t)nc + 1, sizeof(*cstart));
-    uint32_t *members = malloc(((size_t)n + 1) * sizeof(*members));
+    uint32_t *members = malloc(((size_t)c + 1) * sizeof(*members));
     uint32_t *indeg = calloc((size_t)nc + 1, sizeof(*indeg));
     uint32_t *corder = malloc(((size_t)nc + 1) * sizeof(*corder));
-    uint32_t *order = malloc(((size_t)n + 1) * sizeof(*order));
-    uint32_t *ostart = malloc(((size_t)nc + 2) * sizeof(*ostart));
-    if (!cstart || !members || !indeg || !corder || !order || !ostart) {
-        free(cstart), free(members), free(indeg), free(corder), free(order), free(ostart);
-        IGRAPH_ERROR("no memory for the component order", IGRAPH_ENOMEM);
+
+    if (!cstart || !members || !indeg || !corder) {
+        free(cstart), free(members), free(indeg), free(corder);
+        return -ENOMEM;
     }
-    for (uint32_t v = 0; v < n; v++) {
-        cstart[VECTOR(memb)[v] + 1]++;
+    for (uint32_t i = 0; i < c; i++) {
+        cstart[memb[i] + 1]++;
     }
-    for (igraph_integer_t c = 0; c < nc; c++) {
-        cstart[c + 1] += cstart[c];
+    for (uint32_t k = 0; k < nc; k++) {
+        cstart[k + 1] += cstart[k];
     }
-    {
-        uint32_t *fill = indeg; /* borrow as a cursor, reset below */
-        for (uint32_t v = 0; v < n; v++) {
-            igraph_integer_t c = VECTOR(memb)[v];
-            members[cstart[c] + fill[c]++] = v;
-        }
-        memset(indeg, 0, ((size_t)nc + 1) * sizeof(*indeg));
+    for (uint32_t i = 0; i < c; i++) {
+        members[cstart[memb[i]] + indeg[memb[i]]++] = cv[i]; /* indeg: a cursor for now */
     }
-    for (igraph_integer_t k = 0; k < sg->m_own; k++) {
-        const veu_oedge_t *e = &g->own[sg->own_of[k]];
-        if (VECTOR(memb)[e->from] != VECTOR(memb)[e->to]) {
-            indeg[VECTOR(memb)[e->to]]++;
+    memset(indeg, 0, ((size_t)nc + 1) * sizeof(*indeg));
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
+            const veu_oedge_t *e = &g->own[j];
+            if (has_stake(e) && st[e->to] == ST_CORE && memb[loc[e->to]] != memb[i]) {
+                indeg[memb[loc[e->to]]]++;
+            }
         }
     }
-    size_t head = 0, tail = 0, pos = 0;
-    for (igraph_integer_t c = 0; c < nc; c++) {
-        if (indeg[c] == 0 && cstart[c + 1] > cstart[c]) {
-            corder[tail++] = (uint32_t)c;
+    size_t head = 0, tail = 0;
+    for (uint32_t k = 0; k < nc; k++) {
+        if (indeg[k] == 0) {
+            corder[tail++] = k;
         }
     }
-    uint32_t ncomp = 0;
     while (head < tail) {
-        uint32_t c = corder[head++];
-        ostart[ncomp++] = (uint32_t)pos;
-        for (uint32_t i = cstart[c]; i < cstart[c + 1]; i++) {
+        uint32_t k = corder[head++];
+        ostart[(*ncomp)++] = pos;
+        for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
             order[pos++] = members[i];
         }
-        for (uint32_t i = cstart[c]; i < cstart[c + 1]; i++) {
+        for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
             uint32_t u = members[i];
             for (uint32_t j = g->own_out[u]; j < g->own_out[u + 1]; j++) {
                 const veu_oedge_t *e = &g->own[j];
-                igraph_integer_t cw = VECTOR(memb)[e->to];
-                if (has_stake(e) && cw != (igraph_integer_t)c && --indeg[cw] == 0) {
-                    corder[tail++] = (uint32_t)cw;
+                if (has_stake(e) && st[e->to] == ST_CORE) {
+                    uint32_t kw = memb[loc[e->to]];
+                    if (kw != k && --indeg[kw] == 0) {
+                        corder[tail++] = kw;
+                    }
                 }
             }
         }
     }
-    ostart[ncomp] = (uint32_t)pos;
     free(cstart), free(members), free(indeg), free(corder);
-    igraph_vector_int_destroy(&memb);
-    igraph_vector_int_destroy(&csize);
-    IGRAPH_FINALLY_CLEAN(2);
+    return 0;
+}
+
+/*
+ * Orders the vertices by strongly connected component of the stake graph,
+ * components in topological order (owners before holdings); order[] lists
+ * the vertices, start[k] where component k begins.
+ *
+ * Most of a registry is acyclic.  A vertex whose owners are all peeled off
+ * is a component of its own and can go next (Kahn's algorithm from the
+ * vertices nobody holds a stake in); so can, from the back, a vertex whose
+ * holdings all are.  What is left, the core, lies between cycles, and igraph
+ * finds its components; peeling is O(V + E) and keeps igraph's copy of the
+ * graph to the core (at 10M entities of the generator's registries, N%).
+ */
+static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t **ret_start,
+                           uint32_t *ret_ncomp)
+{
+    uint32_t n = g->n, front = 0, back = n, ncomp = 0, c = 0, nc = 0;
+    uint32_t *order = malloc(((size_t)n + 1) * sizeof(*order));
+    uint32_t *ostart = malloc(((size_t)n + 2) * sizeof(*ostart));
+    uint32_t *deg = calloc((size_t)n + 1, sizeof(*deg)); /* later: index in the core */
+    uint8_t *st = calloc((size_t)n + 1, 1);
+    uint32_t *cv = NULL, *memb = NULL;
+    int rc = -ENOMEM;
+
+    if (!order || !ostart || !deg || !st) {
+        goto out;
+    }
+    /* from the front: owners first */
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        deg[g->own[j].to] += has_stake(&g->own[j]);
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (deg[v] == 0) {
+            order[front++] = v;
+            st[v] = ST_FRONT;
+        }
+    }
+    for (uint32_t h = 0; h < front; h++) {
+        uint32_t u = order[h];
+        for (uint32_t j = g->own_out[u]; j < g->own_out[u + 1]; j++) {
+            const veu_oedge_t *e = &g->own[j];
+            if (has_stake(e) && --deg[e->to] == 0) {
+                order[front++] = e->to;
+                st[e->to] = ST_FRONT;
+            }
+        }
+    }
+    /* from the back: holdings last (a vertex not peeled holds only such) */
+    memset(deg, 0, ((size_t)n + 1) * sizeof(*deg));
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        deg[g->own[j].from] += has_stake(&g->own[j]) && st[g->own[j].from] == ST_CORE;
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (st[v] == ST_CORE && deg[v] == 0) {
+            order[--back] = v;
+            st[v] = ST_BACK;
+        }
+    }
+    for (uint32_t h = n; h > back; h--) {
+        uint32_t u = order[h - 1];
+        for (uint32_t i = g->own_in[u]; i < g->own_in[u + 1]; i++) {
+            const veu_oedge_t *e = &g->own[g->own_in_e[i]];
+            if (has_stake(e) && st[e->from] == ST_CORE && --deg[e->from] == 0) {
+                order[--back] = e->from;
+                st[e->from] = ST_BACK;
+            }
+        }
+    }
+    for (uint32_t k = 0; k < front; k++) {
+        ostart[ncomp++] = k;
+    }
+    /* the core, by igraph */
+    c = back - front;
+    if (c) {
+        cv = malloc((size_t)c * sizeof(*cv));
+        memb = malloc((size_t)c * sizeof(*memb));
+        if (!cv || !memb) {
+            goto out;
+        }
+        for (uint32_t v = 0, i = 0; v < n; v++) {
+            if (st[v] == ST_CORE) {
+                deg[v] = i;
+                cv[i++] = v;
+            }
+        }
+        if (core_components(g, st, cv, c, deg, memb, &nc) != IGRAPH_SUCCESS) {
+            rc = igraph_err == IGRAPH_ENOMEM ? -ENOMEM : -VEU_EGRAPH;
+            goto out;
+        }
+        if ((rc = order_core(g, st, cv, c, deg, memb, nc, order, front, ostart, &ncomp)) < 0) {
+            goto out;
+        }
+    }
+    for (uint32_t k = back; k < n; k++) {
+        ostart[ncomp++] = k;
+    }
+    ostart[ncomp] = n;
     *ret_order = order;
     *ret_start = ostart;
     *ret_ncomp = ncomp;
-    return IGRAPH_SUCCESS;
+    order = ostart = NULL;
+    rc = 0;
+out:
+    free(order), free(ostart), free(deg), free(st), free(cv), free(memb);
+    return rc;
 }
 
 /*
@@ -507,82 +578,212 @@ static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, cons
 }
 
 /*
+ * Strongest paths, one component at a time in the order above (down: in
+ * reverse, and along holdings).  A vertex outside any cycle takes the best
+ * of its finished neighbours in one step; inside a cycle a small Dijkstra
+ * runs from those values.  Each distance is the least of the same sums a
+ * Dijkstra from a super-source joined to every seed takes, so they agree to
+ * the bit, with no heap over the whole graph and no copy of it.
+ */
+typedef struct {
+    double d;
+    uint32_t v;
+} heap_item_t;
+
+typedef struct {
+    heap_item_t *a;
+    size_t n, cap;
+} heap_t;
+
+static int heap_push(heap_t *h, double d, uint32_t v)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        heap_item_t *a = realloc(h->a, cap * sizeof(*a));
+        if (!a) {
+            return -ENOMEM;
+        }
+        h->a = a;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    while (i > 0 && h->a[(i - 1) / 2].d > d) {
+        h->a[i] = h->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->a[i] = (heap_item_t){d, v};
+    return 0;
+}
+
+static heap_item_t heap_pop(heap_t *h)
+{
+    heap_item_t top = h->a[0], last = h->a[--h->n];
+    size_t i = 0;
+
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= h->n) {
+            break;
+        }
+        if (k + 1 < h->n && h->a[k + 1].d < h->a[k].d) {
+            k++;
+        }
+        if (h->a[k].d >= last.d) {
+            break;
+        }
+        h->a[i] = h->a[k];
+        i = k;
+    }
+    if (h->n) {
+        h->a[i] = last;
+    }
+    return top;
+}
+
+/* The shortest way to v over its neighbours' distances so far (owners, or down: holdings). */
+static double nearest(const veu_graph_t *g, const double *w, const double *dist, uint32_t v,
+                      int down)
+{
+    double best = INFINITY;
+
+    if (!down) {
+        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
+            uint32_t e = g->own_in_e[i];
+            double x = dist[g->own[e].from] + w[e];
+            best = x < best ? x : best;
+        }
+    } else {
+        for (uint32_t e = g->own_out[v]; e < g->own_out[v + 1]; e++) {
+            double x = dist[g->own[e].to] + w[e];
+            best = x < best ? x : best;
+        }
+    }
+    return best;
+}
+
+/* Distances within the cycle order[a..b), component k, from the values outside it. */
+static int cycle_paths(const veu_graph_t *g, const uint8_t *seed, const double *w,
+                       const uint32_t *comp, uint32_t k, const uint32_t *order, uint32_t a,
+                       uint32_t b, int down, heap_t *h, double *dist)
+{
+    h->n = 0;
+    for (uint32_t i = a; i < b; i++) {
+        uint32_t v = order[i];
+        double d = seed[v] ? HOP_COST : nearest(g, w, dist, v, down);
+        if (isfinite(d) && heap_push(h, d, v) < 0) {
+            return -ENOMEM;
+        }
+    }
+    /* every vertex of the cycle is still infinite here: finite means done */
+    while (h->n) {
+        heap_item_t it = heap_pop(h);
+        uint32_t u = it.v;
+        if (isfinite(dist[u])) {
+            continue;
+        }
+        dist[u] = it.d;
+        uint32_t lo = down ? g->own_in[u] : g->own_out[u];
+        uint32_t hi = down ? g->own_in[u + 1] : g->own_out[u + 1];
+        for (uint32_t i = lo; i < hi; i++) {
+            uint32_t e = down ? g->own_in_e[i] : i;
+            uint32_t x = down ? g->own[e].from : g->own[e].to;
+            if (comp[x] == k && !isfinite(dist[x]) && isfinite(w[e]) &&
+                heap_push(h, it.d + w[e], x) < 0) {
+                return -ENOMEM;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
  * For each vertex the edge by which a strongest path from the seeds enters
- * it (mode OUT: share_pred) or leaves it towards the seeds (mode IN:
+ * it (down = 0: share_pred) or leaves it towards the seeds (down = 1:
  * hold_next), or VEU_NONE.  Among edges on equally strong paths the one with
  * the lowest vertex index at its far end is taken, so the choice depends on
- * the paths alone and not on the heap's order: the same answer comes from
- * the whole graph and from any part of it that holds those paths (answers
- * for another day, history.c).
+ * the paths alone and not on the order of the search: the same answer comes
+ * from the whole graph and from any part of it that holds those paths
+ * (answers for another day, history.c).
  */
-static igraph_error_t strongest_paths(const struct stake_graph *sg, const veu_graph_t *g,
-                                      igraph_neimode_t mode, uint32_t *ret_edge)
+static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const double *w,
+                           const uint32_t *order, const uint32_t *cstart, uint32_t ncomp,
+                           const uint32_t *comp, int down, double *dist, uint32_t *ret_edge)
 {
-    igraph_matrix_t dist;
-    igraph_integer_t from = mode == IGRAPH_OUT ? g->n : (igraph_integer_t)g->n + 1;
-    uint32_t *k_of = NULL; /* own edge -> stake edge index in sg, for its weight */
+    heap_t h = {NULL, 0, 0};
 
-    IGRAPH_MATRIX_INIT_FINALLY(&dist, 0, 0);
-    IGRAPH_CHECK(igraph_distances_dijkstra(&sg->g, &dist, igraph_vss_1(from), igraph_vss_all(),
-                                           &sg->w, mode));
-    k_of = malloc(((size_t)g->n_own + 1) * sizeof(*k_of));
-    if (!k_of) {
-        IGRAPH_ERROR("no memory for the edge map", IGRAPH_ENOMEM);
-    }
-    for (uint32_t i = 0; i < g->n_own; i++) {
-        k_of[i] = VEU_NONE;
-    }
-    for (igraph_integer_t k = 0; k < sg->m_own; k++) {
-        k_of[sg->own_of[k]] = (uint32_t)k;
-    }
     for (uint32_t v = 0; v < g->n; v++) {
-        double dv = MATRIX(dist, 0, v);
+        dist[v] = INFINITY;
+    }
+    for (uint32_t j = 0; j < ncomp; j++) {
+        uint32_t k = down ? ncomp - 1 - j : j;
+        uint32_t a = cstart[k], b = cstart[k + 1];
+        if (b - a == 1) {
+            uint32_t v = order[a];
+            dist[v] = seed[v] ? HOP_COST : nearest(g, w, dist, v, down);
+        } else if (cycle_paths(g, seed, w, comp, k, order, a, b, down, &h, dist) < 0) {
+            free(h.a);
+            return -ENOMEM;
+        }
+    }
+    free(h.a);
+    for (uint32_t v = 0; v < g->n; v++) {
+        double dv = dist[v];
         ret_edge[v] = VEU_NONE;
         if (!isfinite(dv) || dv <= HOP_COST + TIGHT_TOL) {
-            continue; /* unreached, or a seed: its path is the super edge */
+            continue; /* unreached, or a seed: its path is the seed itself */
         }
         uint32_t best_far = VEU_NONE;
-        uint32_t lo = mode == IGRAPH_OUT ? g->own_in[v] : g->own_out[v];
-        uint32_t hi = mode == IGRAPH_OUT ? g->own_in[v + 1] : g->own_out[v + 1];
+        uint32_t lo = down ? g->own_out[v] : g->own_in[v];
+        uint32_t hi = down ? g->own_out[v + 1] : g->own_in[v + 1];
         for (uint32_t i = lo; i < hi; i++) {
-            uint32_t e = mode == IGRAPH_OUT ? g->own_in_e[i] : i;
-            uint32_t k = k_of[e];
-            uint32_t far = mode == IGRAPH_OUT ? g->own[e].from : g->own[e].to;
-            if (k == VEU_NONE || far >= best_far) {
-                continue;
-            }
-            double du = MATRIX(dist, 0, far);
-            if (isfinite(du) && du + VECTOR(sg->w)[k] <= dv + TIGHT_TOL) {
+            uint32_t e = down ? i : g->own_in_e[i];
+            uint32_t far = down ? g->own[e].to : g->own[e].from;
+            if (far < best_far && isfinite(w[e]) && dist[far] + w[e] <= dv + TIGHT_TOL) {
                 best_far = far;
                 ret_edge[v] = e;
             }
         }
     }
-    free(k_of);
-    igraph_matrix_destroy(&dist);
-    IGRAPH_FINALLY_CLEAN(1);
-    return IGRAPH_SUCCESS;
+    return 0;
 }
 
-static igraph_error_t compute_shares_igraph(veu_ties_t *t, const veu_graph_t *g)
+static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
 {
-    struct stake_graph sg;
-    uint32_t *order = NULL, *cstart = NULL, ncomp = 0;
+    uint32_t *order = NULL, *cstart = NULL, *comp = NULL, ncomp = 0;
+    double *w = NULL, *dist = NULL;
+    int rc = component_order(g, &order, &cstart, &ncomp);
 
-    IGRAPH_CHECK(stake_graph_init(&sg, g, t));
-    IGRAPH_FINALLY(stake_graph_destroy, &sg);
-    IGRAPH_CHECK(component_order(&sg, g, &order, &cstart, &ncomp));
-    IGRAPH_FINALLY(free, order);
-    IGRAPH_FINALLY(free, cstart);
+    if (rc < 0) {
+        return rc;
+    }
     t->iterations = solve_shares(g, NULL, t->seed, order, cstart, ncomp, 0, 0, t->share);
     t->iterations += solve_shares(g, NULL, t->seed, order, cstart, ncomp, 1, 0, t->holding);
-    IGRAPH_CHECK(strongest_paths(&sg, g, IGRAPH_OUT, t->share_pred));
-    IGRAPH_CHECK(strongest_paths(&sg, g, IGRAPH_IN, t->hold_next));
-    free(order);
-    free(cstart);
-    stake_graph_destroy(&sg);
-    IGRAPH_FINALLY_CLEAN(3);
-    return IGRAPH_SUCCESS;
+    rc = -ENOMEM;
+    w = malloc(((size_t)g->n_own + 1) * sizeof(*w));
+    dist = malloc(((size_t)g->n + 1) * sizeof(*dist));
+    comp = malloc(((size_t)g->n + 1) * sizeof(*comp));
+    if (!w || !dist || !comp) {
+        goto out;
+    }
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        const veu_oedge_t *e = &g->own[j];
+        w[j] = has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + HOP_COST : INFINITY;
+    }
+    for (uint32_t k = 0; k < ncomp; k++) {
+        for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
+            comp[order[i]] = k;
+        }
+    }
+    if ((rc = strongest_paths(g, t->seed, w, order, cstart, ncomp, comp, 0, dist, t->share_pred)) <
+            0 ||
+        (rc = strongest_paths(g, t->seed, w, order, cstart, ncomp, comp, 1, dist, t->hold_next)) <
+            0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    free(order), free(cstart), free(comp), free(w), free(dist);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -776,12 +977,14 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
     }
     igraph_msg[0] = '\0';
     igraph_err = IGRAPH_SUCCESS;
-    if (compute_shares_igraph(t, g) != IGRAPH_SUCCESS) {
-        rc = igraph_err == IGRAPH_ENOMEM ? -ENOMEM : -VEU_EGRAPH;
-        snprintf(err->file, sizeof(err->file), "(graph)");
-        err->line = 0;
-        err->column[0] = '\0';
-        snprintf(err->message, sizeof(err->message), "computing ownership shares: %s", igraph_msg);
+    if ((rc = compute_shares(t, g)) < 0) {
+        if (igraph_err != IGRAPH_SUCCESS) {
+            snprintf(err->file, sizeof(err->file), "(graph)");
+            err->line = 0;
+            err->column[0] = '\0';
+            snprintf(err->message, sizeof(err->message), "computing ownership shares: %s",
+                     igraph_msg);
+        }
         goto fail;
     }
     if (t->controlled_hi) {

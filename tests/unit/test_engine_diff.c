@@ -34,6 +34,7 @@ struct world {
     /* results */
     int seed[MAXN], controlled[MAXN], hops[MAXN], group[MAXN], reasons[MAXN];
     double cshare[MAXN], share[MAXN], holding[MAXN];
+    double up[MAXN], down[MAXN]; /* the strongest chain from a seed, to a seed: its product */
     const char *verdict[MAXN];
 };
 
@@ -219,6 +220,20 @@ static void brute(struct world *w)
             }
         }
     }
+    /* strongest chains: products of known stakes, relaxed until none grows */
+    for (int v = 0; v < n; v++) {
+        w->up[v] = w->down[v] = w->seed[v] ? 1.0 : 0.0;
+    }
+    for (int round = 0; round < n; round++) {
+        for (int u = 0; u < n; u++) {
+            for (int v = 0; v < n; v++) {
+                if (w->edge[u][v] && w->known[u][v] && w->stake[u][v] > 0) {
+                    w->up[v] = fmax(w->up[v], w->up[u] * w->stake[u][v] / 100);
+                    w->down[u] = fmax(w->down[u], w->down[v] * w->stake[u][v] / 100);
+                }
+            }
+        }
+    }
     for (int v = 0; v < n; v++) {
         int r = 0;
         w->share[v] = x[v] * 100;
@@ -338,8 +353,12 @@ static int idx_of(json_t *hop, const char *k)
     return atoi(json_string_value(json_object_get(hop, k)) + 1);
 }
 
-/* Checks that a path is contiguous and made of real edges; returns its length. */
-static int check_path(const struct world *w, json_t *path, int supply, int *ret_from, int *ret_to)
+/*
+ * Checks that a path is contiguous and made of real edges; returns its
+ * length, and in *product (if not NULL) the product of its stakes.
+ */
+static int check_chain(const struct world *w, json_t *path, int supply, int *ret_from, int *ret_to,
+                       double *product)
 {
     size_t i;
     json_t *hop;
@@ -357,6 +376,9 @@ static int check_path(const struct world *w, json_t *path, int supply, int *ret_
             ck_assert(w->edge[a][b]);
             ck_assert_str_eq(rel, w->ctrl[a][b] ? "controls" : "owns");
             json_t *p = json_object_get(hop, "percent");
+            if (product) {
+                *product *= w->known[a][b] ? w->stake[a][b] / 100 : 0;
+            }
             if (w->known[a][b]) {
                 ck_assert_double_eq_tol(json_number_value(p), w->stake[a][b], 1e-9);
             } else {
@@ -372,6 +394,11 @@ static int check_path(const struct world *w, json_t *path, int supply, int *ret_
         *ret_to = b;
     }
     return (int)json_array_size(path);
+}
+
+static int check_path(const struct world *w, json_t *path, int supply, int *ret_from, int *ret_to)
+{
+    return check_chain(w, path, supply, ret_from, ret_to, NULL);
 }
 
 static void check_evidence(const struct world *w, int b, json_t *risk)
@@ -414,8 +441,14 @@ static void check_evidence(const struct world *w, int b, json_t *risk)
             ck_assert_uint_ge(json_array_size(paths), 1);
             json_array_foreach(paths, k, path)
             {
-                check_path(w, path, 0, &from, &to);
+                double product = 1;
+                check_chain(w, path, 0, &from, &to, &product);
                 ck_assert(up ? w->seed[from] && to == b : from == b && w->seed[to]);
+                /* the first path is a strongest chain (equal to 1e-9: HOP_COST breaks ties) */
+                double best = up ? w->up[b] : w->down[b];
+                ck_assert_msg(k > 0 || fabs(product - best) <= 1e-9 * best,
+                              "%s of E%d: first path's product %.12g, strongest %.12g", code, b,
+                              product, best);
             }
         } else if (!strcmp(code, "supply_tie")) {
             ck_assert_uint_ge(json_array_size(paths), 1);
