@@ -132,7 +132,7 @@ static void chain_hold(const veu_snapshot_t *s, uint32_t v, path_t *p)
     }
 }
 
-enum { WARM_CTRL, WARM_SHARE, WARM_HOLD };
+enum { WARM_SHARE, WARM_HOLD };
 #define WARM_MAX  8  /* chains walked at once */
 #define WARM_HOPS 16 /* hops of each */
 
@@ -154,9 +154,7 @@ static void warm_chains(const veu_snapshot_t *s, const uint32_t *from, int n, in
                 continue;
             }
             const veu_snap_entity_t *x = &s->ent[v[i]];
-            uint32_t e = mode == WARM_HOLD    ? x->hold_next
-                         : mode == WARM_SHARE ? x->share_pred
-                                              : x->ctrl_pred;
+            uint32_t e = mode == WARM_HOLD ? x->hold_next : x->share_pred;
             pf_id(s, v[i]);
             v[i] = e == VEU_NONE ? VEU_NONE : mode == WARM_HOLD ? s->own[e].to : s->own[e].from;
             live += e != VEU_NONE;

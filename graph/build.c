@@ -76,9 +76,9 @@ static void count(veu_counts_t *c, const veu_dataset_t *ds, const veu_graph_t *g
 
 /*
  * The name index reads only the dataset, as the ties do: it is made on the
- * second core while the first computes the ties (igraph stays on the
- * first), then orders the history; at 10M entities each side takes about
- * as long.
+ * second core while the first computes the ties (igraph stays on the first
+ * core) and then orders the history; at 10M entities each core's share
+ * takes about as long.
  */
 struct side {
     const veu_dataset_t *ds;
