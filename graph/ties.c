@@ -640,36 +640,46 @@ static heap_item_t heap_pop(heap_t *h)
     return top;
 }
 
-/* The shortest way to v over its neighbours' distances so far (owners, or down: holdings). */
-static double nearest(const veu_graph_t *g, const double *w, const double *dist, uint32_t v,
-                      int down)
+/*
+ * The two views of the ownership graph a strongest-path search takes:
+ * toward the seeds (owners, or down: holdings) and away from them.
+ */
+struct sides {
+    struct adj toward, away;
+};
+
+static struct sides search_sides(const veu_graph_t *g, int down)
+{
+    struct adj in = {g->own_in, g->own_in_e, (const char *)g->own, sizeof(veu_oedge_t), 0,
+                     NULL,      NULL};
+    struct adj out = {g->own_out, NULL, (const char *)g->own, sizeof(veu_oedge_t), 1, NULL, NULL};
+    return down ? (struct sides){out, in} : (struct sides){in, out};
+}
+
+/* The shortest way to v over its neighbours' distances so far (a: toward the seeds). */
+static double nearest(const struct adj *a, const double *w, const double *dist, uint32_t v)
 {
     double best = INFINITY;
 
-    if (!down) {
-        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
-            uint32_t e = g->own_in_e[i];
-            double x = dist[g->own[e].from] + w[e];
-            best = x < best ? x : best;
-        }
-    } else {
-        for (uint32_t e = g->own_out[v]; e < g->own_out[v + 1]; e++) {
-            double x = dist[g->own[e].to] + w[e];
-            best = x < best ? x : best;
-        }
+    for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+        uint32_t e = adj_edge(a, i);
+        double x = dist[edge_at(a, e)[a->far]] + w[e];
+        best = x < best ? x : best;
     }
     return best;
 }
 
 /* Distances within the cycle order[a..b), component k, from the values outside it. */
-static int cycle_paths(const veu_graph_t *g, const uint8_t *seed, const double *w,
+static int cycle_paths(const struct sides *sd, const uint8_t *seed, const double *w,
                        const uint32_t *comp, uint32_t k, const uint32_t *order, uint32_t a,
-                       uint32_t b, int down, heap_t *h, double *dist)
+                       uint32_t b, heap_t *h, double *dist)
 {
+    const struct adj *away = &sd->away;
+
     h->n = 0;
     for (uint32_t i = a; i < b; i++) {
         uint32_t v = order[i];
-        double d = seed[v] ? HOP_COST : nearest(g, w, dist, v, down);
+        double d = seed[v] ? HOP_COST : nearest(&sd->toward, w, dist, v);
         if (isfinite(d) && heap_push(h, d, v) < 0) {
             return -ENOMEM;
         }
@@ -682,11 +692,8 @@ static int cycle_paths(const veu_graph_t *g, const uint8_t *seed, const double *
             continue;
         }
         dist[u] = it.d;
-        uint32_t lo = down ? g->own_in[u] : g->own_out[u];
-        uint32_t hi = down ? g->own_in[u + 1] : g->own_out[u + 1];
-        for (uint32_t i = lo; i < hi; i++) {
-            uint32_t e = down ? g->own_in_e[i] : i;
-            uint32_t x = down ? g->own[e].from : g->own[e].to;
+        for (uint32_t i = away->off[u]; i < away->off[u + 1]; i++) {
+            uint32_t e = adj_edge(away, i), x = edge_at(away, e)[away->far];
             if (comp[x] == k && !isfinite(dist[x]) && isfinite(w[e]) &&
                 heap_push(h, it.d + w[e], x) < 0) {
                 return -ENOMEM;
@@ -709,6 +716,8 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
                            const uint32_t *order, const uint32_t *cstart, uint32_t ncomp,
                            const uint32_t *comp, int down, double *dist, uint32_t *ret_edge)
 {
+    struct sides sd = search_sides(g, down);
+    const struct adj *a = &sd.toward;
     heap_t h = {NULL, 0, 0};
 
     for (uint32_t v = 0; v < g->n; v++) {
@@ -716,11 +725,11 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
     }
     for (uint32_t j = 0; j < ncomp; j++) {
         uint32_t k = down ? ncomp - 1 - j : j;
-        uint32_t a = cstart[k], b = cstart[k + 1];
-        if (b - a == 1) {
-            uint32_t v = order[a];
-            dist[v] = seed[v] ? HOP_COST : nearest(g, w, dist, v, down);
-        } else if (cycle_paths(g, seed, w, comp, k, order, a, b, down, &h, dist) < 0) {
+        uint32_t lo = cstart[k], hi = cstart[k + 1];
+        if (hi - lo == 1) {
+            uint32_t v = order[lo];
+            dist[v] = seed[v] ? HOP_COST : nearest(a, w, dist, v);
+        } else if (cycle_paths(&sd, seed, w, comp, k, order, lo, hi, &h, dist) < 0) {
             free(h.a);
             return -ENOMEM;
         }
@@ -733,11 +742,8 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
             continue; /* unreached, or a seed: its path is the seed itself */
         }
         uint32_t best_far = VEU_NONE;
-        uint32_t lo = down ? g->own_out[v] : g->own_in[v];
-        uint32_t hi = down ? g->own_out[v + 1] : g->own_in[v + 1];
-        for (uint32_t i = lo; i < hi; i++) {
-            uint32_t e = down ? i : g->own_in_e[i];
-            uint32_t far = down ? g->own[e].to : g->own[e].from;
+        for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+            uint32_t e = adj_edge(a, i), far = edge_at(a, e)[a->far];
             if (far < best_far && isfinite(w[e]) && dist[far] + w[e] <= dv + TIGHT_TOL) {
                 best_far = far;
                 ret_edge[v] = e;

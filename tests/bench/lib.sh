@@ -16,6 +16,14 @@ bench_registry() {
   [ -f "$d/supply.csv" ] || build/tests/bench/veu-gen "$1" "$d" 1 >/dev/null
 }
 
+# bench_snapshot STATE: puts the snapshot build.sh left beside the registry
+# $d into the state directory STATE as generation 1.  A hard link, not a copy:
+# the page cache keeps the builder's 2 MiB folios (a copy through cp would be
+# written in small ones and mapped in 4 KiB pages).
+bench_snapshot() {
+  ln "$d.snap" "$1/veud-1.snap" 2>/dev/null || cp "$d.snap" "$1/veud-1.snap"
+}
+
 # bench_pair RUN: veud serving $d and redis-server, both on Unix sockets in
 # the fresh directory RUN, both ready.  A snapshot build.sh left beside the
 # registry is served at once.  Sets run, sock, rsock, vpid, rpid; both stop
@@ -25,9 +33,7 @@ bench_pair() {
   run=$1
   rm -rf "$run" && mkdir -p "$run/state"
   sock="$run/veud.sock" rsock="$run/redis.sock"
-  # a hard link, not a copy: the page cache keeps the builder's 2 MiB folios
-  # (a copy through cp would be written in small ones and mapped in 4 KiB pages)
-  [ -f "$d.snap" ] && { ln "$d.snap" "$run/state/veud-1.snap" 2>/dev/null || cp "$d.snap" "$run/state/veud-1.snap"; }
+  [ -f "$d.snap" ] && bench_snapshot "$run/state"
   build/daemon/veud --data "$d" --socket "$sock" --state "$run/state" 2>"$run/veud.log" &
   vpid=$!
   redis-server --port 0 --unixsocket "$rsock" --save '' --appendonly no --daemonize no \

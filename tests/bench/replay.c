@@ -18,7 +18,12 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
+#define ticks() __rdtsc() /* cycles of the time-stamp counter */
+#else
+#define ticks() ((uint64_t)(now() * 1e9)) /* elsewhere nanoseconds, printed as "cycles" */
+#endif
 
 #include "veu/jbuf.h"
 #include "veu/snapshot.h"
@@ -122,7 +127,7 @@ int main(int argc, char **argv)
         double t0 = now();
         for (size_t i = 0; i < n; i += batch) {
             size_t m = i + batch < n ? batch : n - i;
-            uint64_t a = __rdtsc();
+            uint64_t a = ticks();
             for (size_t j = 0; j < m; j++) {
                 veu_snapshot_hint_id(s, ids[i + j], strlen(ids[i + j]), &h[j]);
             }
@@ -132,17 +137,17 @@ int main(int argc, char **argv)
                     more |= veu_snapshot_hint_step(s, &h[j]);
                 }
             }
-            c_hint += __rdtsc() - a;
+            c_hint += ticks() - a;
             for (size_t j = 0; j < m; j++) {
-                uint64_t x = __rdtsc();
+                uint64_t x = ticks();
                 uint32_t v = veu_snapshot_find(s, ids[i + j], strlen(ids[i + j]));
-                uint64_t y = __rdtsc();
+                uint64_t y = ticks();
                 c_find += y - x;
                 veu_jbuf_reset(&o);
                 if (v != VEU_SNAP_NONE) {
                     veu_snapshot_risk(s, v, &o);
                 }
-                uint64_t z = __rdtsc() - y;
+                uint64_t z = ticks() - y;
                 int any = 0;
                 for (size_t k = 0; sort && k < N_CODES; k++) {
                     if (has_code(&o, codes[k])) {

@@ -18,7 +18,7 @@ run="$B/restart-$N"
 ready=() reads=()
 for ((i = 0; i < RUNS; i++)); do
   rm -rf "$run" && mkdir -p "$run/state"
-  ln "$d.snap" "$run/state/veud-1.snap" 2>/dev/null || cp "$d.snap" "$run/state/veud-1.snap"
+  bench_snapshot "$run/state"
   t0=$(date +%s%N); cat "$run/state/veud-1.snap" >/dev/null; t1=$(date +%s%N)
   reads+=($(( (t1 - t0) / 1000000 )))
   t0=$(date +%s%N)

@@ -33,8 +33,7 @@ start() {
   bench_registry "$1"
   [ -f "$d.snap" ] || build/daemon/veud build --data "$d" --out "$d.snap" 2>/dev/null
   mkdir -p "$run/$1/state"
-  # a hard link keeps the builder's 2 MiB page-cache folios (see lib.sh)
-  ln "$d.snap" "$run/$1/state/veud-1.snap" 2>/dev/null || cp "$d.snap" "$run/$1/state/veud-1.snap"
+  bench_snapshot "$run/$1/state"
   printf '[daemon]\nrebuild_interval = 0\n' >"$run/$1/veud.conf"
   build/daemon/veud --config "$run/$1/veud.conf" --data "$d" --socket "$run/$1/sock" \
     --state "$run/$1/state" 2>"$run/$1/log" &
