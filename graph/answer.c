@@ -732,7 +732,7 @@ static void ev_plain(struct ctx *c, int bit)
     const char *name = veu_clip(name_of(c, c->b), nb, sizeof(nb));
 
     if (bit == 0) {
-        const char *src = snap_str(c->s, e->seed_src);
+        const char *src = snap_str(c->s, c->s->entx[c->b].seed_src);
         sentence(c, "%s is designated %s by '%s'.", name,
                  e->seed_kind == VEU_DES_MILITARY ? "military" : "defense",
                  *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list");
@@ -740,7 +740,7 @@ static void ev_plain(struct ctx *c, int bit)
         sentence(c, "%s is in the dual-use sector '%s'.", name,
                  veu_clip(snap_str(c->s, e->sector), wb, sizeof(wb)));
     } else {
-        const char *src = snap_str(c->s, e->veu_src);
+        const char *src = snap_str(c->s, c->s->entx[c->b].veu_src);
         sentence(c, "%s is designated a validated end user by '%s'.", name,
                  *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list");
     }

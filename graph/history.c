@@ -372,7 +372,7 @@ static int part_dataset(veu_dataset_t *ds, const struct walk *w, const char *day
             (rc = pool_copy(ds, s, e->name, &r->name)) < 0 ||
             (rc = pool_copy(ds, s, e->country, &r->country)) < 0 ||
             (rc = pool_copy(ds, s, e->sector, &r->sector)) < 0 ||
-            (rc = pool_copy(ds, s, e->aliases, &r->aliases)) < 0 ||
+            (rc = pool_copy(ds, s, s->entx[v].aliases, &r->aliases)) < 0 ||
             (rc = veu_idmap_insert(&ds->ids, &ds->pool, r->id, i, &prev)) < 0) {
             return rc;
         }

@@ -162,7 +162,7 @@ static double score_key(const veu_snapshot_t *s, const uint32_t *k, const struct
 
 static double score_entity(const veu_snapshot_t *s, uint32_t v, const struct query *q)
 {
-    const uint32_t *k = s->keys + s->ent[v].keys;
+    const uint32_t *k = s->keys + s->entx[v].keys;
     uint32_t nk = *k++;
     double best = 0;
 

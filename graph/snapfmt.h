@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 4.
+ * snapfmt.h: the snapshot file format, version 5.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -9,7 +9,10 @@
  *
  *   header (4096 bytes)  magic, version, sizes, counts, digests, sections
  *   STRINGS              NUL-terminated strings; offset 0 is ""
- *   ENTITIES             veu_snap_entity_t[n]
+ *   ENTITIES             veu_snap_entity_t[n]: what an answer reads, a cache
+ *                        line each
+ *   ENTX                 veu_snap_entx_t[n]: the rest, read for search,
+ *                        designation sources and history
  *   IDMAP                veu_idslot_t[idmap_mask + 1]: linear-probing id index
  *   OWN, OWN_OUT, OWN_IN, OWN_IN_E, SUP, SUP_OUT, SUP_IN, SUP_IN_E: graph.h
  *   SUP_LAB .. DS_PRED   uint32_t[2 n] each: the evidence labels of ties.c
@@ -86,6 +89,7 @@ enum {
     SEC_HSUP_OUT,
     SEC_HDES,
     SEC_HDES_OFF,
+    SEC_ENTX,
     SEC_COUNT
 };
 
@@ -105,10 +109,13 @@ typedef struct veu_snap_upper {
     double share, holding; /* fractions */
 } veu_snap_upper_t;
 
-/* One entity: 80 bytes.  The id offset comes first (the id map's key). */
+/*
+ * One entity: 64 bytes, one cache line (the section is 64-byte aligned).
+ * It holds what a `risk` answer and its evidence chains read; the id offset
+ * comes first (the id map's key).
+ */
 typedef struct veu_snap_entity {
-    uint32_t id, name, country, sector, aliases;
-    uint32_t seed_src, veu_src;
+    uint32_t id, name, country, sector;
     uint32_t reasons; /* VEU_R_* */
     uint8_t flags;    /* VEU_SF_* */
     uint8_t verdict;  /* VEU_V_* */
@@ -116,10 +123,16 @@ typedef struct veu_snap_entity {
     uint8_t seed_kind;
     int32_t hops; /* -1: none */
     uint32_t ctrl_pred, share_pred, hold_next;
-    uint32_t keys;         /* offset of its name keys in KEYS */
     double ctrl_share;     /* percent */
     double share, holding; /* fractions */
 } veu_snap_entity_t;
+
+/* The rest of entity v, at ENTX[v]: 16 bytes. */
+typedef struct veu_snap_entx {
+    uint32_t aliases;           /* '|'-joined */
+    uint32_t seed_src, veu_src; /* the designations' sources */
+    uint32_t keys;              /* offset of its name keys in KEYS */
+} veu_snap_entx_t;
 
 /* A word of the name index: its entities are post[off, off + len). */
 typedef struct veu_snap_word {
@@ -180,7 +193,9 @@ typedef struct veu_snap_header {
     veu_snap_section_t sec[SEC_COUNT];
 } veu_snap_header_t;
 
-_Static_assert(sizeof(veu_snap_entity_t) == 80, "entity record is 80 bytes");
+_Static_assert(sizeof(veu_snap_entity_t) == 64 && VEU_SNAP_ALIGN % 64 == 0,
+               "an entity record is one cache line");
+_Static_assert(sizeof(veu_snap_entx_t) == 16, "the rest of an entity is 16 bytes");
 _Static_assert(sizeof(veu_snap_header_t) <= VEU_SNAP_HEADER, "header fits");
 _Static_assert(offsetof(veu_snap_upper_t, v) == 0 && offsetof(veu_snap_gram_t, gram) == 0,
                "searched records start with their key");

@@ -17,6 +17,7 @@ struct veu_snapshot {
     const char *str;
     size_t str_len;
     const veu_snap_entity_t *ent;
+    const veu_snap_entx_t *entx;
     const veu_idslot_t *idmap;
     const veu_oedge_t *own;
     const uint32_t *own_out, *own_in, *own_in_e;

@@ -130,7 +130,7 @@ static int verify_names(const veu_snapshot_t *s)
     }
     /* each entity's keys: count, then (words, joined, word ids...) */
     for (uint32_t v = 0; v < n; v++) {
-        size_t at = s->ent[v].keys;
+        size_t at = s->entx[v].keys;
         if (at >= s->n_keys) {
             return -1;
         }
@@ -173,6 +173,7 @@ static int layout(veu_snapshot_t *s, char *err, size_t len)
     s->str = sec(s, SEC_STRINGS, h->sec[SEC_STRINGS].len, &bad);
     s->str_len = h->sec[SEC_STRINGS].len;
     s->ent = sec(s, SEC_ENTITIES, (uint64_t)n * sizeof(veu_snap_entity_t), &bad);
+    s->entx = sec(s, SEC_ENTX, (uint64_t)n * sizeof(veu_snap_entx_t), &bad);
     s->idmap = sec(s, SEC_IDMAP, (h->idmap_mask + 1) * sizeof(veu_idslot_t), &bad);
     s->own = sec(s, SEC_OWN, (uint64_t)m * sizeof(veu_oedge_t), &bad);
     s->own_out = sec(s, SEC_OWN_OUT, ((uint64_t)n + 1) * 4, &bad);
@@ -288,9 +289,10 @@ static int verify(veu_snapshot_t *s, char *err, size_t len)
 
     for (uint32_t v = 0; v < n; v++) {
         const veu_snap_entity_t *e = &s->ent[v];
+        const veu_snap_entx_t *x = &s->entx[v];
         if (!check_str(s, e->id) || !check_str(s, e->name) || !check_str(s, e->country) ||
-            !check_str(s, e->sector) || !check_str(s, e->aliases) || !check_str(s, e->seed_src) ||
-            !check_str(s, e->veu_src) || e->verdict > VEU_V_DENY ||
+            !check_str(s, e->sector) || !check_str(s, x->aliases) || !check_str(s, x->seed_src) ||
+            !check_str(s, x->veu_src) || e->verdict > VEU_V_DENY ||
             (e->ctrl_pred != VEU_NONE && e->ctrl_pred >= m) ||
             (e->share_pred != VEU_NONE && e->share_pred >= m) ||
             (e->hold_next != VEU_NONE && e->hold_next >= m)) {

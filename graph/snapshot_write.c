@@ -64,26 +64,48 @@ static int has_upper(const veu_ties_t *t, uint32_t v)
             t->share_hi[v] > t->share[v] + 1e-9 || t->holding_hi[v] > t->holding[v] + 1e-9);
 }
 
-static void write_entities(struct out *o, veu_snap_header_t *h, const veu_dataset_t *ds,
-                           const veu_ties_t *t, const veu_nameindex_t *ix)
+/* Records of one size written through a small buffer: rec() gives the next, zeroed. */
+struct recs {
+    struct out *o;
+    size_t size, used;
+    uint64_t n;
+    char buf[16384];
+};
+
+static void *rec(struct recs *r)
 {
-    veu_snap_entity_t chunk[1024];
-    uint32_t k = 0;
+    if (r->used + r->size > sizeof(r->buf)) {
+        put(r->o, r->buf, r->used);
+        r->used = 0;
+    }
+    void *p = r->buf + r->used;
+    memset(p, 0, r->size);
+    r->used += r->size;
+    r->n++;
+    return p;
+}
+
+/* Writes what is buffered; the section's length is that of the records given. */
+static void recs_end(struct recs *r, veu_snap_header_t *h, int sec)
+{
+    put(r->o, r->buf, r->used);
+    h->sec[sec].len = r->n * r->size;
+}
+
+static void write_entities(struct out *o, veu_snap_header_t *h, const veu_dataset_t *ds,
+                           const veu_ties_t *t)
+{
+    struct recs r = {.o = o, .size = sizeof(veu_snap_entity_t)};
 
     align(o);
     h->sec[SEC_ENTITIES].off = o->pos;
-    h->sec[SEC_ENTITIES].len = (uint64_t)ds->n * sizeof(veu_snap_entity_t);
     for (uint32_t v = 0; v < ds->n; v++) {
         const veu_entity_row_t *e = &ds->ent[v];
-        veu_snap_entity_t *s = &chunk[k++];
-        memset(s, 0, sizeof(*s));
+        veu_snap_entity_t *s = rec(&r);
         s->id = e->id;
         s->name = e->name;
         s->country = e->country;
         s->sector = e->sector;
-        s->aliases = e->aliases;
-        s->seed_src = e->seed_src;
-        s->veu_src = e->veu_src;
         s->des = e->des;
         s->seed_kind = e->seed_kind;
         s->reasons = t->reasons[v];
@@ -102,39 +124,42 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
         s->ctrl_share = t->ctrl_share[v];
         s->share = t->share[v];
         s->holding = t->holding[v];
-        s->keys = ix->ent_keys[v];
-        if (k == 1024) {
-            put(o, chunk, sizeof(chunk));
-            k = 0;
-        }
     }
-    put(o, chunk, k * sizeof(*chunk));
+    recs_end(&r, h, SEC_ENTITIES);
+}
+
+static void write_entx(struct out *o, veu_snap_header_t *h, const veu_dataset_t *ds,
+                       const veu_nameindex_t *ix)
+{
+    struct recs r = {.o = o, .size = sizeof(veu_snap_entx_t)};
+
+    align(o);
+    h->sec[SEC_ENTX].off = o->pos;
+    for (uint32_t v = 0; v < ds->n; v++) {
+        const veu_entity_row_t *e = &ds->ent[v];
+        veu_snap_entx_t *x = rec(&r);
+        *x = (veu_snap_entx_t){e->aliases, e->seed_src, e->veu_src, ix->ent_keys[v]};
+    }
+    recs_end(&r, h, SEC_ENTX);
 }
 
 /* The metrics under the highest stakes, for the entities where they differ. */
 static void write_upper(struct out *o, veu_snap_header_t *h, const veu_graph_t *g,
                         const veu_ties_t *t)
 {
-    veu_snap_upper_t chunk[256];
-    uint32_t k = 0, n = 0;
+    struct recs r = {.o = o, .size = sizeof(veu_snap_upper_t)};
 
     align(o);
     h->sec[SEC_UPPER].off = o->pos;
     for (uint32_t v = 0; t->controlled_hi && v < g->n; v++) {
-        if (!has_upper(t, v)) {
-            continue;
-        }
-        chunk[k++] = (veu_snap_upper_t){v, t->ctrl_pred_hi[v], t->ctrl_share_hi[v], t->share_hi[v],
-                                        t->holding_hi[v]};
-        n++;
-        if (k == 256) {
-            put(o, chunk, sizeof(chunk));
-            k = 0;
+        if (has_upper(t, v)) {
+            veu_snap_upper_t *u = rec(&r);
+            *u = (veu_snap_upper_t){v, t->ctrl_pred_hi[v], t->ctrl_share_hi[v], t->share_hi[v],
+                                    t->holding_hi[v]};
         }
     }
-    put(o, chunk, k * sizeof(*chunk));
-    h->sec[SEC_UPPER].len = (uint64_t)n * sizeof(veu_snap_upper_t);
-    h->n_upper = n;
+    recs_end(&r, h, SEC_UPPER);
+    h->n_upper = (uint32_t)r.n;
 }
 
 static int sync_dir(const char *path)
@@ -286,7 +311,8 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     o.pos = VEU_SNAP_HEADER;
 
     section(&o, h, SEC_STRINGS, ds->pool.buf, ds->pool.len);
-    write_entities(&o, h, ds, t, ix);
+    write_entities(&o, h, ds, t);
+    write_entx(&o, h, ds, ix);
     section(&o, h, SEC_IDMAP, ds->ids.slot, (ds->ids.mask + 1) * sizeof(veu_idslot_t));
     section(&o, h, SEC_OWN, g->own, (size_t)g->n_own * sizeof(*g->own));
     section(&o, h, SEC_OWN_OUT, g->own_out, ((size_t)g->n + 1) * sizeof(uint32_t));

@@ -232,6 +232,18 @@ START_TEST(forged_indices_refused)
     reseal(copy, orig_len);
     ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
 
+    /* the rest of an entity: a source past the strings, name keys past KEYS */
+    memcpy(copy, orig, orig_len);
+    veu_snap_entx_t *x = (veu_snap_entx_t *)(copy + h->sec[SEC_ENTX].off);
+    x[1].seed_src = 0xfffffff0u;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+    memcpy(copy, orig, orig_len);
+    x = (veu_snap_entx_t *)(copy + h->sec[SEC_ENTX].off);
+    x[1].keys = 0xfffffff0u;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
     /* adjacency offsets out of order */
     memcpy(copy, orig, orig_len);
     uint32_t *out = (uint32_t *)(copy + h->sec[SEC_OWN_OUT].off);
