@@ -69,7 +69,7 @@ struct recs {
     struct out *o;
     size_t size, used;
     uint64_t n;
-    char buf[16384];
+    _Alignas(16) char buf[16384]; /* records of doubles and 32-bit fields */
 };
 
 static void *rec(struct recs *r)

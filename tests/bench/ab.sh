@@ -2,8 +2,9 @@
 # A/B benchmark of a change to serving: the veud of another build (A, say
 # the last commit's, built in a worktree) and this tree's (B) serve the
 # same registry at once, each from its own snapshot (the formats may
-# differ), and the load generator alternates between them round by round,
-# so the machine's noise falls on both alike.  Prints the medians and the
+# differ), and the load generator alternates between them round by round
+# (which goes first alternates too), so the machine's noise falls on both
+# alike.  Prints the medians and the
 # median of the rounds' B / A ratios.  Run on demand:
 #
 #   tests/bench/ab.sh VEUD_A SNAP_A [N [IDS]]   (default N 10000000, the cold ids of scale.sh)
@@ -47,7 +48,9 @@ done
 LG=build/tests/bench/veu-loadgen
 for x in a b; do $LG veud "$run/$x/sock" "$CLIENTS" 1 2 "$IDS" >/dev/null; done # steady state
 for ((i = 0; i < RUNS; i++)); do
-  for x in a b; do echo "$x $($LG veud "$run/$x/sock" "$CLIENTS" 1 "$SECS" "$IDS")"; done
+  order=(a b) # alternating, so that going first or second weighs on both alike
+  if ((i % 2)); then order=(b a); fi
+  for x in "${order[@]}"; do echo "$x $($LG veud "$run/$x/sock" "$CLIENTS" 1 "$SECS" "$IDS")"; done
 done >"$run/out"
 grep -v ' errors=0 ' "$run/out" >&2 || true
 

@@ -2,9 +2,9 @@
 # Benchmark of serving at scale: `risk` throughput and p99 on a large
 # registry next to a small one, measured in the same run.  Two daemons (the
 # small and the large registry) and redis-server serve at once; every round
-# runs the load generator against each in turn, so the machine's noise falls
-# on both alike, and the ratio large / small is taken of medians over RUNS
-# rounds.  Two sets of ids: 10,000 spread over the registry (repeated, the
+# runs the load generator against each in turn (which goes first alternates
+# from round to round), so the machine's noise falls on both alike, and the
+# figure is the median of the RUNS rounds' large / small ratios.  Two sets of ids: 10,000 spread over the registry (repeated, the
 # answer cache holds them) and 200,000 (most never in the cache: the mapped
 # snapshot's memory).  Run on demand:
 #
@@ -58,9 +58,12 @@ done
 
 LG=build/tests/bench/veu-loadgen
 for ((i = 0; i < RUNS; i++)); do
+  # the order alternates round by round, so that going first or second weighs on both sizes alike
+  order=("$SMALL" "$LARGE")
+  if ((i % 2)); then order=("$LARGE" "$SMALL"); fi
   for f in ids ids-cold; do
     echo "redis $f $($LG redis "$run/redis.sock" "$CLIENTS" 1 "$SECS" veu)"
-    for n in "$SMALL" "$LARGE"; do
+    for n in "${order[@]}"; do
       echo "$n $f $($LG veud "$run/$n/sock" "$CLIENTS" 1 "$SECS" "$run/$n/$f")"
     done
   done
