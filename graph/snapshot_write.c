@@ -69,7 +69,7 @@ struct recs {
     struct out *o;
     size_t size, used;
     uint64_t n;
-    _Alignas(16) char buf[16384]; /* records of doubles and 32-bit fields */
+    _Alignas(16) char buf[65536]; /* records of doubles and 32-bit fields */
 };
 
 static void *rec(struct recs *r)
