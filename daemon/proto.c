@@ -48,7 +48,8 @@ static void error_line(veu_jbuf_t *o, const char *id_json, const char *code, con
         json_t *v;
         json_object_foreach(extra, k, v)
         {
-            char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            /* numbers as people write them: a score of 0.444, not 0.44400000000000001 */
+            char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
             if (s) {
                 veu_jbuf_raw(o, ",", 1);
                 veu_jbuf_str(o, k);

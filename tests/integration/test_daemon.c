@@ -261,6 +261,29 @@ static char *ask_alone(const char *line)
     return a;
 }
 
+/* A candidate's score is written as `search` writes it: three decimals at most. */
+START_TEST(candidates_scores_read_as_search_writes_them)
+{
+    start(NULL);
+    char *line = ask_alone("{\"op\":\"risk\",\"name\":\"Lokheed\"}"); /* 0.444 */
+    const char *at = strstr(line, "\"score\":");
+    ck_assert_msg(at != NULL, "no score in %s", line);
+    at += strlen("\"score\":");
+    size_t len = strspn(at, "0123456789.");
+    const char *dot = memchr(at, '.', len);
+    ck_assert_msg(len > 0 && (!dot || (size_t)(at + len - dot - 1) <= 3), "score %.*s in %s",
+                  (int)(len ? len : 20), at, line);
+    json_t *a = json_loads(line, 0, NULL);
+    ck_assert(a != NULL);
+    json_t *c = json_array_get(json_object_get(json_object_get(a, "error"), "candidates"), 0);
+    double score = json_number_value(json_object_get(c, "score"));
+    ck_assert(score > 0 && score < 0.9);
+    json_decref(a);
+    free(line);
+    stop();
+}
+END_TEST
+
 /*
  * Requests that arrive together from many clients are answered as a batch
  * (conn.c, with prefetch hints): every client still gets exactly the
@@ -1182,6 +1205,7 @@ int main(void)
     tcase_set_timeout(t, 300);
     tcase_add_test(t, protocol_table);
     tcase_add_test(t, blank_lines_crlf_and_split_writes);
+    tcase_add_test(t, candidates_scores_read_as_search_writes_them);
     tcase_add_test(t, pipelining_10000);
     tcase_add_test(t, clients_200);
     tcase_add_test(t, batches_keep_each_clients_answers);
