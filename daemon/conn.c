@@ -508,6 +508,16 @@ void veu_conn_batch(uv_check_t *h)
         srv->batched += n;
         srv->largest_batch = n > srv->largest_batch ? (unsigned)n : srv->largest_batch;
         hint_batch(srv, batch, n);
+        /*
+         * Every answer of the batch first, then the writes: a write is a
+         * system call whose work in the kernel would evict the memory
+         * hinted for the answers after it.
+         */
+        for (size_t i = 0; i < n; i++) {
+            if (!batch[i]->closing) {
+                handle_lines(batch[i]);
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             batch[i]->queued = false;
             if (!batch[i]->closing) {
