@@ -12,6 +12,7 @@
  * (with UV_ECANCELED) before the pipe's close callback.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -332,11 +333,12 @@ static void too_long(veu_conn_t *c)
 }
 
 /* Handles the complete lines in the read buffer until it is empty or we are paused. */
-static void handle_lines(veu_conn_t *c)
+/* Answers the complete lines buffered, at most max_lines of them. */
+static void handle_lines(veu_conn_t *c, size_t max_lines)
 {
-    size_t start = 0, max = c->srv->cfg.max_line;
+    size_t start = 0, max = c->srv->cfg.max_line, done = 0;
 
-    while (!c->closing && !paused(c)) {
+    while (!c->closing && !paused(c) && done < max_lines) {
         char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
         size_t len = nl ? (size_t)(nl - (c->rbuf + start)) : c->rlen - start;
         if (c->discarding) {
@@ -366,6 +368,7 @@ static void handle_lines(veu_conn_t *c)
             handle_line(c, c->rbuf + start, len);
         }
         start += len + 1;
+        done++;
     }
     if (!c->closing && start) {
         memmove(c->rbuf, c->rbuf + start, c->rlen - start);
@@ -377,7 +380,7 @@ static void handle_lines(veu_conn_t *c)
 static void process(veu_conn_t *c)
 {
     for (;;) {
-        handle_lines(c);
+        handle_lines(c, SIZE_MAX);
         if (c->closing) {
             return;
         }
@@ -509,13 +512,15 @@ void veu_conn_batch(uv_check_t *h)
         srv->largest_batch = n > srv->largest_batch ? (unsigned)n : srv->largest_batch;
         hint_batch(srv, batch, n);
         /*
-         * Every answer of the batch first, then the writes: a write is a
-         * system call whose work in the kernel would evict the memory
-         * hinted for the answers after it.
+         * The first answer of each connection, then the writes and the
+         * rest: a write is a system call whose work in the kernel would
+         * evict the memory hinted for the answers after it.  Only the
+         * first: with many requests in flight on a connection, rendering
+         * all of them before any write would leave the clients idle.
          */
         for (size_t i = 0; i < n; i++) {
             if (!batch[i]->closing) {
-                handle_lines(batch[i]);
+                handle_lines(batch[i], 1);
             }
         }
         for (size_t i = 0; i < n; i++) {

@@ -8,17 +8,19 @@
 # median of the rounds' B / A ratios.  Run on demand:
 #
 #   tests/bench/ab.sh VEUD_A SNAP_A [N [IDS]]   (default N 10000000, the cold ids of scale.sh)
+#   RUNS=9 SECS=4 CLIENTS=50 INFLIGHT=1 tests/bench/ab.sh ...
 #   git worktree add /tmp/a HEAD && cmake -S /tmp/a -B /tmp/a/build -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
 #     cmake --build /tmp/a/build --target veud && tests/bench/ab.sh /tmp/a/build/daemon/veud OLD.snap
 #
 # B's snapshot is the one build.sh leaves beside the registry (made here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-[ $# -ge 2 ] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n "2,14p" "$0" >&2; exit 2; }
 A=$(realpath "$1") SNAP_A=$(realpath "$2") N=${3:-10000000}
 RUNS=${RUNS:-9}
 SECS=${SECS:-4}
 CLIENTS=${CLIENTS:-50}
+INFLIGHT=${INFLIGHT:-1}
 cmake --build build -j "$(nproc)" --target veud veu-gen veu-loadgen >/dev/null
 . tests/bench/lib.sh
 bench_registry "$N"
@@ -50,13 +52,13 @@ for x in a b; do $LG veud "$run/$x/sock" "$CLIENTS" 1 2 "$IDS" >/dev/null; done 
 for ((i = 0; i < RUNS; i++)); do
   order=(a b) # alternating, so that going first or second weighs on both alike
   if ((i % 2)); then order=(b a); fi
-  for x in "${order[@]}"; do echo "$x $($LG veud "$run/$x/sock" "$CLIENTS" 1 "$SECS" "$IDS")"; done
+  for x in "${order[@]}"; do echo "$x $($LG veud "$run/$x/sock" "$CLIENTS" "$INFLIGHT" "$SECS" "$IDS")"; done
 done >"$run/out"
 grep -v ' errors=0 ' "$run/out" >&2 || true
 
 med() { grep "^$1 " "$run/out" | field "$2" | median; }
 ratios() { paste <(grep "^a " "$run/out" | field "$1") <(grep "^b " "$run/out" | field "$1") | awk '{printf "%.3f\n", $2 / $1}'; }
-echo "$N entities, $(wc -l <"$IDS") ids; $CLIENTS clients; $RUNS rounds of $SECS s; A $A, B this tree"
+echo "$N entities, $(wc -l <"$IDS") ids; $CLIENTS clients, $INFLIGHT requests in flight each; $RUNS rounds of $SECS s; A $A, B this tree"
 printf '| | A | B | B / A (median of rounds) |\n|---|---:|---:|---:|\n'
 for f in rps p99_us; do
   printf '| %s | %s | %s | %.3f |\n' "$f" "$(med a $f)" "$(med b $f)" "$(ratios $f | median)"
