@@ -5,7 +5,18 @@
 
 #include "cache.h"
 
-static veu_cache_slot_t *slot_of(veu_cache_t *c, uint32_t entity)
+/* FNV-1a: ids are short, and the slot only has to spread them. */
+static uint64_t id_hash(const char *id, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ (unsigned char)id[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* The first of the VEU_CACHE_WAYS slots where the id may be kept. */
+static veu_cache_slot_t *set_of(veu_cache_t *c, uint64_t hash)
 {
     if (!c->slot) {
         c->slot = calloc(VEU_CACHE_SLOTS, sizeof(*c->slot));
@@ -13,22 +24,34 @@ static veu_cache_slot_t *slot_of(veu_cache_t *c, uint32_t entity)
             return NULL;
         }
     }
-    return &c->slot[(entity * 2654435761u) % VEU_CACHE_SLOTS];
+    return &c->slot[(hash >> 20) % (VEU_CACHE_SLOTS / VEU_CACHE_WAYS) * VEU_CACHE_WAYS];
 }
 
-/* The entity's slot, if it holds the entity's result for generation. */
-static veu_cache_slot_t *hit(veu_cache_t *c, uint64_t generation, uint32_t entity)
+/* The slot holding the id's result for generation, or NULL. */
+static veu_cache_slot_t *hit(veu_cache_t *c, uint64_t generation, const char *id, size_t len)
 {
-    veu_cache_slot_t *s = slot_of(c, entity);
-    return s && s->generation == generation && s->entity == entity && s->buf ? s : NULL;
+    uint64_t h = id_hash(id, len);
+    veu_cache_slot_t *set = set_of(c, h);
+
+    for (int w = 0; set && w < VEU_CACHE_WAYS; w++) {
+        veu_cache_slot_t *s = &set[w];
+        if (s->hash == h && s->generation == generation && s->buf && s->key_len == len &&
+            !memcmp(s->buf + s->len, id, len)) {
+            return s;
+        }
+    }
+    return NULL;
 }
 
-const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, size_t *ret_len)
+const char *veu_cache_get(veu_cache_t *c, uint64_t generation, const char *id, size_t id_len,
+                          uint32_t *ret_entity, size_t *ret_len)
 {
-    veu_cache_slot_t *s = hit(c, generation, entity);
+    veu_cache_slot_t *s = hit(c, generation, id, id_len);
 
     if (s) {
         c->hits++;
+        s->used = ++c->clock;
+        *ret_entity = s->entity;
         *ret_len = s->len;
         return s->buf;
     }
@@ -36,17 +59,18 @@ const char *veu_cache_get(veu_cache_t *c, uint64_t generation, uint32_t entity, 
     return NULL;
 }
 
-bool veu_cache_has(veu_cache_t *c, uint64_t generation, uint32_t entity)
+bool veu_cache_has(veu_cache_t *c, uint64_t generation, const char *id, size_t id_len)
 {
-    return hit(c, generation, entity) != NULL;
+    return hit(c, generation, id, id_len) != NULL;
 }
 
-void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *buf,
-                   size_t len)
+void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *id,
+                   size_t id_len, const char *buf, size_t len)
 {
-    veu_cache_slot_t *s = slot_of(c, entity);
+    uint64_t h = id_hash(id, id_len);
+    veu_cache_slot_t *set = set_of(c, h), *s = NULL;
 
-    if (!s || len > VEU_CACHE_MAX_ANSWER) {
+    if (!set || len > VEU_CACHE_MAX_ANSWER || id_len > VEU_CACHE_MAX_ANSWER) {
         return;
     }
     if (!c->seen && !(c->seen = calloc(VEU_CACHE_SEEN, sizeof(*c->seen)))) {
@@ -57,15 +81,31 @@ void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const c
         *seen = entity + 1; /* first time: remember, keep next time */
         return;
     }
-    char *copy = s->buf && s->len >= len ? s->buf : realloc(s->buf, len);
+    /* an empty or stale slot of the set, else the one used longest ago */
+    for (int w = 0; w < VEU_CACHE_WAYS; w++) {
+        veu_cache_slot_t *x = &set[w];
+        if (!x->buf || x->generation != generation) {
+            s = x;
+            break;
+        }
+        if (!s || (uint32_t)(c->clock - x->used) > (uint32_t)(c->clock - s->used)) {
+            s = x;
+        }
+    }
+    size_t need = len + id_len;
+    char *copy = s->buf && (size_t)s->len + s->key_len >= need ? s->buf : realloc(s->buf, need);
     if (!copy) {
         return;
     }
     memcpy(copy, buf, len);
+    memcpy(copy + len, id, id_len);
     s->buf = copy;
     s->len = (uint32_t)len;
+    s->key_len = (uint32_t)id_len;
+    s->hash = h;
     s->generation = generation;
     s->entity = entity;
+    s->used = ++c->clock;
 }
 
 void veu_cache_destroy(veu_cache_t *c)

@@ -471,7 +471,9 @@ static void hint_batch(veu_server_t *srv, veu_conn_t **conns, size_t n_conns)
             if (!nl) {
                 break;
             }
-            if (veu_proto_peek_entity(p, (size_t)(nl - p), &id, &len)) {
+            /* a cached answer reads none of the graph */
+            if (veu_proto_peek_entity(p, (size_t)(nl - p), &id, &len) &&
+                !veu_cache_has(&srv->cache, srv->cur->generation, id, len)) {
                 veu_snapshot_hint_id(snap, id, len, &h[n++]);
             }
             p = nl + 1;
@@ -482,11 +484,7 @@ static void hint_batch(veu_server_t *srv, veu_conn_t **conns, size_t n_conns)
     for (int round = 0; round < VEU_HINT_STEPS && more; round++) {
         more = false;
         for (size_t i = 0; i < n; i++) {
-            uint32_t was = h[i].idx;
             more |= veu_snapshot_hint_step(snap, &h[i]);
-            if (was != h[i].idx && veu_cache_has(&srv->cache, srv->cur->generation, h[i].idx)) {
-                h[i].n = 0; /* found, and cached: its answer reads none of the graph */
-            }
         }
     }
 }

@@ -205,7 +205,23 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
     char day[11];
     uint32_t v;
     int when;
+    size_t len;
+    const char *hit = NULL;
+    bool cacheable = !r->snap->part && !json_is_true(json_object_get(r->j, "graph"));
 
+    if (cacheable && json_is_string(ent)) {
+        /* a buyer asked again: answered from the cache without reading the graph */
+        hit = veu_cache_get(&r->srv->cache, r->snap->generation, json_string_value(ent),
+                            json_string_length(ent), &v, &len);
+        if (hit && (when = as_of_field(r, day)) != AS_OF_OTHER) {
+            if (when < 0) {
+                return VEU_OP_ERROR;
+            }
+            veu_jbuf_raw(res, hit, len);
+            put_as_of(res, day);
+            return audit(r, v, NULL, 0);
+        }
+    }
     if (entity_field(r, &v, false) < 0 || (when = as_of_field(r, day)) < 0) {
         return VEU_OP_ERROR;
     }
@@ -232,8 +248,6 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
     if (when == AS_OF_OTHER) {
         return for_day(r, day, v);
     }
-    size_t len;
-    const char *hit = NULL;
     if (json_is_true(json_object_get(r->j, "graph"))) {
         /* a client that draws: name every entity the answer mentions */
         static veu_nodeset_t nodes;
@@ -242,14 +256,10 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         put_as_of(res, day);
         return audit(r, v, NULL, 0);
     }
-    hit = r->snap->part ? NULL : veu_cache_get(&r->srv->cache, r->snap->generation, v, &len);
-    if (hit) {
-        veu_jbuf_raw(res, hit, len);
-    } else {
-        veu_snapshot_risk(s, v, res);
-        if (!veu_jbuf_failed(res) && !r->snap->part) {
-            veu_cache_put(&r->srv->cache, r->snap->generation, v, res->buf, res->len);
-        }
+    veu_snapshot_risk(s, v, res);
+    if (!veu_jbuf_failed(res) && cacheable) {
+        const char *id = veu_snapshot_id(s, v);
+        veu_cache_put(&r->srv->cache, r->snap->generation, v, id, strlen(id), res->buf, res->len);
     }
     put_as_of(res, day);
     return audit(r, v, NULL, 0);

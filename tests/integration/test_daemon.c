@@ -895,6 +895,21 @@ START_TEST(answer_cache_is_exact)
     ck_assert_int_eq(json_integer_value(json_object_get(c1, "hits")) -
                          json_integer_value(json_object_get(c0, "hits")),
                      5);
+    /* a cached buyer is answered without reading the graph: no prefetch hint for it */
+    json_t *b0 = stat_of("batches");
+    json_decref(hx_ask(&D, "risk co:pierburg"));
+    json_t *b1 = stat_of("batches");
+    json_decref(hx_ask(&D, "risk co:sikorsky"));
+    json_t *b2 = stat_of("batches");
+    ck_assert_int_eq(json_integer_value(json_object_get(b1, "hinted")),
+                     json_integer_value(json_object_get(b0, "hinted")));
+    ck_assert_int_eq(json_integer_value(json_object_get(b2, "hinted")),
+                     json_integer_value(json_object_get(b1, "hinted")) + 1);
+    json_decref(b0);
+    json_decref(b1);
+    json_decref(b2);
+    json_decref(c1);
+    c1 = stat_of("answer_cache");
     /* a new generation renders again, and answers the same for the same data */
     json_t *a = hx_ask(&D, "reload");
     ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
@@ -1090,11 +1105,14 @@ START_TEST(dated_rows_through_rebuild)
     gmtime_r(&now, &tm);
     strftime(today, sizeof(today), "%Y-%m-%d", &tm);
     list_vestas_from_2099();
-    json_t *a = hx_ask(&D, "risk co:vestas"); /* not listed yet: still a validated end user */
-    json_t *r = json_object_get(a, "result");
-    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "fast_track");
-    ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), today);
-    json_decref(a);
+    json_t *a, *r;
+    for (int k = 0; k < 3; k++) {         /* the third answer comes from the cache */
+        a = hx_ask(&D, "risk co:vestas"); /* not listed yet: still a validated end user */
+        r = json_object_get(a, "result");
+        ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "fast_track");
+        ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), today);
+        json_decref(a);
+    }
     /* another day: worked out from the history, answered in the same form */
     a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\","
                    "\"id\":7}");
