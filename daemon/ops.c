@@ -256,10 +256,20 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         put_as_of(res, day);
         return audit(r, v, NULL, 0);
     }
-    veu_snapshot_risk(s, v, res);
-    if (!veu_jbuf_failed(res) && cacheable) {
-        const char *id = veu_snapshot_id(s, v);
-        veu_cache_put(&r->srv->cache, r->snap->generation, v, id, strlen(id), res->buf, res->len);
+    const char *id = veu_snapshot_id(s, v);
+    uint32_t cached;
+    if (cacheable && !(json_is_string(ent) && !strcmp(json_string_value(ent), id))) {
+        /* found by name: its answer may be cached under its id */
+        hit = veu_cache_get(&r->srv->cache, r->snap->generation, id, strlen(id), &cached, &len);
+    }
+    if (hit) {
+        veu_jbuf_raw(res, hit, len);
+    } else {
+        veu_snapshot_risk(s, v, res);
+        if (!veu_jbuf_failed(res) && cacheable) {
+            veu_cache_put(&r->srv->cache, r->snap->generation, v, id, strlen(id), res->buf,
+                          res->len);
+        }
     }
     put_as_of(res, day);
     return audit(r, v, NULL, 0);

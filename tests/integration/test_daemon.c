@@ -895,6 +895,16 @@ START_TEST(answer_cache_is_exact)
     ck_assert_int_eq(json_integer_value(json_object_get(c1, "hits")) -
                          json_integer_value(json_object_get(c0, "hits")),
                      5);
+    /* asked by name, a buyer cached under its id is answered from the cache too */
+    json_t *n0 = stat_of("answer_cache");
+    json_t *by_name = hx_ask(&D, "{\"op\":\"risk\",\"name\":\"Pierburg GmbH\"}");
+    ck_assert(json_equal(json_object_get(by_name, "result"), json_object_get(first[0], "result")));
+    json_decref(by_name);
+    json_t *n1 = stat_of("answer_cache");
+    ck_assert_int_eq(json_integer_value(json_object_get(n1, "hits")),
+                     json_integer_value(json_object_get(n0, "hits")) + 1);
+    json_decref(n0);
+    json_decref(n1);
     /* a cached buyer is answered without reading the graph: no prefetch hint for it */
     json_t *b0 = stat_of("batches");
     json_decref(hx_ask(&D, "risk co:pierburg"));
