@@ -4,16 +4,7 @@
 #include <string.h>
 
 #include "cache.h"
-
-/* FNV-1a: ids are short, and the slot only has to spread them. */
-static uint64_t id_hash(const char *id, size_t len)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++) {
-        h = (h ^ (unsigned char)id[i]) * 1099511628211ull;
-    }
-    return h;
-}
+#include "strpool.h" /* veu_id_hash, as the id maps hash ids */
 
 /* The first of the VEU_CACHE_WAYS slots where the id may be kept. */
 static veu_cache_slot_t *set_of(veu_cache_t *c, uint64_t hash)
@@ -30,7 +21,7 @@ static veu_cache_slot_t *set_of(veu_cache_t *c, uint64_t hash)
 /* The slot holding the id's result for generation, or NULL. */
 static veu_cache_slot_t *hit(veu_cache_t *c, uint64_t generation, const char *id, size_t len)
 {
-    uint64_t h = id_hash(id, len);
+    uint64_t h = veu_id_hash(id, len);
     veu_cache_slot_t *set = set_of(c, h);
 
     for (int w = 0; set && w < VEU_CACHE_WAYS; w++) {
@@ -55,8 +46,7 @@ const char *veu_cache_get(veu_cache_t *c, uint64_t generation, const char *id, s
         *ret_len = s->len;
         return s->buf;
     }
-    c->misses++;
-    return NULL;
+    return NULL; /* the miss is counted when the answer rendered instead is offered */
 }
 
 bool veu_cache_has(veu_cache_t *c, uint64_t generation, const char *id, size_t id_len)
@@ -67,9 +57,10 @@ bool veu_cache_has(veu_cache_t *c, uint64_t generation, const char *id, size_t i
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *id,
                    size_t id_len, const char *buf, size_t len)
 {
-    uint64_t h = id_hash(id, id_len);
+    uint64_t h = veu_id_hash(id, id_len);
     veu_cache_slot_t *set = set_of(c, h), *s = NULL;
 
+    c->misses++;
     if (!set || len > VEU_CACHE_MAX_ANSWER || id_len > VEU_CACHE_MAX_ANSWER) {
         return;
     }

@@ -38,7 +38,7 @@ typedef struct veu_cache {
     veu_cache_slot_t *slot; /* VEU_CACHE_SLOTS, allocated on first use */
     uint32_t *seen;         /* VEU_CACHE_SEEN entities + 1, asked once, not yet kept */
     uint32_t clock;
-    uint64_t hits, misses;
+    uint64_t hits, misses; /* answers given from the cache, and rendered for it */
 } veu_cache_t;
 
 /*
@@ -54,7 +54,9 @@ bool veu_cache_has(veu_cache_t *c, uint64_t generation, const char *id, size_t i
 
 /*
  * Keeps a copy of a result, under its buyer's id, if the buyer was asked
- * before (silently not, when too big or out of memory).
+ * before (silently not, when too big or out of memory).  Counts a miss: a
+ * result rendered because the cache did not hold it, so that a request
+ * looked up twice (by the name asked, then by its id) counts once.
  */
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *id,
                    size_t id_len, const char *buf, size_t len);

@@ -332,8 +332,7 @@ static void too_long(veu_conn_t *c)
     veu_conn_slot_fill(s, srv->out.buf, srv->out.len);
 }
 
-/* Handles the complete lines in the read buffer until it is empty or we are paused. */
-/* Answers the complete lines buffered, at most max_lines of them. */
+/* Answers the complete lines buffered, at most max_lines of them, until paused. */
 static void handle_lines(veu_conn_t *c, size_t max_lines)
 {
     size_t start = 0, max = c->srv->cfg.max_line, done = 0;

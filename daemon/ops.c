@@ -208,16 +208,17 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
     size_t len;
     const char *hit = NULL;
     bool cacheable = !r->snap->part && !json_is_true(json_object_get(r->j, "graph"));
+    const char *asked = cacheable && json_is_string(ent) ? json_string_value(ent) : NULL;
 
-    if (cacheable && json_is_string(ent)) {
+    if (asked) {
         /* a buyer asked again: answered from the cache without reading the graph */
-        hit = veu_cache_get(&r->srv->cache, r->snap->generation, json_string_value(ent),
-                            json_string_length(ent), &v, &len);
-        if (hit && (when = as_of_field(r, day)) != AS_OF_OTHER) {
+        const char *got = veu_cache_get(&r->srv->cache, r->snap->generation, asked,
+                                        json_string_length(ent), &v, &len);
+        if (got && (when = as_of_field(r, day)) != AS_OF_OTHER) {
             if (when < 0) {
                 return VEU_OP_ERROR;
             }
-            veu_jbuf_raw(res, hit, len);
+            veu_jbuf_raw(res, got, len);
             put_as_of(res, day);
             return audit(r, v, NULL, 0);
         }
@@ -258,7 +259,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
     }
     const char *id = veu_snapshot_id(s, v);
     uint32_t cached;
-    if (cacheable && !(json_is_string(ent) && !strcmp(json_string_value(ent), id))) {
+    if (cacheable && (!asked || strcmp(asked, id) != 0)) {
         /* found by name: its answer may be cached under its id */
         hit = veu_cache_get(&r->srv->cache, r->snap->generation, id, strlen(id), &cached, &len);
     }
