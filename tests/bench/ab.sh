@@ -59,6 +59,7 @@ grep -v ' errors=0 ' "$run/out" >&2 || true
 med() { grep "^$1 " "$run/out" | field "$2" | median; }
 ratios() { paste <(grep "^a " "$run/out" | field "$1") <(grep "^b " "$run/out" | field "$1") | awk '{printf "%.3f\n", $2 / $1}'; }
 echo "$N entities, $(wc -l <"$IDS") ids; $CLIENTS clients, $INFLIGHT requests in flight each; $RUNS rounds of $SECS s; A $A, B this tree"
+echo "snapshots mapped with 2 MiB pages: A $(bench_pmd "${pids[0]}"), B $(bench_pmd "${pids[1]}")"
 printf '| | A | B | B / A (median of rounds) |\n|---|---:|---:|---:|\n'
 for f in rps p99_us; do
   printf '| %s | %s | %s | %.3f |\n' "$f" "$(med a $f)" "$(med b $f)" "$(ratios $f | median)"

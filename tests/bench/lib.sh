@@ -24,6 +24,18 @@ bench_snapshot() {
   ln "$d.snap" "$1/veud-1.snap" 2>/dev/null || cp "$d.snap" "$1/veud-1.snap"
 }
 
+# bench_pmd PID: how much of the snapshot process PID maps is mapped with
+# 2 MiB pages ("100% of 4868 MiB"), from /proc/PID/smaps.  The kernel maps a
+# 2 MiB page only where the page cache holds the file in a 2 MiB folio: the
+# builder's writes and veud's own reads make them, but a file evicted and
+# then read back with read(2) (cat, cp, a backup) comes back in small folios
+# and costs every answer TLB misses (docs/scaling.md).
+bench_pmd() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {m = /\.snap/; next}
+       m && /^Rss:/ {r += $2} m && /^FilePmdMapped:/ {p += $2}
+       END {printf "%.0f%% of %.0f MiB", r ? 100 * p / r : 0, r / 1024}' "/proc/$1/smaps"
+}
+
 # bench_pair RUN: veud serving $d and redis-server, both on Unix sockets in
 # the fresh directory RUN, both ready.  A snapshot build.sh left beside the
 # registry is served at once.  Sets run, sock, rsock, vpid, rpid; both stop

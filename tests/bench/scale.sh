@@ -26,6 +26,7 @@ command -v redis-server >/dev/null || { echo "$0: needs redis-server" >&2; exit 
 run="$B/scale"
 rm -rf "$run" && mkdir -p "$run"
 pids=()
+declare -A pid
 trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
 
 # start N: veud serving the registry of N entities from its snapshot, in $run/N
@@ -38,6 +39,7 @@ start() {
   build/daemon/veud --config "$run/$1/veud.conf" --data "$d" --socket "$run/$1/sock" \
     --state "$run/$1/state" 2>"$run/$1/log" &
   pids+=($!)
+  pid[$1]=$!
   awk -F, 'NR > 1 && NR % int('"$1"' / 10000 + 1) == 0 {print $1}' "$d/entities.csv" | head -10000 >"$run/$1/ids"
   awk -F, 'NR > 1 && NR % int('"$1"' / 200000 + 1) == 0 {print $1}' "$d/entities.csv" | head -200000 >"$run/$1/ids-cold"
 }
@@ -75,6 +77,7 @@ med() { grep "^$1 $2 " "$run/out" | field "$3" | median; }
 # ratios SET FIELD: large / small of FIELD, round by round (the pairs share the machine's mood)
 ratios() { paste <(grep "^$SMALL $1 " "$run/out" | field "$2") <(grep "^$LARGE $1 " "$run/out" | field "$2") | awk '{printf "%.3f\n", $2 / $1}'; }
 echo "$CLIENTS clients, one request in flight each; $RUNS rounds of $SECS s; large $LARGE, small $SMALL entities"
+echo "snapshots mapped with 2 MiB pages: small $(bench_pmd "${pid[$SMALL]}"), large $(bench_pmd "${pid[$LARGE]}")"
 echo "medians; large / small is the median of the rounds' ratios"
 echo
 printf '| ids | small req/s | large req/s | large / small | small p99 us | large p99 us | p99 large / small | redis req/s |\n'
