@@ -150,6 +150,7 @@ static void open_part(uv_work_t *w)
     job->part->refs = 1;
     job->part->generation = job->base->generation;
     job->part->part = true;
+    job->part->huge_pct = -1; /* not asked: a part is not in stats */
     snprintf(job->part->path, sizeof(job->part->path), "%s", job->base->path);
 }
 

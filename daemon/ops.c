@@ -463,10 +463,17 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
         veu_jbuf_str(res, r->snap->path);
         iso_time(i->built_at, started, sizeof(started));
         veu_jbuf_printf(res,
-                        ",\"bytes\":%llu,\"built_at\":%s,\"build_ms\":%lld,\"skipped_rows\":%llu,"
+                        ",\"bytes\":%llu,\"huge_pages_pct\":", (unsigned long long)i->file_size);
+        if (r->snap->huge_pct >= 0) {
+            veu_jbuf_int(res, r->snap->huge_pct);
+        } else {
+            veu_jbuf_lit(res, "null");
+        }
+        veu_jbuf_printf(res,
+                        ",\"built_at\":%s,\"build_ms\":%lld,\"skipped_rows\":%llu,"
                         "\"warnings\":%llu,\"problems\":",
-                        (unsigned long long)i->file_size, started, (long long)i->build_ms,
-                        (unsigned long long)i->skipped_rows, (unsigned long long)i->warnings);
+                        started, (long long)i->build_ms, (unsigned long long)i->skipped_rows,
+                        (unsigned long long)i->warnings);
         veu_snapshot_problems(r->snap->snap, res);
         veu_jbuf_lit(res, "},");
     } else {

@@ -187,6 +187,25 @@ static size_t list_snapshots(const veu_server_t *srv, struct cand **ret, bool wa
     return n;
 }
 
+/*
+ * How the snapshot just mapped is mapped: a file the page cache holds in
+ * small folios (read back with read(2) after it was evicted) costs every
+ * answer TLB misses, and only writing it afresh mends that.
+ */
+static void log_pages(const veu_snapref_t *r)
+{
+    if (r->huge_pct >= 90) {
+        veu_log(LOG_INFO, "generation %llu: %d%% of the snapshot mapped with 2 MiB pages",
+                (unsigned long long)r->generation, r->huge_pct);
+    } else if (r->huge_pct >= 0) {
+        veu_log(LOG_NOTICE,
+                "generation %llu: only %d%% of the snapshot mapped with 2 MiB pages (the page "
+                "cache holds the rest in small pieces, as after a copy or a read-back); answers "
+                "are slower until a rebuild writes it afresh",
+                (unsigned long long)r->generation, r->huge_pct);
+    }
+}
+
 static veu_snapref_t *open_ref(const char *path, char *err, size_t errlen)
 {
     veu_snapref_t *r = calloc(1, sizeof(*r));
@@ -198,6 +217,7 @@ static veu_snapref_t *open_ref(const char *path, char *err, size_t errlen)
         free(r);
         return NULL;
     }
+    r->huge_pct = veu_snapshot_huge_pct(r->snap); /* off the loop: it reads page tables */
     r->refs = 1;
     r->generation = veu_snapshot_info(r->snap)->generation;
     snprintf(r->path, sizeof(r->path), "%s", path);
@@ -215,6 +235,7 @@ int veu_rebuild_load_newest(veu_server_t *srv)
         if (r) {
             veu_log(LOG_INFO, "serving snapshot %s (generation %llu) from the state directory",
                     r->path, (unsigned long long)r->generation);
+            log_pages(r);
             veu_server_swap(srv, r);
             free(c);
             return 0;
@@ -346,6 +367,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
                     (unsigned long long)r->generation, veu_snapshot_info(r->snap)->entities,
                     (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows,
                     (long long)rb->last_ms);
+            log_pages(r);
             remove_old(srv);
         }
     }

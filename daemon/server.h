@@ -28,7 +28,8 @@ typedef struct veu_snapref {
     veu_snapshot_t *snap;
     unsigned refs;
     uint64_t generation;
-    bool part; /* the part of a graph around buyers on another day (asof.c) */
+    bool part;    /* the part of a graph around buyers on another day (asof.c) */
+    int huge_pct; /* of the mapping in 2 MiB pages when it was mapped, or -1 */
     char path[PATH_MAX];
 } veu_snapref_t;
 

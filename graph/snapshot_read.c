@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -560,6 +561,31 @@ void veu_snapshot_close(veu_snapshot_t *s)
 int veu_snapshot_fd(const veu_snapshot_t *s)
 {
     return s->fd;
+}
+
+int veu_snapshot_huge_pct(const veu_snapshot_t *s)
+{
+    FILE *f = fopen("/proc/self/smaps", "re");
+    char line[PATH_MAX + 256]; /* a mapping's line ends with its path */
+    unsigned long long from, to, rss = 0, pmd = 0;
+    bool in = false;
+
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "%llx-%llx ", &from, &to) == 2) {
+            in = from == (uintptr_t)s->map; /* a mapping's first line */
+        } else if (in) {
+            sscanf(line, "Rss: %llu kB", &rss);
+            sscanf(line, "FilePmdMapped: %llu kB", &pmd);
+        }
+    }
+    fclose(f);
+    /* only whole 2 MiB pieces of the file can be: a file under 2 MiB tells nothing */
+    unsigned long long whole = (unsigned long long)(s->size >> 21) << 11; /* kB */
+    unsigned long long base = rss < whole ? rss : whole;
+    return base ? (int)(pmd >= base ? 100 : pmd * 100 / base) : -1;
 }
 
 const veu_snapshot_info_t *veu_snapshot_info(const veu_snapshot_t *s)

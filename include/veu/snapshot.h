@@ -64,6 +64,17 @@ int veu_snapshot_open_fd(int fd, bool trusted, veu_snapshot_t **ret, char *err, 
 int veu_snapshot_fd(const veu_snapshot_t *s);
 
 /*
+ * How much of the mapping the kernel maps with 2 MiB pages, in percent of
+ * what is resident and could be (FilePmdMapped over Rss in
+ * /proc/self/smaps, counting whole 2 MiB pieces of the file only), or -1
+ * where that cannot be told (no /proc, a file under 2 MiB).  It can do so only where the page cache
+ * holds the file in 2 MiB folios; a file read back with read(2) after it was evicted is held in
+ * small ones, and every answer then misses the TLB more.  Reads the kernel's page tables for the
+ * mapping: not for the event loop.
+ */
+int veu_snapshot_huge_pct(const veu_snapshot_t *s);
+
+/*
  * Answers for another day (history.c, in a builder: it runs the tie engine
  * on igraph).  From the history a snapshot of dated data keeps, takes the
  * part of the graph that decides the answers for buyers[] as it stood on

@@ -294,6 +294,41 @@ START_TEST(unwritable_target)
 }
 END_TEST
 
+START_TEST(huge_pages_told)
+{
+    /* the fixture's snapshot is under 2 MiB: nothing to tell */
+    ck_assert_int_eq(veu_snapshot_huge_pct(B.snap), -1);
+
+    /* 20,000 entities in a chain of owners: several MiB, found in /proc/self/smaps */
+    size_t n = 20000, cap = n * 64;
+    char *ents = malloc(cap), *own = malloc(cap), *d2 = th_tmpdir();
+    size_t el = 0, ol = 0;
+    el += (size_t)snprintf(ents, cap, "id,name,country,sector\n");
+    ol += (size_t)snprintf(own, cap, "owner_id,owned_id,percent,kind\n");
+    for (size_t i = 0; i < n; i++) {
+        el += (size_t)snprintf(ents + el, cap - el, "E%zu,Company %zu,DE,%s\n", i, i,
+                               i % 7 ? "" : "automotive");
+        if (i) {
+            ol += (size_t)snprintf(own + ol, cap - ol, "E%zu,E%zu,%zu,\n", i - 1, i, 10 + i % 60);
+        }
+    }
+    th_write(d2, "entities.csv", ents);
+    th_write(d2, "ownership.csv", own);
+    th_write(d2, "designations.csv", "entity_id,designation,source\nE0,defense,test list\n");
+    th_built_t b2;
+    th_build(d2, NULL, &b2);
+    ck_assert_int_eq(b2.rc, 0);
+    ck_assert_uint_ge(veu_snapshot_info(b2.snap)->file_size, 4u << 20);
+    int pct = veu_snapshot_huge_pct(b2.snap);
+    ck_assert_int_ge(pct, 0); /* how much depends on the kernel and the file system */
+    ck_assert_int_le(pct, 100);
+    th_built_free(&b2);
+    th_rmdir(d2);
+    free(ents);
+    free(own);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("snapshot");
@@ -308,6 +343,7 @@ int main(void)
     tcase_add_test(t, forged_indices_refused);
     tcase_add_test(t, write_is_atomic);
     tcase_add_test(t, unwritable_target);
+    tcase_add_test(t, huge_pages_told);
     suite_add_tcase(s, t);
     return th_run(s);
 }
