@@ -237,7 +237,13 @@ static int span_ok(veu_span_t sp)
     return sp.from < sp.until;
 }
 
-/* The history: rows name entities, come in the order their offsets say, and have sane spans. */
+/*
+ * The history: rows name entities, come in the order their offsets say, and
+ * have sane spans; the holdings' index points at rows.  Whether each of v's
+ * holdings is a row v owns is not read back (30M loads at random, 0.4 s of
+ * a restart at 10M entities): a wrong one only misleads a walk, inside the
+ * file, and a file forged with a valid checksum can mislead in any case.
+ */
 static int verify_history(const veu_snapshot_t *s)
 {
     uint32_t n = s->n, m = (uint32_t)s->h->n_hown;
@@ -255,11 +261,6 @@ static int verify_history(const veu_snapshot_t *s)
             const veu_hown_t *r = &s->hown[i];
             if (r->r.owned != v || r->r.owner >= n || r->r.owner == v || r->r.control > 1 ||
                 !span_ok(r->span) || !(isnan(r->r.pct) || (r->r.pct > 0 && r->r.pct <= 100))) {
-                return -1;
-            }
-        }
-        for (uint32_t i = s->hown_out[v]; i < s->hown_out[v + 1]; i++) {
-            if (s->hown[s->hown_out_e[i]].r.owner != v) {
                 return -1;
             }
         }
