@@ -189,8 +189,9 @@ static size_t list_snapshots(const veu_server_t *srv, struct cand **ret, bool wa
 
 /*
  * How the snapshot just mapped is mapped: a file the page cache holds in
- * small folios (read back with read(2) after it was evicted) costs every
- * answer TLB misses, and only writing it afresh mends that.
+ * small folios (a copy, or read back with read(2) after it was evicted)
+ * costs every cold answer TLB misses, until it is written afresh or read
+ * back through a mapping like ours (README, "Read the log and stats").
  */
 static void log_pages(const veu_snapref_t *r)
 {
@@ -200,8 +201,9 @@ static void log_pages(const veu_snapref_t *r)
     } else if (r->huge_pct >= 0) {
         veu_log(LOG_NOTICE,
                 "generation %llu: only %d%% of the snapshot mapped with 2 MiB pages (the page "
-                "cache holds the rest in small pieces, as after a copy or a read-back); answers "
-                "are slower until a rebuild writes it afresh",
+                "cache holds the rest in small pieces, as after a copy or a read-back); cold "
+                "answers are slower until a rebuild of changed data, or a restart after the "
+                "file is dropped from the page cache",
                 (unsigned long long)r->generation, r->huge_pct);
     }
 }

@@ -67,9 +67,10 @@ int veu_snapshot_fd(const veu_snapshot_t *s);
  * How much of the mapping the kernel maps with 2 MiB pages, in percent of
  * what is resident and could be (FilePmdMapped over Rss in
  * /proc/self/smaps, counting whole 2 MiB pieces of the file only), or -1
- * where that cannot be told (no /proc, a file under 2 MiB).  It can do so only where the page cache
- * holds the file in 2 MiB folios; a file read back with read(2) after it was evicted is held in
- * small ones, and every answer then misses the TLB more.  Reads the kernel's page tables for the
+ * where that cannot be told (no /proc, a file under 2 MiB).  It can do so
+ * only where the page cache holds the file in 2 MiB folios; a file read
+ * back with read(2) after it was evicted is held in small ones, and every
+ * answer then misses the TLB more.  Reads the kernel's page tables for the
  * mapping: not for the event loop.
  */
 int veu_snapshot_huge_pct(const veu_snapshot_t *s);
