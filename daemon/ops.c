@@ -542,7 +542,10 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
     veu_log(LOG_INFO, "reload requested by uid %d (pid %d)", (int)r->conn->uid, (int)r->conn->pid);
     veu_waiter_t w = {
         .conn = r->conn, .slot = r->slot, .id_json = r->id_json ? strdup(r->id_json) : NULL};
-    veu_rebuild_trigger(r->srv, true, &w);
+    if ((r->id_json && !w.id_json) || veu_rebuild_trigger(r->srv, true, &w) < 0) {
+        free(w.id_json);
+        return veu_req_fail(r, "internal", "out of memory queueing the reload");
+    }
     return VEU_OP_PENDING;
 }
 

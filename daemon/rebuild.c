@@ -62,16 +62,32 @@ void veu_rebuild_forget_conn(veu_server_t *srv, veu_conn_t *c)
     }
 }
 
-/* Answers every reload waiting on the build that just ended. */
+/*
+ * Answers every reload waiting on the build that just ended.  The list is
+ * detached first: a flush may close its connection (the client half-closed
+ * and is owed nothing more, or went away), and the close calls
+ * veu_rebuild_forget_conn, which must not free or compact the array walked
+ * here.  Every slot is filled before any connection is flushed, and a
+ * connection already closing is skipped (its struct lives until its close
+ * callback, which runs in a later phase of the loop).
+ */
 static void answer_waiters(veu_server_t *srv, bool ok)
 {
     veu_rebuild_t *rb = &srv->rb;
+    veu_waiter_t *ws = rb->waiters;
+    size_t n = rb->n_waiters;
     veu_jbuf_t res, line;
 
+    rb->waiters = NULL;
+    rb->n_waiters = 0;
+    rb->cap_waiters = 0;
     veu_jbuf_init(&res);
     veu_jbuf_init(&line);
-    for (size_t i = 0; i < rb->n_waiters; i++) {
-        veu_waiter_t *w = &rb->waiters[i];
+    for (size_t i = 0; i < n; i++) {
+        veu_waiter_t *w = &ws[i];
+        if (w->conn->closing) {
+            continue;
+        }
         veu_jbuf_reset(&line);
         if (ok && srv->cur) {
             const veu_snapshot_info_t *inf = veu_snapshot_info(srv->cur->snap);
@@ -90,10 +106,14 @@ static void answer_waiters(veu_server_t *srv, bool ok)
                             "rebuild failed, the previous graph stays: %s", rb->last_msg);
         }
         veu_conn_slot_fill(w->slot, line.buf, line.len);
-        veu_conn_flush(w->conn);
-        free(w->id_json);
     }
-    rb->n_waiters = 0;
+    for (size_t i = 0; i < n; i++) {
+        veu_conn_flush(ws[i].conn); /* a no-op on a connection that is closing */
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(ws[i].id_json);
+    }
+    free(ws);
     veu_jbuf_destroy(&res);
     veu_jbuf_destroy(&line);
 }
@@ -564,25 +584,26 @@ static void start_build(veu_server_t *srv, bool force)
     uv_read_start((uv_stream_t *)&rb->err, on_err_alloc, on_err_read);
 }
 
-void veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w)
+int veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w)
 {
     veu_rebuild_t *rb = &srv->rb;
 
     if (srv->stopping) {
-        return;
+        return -ESHUTDOWN;
     }
     if (!rb->running) {
-        if (w) {
-            add_waiter(&rb->waiters, &rb->n_waiters, &rb->cap_waiters, w);
+        if (w && add_waiter(&rb->waiters, &rb->n_waiters, &rb->cap_waiters, w) < 0) {
+            return -ENOMEM;
         }
         start_build(srv, force);
-        return;
+        return 0;
+    }
+    if (w && add_waiter(&rb->next_waiters, &rb->n_next, &rb->cap_next, w) < 0) {
+        return -ENOMEM;
     }
     rb->again = true;
     rb->again_force |= force;
-    if (w) {
-        add_waiter(&rb->next_waiters, &rb->n_next, &rb->cap_next, w);
-    }
+    return 0;
 }
 
 void veu_rebuild_stop(veu_server_t *srv)

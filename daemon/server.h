@@ -161,7 +161,13 @@ void veu_proto_error(veu_jbuf_t *o, const char *id_json, const char *code, const
     __attribute__((format(printf, 4, 5)));
 
 /* rebuild.c */
-void veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w);
+/*
+ * Starts a build now, or folds the trigger into one more after the running
+ * one.  A waiter (a reload request) is answered when its build ends; on an
+ * error it was not queued and the caller still owns its id_json.
+ * Returns 0, -ESHUTDOWN while stopping, or -ENOMEM.
+ */
+int veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w);
 void veu_rebuild_forget_conn(veu_server_t *srv, veu_conn_t *c);
 void veu_rebuild_stop(veu_server_t *srv);
 int veu_rebuild_load_newest(veu_server_t *srv);

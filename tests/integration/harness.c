@@ -177,12 +177,19 @@ const char *hx_log(hx_daemon_t *d)
 
 int hx_stop(hx_daemon_t *d)
 {
+    if (d->pid > 0) {
+        kill(d->pid, SIGTERM);
+    }
+    return hx_wait_exit(d);
+}
+
+int hx_wait_exit(hx_daemon_t *d)
+{
     int st;
 
     if (d->pid <= 0) {
         return 0;
     }
-    kill(d->pid, SIGTERM);
     ck_assert_int_eq(waitpid(d->pid, &st, 0), d->pid);
     d->pid = 0;
     pthread_join(reader, NULL);

@@ -30,6 +30,8 @@ bool hx_wait_count(hx_daemon_t *d, const char *text, int n, int timeout_ms);
 const char *hx_log(hx_daemon_t *d);
 /* SIGTERM and waits; returns the exit status (or -signal). */
 int hx_stop(hx_daemon_t *d);
+/* As hx_stop, for a daemon already told to stop: waits for its exit. */
+int hx_wait_exit(hx_daemon_t *d);
 
 int hx_connect(const hx_daemon_t *d);
 void hx_send(int fd, const char *data, size_t len);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_timing.c: clients that leave at every step of work the server does
+ * for them later: a reload waiting on a build, several reloads on one
+ * connection, a build stopped by SIGTERM, an answer for another day.  The
+ * fuzzers send bytes; these tests send them at the moments where a callee
+ * may close the connection under its caller (the security review's F1).
+ * Each case checks that veud still serves and exits 0 on SIGTERM.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static hx_daemon_t D;
+static char *data;
+
+static void start(const char *extra)
+{
+    data = hx_copy_sample();
+    hx_start(&D, data, extra);
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 30000), "no first build:\n%s",
+                  hx_log(&D));
+}
+
+static void stop(void)
+{
+    int rc = hx_stop(&D);
+    ck_assert_msg(rc == 0, "veud exited with %d", rc);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+    ck_assert_int_eq(system(cmd), 0);
+    free(data);
+}
+
+static void assert_serving(void)
+{
+    json_t *a = hx_ask(&D, "ping");
+    ck_assert_msg(json_is_true(json_object_get(a, "ok")), "ping failed after the case");
+    json_decref(a);
+}
+
+/* Reads one answer line and checks it is ok with the given id. */
+static void expect_ok(int fd, const char *id)
+{
+    char *l = hx_readline(fd, 60000);
+    ck_assert_msg(l != NULL, "no answer for %s; log:\n%s", id, hx_log(&D));
+    json_t *a = json_loads(l, 0, NULL);
+    ck_assert_msg(a && json_is_true(json_object_get(a, "ok")), "answer %s: %s", id, l);
+    ck_assert_str_eq(json_string_value(json_object_get(a, "id")), id);
+    json_decref(a);
+    free(l);
+}
+
+/* The contract's own example: one reload piped into socat, which half-closes at once. */
+START_TEST(reload_then_half_close)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    const char *req = "{\"op\":\"reload\",\"id\":\"r1\"}\n";
+    hx_send(fd, req, strlen(req));
+    shutdown(fd, SHUT_WR);
+    expect_ok(fd, "r1");
+    char *l = hx_readline(fd, 5000);
+    ck_assert_msg(l == NULL, "more after the last answer: %s", l);
+    close(fd);
+    assert_serving();
+    stop();
+}
+END_TEST
+
+/* Two reloads that wait on one build, on one half-closed connection: both answered. */
+START_TEST(two_reloads_one_connection)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    const char *req = "{\"op\":\"reload\",\"id\":\"a\"}\n{\"op\":\"reload\",\"id\":\"b\"}\n";
+    hx_send(fd, req, strlen(req));
+    shutdown(fd, SHUT_WR);
+    expect_ok(fd, "a");
+    expect_ok(fd, "b");
+    close(fd);
+    assert_serving();
+    stop();
+}
+END_TEST
+
+/* Reloads on several connections, half of which leave before their answer. */
+START_TEST(reload_waiters_that_leave)
+{
+    start(NULL);
+    int fds[6];
+    for (int i = 0; i < 6; i++) {
+        char req[64];
+        int k = snprintf(req, sizeof(req), "{\"op\":\"reload\",\"id\":\"w%d\"}\n", i);
+        fds[i] = hx_connect(&D);
+        hx_send(fds[i], req, (size_t)k);
+        if (i % 2) {
+            close(fds[i]); /* gone before the build ends */
+        } else {
+            shutdown(fds[i], SHUT_WR);
+        }
+    }
+    for (int i = 0; i < 6; i += 2) {
+        char id[8];
+        snprintf(id, sizeof(id), "w%d", i);
+        expect_ok(fds[i], id);
+        close(fds[i]);
+    }
+    assert_serving();
+    stop();
+}
+END_TEST
+
+/* SIGTERM while a reload waits: the waiter gets its answer (or the close), veud exits 0. */
+START_TEST(sigterm_while_reload_waits)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    hx_send(fd, "reload\n", 7);
+    shutdown(fd, SHUT_WR);
+    ck_assert(hx_wait_count(&D, "rebuild started (builder pid ", 2, 10000));
+    kill(D.pid, SIGTERM);
+    char *l = hx_readline(fd, 30000); /* an answer, or a close: either, but no crash */
+    free(l);
+    close(fd);
+    int rc = hx_wait_exit(&D); /* stopped by our SIGTERM, not a second one */
+    ck_assert_msg(rc == 0, "veud exited with %d", rc);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+    ck_assert_int_eq(system(cmd), 0);
+    free(data);
+}
+END_TEST
+
+/* An answer for another day whose client left at once, or half-closed. */
+START_TEST(asof_client_leaves)
+{
+    start(NULL);
+    const char *req = "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2001-01-01\","
+                      "\"id\":\"d\"}\n";
+    for (int i = 0; i < 4; i++) {
+        int fd = hx_connect(&D);
+        hx_send(fd, req, strlen(req));
+        close(fd);
+    }
+    int fd = hx_connect(&D);
+    hx_send(fd, req, strlen(req));
+    shutdown(fd, SHUT_WR);
+    expect_ok(fd, "d");
+    close(fd);
+    assert_serving();
+    stop();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("timing");
+    TCase *t = tcase_create("timing");
+    tcase_set_timeout(t, 300);
+    tcase_add_test(t, reload_then_half_close);
+    tcase_add_test(t, two_reloads_one_connection);
+    tcase_add_test(t, reload_waiters_that_leave);
+    tcase_add_test(t, sigterm_while_reload_waits);
+    tcase_add_test(t, asof_client_leaves);
+    suite_add_tcase(s, t);
+    return hx_run(s);
+}
