@@ -113,6 +113,27 @@ static void print_counts(const veu_counts_t *c, const veu_report_t *rep)
            (unsigned long long)rep->warnings);
 }
 
+/*
+ * What in the data could clear a buyer, or tie it less than it is, without
+ * any error: an operator reads this before serving (SPEC section 8).
+ */
+static void print_could_clear(const veu_counts_t *c, const veu_report_t *rep)
+{
+    printf("could clear a buyer:\n");
+    printf("  rows skipped (each listed above): %llu\n", (unsigned long long)rep->skipped);
+    printf("  stakes of unknown size (add nothing to any sum): %llu, of which %llu had a percent "
+           "that could not be read\n",
+           (unsigned long long)rep->unknown_stakes, (unsigned long long)rep->unreadable_percents);
+    printf("  designations naming ids the data lacks: %llu\n",
+           (unsigned long long)rep->designations_unknown);
+    printf("  entities tied by control the regime does not count (control_without_ownership, "
+           "review): %llu\n",
+           (unsigned long long)c->control_only);
+    printf("  designated entities that are no seed under the policy (designated_not_seed): "
+           "%llu\n",
+           (unsigned long long)c->designated_not_seed);
+}
+
 /* --skip-if DIGEST:POLICY: true when both are what the data and policy give now. */
 static bool unchanged(const veu_config_t *cfg, const char *skip_if)
 {
@@ -158,6 +179,7 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
             printf("result: the dataset cannot be built\n");
             return EX_DATAERR;
         }
+        print_could_clear(&counts, &rep);
         printf("digest %s\n", digest);
         printf("result: ok\n");
         return 0;

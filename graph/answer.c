@@ -20,13 +20,24 @@
 #define MAX_PATHS 100
 
 static const char *const reason_code[VEU_R_COUNT] = {
-    "is_seed",         "defense_controlled", "defense_minority_stake",
-    "defense_holding", "supply_tie",         "group_tie",
-    "dual_use_sector", "validated_end_user", "possibly_defense_controlled",
+    "is_seed",
+    "defense_controlled",
+    "defense_minority_stake",
+    "defense_holding",
+    "supply_tie",
+    "group_tie",
+    "dual_use_sector",
+    "validated_end_user",
+    "possibly_defense_controlled",
+    "control_without_ownership",
+    "designated_not_seed",
 };
 
-/* The order reasons are listed in: a possible control right after a certain one. */
-static const int reason_order[VEU_R_COUNT] = {0, 1, 8, 2, 3, 4, 5, 6, 7};
+/*
+ * The order reasons are listed in: a possible control, and one by bare
+ * control, right after a certain one; a listing that makes no seed last.
+ */
+static const int reason_order[VEU_R_COUNT] = {0, 1, 8, 9, 2, 3, 4, 5, 6, 7, 10};
 
 static const char *const verdict_name[] = {"standard", "fast_track", "review", "deny"};
 
@@ -725,6 +736,96 @@ static void ev_possibly(struct ctx *c)
     veu_jbuf_lit(c->o, "]}");
 }
 
+/*
+ * control_without_ownership: a shortest chain of control edges and stakes
+ * down to the buyer from the nearest defense-controlled entity, through
+ * entities that would be controlled if bare control counted.  A breadth-
+ * first search up the buyer's owners, bounded by CW_MAX entities.
+ */
+#define CW_MAX 16384
+static void ev_control_only(struct ctx *c)
+{
+    static uint32_t node[CW_MAX], via[CW_MAX], parent[CW_MAX], seen[2 * CW_MAX];
+    const veu_snapshot_t *s = c->s;
+    const uint8_t ok = VEU_SF_SEED | VEU_SF_CONTROLLED | VEU_SF_CONTROL_ONLY;
+    char nb[208], tb[208];
+    uint32_t head = 0, tail = 0, found = VEU_NONE, top = VEU_NONE;
+    int count = 0;
+
+    memset(seen, 0, sizeof(seen));
+    node[tail] = c->b, via[tail] = VEU_NONE, parent[tail++] = VEU_NONE;
+    seen[(c->b * 2654435761u) & (2 * CW_MAX - 1)] = c->b + 1;
+    while (head < tail && found == VEU_NONE) {
+        uint32_t q = head++, v = node[q];
+        for (uint32_t i = s->own_in[v]; i < s->own_in[v + 1] && tail < CW_MAX; i++) {
+            uint32_t e = s->own_in_e[i];
+            const veu_oedge_t *x = &s->own[e];
+            uint32_t u = x->from;
+            if (!(s->ent[u].flags & ok) || !((x->flags & VEU_OE_CONTROL) || x->pct > 0.0)) {
+                continue;
+            }
+            uint32_t h = (u * 2654435761u) & (2 * CW_MAX - 1);
+            while (seen[h] && seen[h] != u + 1) {
+                h = (h + 1) & (2 * CW_MAX - 1);
+            }
+            if (seen[h]) {
+                continue;
+            }
+            seen[h] = u + 1;
+            node[tail] = u, via[tail] = e, parent[tail] = q;
+            if (s->ent[u].flags & (VEU_SF_SEED | VEU_SF_CONTROLLED)) {
+                found = tail++;
+                top = u;
+                break;
+            }
+            tail++;
+        }
+    }
+    sentence(c,
+             "%s would be defense-controlled if control without ownership counted: a chain of "
+             "control runs to it from %s, which is defense-controlled; the regime does not count "
+             "control alone, but urges caution, so the control needs review.",
+             veu_clip(name_of(c, c->b), nb, sizeof(nb)),
+             top == VEU_NONE ? "a defense-controlled entity"
+                             : veu_clip(name_of(c, top), tb, sizeof(tb)));
+    paths_open(c);
+    c->p.len = 0;
+    c->p.supply = 0;
+    for (uint32_t q = found; q != VEU_NONE && via[q] != VEU_NONE; q = parent[q]) {
+        path_push(&c->p, via[q]);
+    }
+    if (c->p.len) {
+        emit_path(c, &c->p, &count);
+    }
+    veu_jbuf_lit(c->o, "]}");
+}
+
+static const char *des_kind(const veu_snap_entity_t *e)
+{
+    if ((e->des & VEU_DES_DEFENSE) && (e->des & VEU_DES_MILITARY)) {
+        return "defense and military";
+    }
+    return e->seed_kind == VEU_DES_MILITARY ? "military" : "defense";
+}
+
+/* designated_not_seed: the lists, and why they make no seed here. */
+static void ev_designated(struct ctx *c)
+{
+    const veu_snap_entity_t *e = &c->s->ent[c->b];
+    const char *src = snap_str(c->s, c->s->entx[c->b].seed_src);
+    const char *country = snap_str(c->s, e->country);
+    char nb[208], wb[208], cb[16];
+
+    snprintf(cb, sizeof(cb), "%s", *country ? country : "none given");
+    sentence(c,
+             "%s is designated %s by '%s', but is no seed under this policy: its country (%s) "
+             "is the home country or not among the target countries. Listed for information; "
+             "the listing changes no verdict here.",
+             veu_clip(name_of(c, c->b), nb, sizeof(nb)), des_kind(e),
+             *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list", cb);
+    veu_jbuf_lit(c->o, ",\"paths\":[]}");
+}
+
 static void ev_plain(struct ctx *c, int bit)
 {
     const veu_snap_entity_t *e = &c->s->ent[c->b];
@@ -733,8 +834,7 @@ static void ev_plain(struct ctx *c, int bit)
 
     if (bit == 0) {
         const char *src = snap_str(c->s, c->s->entx[c->b].seed_src);
-        sentence(c, "%s is designated %s by '%s'.", name,
-                 e->seed_kind == VEU_DES_MILITARY ? "military" : "defense",
+        sentence(c, "%s is designated %s by '%s'.", name, des_kind(e),
                  *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list");
     } else if (bit == 6) {
         sentence(c, "%s is in the dual-use sector '%s'.", name,
@@ -793,6 +893,12 @@ void veu_snapshot_risk_nodes(const veu_snapshot_t *s, uint32_t idx, veu_nodeset_
             break;
         case VEU_R_POSSIBLY:
             ev_possibly(c);
+            break;
+        case VEU_R_CONTROL_ONLY:
+            ev_control_only(c);
+            break;
+        case VEU_R_DESIGNATED:
+            ev_designated(c);
             break;
         case VEU_R_MINORITY_STAKE:
             ev_share(c, 0);

@@ -57,6 +57,8 @@ static void count(veu_counts_t *c, const veu_dataset_t *ds, const veu_graph_t *g
     for (uint32_t v = 0; v < ds->n; v++) {
         c->seeds += t->seed[v];
         c->controlled += t->controlled[v];
+        c->designated_not_seed += !!(t->reasons[v] & VEU_R_DESIGNATED);
+        c->control_only += !!(t->reasons[v] & VEU_R_CONTROL_ONLY);
         switch (t->verdict[v]) {
         case VEU_V_DENY:
             c->deny++;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <xxhash.h>
@@ -322,29 +323,74 @@ static int entity_row(struct loader *l, const veu_csv_row_t *row)
     return rc < 0 ? rc : 0;
 }
 
-/* Parses a percent field: 1 ok (NAN for empty), 0 skipped, <0 error. */
-static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret)
+/*
+ * Reads a percent as registers write it: "12.5", and, with *lenient set,
+ * "50%", "50 %" or a decimal comma ("12,5").  Returns 1 read, 0 not a
+ * number.
+ */
+static int read_percent(const char *s, double *ret, int *lenient)
+{
+    char buf[64], *end;
+    size_t n = strlen(s);
+
+    *lenient = 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    if (n && s[n - 1] == '%') {
+        *lenient = 1;
+        n--;
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+            n--;
+        }
+    }
+    if (n == 0 || n >= sizeof(buf)) {
+        return 0;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *comma = strchr(buf, ',');
+    if (comma && !strchr(comma + 1, ',') && !strchr(buf, '.')) {
+        *comma = '.';
+        *lenient = 1;
+    }
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        return 0;
+    }
+    *ret = v;
+    return 1;
+}
+
+/*
+ * Parses a percent field: 1 ok (NAN for empty or unreadable), 0 skipped,
+ * <0 error.  A spelling read leniently is a warning; a percent that cannot
+ * be read at all is never a reason to drop the row (SPEC section 2): its
+ * stake becomes one of unknown size, with a warning (own_row says so).
+ */
+static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret, int *unreadable)
 {
     size_t len;
     const char *s = ld_field(l, row, O_PERCENT, &len);
-    char *end;
     double v;
+    int lenient, rc;
 
+    *unreadable = 0;
+    *ret = NAN;
     if (len == 0) {
-        *ret = NAN;
         return 1;
     }
-    errno = 0;
-    v = strtod(s, &end);
-    while (*end == ' ' || *end == '\t') {
-        end++;
+    if (!read_percent(s, &v, &lenient)) {
+        *unreadable = 1;
+        return 1;
     }
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v)) {
-        int rc = ld_problem(l, 0, row->line, "percent", "percent '%s' is not a number", s);
-        return rc < 0 ? rc : 0;
+    if (lenient &&
+        (rc = ld_problem(l, 1, row->line, "percent", "percent '%s' read as %.10g", s, v)) < 0) {
+        return rc;
     }
     if (!(v > 0.0 && v <= 100.0)) {
-        int rc = ld_problem(l, 0, row->line, "percent", "percent '%s' is outside (0, 100]", s);
+        rc = ld_problem(l, 0, row->line, "percent", "percent '%s' is outside (0, 100]", s);
         return rc < 0 ? rc : 0;
     }
     *ret = v;
@@ -471,17 +517,20 @@ static int range_bound(struct loader *l, const veu_csv_row_t *row, int c, double
 {
     size_t len;
     const char *s = ld_field(l, row, c, &len);
-    char *end;
+    double v;
+    int lenient, rc;
 
     *ret = NAN;
     if (len == 0) {
         return 1;
     }
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || !(v >= 0.0 && v <= 100.0)) {
-        int rc =
-            ld_problem(l, 0, row->line, l->cols[c].name, "'%s' is not a percent in [0, 100]", s);
+    if (!read_percent(s, &v, &lenient) || !(v >= 0.0 && v <= 100.0)) {
+        rc = ld_problem(l, 0, row->line, l->cols[c].name, "'%s' is not a percent in [0, 100]", s);
         return rc < 0 ? rc : 0;
+    }
+    if (lenient &&
+        (rc = ld_problem(l, 1, row->line, l->cols[c].name, "'%s' read as %.10g", s, v)) < 0) {
+        return rc;
     }
     *ret = v;
     return 1;
@@ -534,16 +583,28 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
         o.control = 0;
     } else if (strcmp(kind, "control") == 0) {
         o.control = 1;
-    } else {
-        rc = ld_problem(l, 0, row->line, "kind", "kind '%s' is neither 'equity' nor 'control'",
-                        kind);
-        return rc < 0 ? rc : 0;
+    } else if ((rc = ld_problem(l, 1, row->line, "kind",
+                                "kind '%s' is neither 'equity' nor 'control': kept as equity, "
+                                "so that its stake is never lost",
+                                kind)) < 0) {
+        return rc;
     }
     veu_span_t span;
-    if ((rc = parse_percent(l, row, &o.pct)) <= 0 ||
+    int unreadable;
+    if ((rc = parse_percent(l, row, &o.pct, &unreadable)) <= 0 ||
         (rc = row_span(l, row, O_START, O_END, &span)) <= 0) {
         return rc;
     }
+    if (unreadable &&
+        (rc = ld_problem(l, 1, row->line, "percent",
+                         "percent '%s' of '%s' in '%s' cannot be read: %s",
+                         ld_field(l, row, O_PERCENT, &len), veu_str(&ds->pool, ds->ent[o.owner].id),
+                         veu_str(&ds->pool, ds->ent[o.owned].id),
+                         o.control ? "the control is kept, without a share"
+                                   : "kept as a stake of unknown size")) < 0) {
+        return rc;
+    }
+    l->rep->unreadable_percents += unreadable && !o.control;
     double lo = NAN, hi = NAN;
     if ((rc = parse_range(l, row, o.pct, &lo, &hi)) <= 0) {
         return rc;
@@ -551,7 +612,7 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
     if (isnan(o.pct) && lo > 0) {
         o.pct = lo; /* the certain part of a range */
     }
-    if (isnan(o.pct) && !o.control && isnan(hi) &&
+    if (isnan(o.pct) && !o.control && isnan(hi) && !unreadable &&
         (rc = ld_problem(l, 1, row->line, "percent",
                          "equity stake of '%s' in '%s' has no percent: kept as a stake of "
                          "unknown size that adds nothing to any sum",
@@ -592,6 +653,9 @@ static int add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct,
         return -ENOMEM;
     }
     ds->own[ds->n_own++] = o;
+    if (isnan(pct) && !control && isnan(pct_max)) {
+        l->rep->unknown_stakes++;
+    }
     return 0;
 }
 
@@ -646,25 +710,33 @@ static int sup_row(struct loader *l, const veu_csv_row_t *row)
 static int des_row(struct loader *l, const veu_csv_row_t *row)
 {
     veu_dataset_t *ds = l->ds;
-    const char *d, *src;
+    const char *d, *src, *id;
     size_t len, slen;
     uint32_t idx, off;
     uint8_t bit;
     int rc;
 
-    if ((rc = lookup(l, row, D_ENTITY, &idx)) <= 0) {
-        return rc;
-    }
+    /* any case; any other word fails the build: a list read in part clears the rest */
     d = ld_field(l, row, D_DESIGNATION, &len);
-    if (strcmp(d, "defense") == 0) {
+    if (strcasecmp(d, "defense") == 0) {
         bit = VEU_DES_DEFENSE;
-    } else if (strcmp(d, "military") == 0) {
+    } else if (strcasecmp(d, "military") == 0) {
         bit = VEU_DES_MILITARY;
-    } else if (strcmp(d, "validated_end_user") == 0) {
+    } else if (strcasecmp(d, "validated_end_user") == 0) {
         bit = VEU_DES_VEU;
     } else {
-        rc = ld_problem(l, 0, row->line, "designation",
-                        "designation '%s' is not defense, military or validated_end_user", d);
+        return ld_fatal(l, -VEU_EROWS, row->line, "designation",
+                        "designation '%s' is not defense, military or validated_end_user; "
+                        "a list read in part would clear the rest, so nothing is built",
+                        d);
+    }
+    /* a listing of an id the data lacks screens nobody: said, never silently dropped */
+    id = ld_field(l, row, D_ENTITY, &len);
+    idx = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, id, len);
+    if (idx == VEU_NONE) {
+        l->rep->designations_unknown++;
+        rc = ld_problem(l, 1, row->line, "entity_id",
+                        "'%s' is designated %s but is not in the data: it screens no buyer", id, d);
         return rc < 0 ? rc : 0;
     }
     veu_span_t span;
@@ -682,24 +754,58 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     if (!in_effect(l, span)) {
         return 0;
     }
-    veu_designate(&ds->ent[idx], bit, off);
+    if ((rc = veu_designate(l->pool ? l->pool : &ds->pool, &ds->ent[idx], bit, off)) < 0) {
+        return ld_fatal(l, rc, row->line, "source", "cannot keep the list's name: %s",
+                        veu_strerror(rc));
+    }
     ds->designations++;
     return 0;
 }
 
-void veu_designate(veu_entity_row_t *e, uint8_t bit, uint32_t source)
+/* Adds the list at pool offset source to the "; "-joined lists at *slot, once. */
+static int join_source(veu_strpool_t *pool, uint32_t *slot, uint32_t source)
 {
-    if (bit == VEU_DES_VEU ? e->veu_src == 0 : e->seed_src == 0) {
-        if (bit == VEU_DES_VEU) {
-            e->veu_src = source;
-        } else {
-            e->seed_src = source;
+    if (*slot == 0 || *slot == source) {
+        *slot = *slot ? *slot : source;
+        return 0;
+    }
+    const char *cur = veu_str(pool, *slot), *add = veu_str(pool, source);
+    size_t cl = strlen(cur), al = strlen(add);
+    for (const char *p = cur; al && p;) {
+        const char *end = strstr(p, "; ");
+        size_t pl = end ? (size_t)(end - p) : strlen(p);
+        if (pl == al && !memcmp(p, add, al)) {
+            return 0; /* named already */
         }
+        p = end ? end + 2 : NULL;
+    }
+    if (al == 0) {
+        return 0;
+    }
+    char *buf = malloc(cl + 2 + al);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    memcpy(buf, cur, cl);
+    memcpy(buf + cl, "; ", 2);
+    memcpy(buf + cl + 2, add, al);
+    int rc = veu_strpool_add(pool, buf, cl + 2 + al, slot);
+    free(buf);
+    return rc;
+}
+
+int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_t source)
+{
+    int rc = join_source(pool, bit == VEU_DES_VEU ? &e->veu_src : &e->seed_src, source);
+
+    if (rc < 0) {
+        return rc;
     }
     if (bit != VEU_DES_VEU && !e->seed_kind) {
         e->seed_kind = bit;
     }
     e->des |= bit;
+    return 0;
 }
 
 int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
@@ -988,6 +1094,13 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, 5, entity_row, digest);
     if (rc == 0) {
         rc = veu_registry_entities(&l, dir, &reg);
+    }
+    if (rc == 0 && ds->n == 0) {
+        /* an empty register would clear every buyer as unknown: refuse it */
+        l.path = dir;
+        rc = ld_fatal(&l, -VEU_EROWS, 0, "",
+                      "no entity was read from the data directory (entities.csv and the registry "
+                      "files are empty or absent); nothing is built");
     }
     if (rc == 0) {
         rc = load_file(&l, dir, "designations.csv", 0, des_cols, 5, des_row, digest);

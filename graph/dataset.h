@@ -22,8 +22,8 @@ enum {
 
 typedef struct veu_entity_row {
     uint32_t id, name, country, sector, aliases; /* pool offsets */
-    uint32_t seed_src; /* source of the first defense/military designation */
-    uint32_t veu_src;  /* source of the first validated_end_user designation */
+    uint32_t seed_src; /* the defense/military designations' lists, "; "-joined */
+    uint32_t veu_src;  /* the validated_end_user designations' lists, joined */
     uint8_t des;       /* VEU_DES_* */
     uint8_t seed_kind; /* VEU_DES_DEFENSE or VEU_DES_MILITARY of seed_src */
 } veu_entity_row_t;
@@ -129,7 +129,11 @@ void veu_dataset_destroy(veu_dataset_t *ds);
 /* Grows an array of size-byte items (*cap of them) to hold n + 1; 0 or -ENOMEM. */
 int veu_grow(void **arr, size_t *cap, size_t n, size_t size);
 
-/* Applies one designation in effect to an entity (the first source of a kind is kept). */
-void veu_designate(veu_entity_row_t *e, uint8_t bit, uint32_t source);
+/*
+ * Applies one designation in effect to an entity.  Every list it is on is
+ * kept, "; "-joined in the order read (a new string in pool when a second
+ * list comes), so that an answer names them all.  Returns 0 or -ENOMEM.
+ */
+int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_t source);
 
 #endif

@@ -74,8 +74,10 @@ enum {
     VEU_R_GROUP_TIE = 1 << 5,
     VEU_R_DUAL_USE = 1 << 6,
     VEU_R_VEU = 1 << 7,
-    VEU_R_POSSIBLY = 1 << 8, /* controlled only under the highest stakes the data allows */
-    VEU_R_COUNT = 9,
+    VEU_R_POSSIBLY = 1 << 8,     /* controlled only under the highest stakes the data allows */
+    VEU_R_CONTROL_ONLY = 1 << 9, /* controlled if bare control counted (it does not here) */
+    VEU_R_DESIGNATED = 1 << 10,  /* designated defense or military, but no seed */
+    VEU_R_COUNT = 11,
 };
 
 enum { VEU_V_STANDARD = 0, VEU_V_FAST_TRACK, VEU_V_REVIEW, VEU_V_DENY };
@@ -115,6 +117,11 @@ typedef struct veu_ties {
     double *ctrl_share_hi;
     uint32_t *ctrl_pred_hi;
     double *share_hi, *holding_hi; /* fractions, as share and holding */
+    /*
+     * Where the policy does not count bare control (control_without_ownership
+     * = false): controlled as if it did (NULL under a policy that counts it).
+     */
+    uint8_t *controlled_cw;
 } veu_ties_t;
 
 /*

@@ -385,7 +385,9 @@ static int part_dataset(veu_dataset_t *ds, const struct walk *w, const char *day
             if ((rc = pool_copy(ds, s, d->source, &src)) < 0) {
                 return rc;
             }
-            veu_designate(r, d->bit, src);
+            if ((rc = veu_designate(&ds->pool, r, d->bit, src)) < 0) {
+                return rc;
+            }
             ds->designations++;
         }
     }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 5.
+ * snapfmt.h: the snapshot file format, version 6.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -97,8 +97,9 @@ enum {
     VEU_SF_SEED = 1,
     VEU_SF_CONTROLLED = 2,
     VEU_SF_GROUP = 4,
-    VEU_SF_POSSIBLE = 8, /* controlled only under the highest stakes */
-    VEU_SF_UPPER = 16,   /* has an UPPER record (every POSSIBLE entity has one) */
+    VEU_SF_POSSIBLE = 8,      /* controlled only under the highest stakes */
+    VEU_SF_UPPER = 16,        /* has an UPPER record (every POSSIBLE entity has one) */
+    VEU_SF_CONTROL_ONLY = 32, /* controlled only if bare control counted (ties.h) */
 };
 
 /* An entity's metrics under the highest stakes the data allows, where they differ. */

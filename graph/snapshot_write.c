@@ -119,7 +119,10 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
                       (t->controlled_hi && t->controlled_hi[v] && !t->controlled[v]
                            ? VEU_SF_POSSIBLE
                            : 0) |
-                      (has_upper(t, v) ? VEU_SF_UPPER : 0));
+                      (has_upper(t, v) ? VEU_SF_UPPER : 0) |
+                      (t->controlled_cw && t->controlled_cw[v] && !t->controlled[v]
+                           ? VEU_SF_CONTROL_ONLY
+                           : 0));
         s->hops = t->hops[v];
         s->ctrl_pred = t->ctrl_pred[v];
         s->share_pred = t->share_pred[v];

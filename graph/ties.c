@@ -188,6 +188,31 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
                                  int hi, uint8_t *controlled, double *ctrl_share,
                                  uint32_t *ctrl_pred);
 
+/*
+ * Under a policy where control alone does not count (OFAC and BIS read
+ * their rules so), the same fixpoint as if it did: an entity controlled
+ * only then is tied by control the regime leaves out, and is reviewed
+ * (control_without_ownership), never silently cleared.  Its evidence chain
+ * is found at answer time among the entities flagged here.
+ */
+static int compute_control_only(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
+{
+    size_t n = g->n ? g->n : 1;
+    veu_policy_t cw = *pol;
+    double *share = calloc(n, sizeof(double));
+    uint32_t *pred = malloc(n * sizeof(uint32_t));
+    int rc = -ENOMEM;
+
+    cw.control_without_ownership = true;
+    t->controlled_cw = calloc(n, 1);
+    if (share && pred && t->controlled_cw) {
+        rc = compute_controlled_as(t, g, &cw, 0, t->controlled_cw, share, pred);
+    }
+    free(share);
+    free(pred);
+    return rc;
+}
+
 static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
 {
     int uncertain = 0;
@@ -196,6 +221,9 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
                     ((g->own[i].flags & VEU_OE_UNKNOWN) && pol->review_unknown);
     }
     int rc = compute_controlled_as(t, g, pol, 0, t->controlled, t->ctrl_share, t->ctrl_pred);
+    if (rc == 0 && !pol->control_without_ownership) {
+        rc = compute_control_only(t, g, pol);
+    }
     if (rc < 0 || !uncertain) {
         return rc;
     }
@@ -915,6 +943,12 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
         if (!t->controlled[v] && t->controlled_hi && t->controlled_hi[v]) {
             r |= VEU_R_POSSIBLY;
         }
+        if (!t->controlled[v] && t->controlled_cw && t->controlled_cw[v]) {
+            r |= VEU_R_CONTROL_ONLY;
+        }
+        if ((e->des & (VEU_DES_DEFENSE | VEU_DES_MILITARY)) && !t->seed[v]) {
+            r |= VEU_R_DESIGNATED; /* informational: a listing never vanishes */
+        }
         if (!t->controlled[v] && t->share[v] * 100.0 >= minor) {
             r |= VEU_R_MINORITY_STAKE;
         }
@@ -937,7 +971,7 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
         if (r & (VEU_R_IS_SEED | VEU_R_DEFENSE_CONTROLLED)) {
             t->verdict[v] = VEU_V_DENY;
         } else if (r & (VEU_R_POSSIBLY | VEU_R_MINORITY_STAKE | VEU_R_HOLDING | VEU_R_SUPPLY_TIE |
-                        VEU_R_GROUP_TIE | VEU_R_DUAL_USE)) {
+                        VEU_R_GROUP_TIE | VEU_R_DUAL_USE | VEU_R_CONTROL_ONLY)) {
             t->verdict[v] = VEU_V_REVIEW;
         } else if (r & VEU_R_VEU) {
             t->verdict[v] = VEU_V_FAST_TRACK;
@@ -1015,6 +1049,7 @@ fail:
 
 void veu_ties_destroy(veu_ties_t *t)
 {
+    free(t->controlled_cw);
     free(t->controlled_hi);
     free(t->ctrl_share_hi);
     free(t->ctrl_pred_hi);

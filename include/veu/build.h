@@ -22,6 +22,10 @@ typedef struct veu_report {
     int n_kept;
     veu_diag_t kept[VEU_REPORT_KEEP];
     bool kept_warning[VEU_REPORT_KEEP];
+    /* What could clear a buyer without an error (veud --check's last section) */
+    uint64_t unknown_stakes;       /* equity rows kept as stakes of unknown size */
+    uint64_t unreadable_percents;  /* of which the percent was written but unreadable */
+    uint64_t designations_unknown; /* designation rows naming ids the data lacks */
     /* Called for every problem when not NULL (the --check listing, the log). */
     void (*on_problem)(void *ctx, const veu_diag_t *d, bool warning);
     void *ctx;
@@ -37,6 +41,8 @@ typedef struct veu_counts {
     uint64_t seeds;
     uint64_t controlled; /* defense-controlled, seeds included */
     uint64_t deny, review, fast_track, standard;
+    uint64_t designated_not_seed; /* designated defense or military, but no seed */
+    uint64_t control_only;        /* tied by control the regime does not count */
 } veu_counts_t;
 
 /* Progress of a long build: a stage name and a sentence, for the log. */

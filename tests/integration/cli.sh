@@ -62,6 +62,52 @@ contains config-bad "$tmp/err" "bad.conf:2: key 'control_threshold'"
 check check-missing-dir 65 "$VEUD" --check --data "$tmp/nonexistent"
 contains check-missing-dir "$tmp/out" "cannot open the data directory"
 
+# no silent clearance (SPEC sections 2 and 8): percent spellings read, unreadable ones kept as
+# unknown stakes, a listing of a missing id warned, and --check's "could clear a buyer" section
+mkdir "$tmp/edges"
+printf 'id,name,country\nA,Alpha,DE\nB,Beta,DE\nC,Gamma,DE\nX,Seed,US\nH,Home,CN\n' >"$tmp/edges/entities.csv"
+printf 'entity_id,designation,source\nX,Defense,SIPRI\nX,military,DoD 1260H\nH,defense,SIPRI\nGONE,defense,SIPRI\n' \
+  >"$tmp/edges/designations.csv"
+printf 'owner_id,owned_id,percent\nX,A,50%%\nX,B,"12,5"\nX,C,about half\n' >"$tmp/edges/ownership.csv"
+check check-edges 0 "$VEUD" --check --data "$tmp/edges"
+contains check-edges "$tmp/out" "ownership.csv:2: column 'percent': percent '50%' read as 50"
+contains check-edges "$tmp/out" "ownership.csv:4: column 'percent': percent 'about half' of 'X' in 'C' cannot be read"
+contains check-edges "$tmp/out" "designations.csv:5: column 'entity_id': 'GONE' is designated defense but is not in the data"
+contains check-edges "$tmp/out" "could clear a buyer:"
+contains check-edges "$tmp/out" "stakes of unknown size (add nothing to any sum): 1, of which 1 had a percent that could not be read"
+contains check-edges "$tmp/out" "designations naming ids the data lacks: 1"
+contains check-edges "$tmp/out" "no seed under the policy (designated_not_seed): 1"
+contains check-edges "$tmp/out" "skipped rows 0"
+check build-edges 0 "$VEUD" build --data "$tmp/edges" --out "$tmp/e.snap"
+check edges-majority 0 "$SNAPQ" "$tmp/e.snap" A
+contains edges-majority "$tmp/out" '"verdict":"deny"'
+check edges-unknown 0 "$SNAPQ" "$tmp/e.snap" C
+contains edges-unknown "$tmp/out" '"possibly_defense_controlled"'
+check edges-home 0 "$SNAPQ" "$tmp/e.snap" H
+contains edges-home "$tmp/out" '"designated_not_seed"'
+check edges-lists 0 "$SNAPQ" "$tmp/e.snap" X
+contains edges-lists "$tmp/out" "designated defense and military by 'SIPRI; DoD 1260H'"
+printf 'entity_id,designation\nX,pirate\n' >"$tmp/edges/designations.csv"
+check check-bad-word 65 "$VEUD" --check --data "$tmp/edges"
+contains check-bad-word "$tmp/out" "designations.csv:2: column 'designation': designation 'pirate'"
+mkdir "$tmp/empty"
+printf 'id,name\n' >"$tmp/empty/entities.csv"
+check check-empty 65 "$VEUD" --check --data "$tmp/empty"
+contains check-empty "$tmp/out" "no entity was read"
+
+# control without ownership under ofac: review, never a quiet standard
+mkdir "$tmp/cw"
+printf 'id,name,country\nX,Seed,US\nA,Alpha,DE\nB,Beta,DE\n' >"$tmp/cw/entities.csv"
+printf 'entity_id,designation\nX,defense\n' >"$tmp/cw/designations.csv"
+printf 'owner_id,owned_id,percent,kind\nX,A,,control\nA,B,100,\n' >"$tmp/cw/ownership.csv"
+printf '[policy]\nregime = ofac\n' >"$tmp/ofac.conf"
+check check-cw 0 "$VEUD" --check --config "$tmp/ofac.conf" --data "$tmp/cw"
+contains check-cw "$tmp/out" "(control_without_ownership, review): 2"
+check build-cw 0 "$VEUD" build --config "$tmp/ofac.conf" --data "$tmp/cw" --out "$tmp/cw.snap"
+check cw-answer 0 "$SNAPQ" "$tmp/cw.snap" B
+contains cw-answer "$tmp/out" '"verdict":"review"'
+contains cw-answer "$tmp/out" '"code":"control_without_ownership"'
+
 # the same data builds the same bytes (after the header, which holds the build's time):
 # no uninitialised padding reaches the file, dated rows and their history included
 mkdir "$tmp/dated"

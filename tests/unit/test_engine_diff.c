@@ -33,6 +33,7 @@ struct world {
     veu_policy_t pol;
     /* results */
     int seed[MAXN], controlled[MAXN], hops[MAXN], group[MAXN], reasons[MAXN];
+    int control_only[MAXN];
     double cshare[MAXN], share[MAXN], holding[MAXN];
     double up[MAXN], down[MAXN]; /* the strongest chain from a seed, to a seed: its product */
     const char *verdict[MAXN];
@@ -123,6 +124,31 @@ static void brute(struct world *w)
     }
     for (int v = 0; v < n; v++) {
         w->possibly[v] = w->pol.review_unknown && hi[v] && !w->controlled[v];
+    }
+    /* the 50 percent rule as if bare control counted: control_without_ownership */
+    int cw[MAXN];
+    for (int v = 0; v < n; v++) {
+        cw[v] = w->seed[v];
+    }
+    for (int changed = !w->pol.control_without_ownership; changed;) {
+        changed = 0;
+        for (int v = 0; v < n; v++) {
+            double sum = 0, alone = 0;
+            int c = 0;
+            for (int u = 0; u < n && !cw[v]; u++) {
+                if (cw[u] && w->edge[u][v]) {
+                    sum += w->stake[u][v];
+                    alone = fmax(alone, w->stake[u][v]);
+                    c |= w->ctrl[u][v];
+                }
+            }
+            if (!cw[v] && (c || meets(&w->pol, w->pol.aggregate_owners ? sum : alone))) {
+                cw[v] = changed = 1;
+            }
+        }
+    }
+    for (int v = 0; v < n; v++) {
+        w->control_only[v] = cw[v] && !w->controlled[v];
     }
     /* the two share fixpoints, by plain Jacobi iteration from zero */
     double x[MAXN] = {0}, z[MAXN] = {0};
@@ -247,11 +273,13 @@ static void brute(struct world *w)
         r |= veu_policy_is_dual_use(&w->pol, sectors[w->sector[v]]) ? 64 : 0;
         r |= w->veu[v] ? 128 : 0;
         r |= w->possibly[v] ? 256 : 0;
+        r |= w->control_only[v] ? 512 : 0;
+        r |= (w->defense[v] || w->military[v]) && !w->seed[v] ? 1024 : 0;
         w->reasons[v] = r;
-        w->verdict[v] = r & 3             ? "deny"
-                        : r & (124 | 256) ? "review"
-                        : r & 128         ? "fast_track"
-                                          : "standard";
+        w->verdict[v] = r & 3                   ? "deny"
+                        : r & (124 | 256 | 512) ? "review"
+                        : r & 128               ? "fast_track"
+                                                : "standard";
     }
 }
 
@@ -467,6 +495,12 @@ static void check_evidence(const struct world *w, int b, json_t *risk)
             check_path(w, json_array_get(paths, 1), 0, &c2, &s);
             ck_assert_int_eq(c1, c2);
             ck_assert(!w->seed[c1] && c1 != b && w->seed[s] && s != b);
+        } else if (!strcmp(code, "control_without_ownership")) {
+            /* one chain to the buyer from a defense-controlled entity, over real edges */
+            ck_assert_uint_eq(json_array_size(paths), 1);
+            check_path(w, json_array_get(paths, 0), 0, &from, &to);
+            ck_assert(w->controlled[from]);
+            ck_assert_int_eq(to, b);
         } else if (!strcmp(code, "possibly_defense_controlled")) {
             /* one chain from a seed to the buyer, over real edges */
             ck_assert_uint_eq(json_array_size(paths), 1);
@@ -479,10 +513,17 @@ static void check_evidence(const struct world *w, int b, json_t *risk)
     }
 }
 
-static const char *const codes[] = {
-    "is_seed",         "defense_controlled", "defense_minority_stake",
-    "defense_holding", "supply_tie",         "group_tie",
-    "dual_use_sector", "validated_end_user", "possibly_defense_controlled"};
+static const char *const codes[] = {"is_seed",
+                                    "defense_controlled",
+                                    "defense_minority_stake",
+                                    "defense_holding",
+                                    "supply_tie",
+                                    "group_tie",
+                                    "dual_use_sector",
+                                    "validated_end_user",
+                                    "possibly_defense_controlled",
+                                    "control_without_ownership",
+                                    "designated_not_seed"};
 
 START_TEST(engine_matches_brute_force)
 {
@@ -502,7 +543,7 @@ START_TEST(engine_matches_brute_force)
             json_t *r = th_risk(&b, id);
             ck_assert_msg(!strcmp(th_verdict(r), w.verdict[v]), "graph %d %s: verdict %s, brute %s",
                           g, id, th_verdict(r), w.verdict[v]);
-            for (int k = 0; k < 9; k++) {
+            for (int k = 0; k < 11; k++) {
                 ck_assert_msg(th_has_reason(r, codes[k]) == !!(w.reasons[v] & (1 << k)),
                               "graph %d %s: reason %s differs (dir %s)", g, id, codes[k], dir);
             }

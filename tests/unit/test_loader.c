@@ -200,10 +200,12 @@ START_TEST(unknown_id_skipped)
     th_write(dir, "designations.csv", "entity_id,designation\nX,defense\nWHO,defense\n");
     build();
     ck_assert_int_eq(B.rc, 0);
-    ck_assert_uint_eq(B.rep.skipped, 3);
+    ck_assert_uint_eq(B.rep.skipped, 2);
     ck_assert(has_problem(3, "owner_id", "NOPE"));
     ck_assert(has_problem(2, "customer_id", "GHOST"));
+    /* a listing of an id the data lacks is a warning, counted for --check (SPEC 2) */
     ck_assert(has_problem(3, "entity_id", "WHO"));
+    ck_assert_uint_eq(B.rep.designations_unknown, 1);
 }
 END_TEST
 
@@ -221,17 +223,59 @@ END_TEST
 START_TEST(bad_percent_skipped)
 {
     th_write(dir, "entities.csv", ENT);
-    th_write(dir, "ownership.csv",
-             "owner_id,owned_id,percent\nX,A,0\nX,A,100.5\nX,A,-3\nX,A,abc\nX,A,1e999\nX,A,12%\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,0\nX,A,100.5\nX,A,-3\n");
     build();
     ck_assert_int_eq(B.rc, 0);
-    ck_assert_uint_eq(B.rep.skipped, 6);
+    ck_assert_uint_eq(B.rep.skipped, 3);
     ck_assert(has_problem(2, "percent", "outside"));
     ck_assert(has_problem(3, "percent", "outside"));
     ck_assert(has_problem(4, "percent", "outside"));
-    ck_assert(has_problem(5, "percent", "not a number"));
-    ck_assert(has_problem(6, "percent", "not a number"));
-    ck_assert(has_problem(7, "percent", "not a number"));
+}
+END_TEST
+
+/* "50%", "50 %" and "12,5" are read, with a warning (SPEC section 2). */
+START_TEST(percent_spellings_read)
+{
+    th_write(dir, "entities.csv",
+             "id,name,country\nA,Alpha,DE\nB,Beta,DE\nC,Gamma,DE\nX,Seed,US\n");
+    th_write(dir, "designations.csv", "entity_id,designation\nX,defense\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,50%\nX,B,50 %\nX,C,\"12,5\"\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 0);
+    ck_assert(has_problem(2, "percent", "read as 50"));
+    ck_assert(has_problem(3, "percent", "read as 50"));
+    ck_assert(has_problem(4, "percent", "read as 12.5"));
+    json_t *r = th_risk(&B, "A");
+    ck_assert_str_eq(th_verdict(r), "deny"); /* the seed's majority stake is there */
+    json_decref(r);
+    r = th_risk(&B, "B");
+    ck_assert_str_eq(th_verdict(r), "deny");
+    json_decref(r);
+    r = th_risk(&B, "C");
+    ck_assert_double_eq_tol(th_metric(r, "defense_share"), 12.5, 1e-9);
+    json_decref(r);
+}
+END_TEST
+
+/* Any other unreadable percent keeps its row, as a stake of unknown size, never a skip. */
+START_TEST(unreadable_percent_is_unknown_stake)
+{
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,DE\nB,Beta,DE\nX,Seed,US\n");
+    th_write(dir, "designations.csv", "entity_id,designation\nX,defense\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,abc\nX,B,1e999\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 0);
+    ck_assert(has_problem(2, "percent", "unknown size"));
+    ck_assert(has_problem(3, "percent", "unknown size"));
+    ck_assert_uint_eq(B.rep.unreadable_percents, 2);
+    ck_assert_uint_eq(B.rep.unknown_stakes, 2);
+    ck_assert_uint_eq(B.counts.ownership_rows, 2);
+    json_t *r = th_risk(&B, "A");
+    ck_assert_str_eq(th_verdict(r), "review"); /* the seed may hold it whole */
+    ck_assert(th_has_reason(r, "possibly_defense_controlled"));
+    json_decref(r);
 }
 END_TEST
 
@@ -246,15 +290,50 @@ START_TEST(self_loop_skipped)
 }
 END_TEST
 
-START_TEST(bad_kind_and_designation_skipped)
+/* An unknown kind keeps its stake, as equity, with a warning: it never hides a stake. */
+START_TEST(bad_kind_kept_as_equity)
 {
     th_write(dir, "entities.csv", ENT);
-    th_write(dir, "ownership.csv", "owner_id,owned_id,percent,kind\nX,A,10,voting\n");
-    th_write(dir, "designations.csv", "entity_id,designation\nX,pirate\n");
+    th_write(dir, "designations.csv", "entity_id,designation\nX,defense\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent,kind\nX,A,60,voting\n");
     build();
     ck_assert_int_eq(B.rc, 0);
+    ck_assert_uint_eq(B.rep.skipped, 0);
     ck_assert(has_problem(2, "kind", "voting"));
-    ck_assert(has_problem(2, "designation", "pirate"));
+    json_t *r = th_risk(&B, "A");
+    ck_assert_str_eq(th_verdict(r), "deny");
+    json_decref(r);
+}
+END_TEST
+
+/* A designation word is read in any case; any other word fails the build. */
+START_TEST(designation_words)
+{
+    th_write(dir, "entities.csv", ENT);
+    th_write(dir, "designations.csv", "entity_id,designation\nX,Defense\n");
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\n");
+    build();
+    ck_assert_int_eq(B.rc, 0);
+    json_t *r = th_risk(&B, "X");
+    ck_assert(th_has_reason(r, "is_seed"));
+    json_decref(r);
+    th_built_free(&B);
+    th_write(dir, "designations.csv", "entity_id,designation\nX,defense\nA,pirate\n");
+    build();
+    ck_assert_int_lt(B.rc, 0);
+    ck_assert_int_eq(B.err.line, 3);
+    ck_assert_str_eq(B.err.column, "designation");
+    ck_assert(strstr(B.err.message, "pirate") != NULL);
+}
+END_TEST
+
+/* A data directory from which no entity is read fails: it would clear everyone. */
+START_TEST(no_entities_fails)
+{
+    th_write(dir, "entities.csv", "id,name\n");
+    build();
+    ck_assert_int_lt(B.rc, 0);
+    ck_assert(strstr(B.err.message, "no entity") != NULL);
 }
 END_TEST
 
@@ -458,7 +537,11 @@ int main(void)
     tcase_add_test(t, empty_required_field_skipped);
     tcase_add_test(t, bad_percent_skipped);
     tcase_add_test(t, self_loop_skipped);
-    tcase_add_test(t, bad_kind_and_designation_skipped);
+    tcase_add_test(t, percent_spellings_read);
+    tcase_add_test(t, unreadable_percent_is_unknown_stake);
+    tcase_add_test(t, bad_kind_kept_as_equity);
+    tcase_add_test(t, designation_words);
+    tcase_add_test(t, no_entities_fails);
     tcase_add_test(t, field_count_mismatch_skipped);
     tcase_add_test(t, warnings_kept_rows);
     tcase_add_test(t, strict_fails);

@@ -404,6 +404,30 @@ START_TEST(sector_and_veu)
 }
 END_TEST
 
+/*
+ * A listing never vanishes (SPEC section 8): a designated entity of the home
+ * country (CN, the default) is no seed, but its answer says it is listed.
+ */
+START_TEST(designated_not_seed_is_said)
+{
+    run(SEEDS "H:CN:-:d\nM:CN:-:dm\nA:DE:-:\n", "H,A,60,\n", NULL, NULL);
+    expect("H", "standard"); /* informational: it changes no verdict */
+    ck_assert(reason("H", "designated_not_seed"));
+    ck_assert(!reason("H", "is_seed"));
+    ck_assert(reason("M", "designated_not_seed"));
+    expect("A", "standard"); /* held by a domestic listed company: no seed above it */
+    ck_assert(!reason("A", "designated_not_seed"));
+    ck_assert(!reason("X", "designated_not_seed")); /* a seed is said as is_seed */
+    json_t *r = th_risk(&B, "M");
+    json_t *x = json_array_get(json_object_get(r, "reasons"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(x, "code")), "designated_not_seed");
+    const char *d = json_string_value(json_object_get(x, "detail"));
+    ck_assert_msg(strstr(d, "defense and military") && strstr(d, "(CN)"), "%s", d);
+    json_decref(r);
+    done();
+}
+END_TEST
+
 /* Every reason is listed, not only the deciding one. */
 START_TEST(all_reasons_listed)
 {
@@ -515,8 +539,29 @@ START_TEST(regime_control_without_ownership)
 {
     veu_policy_t ofac = regime("ofac", NULL, NULL), eu = regime("eu", NULL, NULL);
     run(SEEDS "A:DE:-:\nC:DE:-:\n", "X,A,,control\nA,C,100,\n", NULL, &ofac);
-    expect("A", "standard");
-    expect("C", "standard"); /* A is not blocked, so neither is what it owns */
+    /* not blocked, but never silently cleared: control_without_ownership, review (SPEC 8) */
+    expect("A", "review");
+    expect("C", "review"); /* A is not blocked, so neither is what it owns */
+    ck_assert(reason("A", "control_without_ownership"));
+    ck_assert(reason("C", "control_without_ownership"));
+    ck_assert(!reason("A", "defense_controlled"));
+    /* the evidence: the control chain from the defense-controlled entity to the buyer */
+    json_t *r = th_risk(&B, "C");
+    json_t *paths = NULL, *x;
+    size_t i;
+    json_array_foreach(json_object_get(r, "reasons"), i, x)
+    {
+        if (!strcmp(json_string_value(json_object_get(x, "code")), "control_without_ownership")) {
+            paths = json_object_get(x, "paths");
+        }
+    }
+    ck_assert_uint_eq(json_array_size(paths), 1);
+    json_t *p = json_array_get(paths, 0);
+    ck_assert_uint_eq(json_array_size(p), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "from")), "X");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 0), "rel")), "controls");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(p, 1), "to")), "C");
+    json_decref(r);
     done();
     run(SEEDS "A:DE:-:\nC:DE:-:\n", "X,A,,control\nA,C,100,\n", NULL, &eu);
     expect("A", "deny");
@@ -589,6 +634,7 @@ static Suite *suite(void)
     tcase_add_test(t, proof_truncated);
     tcase_add_test(t, regime_uk_does_not_aggregate);
     tcase_add_test(t, regime_control_without_ownership);
+    tcase_add_test(t, designated_not_seed_is_said);
     tcase_add_test(t, regime_aml_quarter);
     tcase_add_test(t, regime_explicit_keys_win);
     suite_add_tcase(s, t);
