@@ -40,6 +40,7 @@ struct veu_asof_job {
     json_t *j;
     char *id_json;
     char *entity_id;
+    char *match; /* the "match" of a request by name, or NULL */
     bool inline_form;
     const veu_op_t *op;
     veu_snapref_t *base; /* the graph whose history is read */
@@ -73,6 +74,7 @@ static void job_free(veu_asof_job_t *j)
     json_decref(j->j);
     free(j->id_json);
     free(j->entity_id);
+    free(j->match);
     veu_snapref_put(j->base);
     veu_snapref_put(j->part);
     free(j->buyers);
@@ -110,7 +112,8 @@ static void job_done(veu_asof_job_t *job, const char *code)
                        .inline_form = job->inline_form,
                        .snap = job->part,
                        .generation = job->base->generation,
-                       .entity_id = job->entity_id};
+                       .entity_id = job->entity_id,
+                       .match = job->match};
         int rc;
         veu_jbuf_reset(&srv->res);
         if (code) {
@@ -302,6 +305,7 @@ int veu_asof_start(veu_req_t *r, const char *day, const uint32_t *buyers, size_t
     job->j = json_incref(r->j);
     job->id_json = r->id_json ? strdup(r->id_json) : NULL;
     job->entity_id = r->entity_id ? strdup(r->entity_id) : NULL;
+    job->match = r->match ? strdup(r->match) : NULL;
     job->inline_form = r->inline_form;
     job->op = veu_ops_find(json_string_value(json_object_get(r->j, "op")));
     job->base = veu_snapref_get(r->snap);

@@ -5,10 +5,12 @@
  * on the loop thread (each is bounded in its work).  reload answers later,
  * when the build it started ends.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +46,44 @@ static int int_field(veu_req_t *r, const char *key, int def, int lo, int hi, int
     return 0;
 }
 
+/*
+ * ISO 17442: 18 characters, then two check digits; the 20, letters read as
+ * 10..35, are 1 modulo 97 (as an IBAN's are).
+ */
+static bool is_lei(const char *s, size_t len)
+{
+    unsigned rem = 0;
+
+    if (len != 20) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            rem = (rem * 10 + (unsigned)(c - '0')) % 97;
+        } else if (c >= 'A' && c <= 'Z' && i < 18) {
+            rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
+        } else {
+            return false;
+        }
+    }
+    return rem == 1;
+}
+
+/* An entity by id; a bare LEI finds the GLEIF record's "LEI:" id (SPEC section 8). */
+static uint32_t find_id(const veu_snapshot_t *s, const char *id, size_t len)
+{
+    uint32_t v = veu_snapshot_find(s, id, len);
+    char lei[25];
+
+    if (v == VEU_SNAP_NONE && is_lei(id, len)) {
+        memcpy(lei, "LEI:", 4);
+        memcpy(lei + 4, id, 20);
+        v = veu_snapshot_find(s, lei, 24);
+    }
+    return v;
+}
+
 /* The entity a request names by "entity" (an id); -1 after failing r. */
 static int entity_field(veu_req_t *r, uint32_t *ret, bool required)
 {
@@ -66,15 +106,53 @@ static int entity_field(veu_req_t *r, uint32_t *ret, bool required)
         veu_req_fail(r, "bad_request", "field 'entity' must be a string");
         return -1;
     }
-    *ret = veu_snapshot_find(s, json_string_value(v), json_string_length(v));
+    *ret = find_id(s, json_string_value(v), json_string_length(v));
     return 0;
 }
 
 /*
- * Writes the audit line of a decision (risk: one entity; screen: the result
- * object) before it is answered.  Returns VEU_OP_OK, or fails the request.
+ * The request as the audit trail keeps it: its op and the fields that name
+ * buyers or change the answer, each string clipped, never its padding or
+ * any other member (a decision costs a few hundred bytes of disk).
  */
-static int audit(veu_req_t *r, uint32_t entity, const char *screen_result, size_t len)
+static void audit_request(veu_jbuf_t *o, json_t *j)
+{
+    static const char *const keys[] = {"op", "entity", "name", "country", "as_of", "generation"};
+    int first = 1;
+
+    veu_jbuf_raw(o, "{", 1);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *v = json_object_get(j, keys[i]);
+        if (!v) {
+            continue;
+        }
+        veu_jbuf_lit(o, first ? "\"" : ",\"");
+        veu_jbuf_lit(o, keys[i]);
+        veu_jbuf_lit(o, "\":");
+        if (json_is_string(v)) {
+            size_t len = json_string_length(v);
+            veu_jbuf_strn(o, json_string_value(v), len > 512 ? 512 : len);
+        } else if (json_is_integer(v)) {
+            veu_jbuf_int(o, json_integer_value(v));
+        } else {
+            veu_jbuf_lit(o, "null");
+        }
+        first = 0;
+    }
+    json_t *e = json_object_get(j, "entities");
+    if (json_is_array(e)) {
+        veu_jbuf_printf(o, "%s\"entities\":%zu", first ? "" : ",", json_array_size(e));
+    }
+    veu_jbuf_raw(o, "}", 1);
+}
+
+/*
+ * Writes the audit line of a decision (risk: one entity; screen: the result
+ * object; a name that found no one, or several: outcome and candidates)
+ * before it is answered.  Returns VEU_OP_OK, or fails the request.
+ */
+static int audit_line(veu_req_t *r, uint32_t entity, const char *screen_result, size_t len,
+                      const char *outcome, const char *cands, size_t cands_len)
 {
     veu_server_t *srv = r->srv;
     veu_jbuf_t *o = &srv->aud;
@@ -89,14 +167,22 @@ static int audit(veu_req_t *r, uint32_t entity, const char *screen_result, size_
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    char *req = json_dumps(r->j, JSON_COMPACT);
     veu_jbuf_reset(o);
-    veu_jbuf_printf(o, "{\"time\":\"%s.%03ldZ\",\"uid\":%d,\"pid\":%d,\"request\":%s", when,
-                    ts.tv_nsec / 1000000, (int)r->conn->uid, (int)r->conn->pid, req ? req : "null");
-    free(req);
+    veu_jbuf_printf(o, "{\"time\":\"%s.%03ldZ\",\"uid\":%d,\"pid\":%d,\"request\":", when,
+                    ts.tv_nsec / 1000000, (int)r->conn->uid, (int)r->conn->pid);
+    audit_request(o, r->j);
     veu_jbuf_printf(o, ",\"generation\":%llu,\"dataset_digest\":\"%s\",\"policy_digest\":\"%s\"",
                     (unsigned long long)r->snap->generation, inf->digest, inf->policy_digest);
-    if (screen_result) {
+    if (r->match) {
+        veu_jbuf_lit(o, ",\"match\":");
+        veu_jbuf_raw(o, r->match, strlen(r->match));
+    }
+    if (outcome) {
+        veu_jbuf_lit(o, ",\"outcome\":");
+        veu_jbuf_str(o, outcome);
+        veu_jbuf_lit(o, ",\"candidates\":");
+        veu_jbuf_raw(o, cands, cands_len);
+    } else if (screen_result) {
         veu_jbuf_lit(o, ",\"decisions\":");
         veu_jbuf_raw(o, screen_result, len);
     } else {
@@ -115,6 +201,11 @@ static int audit(veu_req_t *r, uint32_t entity, const char *screen_result, size_
     return VEU_OP_OK;
 }
 
+static int audit(veu_req_t *r, uint32_t entity, const char *screen_result, size_t len)
+{
+    return audit_line(r, entity, screen_result, len, NULL, NULL, 0);
+}
+
 static int op_ping(veu_req_t *r, veu_jbuf_t *res)
 {
     veu_jbuf_printf(res, "{\"pong\":true,\"ready\":%s}", r->srv->cur ? "true" : "false");
@@ -129,22 +220,125 @@ static int op_version(veu_req_t *r, veu_jbuf_t *res)
     return VEU_OP_OK;
 }
 
-/* not_found with the best candidates in error.candidates */
-static int name_not_found(veu_req_t *r, const char *name, size_t len)
+/* Appends [{id, name, country, score}] of n matches. */
+static void candidates_json(const veu_snapshot_t *s, veu_jbuf_t *o, const veu_match_t *m, size_t n)
 {
-    const veu_snapshot_t *s = r->snap->snap;
-    veu_match_t m[5];
-    size_t n = veu_snapshot_search(s, name, len, m, 5);
-    json_t *cands = json_array();
-
+    veu_jbuf_raw(o, "[", 1);
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(cands, json_pack("{s:s,s:s,s:f}", "id", veu_snapshot_id(s, m[i].idx),
-                                               "name", veu_snapshot_name(s, m[i].idx), "score",
-                                               (double)(long)(m[i].score * 1000 + 0.5) / 1000));
+        veu_jbuf_lit(o, i ? ",{\"id\":" : "{\"id\":");
+        veu_jbuf_str(o, veu_snapshot_id(s, m[i].idx));
+        veu_jbuf_lit(o, ",\"name\":");
+        veu_jbuf_str(o, veu_snapshot_name(s, m[i].idx));
+        veu_jbuf_lit(o, ",\"country\":");
+        veu_jbuf_str_or_null(o, veu_snapshot_country(s, m[i].idx));
+        veu_jbuf_lit(o, ",\"score\":");
+        veu_jbuf_num(o, (double)(long)(m[i].score * 1000 + 0.5) / 1000);
+        veu_jbuf_raw(o, "}", 1);
     }
-    r->err_extra = json_pack("{s:o}", "candidates", cands);
-    return veu_req_fail(r, "not_found", "no entity with a name close enough (score %.1f)",
-                        NAME_MATCH);
+    veu_jbuf_raw(o, "]", 1);
+}
+
+/*
+ * The entity a name names (SPEC section 8), with the request's "country".
+ * Returns 0 with *ret and r->match set, or VEU_OP_ERROR after failing r:
+ * not_found or ambiguous, each with error.candidates, each audited.
+ */
+static int name_lookup(veu_req_t *r, json_t *name, uint32_t *ret)
+{
+    static veu_jbuf_t match, cands;
+    static veu_name_match_t m;
+    const veu_snapshot_t *s = r->snap->snap;
+    json_t *jc = json_object_get(r->j, "country");
+    const char *country = NULL;
+    json_error_t je;
+
+    if (!json_is_string(name)) {
+        return veu_req_fail(r, "bad_request", "field 'name' must be a string");
+    }
+    if (jc) {
+        country = json_string_value(jc);
+        if (!country || strlen(country) != 2 || !isalpha((unsigned char)country[0]) ||
+            !isalpha((unsigned char)country[1])) {
+            return veu_req_fail(r, "bad_request",
+                                "field 'country' must be an ISO 3166-1 alpha-2 code (\"DE\")");
+        }
+    }
+    int st = veu_snapshot_resolve_name(s, json_string_value(name), json_string_length(name),
+                                       country, NAME_MATCH, &m);
+    if (st == VEU_NAME_FOUND) {
+        veu_jbuf_reset(&match);
+        veu_jbuf_lit(&match, "{\"query\":");
+        veu_jbuf_strn(&match, json_string_value(name), json_string_length(name));
+        veu_jbuf_lit(&match, ",\"name\":");
+        veu_jbuf_strn(&match, m.matched, m.matched_len);
+        veu_jbuf_lit(&match, ",\"score\":");
+        veu_jbuf_num(&match, (double)(long)(m.score * 1000 + 0.5) / 1000);
+        veu_jbuf_lit(&match, m.exact ? ",\"exact\":true}" : ",\"exact\":false}");
+        if (veu_jbuf_failed(&match)) {
+            return veu_req_fail(r, "internal", "out of memory");
+        }
+        r->match = match.buf;
+        *ret = m.idx;
+        return 0;
+    }
+    veu_jbuf_reset(&cands);
+    candidates_json(s, &cands, m.cand, m.n);
+    if (veu_jbuf_failed(&cands)) {
+        return veu_req_fail(r, "internal", "out of memory");
+    }
+    const char *outcome = st == VEU_NAME_AMBIGUOUS ? "ambiguous" : "not_found";
+    if (audit_line(r, VEU_SNAP_NONE, NULL, 0, outcome, cands.buf, cands.len) != VEU_OP_OK) {
+        return VEU_OP_ERROR;
+    }
+    json_t *c = json_loadb(cands.buf, cands.len, 0, &je);
+    r->err_extra = json_pack("{s:o}", "candidates", c ? c : json_array());
+    if (st == VEU_NAME_AMBIGUOUS) {
+        return veu_req_fail(r, "ambiguous",
+                            "%s%zu entities fit this name equally well%s; name one by its id, or "
+                            "add \"country\"",
+                            m.more ? "at least " : "", m.n,
+                            m.exact ? " (each has it exactly)" : "");
+    }
+    return veu_req_fail(r, "not_found", "no entity with a name close enough (score %.1f)%s",
+                        NAME_MATCH, country ? " in that country" : "");
+}
+
+/*
+ * The buyer of risk, paths and owners: "entity" (an id, or a bare LEI) or
+ * "name" (with "country"); an inline command's argument is an id, else a
+ * name.  Returns 0 with *ret set, or VEU_OP_ERROR after failing r.
+ */
+static int buyer_field(veu_req_t *r, uint32_t *ret)
+{
+    json_t *name = json_object_get(r->j, "name");
+    json_t *ent = json_object_get(r->j, "entity");
+
+    if (entity_field(r, ret, false) < 0) {
+        return VEU_OP_ERROR;
+    }
+    if (*ret != VEU_SNAP_NONE || r->entity_id) {
+        return 0;
+    }
+    if (ent && r->inline_form) {
+        name = ent; /* inline "OP ARG": an id, else a name */
+    } else if (ent) {
+        return veu_req_fail(r, "not_found", "no entity with id '%.200s'", json_string_value(ent));
+    }
+    if (!name) {
+        return veu_req_fail(r, "bad_request", "field 'entity' (an id) or 'name' is required");
+    }
+    return name_lookup(r, name, ret);
+}
+
+/* Adds "match" to a result object just written, for an answer by name. */
+static void put_match(veu_req_t *r, veu_jbuf_t *res)
+{
+    if (r->match && res->len > 0 && res->buf[res->len - 1] == '}') {
+        res->len--;
+        veu_jbuf_lit(res, ",\"match\":");
+        veu_jbuf_raw(res, r->match, strlen(r->match));
+        veu_jbuf_raw(res, "}", 1);
+    }
 }
 
 /*
@@ -200,7 +394,6 @@ static void put_as_of(veu_jbuf_t *res, const char *day)
 static int op_risk(veu_req_t *r, veu_jbuf_t *res)
 {
     const veu_snapshot_t *s = r->snap->snap;
-    json_t *name = json_object_get(r->j, "name");
     json_t *ent = json_object_get(r->j, "entity");
     char day[11];
     uint32_t v;
@@ -223,28 +416,8 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
             return audit(r, v, NULL, 0);
         }
     }
-    if (entity_field(r, &v, false) < 0 || (when = as_of_field(r, day)) < 0) {
+    if ((when = as_of_field(r, day)) < 0 || buyer_field(r, &v) < 0) {
         return VEU_OP_ERROR;
-    }
-    if (v == VEU_SNAP_NONE && ent && r->inline_form) {
-        name = ent; /* inline "risk ARG": an id, else a name */
-    }
-    if (v == VEU_SNAP_NONE && ent && !name) {
-        return veu_req_fail(r, "not_found", "no entity with id '%.200s'", json_string_value(ent));
-    }
-    if (v == VEU_SNAP_NONE) {
-        if (!name) {
-            return veu_req_fail(r, "bad_request", "field 'entity' (an id) or 'name' is required");
-        }
-        if (!json_is_string(name)) {
-            return veu_req_fail(r, "bad_request", "field 'name' must be a string");
-        }
-        veu_match_t m;
-        if (veu_snapshot_search(s, json_string_value(name), json_string_length(name), &m, 1) != 1 ||
-            m.score < NAME_MATCH - 1e-9) {
-            return name_not_found(r, json_string_value(name), json_string_length(name));
-        }
-        v = m.idx;
     }
     if (when == AS_OF_OTHER) {
         return for_day(r, day, v);
@@ -255,6 +428,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         nodes.n = nodes.dropped = 0;
         veu_snapshot_risk_nodes(s, v, &nodes, res);
         put_as_of(res, day);
+        put_match(r, res);
         return audit(r, v, NULL, 0);
     }
     const char *id = veu_snapshot_id(s, v);
@@ -273,6 +447,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         }
     }
     put_as_of(res, day);
+    put_match(r, res);
     return audit(r, v, NULL, 0);
 }
 
@@ -348,8 +523,9 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
     json_t *jr = json_object_get(r->j, "rel");
     char day[11];
 
-    if (entity_field(r, &v, true) < 0 || int_field(r, "max_hops", 6, 1, 64, &max_hops) < 0 ||
-        int_field(r, "limit", 10, 1, 1000, &limit) < 0 || (when = as_of_field(r, day)) < 0) {
+    if (int_field(r, "max_hops", 6, 1, 64, &max_hops) < 0 ||
+        int_field(r, "limit", 10, 1, 1000, &limit) < 0 || (when = as_of_field(r, day)) < 0 ||
+        buyer_field(r, &v) < 0) {
         return VEU_OP_ERROR;
     }
     if (jr) {
@@ -362,8 +538,7 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
                                        : VEU_REL_ANY;
     }
     if (v == VEU_SNAP_NONE) {
-        return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
-                            json_string_value(json_object_get(r->j, "entity")));
+        return veu_req_fail(r, "not_found", "no entity with id '%.200s'", r->entity_id);
     }
     if (when == AS_OF_OTHER) {
         return for_day(r, day, v);
@@ -373,6 +548,7 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
     veu_snapshot_paths(r->snap->snap, v, max_hops, limit, rel,
                        json_is_true(json_object_get(r->j, "graph")) ? &nodes : NULL, res);
     put_as_of(res, day);
+    put_match(r, res);
     return VEU_OP_OK;
 }
 
@@ -382,18 +558,18 @@ static int op_owners(veu_req_t *r, veu_jbuf_t *res)
     char day[11];
     int when;
 
-    if (entity_field(r, &v, true) < 0 || (when = as_of_field(r, day)) < 0) {
+    if ((when = as_of_field(r, day)) < 0 || buyer_field(r, &v) < 0) {
         return VEU_OP_ERROR;
     }
     if (v == VEU_SNAP_NONE) {
-        return veu_req_fail(r, "not_found", "no entity with id '%.200s'",
-                            json_string_value(json_object_get(r->j, "entity")));
+        return veu_req_fail(r, "not_found", "no entity with id '%.200s'", r->entity_id);
     }
     if (when == AS_OF_OTHER) {
         return for_day(r, day, v);
     }
     veu_snapshot_owners(r->snap->snap, v, res);
     put_as_of(res, day);
+    put_match(r, res);
     return VEU_OP_OK;
 }
 
@@ -410,14 +586,29 @@ static int op_search(veu_req_t *r, veu_jbuf_t *res)
     if (int_field(r, "limit", 10, 1, SEARCH_MAX, &limit) < 0) {
         return VEU_OP_ERROR;
     }
-    size_t n =
-        veu_snapshot_search(s, json_string_value(name), json_string_length(name), m, (size_t)limit);
+    json_t *jc = json_object_get(r->j, "country");
+    const char *country = jc ? json_string_value(jc) : NULL;
+    if (jc && (!country || strlen(country) != 2)) {
+        return veu_req_fail(r, "bad_request",
+                            "field 'country' must be an ISO 3166-1 alpha-2 code (\"DE\")");
+    }
+    size_t n = veu_snapshot_search(s, json_string_value(name), json_string_length(name), m,
+                                   country ? SEARCH_MAX : (size_t)limit);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!country || !strcasecmp(veu_snapshot_country(s, m[i].idx), country)) {
+            m[k++] = m[i];
+        }
+    }
+    n = k < (size_t)limit ? k : (size_t)limit;
     veu_jbuf_lit(res, "{\"matches\":[");
     for (size_t i = 0; i < n; i++) {
         veu_jbuf_lit(res, i ? ",{\"id\":" : "{\"id\":");
         veu_jbuf_str(res, veu_snapshot_id(s, m[i].idx));
         veu_jbuf_lit(res, ",\"name\":");
         veu_jbuf_str(res, veu_snapshot_name(s, m[i].idx));
+        veu_jbuf_lit(res, ",\"country\":");
+        veu_jbuf_str_or_null(res, veu_snapshot_country(s, m[i].idx));
         veu_jbuf_lit(res, ",\"score\":");
         veu_jbuf_num(res, (double)(long)(m[i].score * 1000 + 0.5) / 1000);
         veu_jbuf_raw(res, "}", 1);

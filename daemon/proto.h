@@ -21,8 +21,9 @@ typedef struct veu_req {
     uint64_t generation;  /* the generation the answer names */
     const char *err_code; /* set by a handler that fails */
     char err_msg[512];
-    json_t *err_extra; /* extra members of "error" (new reference) */
+    json_t *err_extra;     /* extra members of "error" (new reference) */
     const char *entity_id; /* set when answering for another day: the entity resolved */
+    const char *match;     /* the "match" object of an answer by name (JSON), or NULL */
 } veu_req_t;
 
 enum { VEU_OP_OK = 0, VEU_OP_ERROR = -1, VEU_OP_PENDING = 1 };

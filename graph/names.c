@@ -17,9 +17,11 @@
  * ("Lock heed Martin", pinyin syllables); a company sharing no rare word
  * scores low.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "nameindex.h"
 #include "normalize.h"
@@ -160,18 +162,31 @@ static double score_key(const veu_snapshot_t *s, const uint32_t *k, const struct
     return sc > 1 ? 1 : sc;
 }
 
-static double score_entity(const veu_snapshot_t *s, uint32_t v, const struct query *q)
+/* The best score of v's keys; *ret_key (when not NULL) the first key that has it. */
+static double score_entity_key(const veu_snapshot_t *s, uint32_t v, const struct query *q,
+                               uint32_t *ret_key)
 {
     const uint32_t *k = s->keys + s->entx[v].keys;
-    uint32_t nk = *k++;
+    uint32_t nk = *k++, at = 0;
     double best = 0;
 
     for (uint32_t i = 0; i < nk && best < 1.0; i++) {
         double sc = score_key(s, k, q);
-        best = sc > best ? sc : best;
+        if (sc > best) {
+            best = sc;
+            at = i;
+        }
         k += 2 + k[0];
     }
+    if (ret_key) {
+        *ret_key = at;
+    }
     return best;
+}
+
+static double score_entity(const veu_snapshot_t *s, uint32_t v, const struct query *q)
+{
+    return score_entity_key(s, v, q, NULL);
 }
 
 /* Inserts (v, sc) into the best-first list unless v is there already. */
@@ -209,15 +224,26 @@ static int by_len(const void *a, const void *b)
     return x->len < y->len ? -1 : x->len > y->len;
 }
 
+static size_t search_q(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
+                       size_t limit, struct query *qp);
+
 size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
                            size_t limit)
 {
+    static struct query q; /* large; answers run on one thread */
+    return search_q(s, name, len, ret, limit, &q);
+}
+
+static size_t search_q(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
+                       size_t limit, struct query *qp)
+{
     veu_words_t w;
-    struct query q = {0};
+    struct query *qq = qp;
     struct list lists[VEU_NAME_WORDS * (FUZZY_WORDS + 1) + 1];
     size_t nl = 0, n = 0, work = 0;
     double rare = log1p((double)s->n), total = 0, gain[VEU_NAME_WORDS];
 
+    memset(qq, 0, sizeof(*qq));
     if (limit == 0 || s->n_words == 0) {
         return 0;
     }
@@ -225,9 +251,9 @@ size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len
     if (w.n == 0) {
         return 0;
     }
-    q.n = w.n;
+    qq->n = w.n;
     for (int i = 0; i < w.n; i++) {
-        struct qword *qw = &q.q[i];
+        struct qword *qw = &qq->q[i];
         qw->exact = find_word(s, w.w[i]);
         if (qw->exact == VEU_NONE) {
             fuzzy(s, w.w[i], qw);
@@ -247,9 +273,9 @@ size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len
             gain[i] = fmax(gain[i], qw->fsim[f] * fw->weight);
         }
     }
-    q.joined = w.n_order == 1 ? q.q[0].exact : find_word(s, w.joined);
-    if (q.joined != VEU_NONE && w.n_order > 1) {
-        lists[nl++] = (struct list){s->words[q.joined].off, s->words[q.joined].len, -1};
+    qq->joined = w.n_order == 1 ? qq->q[0].exact : find_word(s, w.joined);
+    if (qq->joined != VEU_NONE && w.n_order > 1) {
+        lists[nl++] = (struct list){s->words[qq->joined].off, s->words[qq->joined].len, -1};
     }
     /*
      * Rarest words first: they name the company.  Before each list, the best
@@ -276,8 +302,152 @@ size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len
         }
         for (uint32_t j = 0; j < lists[l].len && work < VEU_SEARCH_WORK; j++, work++) {
             uint32_t v = s->post[lists[l].off + j];
-            offer(ret, &n, limit, v, score_entity(s, v, &q));
+            offer(ret, &n, limit, v, score_entity(s, v, qq));
         }
     }
     return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* One entity for a name (SPEC section 8)                             */
+
+/* Whether a name or alias has a word at all (the builder keyed only those). */
+static int has_word(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80 || (c < 0x80 && isalnum(c))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Walks v's name and aliases in the order the builder keyed them: calls fn
+ * with each, and its key number; stops when fn returns non-zero.
+ */
+static int each_string(const veu_snapshot_t *s, uint32_t v,
+                       int (*fn)(const char *p, size_t len, uint32_t key, void *ctx), void *ctx)
+{
+    const char *name = snap_str(s, s->ent[v].name), *al = snap_str(s, s->entx[v].aliases);
+    uint32_t key = 0;
+    int rc;
+
+    if ((rc = fn(name, strlen(name), key, ctx)) != 0) {
+        return rc;
+    }
+    key += has_word(name, strlen(name));
+    while (*al) {
+        const char *end = strchr(al, '|');
+        size_t len = end ? (size_t)(end - al) : strlen(al);
+        if ((rc = fn(al, len, key, ctx)) != 0) {
+            return rc;
+        }
+        key += has_word(al, len);
+        al += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+struct exact_ctx {
+    const char *q; /* the query in veu_name_exact's form */
+    uint32_t want; /* a key number to find */
+    const char *hit;
+    size_t hit_len;
+};
+
+static int is_exact(const char *p, size_t len, uint32_t key, void *arg)
+{
+    struct exact_ctx *x = arg;
+    char e[VEU_NAME_EXACT_MAX];
+    (void)key;
+    veu_name_exact(p, len, e, sizeof(e));
+    if (strcmp(e, x->q) == 0) {
+        x->hit = p;
+        x->hit_len = len;
+        return 1;
+    }
+    return 0;
+}
+
+static int is_key(const char *p, size_t len, uint32_t key, void *arg)
+{
+    struct exact_ctx *x = arg;
+    if (key == x->want && has_word(p, len)) {
+        x->hit = p;
+        x->hit_len = len;
+        return 1;
+    }
+    return 0;
+}
+
+static int country_is(const veu_snapshot_t *s, uint32_t v, const char *country)
+{
+    return !country || strcasecmp(snap_str(s, s->ent[v].country), country) == 0;
+}
+
+int veu_snapshot_resolve_name(const veu_snapshot_t *s, const char *name, size_t len,
+                              const char *country, double min_score, veu_name_match_t *ret)
+{
+    static struct query q;
+    veu_match_t m[VEU_NAME_LOOK];
+    char qx[VEU_NAME_EXACT_MAX];
+    size_t n = search_q(s, name, len, m, VEU_NAME_LOOK, &q), k = 0;
+    size_t n_exact = 0, n_tied = 0;
+    struct exact_ctx x = {.q = qx};
+
+    memset(ret, 0, sizeof(*ret));
+    ret->idx = VEU_SNAP_NONE;
+    for (size_t i = 0; i < n; i++) {
+        if (country_is(s, m[i].idx, country)) {
+            m[k++] = m[i];
+        }
+    }
+    n = k;
+    if (n == 0 || m[0].score < min_score - 1e-9) {
+        for (size_t i = 0; i < n && ret->n < 5; i++) {
+            ret->cand[ret->n++] = m[i];
+        }
+        return VEU_NAME_NONE;
+    }
+    veu_name_exact(name, len, qx, sizeof(qx));
+    /* exact names first: every candidate close enough that equals the query as typed */
+    for (size_t i = 0; i < n && m[i].score >= min_score - 1e-9; i++) {
+        x.hit = NULL;
+        if (*qx && each_string(s, m[i].idx, is_exact, &x) && n_exact < VEU_NAME_CANDIDATES) {
+            if (n_exact == 0) {
+                ret->matched = x.hit;
+                ret->matched_len = x.hit_len;
+            }
+            ret->cand[n_exact++] = m[i];
+        }
+    }
+    if (n_exact) {
+        ret->n = n_exact;
+        ret->exact = true;
+    } else {
+        /* else every entity tied at the best score */
+        for (size_t i = 0; i < n && m[i].score >= m[0].score - 1e-9; i++) {
+            if (n_tied < VEU_NAME_CANDIDATES) {
+                ret->cand[n_tied++] = m[i];
+            }
+        }
+        ret->n = n_tied;
+    }
+    ret->more = n == VEU_NAME_LOOK; /* there may be more tied than were looked at */
+    if (ret->n > 1) {
+        return VEU_NAME_AMBIGUOUS;
+    }
+    ret->idx = ret->cand[0].idx;
+    ret->score = ret->exact ? 1.0 : ret->cand[0].score;
+    if (!ret->exact) {
+        /* the name or alias whose key scored best */
+        score_entity_key(s, ret->idx, &q, &x.want);
+        x.hit = NULL;
+        each_string(s, ret->idx, is_key, &x);
+        ret->matched = x.hit ? x.hit : snap_str(s, s->ent[ret->idx].name);
+        ret->matched_len = x.hit ? x.hit_len : strlen(ret->matched);
+    }
+    return VEU_NAME_FOUND;
 }

@@ -414,3 +414,41 @@ void veu_name_words(const char *s, size_t len, veu_words_t *out)
     }
     out->n = k;
 }
+
+size_t veu_name_exact(const char *s, size_t len, char *out, size_t cap)
+{
+    utf8proc_uint8_t *m = NULL;
+    size_t n = 0;
+    int space = 0;
+
+    if (cap == 0) {
+        return 0;
+    }
+    if (len > NAME_MAX_BYTES) {
+        len = NAME_MAX_BYTES;
+    }
+    utf8proc_ssize_t ml =
+        utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &m,
+                     UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD |
+                         UTF8PROC_IGNORE | UTF8PROC_STRIPMARK | UTF8PROC_LUMP);
+    const unsigned char *p = ml >= 0 ? m : (const unsigned char *)s;
+    size_t pl = ml >= 0 ? (size_t)ml : len;
+    for (size_t i = 0; i < pl && n + 1 < cap; i++) {
+        unsigned char c = p[i];
+        if (c == '.' || c == '\'' || c == '/' || c == '"') {
+            continue;
+        }
+        if (c < 0x80 && !isalnum(c)) {
+            space = n > 0;
+            continue;
+        }
+        if (space && n + 2 < cap) {
+            out[n++] = ' ';
+        }
+        space = 0;
+        out[n++] = (char)(c < 0x80 ? tolower(c) : c);
+    }
+    out[n] = '\0';
+    free(m);
+    return n;
+}

@@ -28,6 +28,17 @@ typedef struct veu_words {
  */
 void veu_name_words(const char *s, size_t len, veu_words_t *out);
 
+/*
+ * The name as typed, folded only so far as a person would not tell two
+ * spellings apart: NFKC, case folded, accents removed, dots, apostrophes,
+ * slashes and quotes dropped, every other run of ASCII punctuation and
+ * white space one space, no legal form or word dropped ("Acme G.m.b.H." is
+ * "acme gmbh", "Acme Holding GmbH" stays itself).  Writes at most cap - 1
+ * bytes and a NUL; returns the length.  Section 8 of the contract: a name
+ * equal in this form beats one that fits only once words are dropped.
+ */
+size_t veu_name_exact(const char *s, size_t len, char *out, size_t cap);
+
 /* True when w (lower case, ASCII) is a legal form or a connecting word. */
 int veu_name_is_legal_form(const char *w);
 

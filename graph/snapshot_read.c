@@ -611,3 +611,8 @@ const char *veu_snapshot_name(const veu_snapshot_t *s, uint32_t idx)
 {
     return snap_str(s, s->ent[idx].name);
 }
+
+const char *veu_snapshot_country(const veu_snapshot_t *s, uint32_t idx)
+{
+    return snap_str(s, s->ent[idx].country);
+}

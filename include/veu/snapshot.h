@@ -118,9 +118,10 @@ void veu_snapshot_hint_id(const veu_snapshot_t *s, const char *id, size_t len,
                           veu_snapshot_hint_t *h);
 bool veu_snapshot_hint_step(const veu_snapshot_t *s, veu_snapshot_hint_t *h);
 
-/* The entity's id and name. */
+/* The entity's id, name and country ("" when not given). */
 const char *veu_snapshot_id(const veu_snapshot_t *s, uint32_t idx);
 const char *veu_snapshot_name(const veu_snapshot_t *s, uint32_t idx);
+const char *veu_snapshot_country(const veu_snapshot_t *s, uint32_t idx);
 
 /* "deny", "review", "fast_track" or "standard". */
 const char *veu_snapshot_verdict(const veu_snapshot_t *s, uint32_t idx);
@@ -192,6 +193,37 @@ typedef struct veu_match {
  */
 size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
                            size_t limit);
+
+#define VEU_NAME_CANDIDATES 100  /* candidates an ambiguous name lists at most */
+#define VEU_NAME_LOOK       100  /* matches looked at to settle a name */
+#define VEU_NAME_EXACT_MAX  1024 /* a name as typed, folded (veu_name_exact) */
+
+enum { VEU_NAME_FOUND = 0, VEU_NAME_AMBIGUOUS = 1, VEU_NAME_NONE = 2 };
+
+/* What a name names (veu_snapshot_resolve_name). */
+typedef struct veu_name_match {
+    uint32_t idx;        /* the entity, VEU_SNAP_NONE when none or ambiguous */
+    double score;        /* its score, 1 for an exact name */
+    bool exact;          /* its name or an alias equals the query as typed */
+    bool more;           /* ambiguous: more may tie than the candidates list */
+    const char *matched; /* the name or alias matched, in the snapshot (not NUL-ended) */
+    size_t matched_len;
+    size_t n; /* the tied entities (ambiguous), or the best ones (none) */
+    veu_match_t cand[VEU_NAME_CANDIDATES];
+} veu_name_match_t;
+
+/*
+ * One entity for a name, by SPEC section 8: among the matches scoring at
+ * least min_score (and of country, when not NULL), an entity whose name or
+ * alias equals the query before legal forms and other words are dropped
+ * (veu_name_exact) beats the others; two or more such, or, without one,
+ * two or more at the best score, are VEU_NAME_AMBIGUOUS with every tied
+ * entity in cand.  VEU_NAME_NONE when none is close enough (cand: the best
+ * five).  Never picks one of several equal matches.  Time: a search of
+ * VEU_NAME_LOOK matches, then each close one's names folded once.
+ */
+int veu_snapshot_resolve_name(const veu_snapshot_t *s, const char *name, size_t len,
+                              const char *country, double min_score, veu_name_match_t *ret);
 
 /*
  * Prepares name normalisation (opens ICU's transliterator, some 30 ms), so
