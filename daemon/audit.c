@@ -35,6 +35,29 @@ static void after_sync(uv_fs_t *req)
     }
     uv_fs_req_cleanup(req);
     a->syncing = false;
+    if (a->stale_fd >= 0) {
+        close(a->stale_fd);
+        a->stale_fd = -1;
+    }
+}
+
+/*
+ * Syncs and lets go of the open file.  While a sync runs in the thread pool
+ * the descriptor stays open until it ends: closed now, its number could be
+ * given to another file before the sync reads it.
+ */
+static void drop_fd(veu_audit_t *a)
+{
+    if (a->fd < 0) {
+        return;
+    }
+    fdatasync(a->fd);
+    if (a->syncing && a->stale_fd < 0) {
+        a->stale_fd = a->fd;
+    } else {
+        close(a->fd);
+    }
+    a->fd = -1;
 }
 
 static void on_tick(uv_timer_t *t)
@@ -57,6 +80,7 @@ int veu_audit_init(veu_audit_t *a, uv_loop_t *loop, const char *path)
     memset(a, 0, sizeof(*a));
     a->loop = loop;
     a->fd = -1;
+    a->stale_fd = -1;
     snprintf(a->path, sizeof(a->path), "%s", path ? path : "");
     uv_timer_init(loop, &a->timer);
     a->timer.data = a;
@@ -96,24 +120,37 @@ void veu_audit_reopen(veu_audit_t *a)
     if (!veu_audit_on(a)) {
         return;
     }
-    if (a->fd >= 0) {
-        fdatasync(a->fd);
-        close(a->fd);
-        a->fd = -1;
-    }
+    drop_fd(a);
     if (open_file(a) == 0) {
         veu_log(LOG_INFO, "audit log '%s' reopened", a->path);
     }
 }
 
+int veu_audit_set_path(veu_audit_t *a, const char *path)
+{
+    bool was_on = veu_audit_on(a);
+
+    drop_fd(a);
+    snprintf(a->path, sizeof(a->path), "%s", path);
+    a->error[0] = '\0';
+    if (!veu_audit_on(a)) {
+        uv_timer_stop(&a->timer);
+        veu_log(LOG_NOTICE, "audit log turned off by the configuration");
+        return 0;
+    }
+    if (!was_on) {
+        uv_timer_start(&a->timer, on_tick, 1000, 1000);
+        uv_unref((uv_handle_t *)&a->timer);
+    }
+    int rc = open_file(a);
+    if (rc == 0) {
+        veu_log(LOG_INFO, "audit log now '%s'", a->path);
+    }
+    return rc;
+}
+
 void veu_audit_close(veu_audit_t *a)
 {
-    if (a->fd >= 0) {
-        fdatasync(a->fd);
-        if (!a->syncing) {
-            close(a->fd);
-        }
-        a->fd = -1;
-    }
+    drop_fd(a);
     uv_close((uv_handle_t *)&a->timer, NULL);
 }

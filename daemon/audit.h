@@ -23,6 +23,7 @@ typedef struct veu_audit {
     int fd;     /* -1: off, or not open (an error is pending) */
     bool dirty; /* written since the last fdatasync */
     bool syncing;
+    int stale_fd; /* a descriptor replaced while its fdatasync ran: closed after it */
     uv_timer_t timer;
     uv_fs_t sync_req;
     char error[256]; /* why the last open or write failed */
@@ -41,6 +42,13 @@ int veu_audit_write(veu_audit_t *a, const char *line, size_t len);
 
 /* Reopens the file (after logrotate renamed it): SIGUSR1. */
 void veu_audit_reopen(veu_audit_t *a);
+
+/*
+ * Switches to another file (empty: audit off), as a reloaded configuration
+ * asks.  Returns 0 or -errno (logged; decisions are then refused until the
+ * file can be opened).
+ */
+int veu_audit_set_path(veu_audit_t *a, const char *path);
 
 /* Syncs and closes; the timer handle is closed (runs on the loop). */
 void veu_audit_close(veu_audit_t *a);

@@ -193,3 +193,45 @@ int veu_config_load(veu_config_t *c, const char *path, char *err, size_t errlen)
     }
     return 0;
 }
+
+int veu_config_compose(const veu_config_src_t *src, veu_config_t *out, char *err, size_t errlen)
+{
+    static veu_config_t c; /* large; composed on one thread */
+    int rc;
+
+    veu_config_init(&c);
+    if (src->path && (rc = veu_config_load(&c, src->path, err, errlen)) < 0) {
+        return rc;
+    }
+    const char *over[3] = {src->data, src->socket, src->state};
+    char *field[3] = {c.data, c.socket, c.state};
+    for (int i = 0; i < 3; i++) {
+        if (!over[i]) {
+            continue;
+        }
+        if (strlen(over[i]) >= PATH_MAX) {
+            snprintf(err, errlen, "%.200s... is too long", over[i]);
+            return -EINVAL;
+        }
+        strcpy(field[i], over[i]);
+    }
+    for (int i = 0; i < src->n_policy; i++) {
+        char key[64], msg[512];
+        const char *kv = src->policy_kv[i], *eq = strchr(kv, '=');
+        if (!eq || (size_t)(eq - kv) >= sizeof(key)) {
+            snprintf(err, errlen, "--policy takes KEY=VALUE, not '%.200s'", kv);
+            return -EINVAL;
+        }
+        memcpy(key, kv, (size_t)(eq - kv));
+        key[eq - kv] = '\0';
+        if (veu_policy_set(&c.policy, key, eq + 1, msg, sizeof(msg)) < 0) {
+            snprintf(err, errlen, "--policy: %s", msg);
+            return -VEU_ECONFIG;
+        }
+    }
+    if (src->strict) {
+        c.policy.strict = true;
+    }
+    *out = c;
+    return 0;
+}

@@ -8,6 +8,7 @@
 #define VEU_DAEMON_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,6 +34,30 @@ typedef struct veu_config {
 } veu_config_t;
 
 void veu_config_init(veu_config_t *c);
+
+#define VEU_CONFIG_MAX_POLICY_FLAGS 32
+
+/*
+ * Where the configuration in force comes from: the file and the flags that
+ * override it.  The server keeps it, so that SIGHUP and `reload` read the
+ * file again with the same flags on top (SPEC section 8).  The strings are
+ * borrowed (argv lives as long as the process).
+ */
+typedef struct veu_config_src {
+    const char *path;                                   /* the configuration file, or NULL */
+    const char *data, *socket, *state;                  /* --data, --socket, --state, or NULL */
+    bool strict;                                        /* --strict */
+    const char *policy_kv[VEU_CONFIG_MAX_POLICY_FLAGS]; /* --policy KEY=VALUE */
+    int n_policy;
+} veu_config_src_t;
+
+/*
+ * Defaults, then the file, then the flags.  Returns 0; -VEU_ECONFIG with
+ * "file:line: key 'k': ..." in err for a file or --policy value that does
+ * not read; -EINVAL for a flag that is malformed (a usage error).  out is
+ * written only on success.
+ */
+int veu_config_compose(const veu_config_src_t *src, veu_config_t *out, char *err, size_t errlen);
 
 /*
  * Reads a configuration file over the current settings.  Returns 0, or a

@@ -266,14 +266,14 @@ int main(int argc, char **argv)
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
     bool check = false, strict = false;
-    const char *policy_kv[32], *skip_if = NULL;
-    int n_policy = 0;
+    const char *skip_if = NULL;
+    veu_config_src_t src = {0};
     uint64_t generation = 1;
     uint32_t max_entities = 100000;
     const char *mode = "serve";
     veu_config_t cfg;
     char err[1024];
-    int c;
+    int c, rc;
 
     if (argc > 1 && argv[1][0] != '-') {
         mode = argv[1];
@@ -313,11 +313,11 @@ int main(int argc, char **argv)
             generation = strtoull(optarg, NULL, 10);
             break;
         case 'P':
-            if (n_policy == 32) {
+            if (src.n_policy == VEU_CONFIG_MAX_POLICY_FLAGS) {
                 fprintf(stderr, "veud: too many --policy flags\n");
                 return EX_USAGE;
             }
-            policy_kv[n_policy++] = optarg;
+            src.policy_kv[src.n_policy++] = optarg;
             break;
         case 'K':
             skip_if = optarg;
@@ -348,39 +348,14 @@ int main(int argc, char **argv)
         usage(stderr);
         return EX_USAGE;
     }
-    veu_config_init(&cfg);
-    if (config && veu_config_load(&cfg, config, err, sizeof(err)) < 0) {
+    src.path = config;
+    src.data = data;
+    src.socket = sock;
+    src.state = state;
+    src.strict = strict;
+    if ((rc = veu_config_compose(&src, &cfg, err, sizeof(err))) < 0) {
         fprintf(stderr, "veud: %s\n", err);
-        return EX_CONFIG;
-    }
-#define OVERRIDE(field, value)                                                                     \
-    if (value) {                                                                                   \
-        if (strlen(value) >= sizeof(cfg.field)) {                                                  \
-            fprintf(stderr, "veud: %s is too long\n", value);                                      \
-            return EX_USAGE;                                                                       \
-        }                                                                                          \
-        strcpy(cfg.field, value);                                                                  \
-    }
-    OVERRIDE(data, data)
-    OVERRIDE(socket, sock)
-    OVERRIDE(state, state)
-#undef OVERRIDE
-    for (int i = 0; i < n_policy; i++) {
-        char key[64];
-        const char *eq = strchr(policy_kv[i], '=');
-        if (!eq || (size_t)(eq - policy_kv[i]) >= sizeof(key)) {
-            fprintf(stderr, "veud: --policy takes KEY=VALUE, not '%s'\n", policy_kv[i]);
-            return EX_USAGE;
-        }
-        memcpy(key, policy_kv[i], (size_t)(eq - policy_kv[i]));
-        key[eq - policy_kv[i]] = '\0';
-        if (veu_policy_set(&cfg.policy, key, eq + 1, err, sizeof(err)) < 0) {
-            fprintf(stderr, "veud: --policy: %s\n", err);
-            return EX_CONFIG;
-        }
-    }
-    if (strict) {
-        cfg.policy.strict = true;
+        return rc == -EINVAL ? EX_USAGE : EX_CONFIG;
     }
     if (check) {
         if (!data && !config) {
@@ -403,7 +378,7 @@ int main(int argc, char **argv)
         return run_build(&cfg, out, false, generation);
     }
     if (!strcmp(mode, "serve")) {
-        return veu_serve_main(&cfg);
+        return veu_serve_main(&cfg, &src);
     }
     if (!strcmp(mode, "history")) {
         return run_history(&cfg, max_entities);

@@ -5,8 +5,11 @@
 
 #include "config.h"
 
-/* Serves on the configured socket until SIGTERM; returns the exit code. */
-int veu_serve_main(const veu_config_t *cfg);
+/*
+ * Serves on the configured socket until SIGTERM; returns the exit code.
+ * src is where cfg came from: SIGHUP and `reload` read it again.
+ */
+int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src);
 
 /* `veud query`: the client; returns the exit code. */
 int veu_query_main(int argc, char **argv);

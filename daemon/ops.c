@@ -731,6 +731,13 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
         return veu_req_fail(r, "busy", "the daemon is shutting down");
     }
     veu_log(LOG_INFO, "reload requested by uid %d (pid %d)", (int)r->conn->uid, (int)r->conn->pid);
+    char err[1024];
+    if (veu_server_reconfigure(r->srv, err, sizeof(err)) < 0) {
+        return veu_req_fail(r, "internal",
+                            "the configuration was not reloaded and nothing was rebuilt; the one "
+                            "in force stays: %s",
+                            err);
+    }
     veu_waiter_t w = {
         .conn = r->conn, .slot = r->slot, .id_json = r->id_json ? strdup(r->id_json) : NULL};
     if ((r->id_json && !w.id_json) || veu_rebuild_trigger(r->srv, true, &w) < 0) {

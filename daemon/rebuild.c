@@ -124,7 +124,7 @@ static void answer_waiters(veu_server_t *srv, bool ok)
  * it cannot be one of ours: truncated, foreign or of another format.
  */
 static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_gen,
-                       const char **why)
+                       char ret_policy[17], const char **why)
 {
     veu_snap_header_t h;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -152,11 +152,14 @@ static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_
         return 1;
     }
     *ret_gen = h.generation;
+    memcpy(ret_policy, h.policy_digest, 17);
+    ret_policy[16] = '\0';
     return 0;
 }
 
 struct cand {
     uint64_t gen;
+    char policy[17]; /* the policy digest it was built under */
     char path[PATH_MAX];
 };
 
@@ -192,7 +195,7 @@ static size_t list_snapshots(const veu_server_t *srv, struct cand **ret, bool wa
         }
         snprintf(c[n].path, sizeof(c[n].path), "%s/%s", srv->cfg.state, de->d_name);
         const char *why = NULL;
-        int rc = peek_header(srv, c[n].path, &c[n].gen, &why);
+        int rc = peek_header(srv, c[n].path, &c[n].gen, c[n].policy, &why);
         if (rc == 0) {
             n++;
         } else if (rc < 0 && warn) {
@@ -250,9 +253,21 @@ int veu_rebuild_load_newest(veu_server_t *srv)
 {
     struct cand *c;
     size_t n = list_snapshots(srv, &c, true);
-    char err[512];
+    char err[512], want[17];
 
+    veu_policy_digest(&srv->cfg.policy, want);
     for (size_t i = 0; i < n; i++) {
+        srv->max_generation = c[i].gen > srv->max_generation ? c[i].gen : srv->max_generation;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(c[i].policy, want) != 0) {
+            /* the configuration in force is the one on disk (SPEC section 8) */
+            veu_log(LOG_NOTICE,
+                    "snapshot %s (generation %llu) was built under another policy (%s, not %s); "
+                    "not served",
+                    c[i].path, (unsigned long long)c[i].gen, c[i].policy, want);
+            continue;
+        }
         veu_snapref_t *r = open_ref(c[i].path, err, sizeof(err));
         if (r) {
             veu_log(LOG_INFO, "serving snapshot %s (generation %llu) from the state directory",
@@ -508,7 +523,9 @@ static void start_build(veu_server_t *srv, bool force)
     char *args[16 + 2 * VEU_POLICY_ARGS];
     int a = 0, k = veu_policy_args(p, pol);
 
-    rb->gen = (srv->cur ? srv->cur->generation : 0) + 1;
+    /* after every generation in the state directory, served or not: a number is never reused */
+    uint64_t last = srv->cur ? srv->cur->generation : 0;
+    rb->gen = (last > srv->max_generation ? last : srv->max_generation) + 1;
     snprintf(rb->out_path, sizeof(rb->out_path), "%s/veud-%llu.snap", srv->cfg.state,
              (unsigned long long)rb->gen);
     snprintf(gen, sizeof(gen), "%llu", (unsigned long long)rb->gen);

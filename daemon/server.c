@@ -144,12 +144,21 @@ static void stop(veu_server_t *srv, const char *why)
     veu_server_maybe_exit(srv);
 }
 
+static void on_rebuild_timer(uv_timer_t *t)
+{
+    veu_rebuild_trigger(t->data, false, NULL);
+}
+
 static void on_signal(uv_signal_t *h, int sig)
 {
     veu_server_t *srv = h->data;
 
     if (sig == SIGHUP) {
-        veu_log(LOG_INFO, "SIGHUP: rebuilding");
+        char err[1024];
+        if (veu_server_reconfigure(srv, err, sizeof(err)) < 0) {
+            return; /* logged: a file that does not read changes nothing, builds nothing */
+        }
+        veu_log(LOG_INFO, "SIGHUP: configuration read again; rebuilding");
         veu_rebuild_trigger(srv, true, NULL);
         return;
     }
@@ -158,11 +167,6 @@ static void on_signal(uv_signal_t *h, int sig)
         return;
     }
     stop(srv, sig == SIGTERM ? "SIGTERM" : "SIGINT");
-}
-
-static void on_rebuild_timer(uv_timer_t *t)
-{
-    veu_rebuild_trigger(t->data, false, NULL);
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -287,7 +291,63 @@ static int prepare_state(veu_server_t *srv)
     return 0;
 }
 
-int veu_serve_main(const veu_config_t *cfg)
+int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
+{
+    static veu_config_t n; /* large; the loop thread only */
+    veu_config_t *c = &srv->cfg;
+    char was[17], now[17];
+    int rc = veu_config_compose(&srv->src, &n, err, errlen);
+
+    if (rc < 0) {
+        veu_log(LOG_ERR, "configuration not reloaded, the one in force stays: %s", err);
+        return rc;
+    }
+    /* what the running server cannot change: said, and kept until a restart */
+    if (strcmp(n.socket, c->socket) || n.socket_mode != c->socket_mode) {
+        veu_log(LOG_NOTICE,
+                "configuration: socket '%s' (mode %04o) changed to '%s' (mode %04o); not applied "
+                "until veud restarts",
+                c->socket, c->socket_mode, n.socket, n.socket_mode);
+    }
+    if (strcmp(n.state, c->state)) {
+        veu_log(LOG_NOTICE,
+                "configuration: state '%s' changed to '%s'; not applied until veud restarts",
+                c->state, n.state);
+    }
+    snprintf(n.socket, sizeof(n.socket), "%s", c->socket);
+    snprintf(n.state, sizeof(n.state), "%s", c->state);
+    n.socket_mode = c->socket_mode;
+    veu_policy_digest(&c->policy, was);
+    veu_policy_digest(&n.policy, now);
+    if (strcmp(was, now)) {
+        veu_log(LOG_INFO,
+                "configuration: the policy changed (digest %s -> %s); the build now "
+                "starting applies it",
+                was, now);
+    }
+    if (strcmp(n.data, c->data)) {
+        if (!realpath(n.data, srv->data_real)) {
+            snprintf(srv->data_real, sizeof(srv->data_real), "%s", n.data);
+        }
+        veu_log(LOG_INFO, "configuration: data directory now '%s'", srv->data_real);
+    }
+    if (strcmp(n.audit_log, c->audit_log)) {
+        veu_audit_set_path(&srv->audit, n.audit_log);
+    }
+    if (n.rebuild_interval != c->rebuild_interval) {
+        uv_timer_stop(&srv->rebuild_timer);
+        if (n.rebuild_interval) {
+            uv_timer_start(&srv->rebuild_timer, on_rebuild_timer,
+                           (uint64_t)n.rebuild_interval * 1000,
+                           (uint64_t)n.rebuild_interval * 1000);
+        }
+        veu_log(LOG_INFO, "configuration: rebuild_interval now %u s", n.rebuild_interval);
+    }
+    *c = n;
+    return 0;
+}
+
+int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
 {
     static veu_server_t S;
     veu_server_t *srv = &S;
@@ -295,6 +355,7 @@ int veu_serve_main(const veu_config_t *cfg)
 
     memset(srv, 0, sizeof(*srv));
     srv->cfg = *cfg;
+    srv->src = *src;
     srv->loop = uv_default_loop();
     srv->uid = getuid();
     srv->started_ms = veu_now_ms();

@@ -110,6 +110,8 @@ typedef struct veu_rebuild {
 struct veu_server {
     uv_loop_t *loop;
     veu_config_t cfg;
+    veu_config_src_t src;    /* where cfg came from: read again on SIGHUP and reload */
+    uint64_t max_generation; /* the highest generation in the state directory */
     char data_real[PATH_MAX];
     char exe[PATH_MAX]; /* our executable's path, for messages */
     char exe_run[64];   /* what builders exec: /proc/self/fd/N of our own image */
@@ -178,6 +180,14 @@ bool veu_asof_idle(const veu_server_t *srv);
 
 /* server.c */
 void veu_server_swap(veu_server_t *srv, veu_snapref_t *next);
+/*
+ * Reads the configuration again (SIGHUP, reload; SPEC section 8).  A changed
+ * [policy] takes effect with the next build; [daemon] keys now, except
+ * socket, socket_mode and state, which need a restart (logged as changed
+ * but not applied).  Returns 0, or a negative code with err naming file,
+ * line and key, the configuration in force unchanged.
+ */
+int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen);
 void veu_server_maybe_exit(veu_server_t *srv);
 /* Tells systemd (if it listens) what is served: STATUS=... */
 void veu_server_status(veu_server_t *srv);

@@ -7,6 +7,7 @@
  * audit keeps the request's names, not its padding.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,99 @@ START_TEST(misses_and_ties_are_audited)
 }
 END_TEST
 
+static void append_conf(const char *text, const char *mode)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/veud.conf", D.dir);
+    FILE *f = fopen(path, mode);
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char *verdict_of(const char *req)
+{
+    static char v[32];
+    json_t *a = hx_ask(&D, req);
+    const char *s = json_string_value(json_object_get(json_object_get(a, "result"), "verdict"));
+    snprintf(v, sizeof(v), "%s", s ? s : "(error)");
+    json_decref(a);
+    return v;
+}
+
+static long generation_of(const char *req)
+{
+    json_t *a = hx_ask(&D, req);
+    long g = (long)json_integer_value(json_object_get(a, "generation"));
+    json_decref(a);
+    return g;
+}
+
+/*
+ * The configuration in force is the one on disk: reload reads it again, a
+ * file that does not read is refused naming file, line and key, and after a
+ * restart a snapshot of another policy is not served.
+ */
+START_TEST(configuration_on_disk_is_in_force)
+{
+    char state[128], extra[400], base[2048];
+    start();
+    write_file("entities.csv", "id,name,country\nx,Xenon Defence Inc,US\nc,Cathay Arms,CN\n"
+                               "b,Buyer GmbH,DE\n");
+    write_file("designations.csv", "entity_id,designation\nx,defense\nc,defense\n");
+    write_file("ownership.csv", "owner_id,owned_id,percent\nc,b,60\n");
+    /* the daemon of start() is replaced by one whose state outlives it */
+    ck_assert_int_eq(hx_stop(&D), 0);
+    snprintf(state, sizeof(state), "%s.state", data);
+    snprintf(extra, sizeof(extra), "state = %s\n", state);
+    hx_start(&D, data, extra);
+    ck_assert(hx_wait_log(&D, "generation 1 serving", 30000));
+    ck_assert_str_eq(verdict_of("risk b"), "standard"); /* home CN: Cathay Arms is no seed */
+    /* the file changes: reload applies it with the build it starts */
+    append_conf("[policy]\nhome_country = US\n", "a");
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert_msg(json_is_true(json_object_get(a, "ok")), "%s", json_dumps(a, 0));
+    json_decref(a);
+    ck_assert_str_eq(verdict_of("risk b"), "deny");
+    a = hx_ask(&D, "stats");
+    json_t *pol = json_object_get(json_object_get(a, "result"), "policy");
+    ck_assert_str_eq(json_string_value(json_object_get(pol, "home_country")), "US");
+    json_decref(a);
+    /* a file that does not read: refused, naming file, line and key; nothing changes */
+    char conf[300];
+    snprintf(conf, sizeof(conf), "%s/veud.conf", D.dir);
+    FILE *f = fopen(conf, "r");
+    size_t bl = fread(base, 1, sizeof(base) - 1, f);
+    base[bl] = '\0';
+    fclose(f);
+    append_conf("control_threshold = lots\n", "a");
+    a = hx_ask(&D, "reload");
+    ck_assert_str_eq(code_of(a), "internal");
+    const char *msg = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+    ck_assert_msg(strstr(msg, "veud.conf:") && strstr(msg, "control_threshold"), "%s", msg);
+    json_decref(a);
+    kill(D.pid, SIGHUP);
+    ck_assert(hx_wait_count(&D, "configuration not reloaded", 2, 10000));
+    ck_assert_int_eq(generation_of("risk b"), 2);
+    ck_assert_str_eq(verdict_of("risk b"), "deny");
+    /* a restart under the first policy does not serve generation 2, built under the other */
+    ck_assert_int_eq(hx_stop(&D), 0);
+    hx_start(&D, data, extra);
+    ck_assert(hx_wait_log(&D, "(generation 2) was built under another policy", 30000));
+    ck_assert(hx_wait_log(&D, "(generation 1) from the state directory", 30000));
+    ck_assert_str_eq(verdict_of("risk b"), "standard");
+    ck_assert_int_eq(generation_of("risk b"), 1);
+    /* and the next build is generation 3: no number is given twice */
+    a = hx_ask(&D, "reload");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 3);
+    json_decref(a);
+    (void)base;
+    snprintf(conf, sizeof(conf), "rm -rf '%s'", state);
+    ck_assert_int_eq(system(conf), 0);
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trust");
@@ -203,6 +297,7 @@ int main(void)
     tcase_add_test(t, names_answer_for_the_company_asked);
     tcase_add_test(t, bare_lei_finds_its_record);
     tcase_add_test(t, misses_and_ties_are_audited);
+    tcase_add_test(t, configuration_on_disk_is_in_force);
     suite_add_tcase(s, t);
     return hx_run(s);
 }

@@ -133,6 +133,32 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* The file, then the flags on top: what main() and a reload both compose. */
+START_TEST(compose_flags_over_file)
+{
+    static veu_config_t c;
+    char err[512];
+    th_write(dir, "veud.conf",
+             "[daemon]\ndata = /from/file\n[policy]\nhome_country = US\n"
+             "minority_threshold = 20\n");
+    veu_config_src_t src = {.path = path, .data = "/from/flag", .strict = true};
+    src.policy_kv[src.n_policy++] = "minority_threshold=5";
+    ck_assert_int_eq(veu_config_compose(&src, &c, err, sizeof(err)), 0);
+    ck_assert_str_eq(c.data, "/from/flag");
+    ck_assert_str_eq(c.policy.home_country, "US");
+    ck_assert(c.policy.minority_threshold == 5);
+    ck_assert(c.policy.strict);
+    /* a file that does not read leaves out untouched and names file, line and key */
+    th_write(dir, "veud.conf", "[policy]\nminority_threshold = many\n");
+    ck_assert_int_eq(veu_config_compose(&src, &c, err, sizeof(err)), -VEU_ECONFIG);
+    ck_assert(strstr(err, ":2: key 'minority_threshold'") != NULL);
+    ck_assert_str_eq(c.policy.home_country, "US");
+    src.path = NULL;
+    src.policy_kv[0] = "no-equals-sign";
+    ck_assert_int_eq(veu_config_compose(&src, &c, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
 /*
  * The settings a server hands its builders give back the policy it holds,
  * dated rules of a regime included (the builders once lost the regime).
@@ -228,6 +254,7 @@ int main(void)
     tcase_add_test(t, spec_example);
     tcase_add_test(t, errors_name_line_and_key);
     tcase_add_test(t, missing_file);
+    tcase_add_test(t, compose_flags_over_file);
     tcase_add_test(t, policy_digest_changes);
     tcase_add_test(t, policy_args_round_trip);
     tcase_add_test(t, request_peek);
