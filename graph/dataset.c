@@ -101,6 +101,9 @@ int ld_problem(struct loader *l, int warning, long line, const char *col, const 
     veu_diag_t d;
     va_list ap;
 
+    if (l->quiet) {
+        return 0;
+    }
     va_start(ap, fmt);
     diag_set(&d, l->path, line, col, fmt, ap);
     va_end(ap);

@@ -45,6 +45,7 @@ struct loader {
     char path_buf[4096];         /* the registry file being read */
     unsigned long not_in_effect; /* dated rows of the file left out */
     veu_strpool_t *pool;         /* where ld_pool_add puts strings; NULL: the dataset's */
+    int quiet;                   /* a scan before the reading pass: problems are not reported */
 };
 
 /* A fatal problem: fills err, returns code. */

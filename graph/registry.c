@@ -396,15 +396,35 @@ static const char *begin_file(struct loader *l, const char *dir, const veu_regfi
     return l->path_buf;
 }
 
+/* Finds the kind of every CSV file, and the latest statement of GLEIF records restated. */
+static int scan_csv(struct loader *l, const char *dir, veu_registry_t *reg)
+{
+    static char paths[VEU_REG_MAX][4096];
+    const char *pp[VEU_REG_MAX];
+    int kinds[VEU_REG_MAX];
+
+    for (int i = 0; i < reg->n; i++) {
+        veu_regfile_t *f = &reg->f[i];
+        snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, f->name);
+        pp[i] = paths[i];
+        kinds[i] = f->kind = has_suffix(f->name, ".csv") ? sniff_csv(paths[i]) : VEU_REG_UNKNOWN;
+    }
+    return reg_gleif_scan(l, pp, kinds, reg->n);
+}
+
 int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg)
 {
+    int rc = scan_csv(l, dir, reg);
+    if (rc < 0) {
+        return rc;
+    }
     for (int i = 0; i < reg->n; i++) {
         veu_regfile_t *f = &reg->f[i];
         const char *path = begin_file(l, dir, f);
-        int rc = 0;
+        rc = 0;
 
+        reg_gleif_reading(i);
         if (has_suffix(f->name, ".csv")) {
-            f->kind = sniff_csv(path);
             if (f->kind == VEU_REG_GLEIF_LEI) {
                 rc = ld_read_csv(l, path, reg_lei_cols, reg_lei_ncols, reg_lei_row, NULL);
             }
@@ -494,6 +514,7 @@ int veu_registry_relations(struct loader *l, const char *dir, veu_registry_t *re
         const char *path = begin_file(l, dir, f);
         int rc = 0;
 
+        reg_gleif_reading(i);
         if (f->kind == VEU_REG_GLEIF_RR) {
             rc = ld_read_csv(l, path, reg_rr_cols, reg_rr_ncols, reg_rr_row, NULL);
         }
@@ -523,4 +544,5 @@ void veu_registry_free(veu_registry_t *reg)
     }
     json_decref(reg->ids);
     reg->ids = NULL;
+    reg_gleif_done();
 }

@@ -35,6 +35,15 @@ extern const struct colspec reg_lei_cols[], reg_rr_cols[];
 extern const int reg_lei_ncols, reg_rr_ncols;
 int reg_lei_row(struct loader *l, const veu_csv_row_t *row);
 int reg_rr_row(struct loader *l, const veu_csv_row_t *row);
+/*
+ * Before GLEIF files are read: where there is more than one of a kind, finds
+ * per record the latest statement (Registration.LastUpdateDate) across them.
+ * paths and kinds: every registry file, in reading order.  0 or fatal code.
+ */
+int reg_gleif_scan(struct loader *l, const char *const *paths, const int *kinds, int n);
+/* The file (its index in the scan) being read now. */
+void reg_gleif_reading(int file);
+void reg_gleif_done(void);
 
 /* BODS */
 int reg_bods_v04(json_t *rec);

@@ -95,6 +95,56 @@ START_TEST(gleif_consolidation_is_control)
 }
 END_TEST
 
+/*
+ * A golden copy and a delta dropped in together: the later
+ * Registration.LastUpdateDate wins for an LEI record and for a relationship,
+ * whatever the files' names (the delta sorts first here) (SPEC section 8).
+ */
+#define LEI_HEAD                                                                                   \
+    "LEI,Entity.LegalName,Entity.LegalAddress.Country,Registration.RegistrationStatus,"            \
+    "Registration.LastUpdateDate\n"
+#define RR_HEAD                                                                                    \
+    "Relationship.StartNode.NodeID,Relationship.StartNode.NodeIDType,"                             \
+    "Relationship.EndNode.NodeID,Relationship.EndNode.NodeIDType,"                                 \
+    "Relationship.RelationshipType,Relationship.RelationshipStatus,"                               \
+    "Registration.RegistrationStatus,Registration.LastUpdateDate\n"
+START_TEST(gleif_delta_supersedes_by_date)
+{
+    dir = th_tmpdir();
+    th_write(dir, "b-golden-lei.csv",
+             LEI_HEAD "5493001KJTIIGC8Y1R12,Old Name AG,DE,ISSUED,2023-01-01T08:00:00Z\n"
+                      "529900T8BM49AURSDO55,Parent SE,FR,ISSUED,2023-01-01T08:00:00Z\n"
+                      "HWUPKR0MPOU8FGXBT394,Other Parent SE,FR,ISSUED,2023-01-01T08:00:00Z\n");
+    th_write(dir, "a-delta-lei.csv",
+             LEI_HEAD "5493001KJTIIGC8Y1R12,New Name AG,DE,ISSUED,2024-06-01T10:00:00+02:00\n"
+                      "529900T8BM49AURSDO55,Stale Parent SE,FR,ISSUED,2022-12-31T23:59:59Z\n");
+    th_write(dir, "b-golden-rr.csv",
+             RR_HEAD "5493001KJTIIGC8Y1R12,LEI,529900T8BM49AURSDO55,LEI,"
+                     "IS_DIRECTLY_CONSOLIDATED_BY,ACTIVE,ISSUED,2023-01-01T08:00:00Z\n"
+                     "5493001KJTIIGC8Y1R12,LEI,HWUPKR0MPOU8FGXBT394,LEI,"
+                     "IS_ULTIMATELY_CONSOLIDATED_BY,INACTIVE,ISSUED,2023-01-01T08:00:00Z\n");
+    th_write(dir, "a-delta-rr.csv",
+             RR_HEAD "5493001KJTIIGC8Y1R12,LEI,529900T8BM49AURSDO55,LEI,"
+                     "IS_DIRECTLY_CONSOLIDATED_BY,INACTIVE,ISSUED,2024-06-01T08:00:00Z\n"
+                     "5493001KJTIIGC8Y1R12,LEI,HWUPKR0MPOU8FGXBT394,LEI,"
+                     "IS_ULTIMATELY_CONSOLIDATED_BY,ACTIVE,ISSUED,2024-06-01T08:00:00Z\n");
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    uint32_t v = veu_snapshot_find(B.snap, "LEI:5493001KJTIIGC8Y1R12", 24);
+    ck_assert_str_eq(veu_snapshot_name(B.snap, v), "New Name AG");
+    v = veu_snapshot_find(B.snap, "LEI:529900T8BM49AURSDO55", 24);
+    ck_assert_str_eq(veu_snapshot_name(B.snap, v), "Parent SE"); /* the delta's is older */
+    /* the consolidation ended in the delta; the other began there */
+    json_t *o = owners("LEI:5493001KJTIIGC8Y1R12");
+    json_t *d = json_object_get(o, "direct");
+    ck_assert_uint_eq(json_array_size(d), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(d, 0), "id")),
+                     "LEI:HWUPKR0MPOU8FGXBT394");
+    json_decref(o);
+    ck_assert(th_reported(&B, "later Registration.LastUpdateDate"));
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -268,6 +318,7 @@ int main(void)
     TCase *t = tcase_create("formats");
     tcase_add_checked_fixture(t, NULL, teardown);
     tcase_add_test(t, gleif_consolidation_is_control);
+    tcase_add_test(t, gleif_delta_supersedes_by_date);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);
