@@ -305,8 +305,9 @@ static int name_lookup(veu_req_t *r, json_t *name, uint32_t *ret)
 
 /*
  * The buyer of risk, paths and owners: "entity" (an id, or a bare LEI) or
- * "name" (with "country"); an inline command's argument is an id, else a
- * name.  Returns 0 with *ret set, or VEU_OP_ERROR after failing r.
+ * "name" (with "country"); with both, the id, else the name; an inline
+ * command's argument is an id, else a name.  Returns 0 with *ret set, or
+ * VEU_OP_ERROR after failing r.
  */
 static int buyer_field(veu_req_t *r, uint32_t *ret)
 {
@@ -321,7 +322,7 @@ static int buyer_field(veu_req_t *r, uint32_t *ret)
     }
     if (ent && r->inline_form) {
         name = ent; /* inline "OP ARG": an id, else a name */
-    } else if (ent) {
+    } else if (ent && !name) {
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'", json_string_value(ent));
     }
     if (!name) {

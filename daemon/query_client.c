@@ -31,7 +31,12 @@ static int64_t now_ms(void)
 
 enum { FMT_JSON, FMT_DOT, FMT_SVG };
 
-/* For drawing: risk and paths requests ask for the "entities" member. */
+/*
+ * For drawing: risk and paths requests ask for the "entities" member.  An
+ * inline "risk ARG" becomes JSON with ARG as the id, else the name, as the
+ * inline form reads it.  NULL for a request that cannot be drawn (another
+ * op, or no request at all): the caller refuses it.
+ */
 static char *with_graph(const char *line, size_t len)
 {
     while (len && (*line == ' ' || *line == '\t')) {
@@ -48,8 +53,8 @@ static char *with_graph(const char *line, size_t len)
             while (end > arg && (end[-1] == ' ' || end[-1] == '\r')) {
                 end--;
             }
-            j = json_pack("{s:s%,s:s%}", "op", line, (size_t)(sp - line), "entity", arg,
-                          (size_t)(end - arg));
+            j = json_pack("{s:s%,s:s%,s:s%}", "op", line, (size_t)(sp - line), "entity", arg,
+                          (size_t)(end - arg), "name", arg, (size_t)(end - arg));
         }
     }
     const char *op = json_string_value(json_object_get(j, "op"));
@@ -59,7 +64,7 @@ static char *with_graph(const char *line, size_t len)
         out = json_dumps(j, JSON_COMPACT);
     }
     json_decref(j);
-    return out ? out : strndup(line, len);
+    return out;
 }
 
 /* Is `dot` (Graphviz) on PATH? */
@@ -91,8 +96,15 @@ static int emit(const char *line, int format)
     veu_jbuf_t dot;
 
     veu_jbuf_init(&dot);
-    if (format == FMT_JSON || !j || veu_dot_answer(j, &dot) < 0) {
+    if (format == FMT_JSON) {
         puts(line);
+    } else if (!j || veu_dot_answer(j, &dot) < 0) {
+        /* nothing to draw: say why on stderr, and write no picture */
+        json_t *e = json_object_get(j, "error");
+        fprintf(stderr, "veud query: no picture: %s%s%s\n",
+                e ? json_string_value(json_object_get(e, "code")) : "the answer cannot be drawn",
+                e ? ": " : "", e ? json_string_value(json_object_get(e, "message")) : "");
+        failed = 1;
     } else if (format == FMT_DOT) {
         fputs(dot.buf, stdout);
     } else {
@@ -198,23 +210,49 @@ int veu_query_main(int argc, char **argv)
         free(req);
         return EX_UNAVAILABLE;
     }
-    if (format != FMT_JSON && req_len) {
-        /* ask risk and paths for the entities they mention */
-        char *out = NULL;
-        size_t out_len = 0;
-        FILE *m = open_memstream(&out, &out_len);
+    if (format != FMT_JSON) {
+        /* one picture a run, of a risk or paths answer: the request asks for its entities */
+        char *one = NULL;
+        int lines = 0;
         for (size_t i = 0; i < req_len;) {
             char *nl = memchr(req + i, '\n', req_len - i);
             size_t n = nl ? (size_t)(nl - (req + i)) : req_len - i;
-            char *t = with_graph(req + i, n);
-            fprintf(m, "%s\n", t);
-            free(t);
+            size_t k = 0;
+            while (k < n && (req[i + k] == ' ' || req[i + k] == '\t' || req[i + k] == '\r')) {
+                k++;
+            }
+            if (k < n && lines++ == 0) {
+                one = with_graph(req + i, n);
+                if (!one) {
+                    fprintf(stderr,
+                            "veud query: --format %s draws risk and paths answers only, "
+                            "not '%.*s'\n",
+                            format == FMT_DOT ? "dot" : "svg", (int)(n > 60 ? 60 : n), req + i);
+                    free(req);
+                    return EX_USAGE;
+                }
+            }
             i += n + 1;
         }
-        fclose(m);
+        if (lines != 1) {
+            fprintf(stderr,
+                    "veud query: --format %s draws one answer a run (%d requests given); "
+                    "run it once per picture\n",
+                    format == FMT_DOT ? "dot" : "svg", lines);
+            free(one);
+            free(req);
+            return EX_USAGE;
+        }
         free(req);
-        req = out;
-        req_len = out_len;
+        req_len = strlen(one) + 1;
+        req = malloc(req_len + 1);
+        if (!req) {
+            free(one);
+            return EX_OSERR;
+        }
+        memcpy(req, one, req_len - 1);
+        req[req_len - 1] = '\n';
+        free(one);
     }
     if (strlen(path) >= sizeof(sa.sun_path)) {
         fprintf(stderr, "veud query: socket path too long: %s\n", path);

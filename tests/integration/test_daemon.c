@@ -1035,6 +1035,32 @@ START_TEST(pictures)
     ck_assert_int_eq(st, 0);
     ck_assert(strstr(svg, "<svg") != NULL && strstr(svg, "Eurofighter") != NULL);
     free(svg);
+    /* by name, as the plain query takes it (SPEC section 8, the client's rule) */
+    snprintf(cmd, sizeof(cmd), "%s query --socket %s --format dot 'risk Pierburg GmbH'", VEUD_PATH,
+             D.sock);
+    char *byname = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert(strstr(byname, "digraph") != NULL && strstr(byname, "co:pierburg") != NULL);
+    free(byname);
+    /* what cannot be drawn: refused or failed, with a message, and no picture */
+    const char *refused[] = {
+        "--format svg 'screen co:pierburg'",             /* another op */
+        "--format dot 'risk co:pierburg' 'risk co:cfm'", /* two pictures into one output */
+        "--format dot 'risk no-such-entity-anywhere'",   /* an error answer */
+        "--format svg '{\"op\":\"paths\",\"entity\":\"nope\"}'",
+    };
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        char out[300];
+        snprintf(out, sizeof(out), "%s/pic.out", D.dir);
+        snprintf(cmd, sizeof(cmd), "%s query --socket %s %s >%s 2>/dev/null; echo $?", VEUD_PATH,
+                 D.sock, refused[i], out);
+        char *code = capture(cmd, &st);
+        ck_assert_msg(atoi(code) != 0, "%s exited 0", refused[i]);
+        free(code);
+        struct stat sb;
+        ck_assert_int_eq(stat(out, &sb), 0);
+        ck_assert_msg(sb.st_size == 0, "%s wrote %lld bytes", refused[i], (long long)sb.st_size);
+    }
     /* without Graphviz: svg says so and fails; dot still works */
     snprintf(cmd, sizeof(cmd),
              "PATH=/nonexistent %s query --socket %s --format svg 'risk co:cfm' 2>&1", VEUD_PATH,
