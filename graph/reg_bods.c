@@ -186,9 +186,16 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
         const char *end = reg_jstr(it, "endDate");
         snprintf(where, sizeof(where), "interests[%zu]", i);
         squash(reg_jstr(it, "type"), type, sizeof(type));
-        if (*end && strcmp(end, day) <= 0) {
+        int ended = reg_ended(end, day);
+        if (ended > 0) {
             reg_count(t, "interests that ended (endDate) not imported");
             continue;
+        }
+        if (ended < 0 &&
+            (rc = ld_problem(l, 1, line, where,
+                             "endDate '%.40s' is not a date: the interest is kept as current",
+                             end)) < 0) {
+            return rc;
         }
         int indirect = !strcmp(reg_jstr(it, "directOrIndirect"), "indirect");
         json_t *sh = json_object_get(it, "share");

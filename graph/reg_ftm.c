@@ -94,10 +94,16 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
     const char *to = control && reg_prop(props, "entity") ? "entity" : "asset";
     int rc;
 
-    if (end && *end && strcmp(end, day) <= 0) {
+    int ended = reg_ended(end, day);
+    if (ended > 0) {
         reg_count(t, control ? "controls that ended (endDate) not imported"
                              : "ownerships that ended (endDate) not imported");
         return 0;
+    }
+    if (ended < 0 && (rc = ld_problem(l, 1, line, "endDate",
+                                      "endDate '%.40s' is not a date: the %s is kept as current",
+                                      end, control ? "control" : "ownership")) < 0) {
+        return rc;
     }
     uint32_t owner = ftm_ref(l, f, props, from, line, &rc);
     if (owner == VEU_NONE) {

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "registry_int.h"
+#include "veu/snapshot.h"
 
 #define SNIFF_BYTES 65536
 #define MAX_JSON    (1u << 30) /* a registry file read whole: at most 1 GiB */
@@ -254,6 +255,32 @@ double reg_stake_of(double lo, double hi, int lo_excl)
 
 /* ------------------------------------------------------------------ */
 /* Summaries of what is left out by design                             */
+
+int reg_ended(const char *end, const char *day)
+{
+    char last[11];
+    size_t n = end ? strlen(end) : 0;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (n >= 10 && (n == 10 || end[10] == 'T' || end[10] == ' ') && veu_iso_date(end, 10)) {
+        memcpy(last, end, 10);
+    } else if (n == 7 && (snprintf(last, sizeof(last), "%.7s-01", end), veu_iso_date(last, 10))) {
+        /* a month: its last day ("29" for February compares as well as "28" with any day) */
+        static const char *const days[] = {"31", "29", "31", "30", "31", "30",
+                                           "31", "31", "30", "31", "30", "31"};
+        memcpy(last + 8, days[atoi(end + 5) - 1], 2);
+    } else if (n == 4 && isdigit((unsigned char)end[0]) && isdigit((unsigned char)end[1]) &&
+               isdigit((unsigned char)end[2]) && isdigit((unsigned char)end[3]) &&
+               memcmp(end, "0000", 4) != 0) {
+        snprintf(last, sizeof(last), "%.4s-12-31", end);
+    } else {
+        return -1;
+    }
+    last[10] = '\0';
+    return strcmp(last, day) <= 0;
+}
 
 struct tally reg_tally;
 

@@ -25,6 +25,15 @@ void reg_count(struct tally *t, const char *what);
  */
 double reg_stake_of(double lo, double hi, int lo_excl);
 
+/*
+ * Whether an interest with end date `end` (ISO 8601: a day, or a year or
+ * month, taken as its last day; a time after the day is ignored) has ended
+ * by `day`: 1 ended, 0 not (or no end date), -1 unreadable.  An unreadable
+ * end date never ends an interest: the caller keeps it and warns (a garbage
+ * "0" or "0000-00-00" must not clear a buyer).
+ */
+int reg_ended(const char *end, const char *day);
+
 /* A string member of o, "" when absent. */
 const char *reg_jstr(json_t *o, const char *key);
 /* The first value of a FollowTheMoney property, NULL when absent. */

@@ -145,6 +145,41 @@ START_TEST(gleif_delta_supersedes_by_date)
 }
 END_TEST
 
+/*
+ * An end date that is no date keeps its interest, with a warning: "0" or
+ * "0000-00-00" once dropped a stake as ended (the review's F9); a real past
+ * end date, a year or a month included, still ends it.
+ */
+START_TEST(garbage_end_date_keeps_the_stake)
+{
+    dir = th_tmpdir();
+    th_write(dir, "ftm.jsonl",
+             "{\"id\":\"s\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Seed Arms\"],"
+             "\"country\":[\"us\"]}}\n"
+             "{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Alpha\"]}}\n"
+             "{\"id\":\"b\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Beta\"]}}\n"
+             "{\"id\":\"c\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Gamma\"]}}\n"
+             "{\"id\":\"d\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Delta\"]}}\n"
+             "{\"id\":\"o1\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"s\"],"
+             "\"asset\":[\"a\"],\"percentage\":[\"60\"],\"endDate\":[\"0\"]}}\n"
+             "{\"id\":\"o2\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"s\"],"
+             "\"asset\":[\"b\"],\"percentage\":[\"60\"],\"endDate\":[\"0000-00-00\"]}}\n"
+             "{\"id\":\"o3\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"s\"],"
+             "\"asset\":[\"c\"],\"percentage\":[\"60\"],\"endDate\":[\"2001\"]}}\n"
+             "{\"id\":\"o4\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"s\"],"
+             "\"asset\":[\"d\"],\"percentage\":[\"60\"],\"endDate\":[\"2999-01\"]}}\n");
+    th_write(dir, "designations.csv", "entity_id,designation\ns,defense\n");
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    ck_assert_str_eq(th_verdict_of(&B, "a"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "b"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "c"), "standard"); /* ended in 2001 */
+    ck_assert_str_eq(th_verdict_of(&B, "d"), "deny");     /* ends in 2999 */
+    ck_assert(th_reported(&B, "endDate '0' is not a date"));
+    ck_assert(th_reported(&B, "endDate '0000-00-00' is not a date"));
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -319,6 +354,7 @@ int main(void)
     tcase_add_checked_fixture(t, NULL, teardown);
     tcase_add_test(t, gleif_consolidation_is_control);
     tcase_add_test(t, gleif_delta_supersedes_by_date);
+    tcase_add_test(t, garbage_end_date_keeps_the_stake);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);
