@@ -188,6 +188,18 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
         veu_log(LOG_ERR, "build failed: %s", veu_diag_format(&err, line, sizeof(line)));
         return exit_code_for(rc);
     }
+    /* the server's own checks, before the snapshot is called good: they must agree */
+    veu_snapshot_t *s;
+    char why[512];
+    if (veu_snapshot_open(out, &s, why, sizeof(why)) < 0) {
+        veu_log(LOG_ERR,
+                "build failed: the snapshot written does not pass the server's checks "
+                "(%s); removed",
+                why);
+        unlink(out);
+        return EX_SOFTWARE;
+    }
+    veu_snapshot_close(s);
     veu_log(LOG_INFO, "build: done: %s, digest %s, %llu entities, %llu rows skipped, %llu warnings",
             out, digest, (unsigned long long)counts.entities, (unsigned long long)rep.skipped,
             (unsigned long long)rep.warnings);

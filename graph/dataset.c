@@ -561,8 +561,8 @@ static int parse_range(struct loader *l, const veu_csv_row_t *row, double pct, d
     return 1;
 }
 
-static int add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
-                   double pct_min, double pct_max, veu_span_t span);
+static int add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
+                   int control, double pct_min, double pct_max, veu_span_t span);
 
 static int own_row(struct loader *l, const veu_csv_row_t *row)
 {
@@ -623,7 +623,7 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
                          veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
         return rc;
     }
-    return add_own(l, o.owner, o.owned, o.pct, o.control, lo, hi, span);
+    return add_own(l, row->line, o.owner, o.owned, o.pct, o.control, lo, hi, span);
 }
 
 static uint16_t bound_c(double pct)
@@ -631,11 +631,29 @@ static uint16_t bound_c(double pct)
     return isnan(pct) || pct < 0 || pct > 100 ? VEU_NO_BOUND : (uint16_t)lround(pct * 100);
 }
 
-/* A row into the history (when kept) and, in effect on the build day, into the rows. */
-static int add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
-                   double pct_min, double pct_max, veu_span_t span)
+/*
+ * A row into the history (when kept) and, in effect on the build day, into
+ * the rows.  Every reader comes through here, so here the stake is checked
+ * once for all: a percent in (0, 100] or none, a range within [0, 100]
+ * whose top is above 0 (a share of 0, or of -0, from a register once made a
+ * snapshot the server refused for ever: the review's F2).
+ */
+static int add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
+                   int control, double pct_min, double pct_max, veu_span_t span)
 {
     veu_dataset_t *ds = l->ds;
+
+    if ((!isnan(pct) && !(pct > 0.0 && pct <= 100.0)) ||
+        (!isnan(pct_min) && !(pct_min >= 0.0 && pct_min <= 100.0)) ||
+        (!isnan(pct_max) && !(pct_max > 0.0 && pct_max <= 100.0)) ||
+        (!isnan(pct_min) && !isnan(pct_max) && pct_min > pct_max)) {
+        int rc = ld_problem(l, 0, line, "percent",
+                            "the stake of '%s' in '%s' (%g, range %g..%g) is not a percent in "
+                            "(0, 100]: not imported",
+                            veu_str(&ds->pool, ds->ent[owner].id),
+                            veu_str(&ds->pool, ds->ent[owned].id), pct, pct_min, pct_max);
+        return rc < 0 ? rc : 0;
+    }
     veu_own_row_t o = {.owner = owner,
                        .owned = owned,
                        .pct = pct,
@@ -662,10 +680,10 @@ static int add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct,
     return 0;
 }
 
-int ld_add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
+int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct, int control,
                double pct_min, double pct_max)
 {
-    return add_own(l, owner, owned, pct, control, pct_min, pct_max,
+    return add_own(l, line, owner, owned, pct, control, pct_min, pct_max,
                    (veu_span_t){VEU_DAY_MIN, VEU_DAY_MAX});
 }
 

@@ -81,10 +81,11 @@ uint32_t ld_find(const struct loader *l, const char *s);
 
 /*
  * Adds a stake (pct in (0, 100], NAN when unknown) or a control edge
- * (control = 1).  pct_min/pct_max: the range a register published, NAN when
- * exact.  Returns 0 or a fatal code.
+ * (control = 1), read at line of the current file; a percent or range out
+ * of bounds is reported there and skipped.  pct_min/pct_max: the range a register published, NAN
+ * when exact.  Returns 0 or a fatal code.
  */
-int ld_add_own(struct loader *l, uint32_t owner, uint32_t owned, double pct, int control,
+int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct, int control,
                double pct_min, double pct_max);
 
 /* Reads one CSV file with cols; fn gets every usable row. */

@@ -254,17 +254,17 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
                          "managers, rights to profit) not imported");
         }
     }
-    if (stake && (rc = ld_add_own(l, owner, owned, best_stake, 0, best_lo, best_hi)) < 0) {
+    if (stake && (rc = ld_add_own(l, line, owner, owned, best_stake, 0, best_lo, best_hi)) < 0) {
         return rc;
     }
-    if (control && (rc = ld_add_own(l, owner, owned, NAN, 1, NAN, NAN)) < 0) {
+    if (control && (rc = ld_add_own(l, line, owner, owned, NAN, 1, NAN, NAN)) < 0) {
         return rc;
     }
     if (!stake && !control && unknown) {
         rc =
             ld_problem(l, 1, line, "interests",
                        "an interest of unknown size: kept as a stake that adds nothing to any sum");
-        if (rc < 0 || (rc = ld_add_own(l, owner, owned, NAN, 0, NAN, NAN)) < 0) {
+        if (rc < 0 || (rc = ld_add_own(l, line, owner, owned, NAN, 0, NAN, NAN)) < 0) {
             return rc;
         }
     }

@@ -114,7 +114,7 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
         return rc;
     }
     if (control && owner != owned) {
-        return ld_add_own(l, owner, owned, NAN, 1, NAN, NAN);
+        return ld_add_own(l, line, owner, owned, NAN, 1, NAN, NAN);
     }
     if (owner == owned) {
         rc = ld_problem(l, 0, line, "properties.asset", "self-loop: '%s' owns itself",
@@ -126,7 +126,8 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
     if (pct && veu_parse_percent_text(pct, &lo, &hi, &lo_excl)) {
         double st = reg_stake_of(lo, hi, lo_excl);
         if (!isnan(st)) {
-            return ld_add_own(l, owner, owned, st, 0, lo == hi ? NAN : lo, lo == hi ? NAN : hi);
+            return ld_add_own(l, line, owner, owned, st, 0, lo == hi ? NAN : lo,
+                              lo == hi ? NAN : hi);
         }
     } else if (pct) {
         rc = ld_problem(l, 1, line, "properties.percentage",
@@ -136,7 +137,7 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
         }
     }
     if (role && strcasestr(role, "control")) {
-        return ld_add_own(l, owner, owned, NAN, 1, NAN, NAN); /* "controlling shareholder" */
+        return ld_add_own(l, line, owner, owned, NAN, 1, NAN, NAN); /* "controlling shareholder" */
     }
-    return ld_add_own(l, owner, owned, NAN, 0, NAN, NAN);
+    return ld_add_own(l, line, owner, owned, NAN, 0, NAN, NAN);
 }

@@ -364,5 +364,5 @@ int reg_rr_row(struct loader *l, const veu_csv_row_t *row)
         return rc < 0 ? rc : 0;
     }
     /* consolidation, a branch's head office, an umbrella fund: control, parent over child */
-    return ld_add_own(l, parent, child, NAN, 1, NAN, NAN);
+    return ld_add_own(l, row->line, parent, child, NAN, 1, NAN, NAN);
 }

@@ -180,6 +180,21 @@ START_TEST(garbage_end_date_keeps_the_stake)
 }
 END_TEST
 
+/*
+ * A BODS share of exactly 0, or a range of 0..0, is no stake: skipped and
+ * reported, and the snapshot passes the server's checks.  It once passed
+ * the loader and made every snapshot one the server refused (F2).  The
+ * fixture is ours (tests/data/bods-zero), in BODS 0.4's shape.
+ */
+START_TEST(zero_share_is_skipped)
+{
+    build_from("bods-zero", "entity_id,designation\nzs-seed,defense\n");
+    ck_assert_ptr_nonnull(B.snap); /* the server's checks pass */
+    ck_assert_uint_eq(B.rep.skipped, 2);
+    ck_assert(th_reported(&B, "is not a percent in (0, 100]"));
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -355,6 +370,7 @@ int main(void)
     tcase_add_test(t, gleif_consolidation_is_control);
     tcase_add_test(t, gleif_delta_supersedes_by_date);
     tcase_add_test(t, garbage_end_date_keeps_the_stake);
+    tcase_add_test(t, zero_share_is_skipped);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);
