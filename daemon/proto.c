@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvread.h" /* veu_utf8_valid */
+#include "load/csvread.h" /* veu_utf8_valid */
 #include "log.h"
 #include "proto.h"
 

@@ -22,7 +22,7 @@
 #include "notify.h"
 #include "proto.h"
 #include "server.h"
-#include "snapfmt.h"
+#include "format/snapfmt.h"
 
 #define EXIT_UNCHANGED 3
 

@@ -11,8 +11,8 @@
 #include <xxhash.h>
 
 #include "fuzz.h"
-#include "graph.h"
-#include "snapfmt.h"
+#include "engine/graph.h"
+#include "format/snapfmt.h"
 #include "veu/snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

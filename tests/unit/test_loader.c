@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvread.h"
-#include "dataset.h"
+#include "load/csvread.h"
+#include "load/dataset.h"
 #include "helpers.h"
 
 static char *dir;

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "normalize.h"
+#include "names/normalize.h"
 
 static void words_of(const char *name, char *out, size_t cap)
 {

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "load/dataset.h"
 #include "helpers.h"
-#include "registry.h"
+#include "load/registry/registry.h"
 
 static char *dir;
 static th_built_t B;

@@ -12,8 +12,8 @@
 #include <xxhash.h>
 
 #include "helpers.h"
-#include "graph.h"
-#include "snapfmt.h"
+#include "engine/graph.h"
+#include "format/snapfmt.h"
 
 static char *dir;
 static th_built_t B;

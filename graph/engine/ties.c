@@ -1,0 +1,1079 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ties.c: SPEC section 3 for every entity at once.
+ *
+ *  - defense-controlled: a worklist least fixpoint.  Every controlled entity
+ *    is popped once and adds its stakes to its holdings' sums; a holding
+ *    becomes controlled when a control edge or the summed stakes reach the
+ *    threshold.  O(V + E).
+ *  - defense share and holding: least fixpoints of x = min(1, P x), solved
+ *    one strongly connected component at a time in topological order:
+ *    acyclic parts take one step, cycles are swept (Gauss-Seidel) until no
+ *    value moves by more than VEU_TIES_TOL.  The acyclic parts are peeled
+ *    off in O(V + E); igraph finds the components of what is left.
+ *  - strongest paths: shortest paths with weights -log(percent/100) from
+ *    the seeds (and towards them, for holdings), in the same component
+ *    order: one step outside cycles, Dijkstra inside them.
+ *  - supply hops and group ties: breadth-first label propagation that keeps
+ *    the two nearest distinct labels per entity, which is what "other than
+ *    the buyer" needs, with the edge each label came by for the evidence.
+ */
+#include <errno.h>
+#include <igraph.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/graph.h"
+
+#define VEU_TIES_TOL        1e-13 /* fraction; SPEC compares percents to 1e-6 */
+#define VEU_TIES_MAX_SWEEPS 1000000
+
+static char igraph_msg[256];
+static igraph_error_t igraph_err;
+
+static void on_igraph_error(const char *reason, const char *file, int line, igraph_error_t err)
+{
+    igraph_err = err;
+    snprintf(igraph_msg, sizeof(igraph_msg), "igraph: %s%s%s (%s:%d)", igraph_strerror(err),
+             reason && *reason ? ": " : "", reason ? reason : "", file, line);
+    IGRAPH_FINALLY_FREE();
+}
+
+static void on_igraph_warning(const char *reason, const char *file, int line)
+{
+    (void)reason;
+    (void)file;
+    (void)line;
+}
+
+void veu_igraph_setup(void)
+{
+    igraph_set_error_handler(on_igraph_error);
+    igraph_set_warning_handler(on_igraph_warning);
+}
+
+/* ------------------------------------------------------------------ */
+/* Adjacency views and two-label breadth-first propagation             */
+
+struct adj {
+    const uint32_t *off;  /* n + 1 offsets */
+    const uint32_t *eidx; /* edge indices, or NULL when edges are in order */
+    const char *edges;    /* edge array */
+    size_t stride;
+    int far; /* 0: the edge's from is the neighbour, 1: its to */
+    int (*ok)(const void *edge, const void *arg);
+    const void *arg;
+};
+
+static inline uint32_t adj_edge(const struct adj *a, uint32_t i)
+{
+    return a->eidx ? a->eidx[i] : i;
+}
+
+static inline const uint32_t *edge_at(const struct adj *a, uint32_t e)
+{
+    return (const uint32_t *)(a->edges + (size_t)e * a->stride);
+}
+
+struct labels {
+    uint32_t *lab; /* 2 per vertex */
+    uint32_t *via; /* 2 per vertex: edge index, VEU_ORIGIN on a label's first hop */
+    int32_t *dist; /* 2 per vertex, or NULL */
+    uint64_t *queue;
+    size_t head, tail;
+};
+
+/* Gives label L to v by edge e unless v has it or is full; queues it. */
+static inline void label_offer(struct labels *s, uint32_t v, uint32_t L, uint32_t e, int32_t d)
+{
+    size_t k = (size_t)v * 2;
+
+    if (s->lab[k] == L || s->lab[k + 1] == L) {
+        return;
+    }
+    if (s->lab[k] != VEU_NONE) {
+        k++;
+        if (s->lab[k] != VEU_NONE) {
+            return;
+        }
+    }
+    s->lab[k] = L;
+    s->via[k] = e;
+    if (s->dist) {
+        s->dist[k] = d;
+    }
+    s->queue[s->tail++] = k;
+}
+
+/* Runs the queue: every label spreads to the neighbours the view gives. */
+static void label_run(struct labels *s, const struct adj *a)
+{
+    while (s->head < s->tail) {
+        size_t k = s->queue[s->head++];
+        uint32_t v = (uint32_t)(k / 2);
+        uint32_t L = s->lab[k];
+        int32_t d = s->dist ? s->dist[k] + 1 : 0;
+        for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+            uint32_t e = adj_edge(a, i);
+            const uint32_t *ed = edge_at(a, e);
+            if (a->ok && !a->ok(ed, a->arg)) {
+                continue;
+            }
+            label_offer(s, ed[a->far ? 1 : 0], L, e, d);
+        }
+    }
+}
+
+static int labels_init(struct labels *s, uint32_t n, uint32_t **lab, uint32_t **via, int with_dist)
+{
+    size_t slots = (size_t)n * 2 + 2;
+
+    memset(s, 0, sizeof(*s));
+    *lab = malloc(slots * sizeof(**lab));
+    *via = malloc(slots * sizeof(**via));
+    s->queue = malloc(slots * sizeof(*s->queue));
+    s->dist = with_dist ? malloc(slots * sizeof(*s->dist)) : NULL;
+    if (!*lab || !*via || !s->queue || (with_dist && !s->dist)) {
+        free(s->queue);
+        free(s->dist);
+        return -ENOMEM;
+    }
+    memset(*lab, 0xff, slots * sizeof(**lab));
+    memset(*via, 0xff, slots * sizeof(**via));
+    s->lab = *lab;
+    s->via = *via;
+    return 0;
+}
+
+static void labels_done(struct labels *s)
+{
+    free(s->queue);
+    free(s->dist);
+    s->queue = NULL;
+    s->dist = NULL;
+}
+
+static int own_controls(const void *edge, const void *pol)
+{
+    return veu_oedge_controls(edge, pol);
+}
+
+/* ------------------------------------------------------------------ */
+/* The 50 percent rule                                                 */
+
+/*
+ * The stake an edge carries in one of the two readings: the certain one (the
+ * stated stakes, a range's lower bound), or the highest the data allows (a
+ * range's top; a stake of unknown size counts as 100 when the policy says
+ * unknown stakes are to be reviewed).
+ */
+static inline double stake(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
+{
+    if (!hi) {
+        return e->pct;
+    }
+    if ((e->flags & VEU_OE_UNKNOWN) && pol->review_unknown) {
+        return 100.0;
+    }
+    if (!(e->flags & VEU_OE_RANGE)) {
+        return e->pct; /* exact: pct_hi is only its float rounding */
+    }
+    double top = round((double)e->pct_hi * 1e4) / 1e4; /* ranges come in hundredths */
+    return top > e->pct ? top : e->pct;
+}
+
+static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
+                                 int hi, uint8_t *controlled, double *ctrl_share,
+                                 uint32_t *ctrl_pred);
+
+/*
+ * Under a policy where control alone does not count (OFAC and BIS read
+ * their rules so), the same fixpoint as if it did: an entity controlled
+ * only then is tied by control the regime leaves out, and is reviewed
+ * (control_without_ownership), never silently cleared.  Its evidence chain
+ * is found at answer time among the entities flagged here.
+ */
+static int compute_control_only(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
+{
+    size_t n = g->n ? g->n : 1;
+    veu_policy_t cw = *pol;
+    double *share = calloc(n, sizeof(double));
+    uint32_t *pred = malloc(n * sizeof(uint32_t));
+    int rc = -ENOMEM;
+
+    cw.control_without_ownership = true;
+    t->controlled_cw = calloc(n, 1);
+    if (share && pred && t->controlled_cw) {
+        rc = compute_controlled_as(t, g, &cw, 0, t->controlled_cw, share, pred);
+    }
+    free(share);
+    free(pred);
+    return rc;
+}
+
+static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
+{
+    int uncertain = 0;
+    for (uint32_t i = 0; i < g->n_own && !uncertain; i++) {
+        uncertain = (g->own[i].flags & VEU_OE_RANGE) ||
+                    ((g->own[i].flags & VEU_OE_UNKNOWN) && pol->review_unknown);
+    }
+    int rc = compute_controlled_as(t, g, pol, 0, t->controlled, t->ctrl_share, t->ctrl_pred);
+    if (rc == 0 && !pol->control_without_ownership) {
+        rc = compute_control_only(t, g, pol);
+    }
+    if (rc < 0 || !uncertain) {
+        return rc;
+    }
+    t->controlled_hi = calloc(g->n ? g->n : 1, 1);
+    t->ctrl_share_hi = calloc(g->n ? g->n : 1, sizeof(double));
+    t->ctrl_pred_hi = malloc((g->n ? g->n : 1) * sizeof(uint32_t));
+    if (!t->controlled_hi || !t->ctrl_share_hi || !t->ctrl_pred_hi) {
+        return -ENOMEM;
+    }
+    memset(t->ctrl_pred_hi, 0xff, g->n * sizeof(uint32_t));
+    return compute_controlled_as(t, g, pol, 1, t->controlled_hi, t->ctrl_share_hi, t->ctrl_pred_hi);
+}
+
+static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
+                                 int hi, uint8_t *controlled, double *ctrl_share,
+                                 uint32_t *ctrl_pred)
+{
+    uint32_t n = g->n;
+    uint32_t *queue = malloc(((size_t)n + 1) * sizeof(*queue));
+    size_t head = 0, tail = 0;
+
+    if (!queue) {
+        return -ENOMEM;
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (t->seed[v]) {
+            controlled[v] = 1;
+            queue[tail++] = v;
+        }
+    }
+    while (head < tail) {
+        uint32_t u = queue[head++];
+        for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
+            const veu_oedge_t *e = &g->own[i];
+            uint32_t w = e->to;
+            ctrl_share[w] += stake(e, pol, hi);
+            if (pol->suspended) {
+                continue; /* a suspended rule reaches no affiliate */
+            }
+            /* a regime may count only one owner's stake at a time, or no bare control */
+            if (!controlled[w] &&
+                (((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership) ||
+                 veu_policy_controls(pol,
+                                     pol->aggregate_owners ? ctrl_share[w] : stake(e, pol, hi)))) {
+                controlled[w] = 1;
+                queue[tail++] = w;
+            }
+        }
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        ctrl_share[v] = fmin(100.0, ctrl_share[v]);
+    }
+    /* a shortest chain from a seed, through controlled entities only */
+    head = tail = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        if (t->seed[v]) {
+            queue[tail++] = v;
+        }
+    }
+    uint8_t *seen = calloc(n ? n : 1, 1);
+    if (!seen) {
+        free(queue);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < tail; i++) {
+        seen[queue[i]] = 1;
+    }
+    while (head < tail) {
+        uint32_t u = queue[head++];
+        for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
+            const veu_oedge_t *e = &g->own[i];
+            if (!seen[e->to] && controlled[e->to] &&
+                (stake(e, pol, hi) > 0.0 ||
+                 ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership))) {
+                seen[e->to] = 1;
+                ctrl_pred[e->to] = i;
+                queue[tail++] = e->to;
+            }
+        }
+    }
+    free(seen);
+    free(queue);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Integrated shares: components (igraph for the cycles), strongest paths */
+
+/*
+ * Strongest paths: each stake edge weighs -log(p) plus HOP_COST, so that of
+ * two chains with the same product the shorter wins, and no chain of 100%
+ * stakes weighs nothing (the edges on strongest paths then form no cycle).
+ * A path's weight is exact to about 1e-15 per hop, far below HOP_COST;
+ * products that differ by less than HOP_COST are the same to the data.
+ */
+#define HOP_COST  1e-10
+#define TIGHT_TOL 1e-12
+
+static int has_stake(const veu_oedge_t *e)
+{
+    return (e->flags & VEU_OE_KNOWN) && e->pct > 0.0;
+}
+
+enum { ST_CORE, ST_FRONT, ST_BACK };
+
+/*
+ * igraph's strongly connected components of the core: the c vertices cv[]
+ * (loc[v] their index there) and the stake edges between them.  memb[i] is
+ * the component of cv[i]; *ret_nc how many there are.
+ */
+static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv,
+                                      uint32_t c, const uint32_t *loc, uint32_t *memb,
+                                      uint32_t *ret_nc)
+{
+    igraph_t cg;
+    igraph_vector_int_t ev, cm;
+    igraph_integer_t m = 0, k = 0, nc = 0;
+
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
+            m += has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE;
+        }
+    }
+    IGRAPH_VECTOR_INT_INIT_FINALLY(&ev, 2 * m);
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
+            if (has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE) {
+                VECTOR(ev)[k++] = i;
+                VECTOR(ev)[k++] = loc[g->own[j].to];
+            }
+        }
+    }
+    IGRAPH_CHECK(igraph_create(&cg, &ev, c, IGRAPH_DIRECTED));
+    igraph_vector_int_destroy(&ev);
+    IGRAPH_FINALLY_CLEAN(1);
+    IGRAPH_FINALLY(igraph_destroy, &cg);
+    IGRAPH_VECTOR_INT_INIT_FINALLY(&cm, 0);
+    IGRAPH_CHECK(igraph_connected_components(&cg, &cm, NULL, &nc, IGRAPH_STRONG));
+    for (uint32_t i = 0; i < c; i++) {
+        memb[i] = (uint32_t)VECTOR(cm)[i];
+    }
+    igraph_vector_int_destroy(&cm);
+    igraph_destroy(&cg);
+    IGRAPH_FINALLY_CLEAN(2);
+    *ret_nc = (uint32_t)nc;
+    return IGRAPH_SUCCESS;
+}
+
+/*
+ * Orders the core's components topologically (owners before holdings),
+ * Kahn over the condensation, into order[] from position pos, each
+ * component's start in ostart[] from *ncomp on.
+ */
+static int order_core(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv, uint32_t c,
+                      const uint32_t *loc, const uint32_t *memb, uint32_t nc, uint32_t *order,
+                      uint32_t pos, uint32_t *ostart, uint32_t *ncomp)
+{
+    uint32_t *cstart = calloc((size_t)nc + 1, sizeof(*cstart));
+    uint32_t *members = malloc(((size_t)c + 1) * sizeof(*members));
+    uint32_t *indeg = calloc((size_t)nc + 1, sizeof(*indeg));
+    uint32_t *corder = malloc(((size_t)nc + 1) * sizeof(*corder));
+
+    if (!cstart || !members || !indeg || !corder) {
+        free(cstart), free(members), free(indeg), free(corder);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        cstart[memb[i] + 1]++;
+    }
+    for (uint32_t k = 0; k < nc; k++) {
+        cstart[k + 1] += cstart[k];
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        members[cstart[memb[i]] + indeg[memb[i]]++] = cv[i]; /* indeg: a cursor for now */
+    }
+    memset(indeg, 0, ((size_t)nc + 1) * sizeof(*indeg));
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
+            const veu_oedge_t *e = &g->own[j];
+            if (has_stake(e) && st[e->to] == ST_CORE && memb[loc[e->to]] != memb[i]) {
+                indeg[memb[loc[e->to]]]++;
+            }
+        }
+    }
+    size_t head = 0, tail = 0;
+    for (uint32_t k = 0; k < nc; k++) {
+        if (indeg[k] == 0) {
+            corder[tail++] = k;
+        }
+    }
+    while (head < tail) {
+        uint32_t k = corder[head++];
+        ostart[(*ncomp)++] = pos;
+        for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
+            order[pos++] = members[i];
+        }
+        for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
+            uint32_t u = members[i];
+            for (uint32_t j = g->own_out[u]; j < g->own_out[u + 1]; j++) {
+                const veu_oedge_t *e = &g->own[j];
+                if (has_stake(e) && st[e->to] == ST_CORE) {
+                    uint32_t kw = memb[loc[e->to]];
+                    if (kw != k && --indeg[kw] == 0) {
+                        corder[tail++] = kw;
+                    }
+                }
+            }
+        }
+    }
+    free(cstart), free(members), free(indeg), free(corder);
+    return 0;
+}
+
+/*
+ * Orders the vertices by strongly connected component of the stake graph,
+ * components in topological order (owners before holdings); order[] lists
+ * the vertices, start[k] where component k begins.
+ *
+ * Most of a registry is acyclic.  A vertex whose owners are all peeled off
+ * is a component of its own and can go next (Kahn's algorithm from the
+ * vertices nobody holds a stake in); so can, from the back, a vertex whose
+ * holdings all are.  What is left, the core, lies between cycles, and igraph
+ * finds its components; peeling is O(V + E) and keeps igraph's copy of the
+ * graph to the core (606k of the 10M entities of the generator's registry).
+ */
+static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t **ret_start,
+                           uint32_t *ret_ncomp)
+{
+    uint32_t n = g->n, front = 0, back = n, ncomp = 0, c = 0, nc = 0;
+    uint32_t *order = malloc(((size_t)n + 1) * sizeof(*order));
+    uint32_t *ostart = malloc(((size_t)n + 2) * sizeof(*ostart));
+    uint32_t *deg = calloc((size_t)n + 1, sizeof(*deg)); /* later: index in the core */
+    uint8_t *st = calloc((size_t)n + 1, 1);
+    uint32_t *cv = NULL, *memb = NULL;
+    int rc = -ENOMEM;
+
+    if (!order || !ostart || !deg || !st) {
+        goto out;
+    }
+    /* from the front: owners first */
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        deg[g->own[j].to] += has_stake(&g->own[j]);
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (deg[v] == 0) {
+            order[front++] = v;
+            st[v] = ST_FRONT;
+        }
+    }
+    for (uint32_t h = 0; h < front; h++) {
+        uint32_t u = order[h];
+        for (uint32_t j = g->own_out[u]; j < g->own_out[u + 1]; j++) {
+            const veu_oedge_t *e = &g->own[j];
+            if (has_stake(e) && --deg[e->to] == 0) {
+                order[front++] = e->to;
+                st[e->to] = ST_FRONT;
+            }
+        }
+    }
+    /* from the back: holdings last (a vertex not peeled holds only such) */
+    memset(deg, 0, ((size_t)n + 1) * sizeof(*deg));
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        deg[g->own[j].from] += has_stake(&g->own[j]) && st[g->own[j].from] == ST_CORE;
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (st[v] == ST_CORE && deg[v] == 0) {
+            order[--back] = v;
+            st[v] = ST_BACK;
+        }
+    }
+    for (uint32_t h = n; h > back; h--) {
+        uint32_t u = order[h - 1];
+        for (uint32_t i = g->own_in[u]; i < g->own_in[u + 1]; i++) {
+            const veu_oedge_t *e = &g->own[g->own_in_e[i]];
+            if (has_stake(e) && st[e->from] == ST_CORE && --deg[e->from] == 0) {
+                order[--back] = e->from;
+                st[e->from] = ST_BACK;
+            }
+        }
+    }
+    for (uint32_t k = 0; k < front; k++) {
+        ostart[ncomp++] = k;
+    }
+    /* the core, by igraph */
+    c = back - front;
+    if (c) {
+        cv = malloc((size_t)c * sizeof(*cv));
+        memb = malloc((size_t)c * sizeof(*memb));
+        if (!cv || !memb) {
+            goto out;
+        }
+        for (uint32_t v = 0, i = 0; v < n; v++) {
+            if (st[v] == ST_CORE) {
+                deg[v] = i;
+                cv[i++] = v;
+            }
+        }
+        if (core_components(g, st, cv, c, deg, memb, &nc) != IGRAPH_SUCCESS) {
+            rc = igraph_err == IGRAPH_ENOMEM ? -ENOMEM : -VEU_EGRAPH;
+            goto out;
+        }
+        if ((rc = order_core(g, st, cv, c, deg, memb, nc, order, front, ostart, &ncomp)) < 0) {
+            goto out;
+        }
+    }
+    for (uint32_t k = back; k < n; k++) {
+        ostart[ncomp++] = k;
+    }
+    ostart[ncomp] = n;
+    *ret_order = order;
+    *ret_start = ostart;
+    *ret_ncomp = ncomp;
+    order = ostart = NULL;
+    rc = 0;
+out:
+    free(order), free(ostart), free(deg), free(st), free(cv), free(memb);
+    return rc;
+}
+
+/*
+ * x(v) = min(1, sum over edges of stake/100 * x(far)), by in-edges (down = 0)
+ * or out-edges; the certain stakes, or (hi) the highest the data allows.
+ */
+static inline double flow(const veu_graph_t *g, const veu_policy_t *pol, const double *x,
+                          uint32_t v, int down, int hi)
+{
+    double s = 0.0;
+
+    if (!down) {
+        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
+            const veu_oedge_t *e = &g->own[g->own_in_e[i]];
+            s += stake(e, pol, hi) / 100.0 * x[e->from];
+        }
+    } else {
+        for (uint32_t i = g->own_out[v]; i < g->own_out[v + 1]; i++) {
+            const veu_oedge_t *e = &g->own[i];
+            s += stake(e, pol, hi) / 100.0 * x[e->to];
+        }
+    }
+    return s < 1.0 ? s : 1.0;
+}
+
+/*
+ * Solves one of the two share fixpoints, component by component, from zero
+ * (the least fixpoint).  order NULL: every vertex as one component in index
+ * order, as the highest-stakes reading (hi) needs, since edges that only a
+ * range or an unknown stake makes are in no component of the certain graph.
+ */
+static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, const uint8_t *seed,
+                             const uint32_t *order, const uint32_t *cstart, uint32_t ncomp,
+                             int down, int hi, double *x)
+{
+    uint32_t sweeps = 0, whole[2] = {0, g->n};
+
+    if (!order) {
+        cstart = whole;
+        ncomp = 1;
+    }
+    for (uint32_t k = 0; k < ncomp; k++) {
+        uint32_t c = down ? ncomp - 1 - k : k;
+        uint32_t a = cstart[c], b = cstart[c + 1];
+        for (uint32_t it = 0; it < VEU_TIES_MAX_SWEEPS; it++) {
+            double delta = 0.0;
+            for (uint32_t i = a; i < b; i++) {
+                uint32_t v = order ? order[i] : i;
+                double nv = seed[v] ? 1.0 : flow(g, pol, x, v, down, hi);
+                delta = fmax(delta, nv - x[v]);
+                x[v] = nv;
+            }
+            if (b - a == 1) {
+                break; /* a single vertex outside any cycle: one pass is exact */
+            }
+            sweeps++;
+            if (delta <= VEU_TIES_TOL) {
+                break;
+            }
+        }
+    }
+    return sweeps;
+}
+
+/*
+ * Strongest paths, one component at a time in the order above (down: in
+ * reverse, and along holdings).  A vertex outside any cycle takes the best
+ * of its finished neighbours in one step; inside a cycle a small Dijkstra
+ * runs from those values.  Each distance is the least of the same sums a
+ * Dijkstra from a super-source joined to every seed takes, so they agree to
+ * the bit, with no heap over the whole graph and no copy of it.
+ */
+typedef struct {
+    double d;
+    uint32_t v;
+} heap_item_t;
+
+typedef struct {
+    heap_item_t *a;
+    size_t n, cap;
+} heap_t;
+
+static int heap_push(heap_t *h, double d, uint32_t v)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        heap_item_t *a = realloc(h->a, cap * sizeof(*a));
+        if (!a) {
+            return -ENOMEM;
+        }
+        h->a = a;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    while (i > 0 && h->a[(i - 1) / 2].d > d) {
+        h->a[i] = h->a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->a[i] = (heap_item_t){d, v};
+    return 0;
+}
+
+static heap_item_t heap_pop(heap_t *h)
+{
+    heap_item_t top = h->a[0], last = h->a[--h->n];
+    size_t i = 0;
+
+    for (;;) {
+        size_t k = 2 * i + 1;
+        if (k >= h->n) {
+            break;
+        }
+        if (k + 1 < h->n && h->a[k + 1].d < h->a[k].d) {
+            k++;
+        }
+        if (h->a[k].d >= last.d) {
+            break;
+        }
+        h->a[i] = h->a[k];
+        i = k;
+    }
+    if (h->n) {
+        h->a[i] = last;
+    }
+    return top;
+}
+
+/*
+ * The two views of the ownership graph a strongest-path search takes:
+ * toward the seeds (owners, or down: holdings) and away from them.
+ */
+struct sides {
+    struct adj toward, away;
+};
+
+static struct sides search_sides(const veu_graph_t *g, int down)
+{
+    struct adj in = {g->own_in, g->own_in_e, (const char *)g->own, sizeof(veu_oedge_t), 0,
+                     NULL,      NULL};
+    struct adj out = {g->own_out, NULL, (const char *)g->own, sizeof(veu_oedge_t), 1, NULL, NULL};
+    return down ? (struct sides){out, in} : (struct sides){in, out};
+}
+
+/* The shortest way to v over its neighbours' distances so far (a: toward the seeds). */
+static double nearest(const struct adj *a, const double *w, const double *dist, uint32_t v)
+{
+    double best = INFINITY;
+
+    for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+        uint32_t e = adj_edge(a, i);
+        double x = dist[edge_at(a, e)[a->far]] + w[e];
+        best = x < best ? x : best;
+    }
+    return best;
+}
+
+/* Distances within the cycle order[a..b), component k, from the values outside it. */
+static int cycle_paths(const struct sides *sd, const uint8_t *seed, const double *w,
+                       const uint32_t *comp, uint32_t k, const uint32_t *order, uint32_t a,
+                       uint32_t b, heap_t *h, double *dist)
+{
+    const struct adj *away = &sd->away;
+
+    h->n = 0;
+    for (uint32_t i = a; i < b; i++) {
+        uint32_t v = order[i];
+        double d = seed[v] ? HOP_COST : nearest(&sd->toward, w, dist, v);
+        if (isfinite(d) && heap_push(h, d, v) < 0) {
+            return -ENOMEM;
+        }
+    }
+    /* every vertex of the cycle is still infinite here: finite means done */
+    while (h->n) {
+        heap_item_t it = heap_pop(h);
+        uint32_t u = it.v;
+        if (isfinite(dist[u])) {
+            continue;
+        }
+        dist[u] = it.d;
+        for (uint32_t i = away->off[u]; i < away->off[u + 1]; i++) {
+            uint32_t e = adj_edge(away, i), x = edge_at(away, e)[away->far];
+            if (comp[x] == k && !isfinite(dist[x]) && isfinite(w[e]) &&
+                heap_push(h, it.d + w[e], x) < 0) {
+                return -ENOMEM;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * For each vertex the edge by which a strongest path from the seeds enters
+ * it (down = 0: share_pred) or leaves it towards the seeds (down = 1:
+ * hold_next), or VEU_NONE.  Among edges on equally strong paths the one with
+ * the lowest vertex index at its far end is taken, so the choice depends on
+ * the paths alone and not on the order of the search: the same answer comes
+ * from the whole graph and from any part of it that holds those paths
+ * (answers for another day, history.c).
+ */
+static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const double *w,
+                           const uint32_t *order, const uint32_t *cstart, uint32_t ncomp,
+                           const uint32_t *comp, int down, double *dist, uint32_t *ret_edge)
+{
+    struct sides sd = search_sides(g, down);
+    const struct adj *a = &sd.toward;
+    heap_t h = {NULL, 0, 0};
+
+    for (uint32_t v = 0; v < g->n; v++) {
+        dist[v] = INFINITY;
+    }
+    for (uint32_t j = 0; j < ncomp; j++) {
+        uint32_t k = down ? ncomp - 1 - j : j;
+        uint32_t lo = cstart[k], hi = cstart[k + 1];
+        if (hi - lo == 1) {
+            uint32_t v = order[lo];
+            dist[v] = seed[v] ? HOP_COST : nearest(a, w, dist, v);
+        } else if (cycle_paths(&sd, seed, w, comp, k, order, lo, hi, &h, dist) < 0) {
+            free(h.a);
+            return -ENOMEM;
+        }
+    }
+    free(h.a);
+    for (uint32_t v = 0; v < g->n; v++) {
+        double dv = dist[v];
+        ret_edge[v] = VEU_NONE;
+        if (!isfinite(dv) || dv <= HOP_COST + TIGHT_TOL) {
+            continue; /* unreached, or a seed: its path is the seed itself */
+        }
+        uint32_t best_far = VEU_NONE;
+        for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+            uint32_t e = adj_edge(a, i), far = edge_at(a, e)[a->far];
+            if (far < best_far && isfinite(w[e]) && dist[far] + w[e] <= dv + TIGHT_TOL) {
+                best_far = far;
+                ret_edge[v] = e;
+            }
+        }
+    }
+    return 0;
+}
+
+static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
+{
+    uint32_t *order = NULL, *cstart = NULL, *comp = NULL, ncomp = 0;
+    double *w = NULL, *dist = NULL;
+    int rc = component_order(g, &order, &cstart, &ncomp);
+
+    if (rc < 0) {
+        return rc;
+    }
+    t->iterations = solve_shares(g, NULL, t->seed, order, cstart, ncomp, 0, 0, t->share);
+    t->iterations += solve_shares(g, NULL, t->seed, order, cstart, ncomp, 1, 0, t->holding);
+    rc = -ENOMEM;
+    w = malloc(((size_t)g->n_own + 1) * sizeof(*w));
+    dist = malloc(((size_t)g->n + 1) * sizeof(*dist));
+    comp = malloc(((size_t)g->n + 1) * sizeof(*comp));
+    if (!w || !dist || !comp) {
+        goto out;
+    }
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        const veu_oedge_t *e = &g->own[j];
+        w[j] = has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + HOP_COST : INFINITY;
+    }
+    for (uint32_t k = 0; k < ncomp; k++) {
+        for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
+            comp[order[i]] = k;
+        }
+    }
+    if ((rc = strongest_paths(g, t->seed, w, order, cstart, ncomp, comp, 0, dist, t->share_pred)) <
+            0 ||
+        (rc = strongest_paths(g, t->seed, w, order, cstart, ncomp, comp, 1, dist, t->hold_next)) <
+            0) {
+        goto out;
+    }
+    rc = 0;
+out:
+    free(order), free(cstart), free(comp), free(w), free(dist);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Supply hops and group ties                                          */
+
+static int compute_supply(veu_ties_t *t, const veu_graph_t *g)
+{
+    struct labels s;
+    /* labels spread from targets to their suppliers: walk in-edges, take from */
+    struct adj a = {g->sup_in, g->sup_in_e, (const char *)g->sup, sizeof(veu_sedge_t), 0,
+                    NULL,      NULL};
+    int rc = labels_init(&s, g->n, &t->sup_lab, &t->sup_next, 1);
+
+    if (rc < 0) {
+        return rc;
+    }
+    for (uint32_t v = 0; v < g->n; v++) {
+        if (t->controlled[v]) {
+            label_offer(&s, v, v, VEU_NONE, 0);
+        }
+    }
+    label_run(&s, &a);
+    for (uint32_t v = 0; v < g->n; v++) {
+        size_t k = (size_t)v * 2;
+        if (t->sup_lab[k] == v) {
+            k++; /* a controlled buyer: the nearest target other than itself */
+        }
+        t->hops[v] = t->sup_lab[k] == VEU_NONE ? -1 : s.dist[k];
+    }
+    labels_done(&s);
+    return 0;
+}
+
+static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol)
+{
+    struct adj up = {g->own_in,    g->own_in_e, (const char *)g->own, sizeof(veu_oedge_t), 0,
+                     own_controls, pol};
+    struct adj down = {g->own_out,   NULL, (const char *)g->own, sizeof(veu_oedge_t), 1,
+                       own_controls, pol};
+    struct labels s;
+    int rc;
+
+    /* seeds below each entity (paths of one edge or more) */
+    if ((rc = labels_init(&s, g->n, &t->up_lab, &t->up_next, 0)) < 0) {
+        return rc;
+    }
+    for (uint32_t v = 0; v < g->n; v++) {
+        if (!t->seed[v]) {
+            continue;
+        }
+        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
+            uint32_t e = g->own_in_e[i];
+            if (veu_oedge_controls(&g->own[e], pol)) {
+                label_offer(&s, g->own[e].from, v, e | VEU_ORIGIN, 0);
+            }
+        }
+    }
+    label_run(&s, &up);
+    labels_done(&s);
+
+    /* controllers (non-seeds with a seed below) above each entity */
+    if ((rc = labels_init(&s, g->n, &t->dn_lab, &t->dn_pred, 0)) < 0) {
+        return rc;
+    }
+    for (uint32_t c = 0; c < g->n; c++) {
+        if (t->seed[c] || t->up_lab[(size_t)c * 2] == VEU_NONE) {
+            continue;
+        }
+        for (uint32_t e = g->own_out[c]; e < g->own_out[c + 1]; e++) {
+            if (veu_oedge_controls(&g->own[e], pol)) {
+                label_offer(&s, g->own[e].to, c, e | VEU_ORIGIN, 0);
+            }
+        }
+    }
+    label_run(&s, &down);
+    labels_done(&s);
+
+    /* the seeds those controllers reach, carried down (for seed buyers) */
+    if ((rc = labels_init(&s, g->n, &t->ds_lab, &t->ds_pred, 0)) < 0) {
+        return rc;
+    }
+    for (uint32_t c = 0; c < g->n; c++) {
+        if (t->seed[c] || t->up_lab[(size_t)c * 2] == VEU_NONE) {
+            continue;
+        }
+        for (int k = 0; k < 2; k++) {
+            uint32_t sd = t->up_lab[(size_t)c * 2 + k];
+            if (sd == VEU_NONE) {
+                continue;
+            }
+            for (uint32_t e = g->own_out[c]; e < g->own_out[c + 1]; e++) {
+                if (veu_oedge_controls(&g->own[e], pol)) {
+                    label_offer(&s, g->own[e].to, sd, e | VEU_ORIGIN, 0);
+                }
+            }
+        }
+    }
+    label_run(&s, &down);
+    labels_done(&s);
+
+    for (uint32_t v = 0; v < g->n; v++) {
+        const uint32_t *L = t->seed[v] ? &t->ds_lab[(size_t)v * 2] : &t->dn_lab[(size_t)v * 2];
+        t->group[v] = (L[0] != VEU_NONE && L[0] != v) || (L[1] != VEU_NONE && L[1] != v);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
+                             const veu_policy_t *pol)
+{
+    double minor = pol->minority_threshold - VEU_PERCENT_EPS;
+
+    for (uint32_t v = 0; v < g->n; v++) {
+        uint32_t r = 0;
+        const veu_entity_row_t *e = &ds->ent[v];
+        if (t->seed[v]) {
+            r |= VEU_R_IS_SEED;
+        } else if (t->controlled[v]) {
+            r |= VEU_R_DEFENSE_CONTROLLED;
+        }
+        if (!t->controlled[v] && t->controlled_hi && t->controlled_hi[v]) {
+            r |= VEU_R_POSSIBLY;
+        }
+        if (!t->controlled[v] && t->controlled_cw && t->controlled_cw[v]) {
+            r |= VEU_R_CONTROL_ONLY;
+        }
+        if ((e->des & (VEU_DES_DEFENSE | VEU_DES_MILITARY)) && !t->seed[v]) {
+            r |= VEU_R_DESIGNATED; /* informational: a listing never vanishes */
+        }
+        if (!t->controlled[v] && t->share[v] * 100.0 >= minor) {
+            r |= VEU_R_MINORITY_STAKE;
+        }
+        if (!t->seed[v] && t->holding[v] * 100.0 >= minor) {
+            r |= VEU_R_HOLDING;
+        }
+        if (t->hops[v] >= 0 && t->hops[v] <= pol->supply_depth) {
+            r |= VEU_R_SUPPLY_TIE;
+        }
+        if (t->group[v]) {
+            r |= VEU_R_GROUP_TIE;
+        }
+        if (e->sector && veu_policy_is_dual_use(pol, veu_str(&ds->pool, e->sector))) {
+            r |= VEU_R_DUAL_USE;
+        }
+        if (e->des & VEU_DES_VEU) {
+            r |= VEU_R_VEU;
+        }
+        t->reasons[v] = r;
+        if (r & (VEU_R_IS_SEED | VEU_R_DEFENSE_CONTROLLED)) {
+            t->verdict[v] = VEU_V_DENY;
+        } else if (r & (VEU_R_POSSIBLY | VEU_R_MINORITY_STAKE | VEU_R_HOLDING | VEU_R_SUPPLY_TIE |
+                        VEU_R_GROUP_TIE | VEU_R_DUAL_USE | VEU_R_CONTROL_ONLY)) {
+            t->verdict[v] = VEU_V_REVIEW;
+        } else if (r & VEU_R_VEU) {
+            t->verdict[v] = VEU_V_FAST_TRACK;
+        } else {
+            t->verdict[v] = VEU_V_STANDARD;
+        }
+    }
+}
+
+int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
+                     const veu_policy_t *pol, veu_diag_t *err)
+{
+    size_t n = (size_t)g->n + 1;
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    t->seed = calloc(n, 1);
+    t->controlled = calloc(n, 1);
+    t->group = calloc(n, 1);
+    t->verdict = calloc(n, 1);
+    t->ctrl_share = calloc(n, sizeof(double));
+    t->share = calloc(n, sizeof(double));
+    t->holding = calloc(n, sizeof(double));
+    t->hops = malloc(n * sizeof(int32_t));
+    t->reasons = calloc(n, sizeof(uint32_t));
+    t->ctrl_pred = malloc(n * sizeof(uint32_t));
+    t->share_pred = malloc(n * sizeof(uint32_t));
+    t->hold_next = malloc(n * sizeof(uint32_t));
+    if (!t->seed || !t->controlled || !t->group || !t->verdict || !t->ctrl_share || !t->share ||
+        !t->holding || !t->hops || !t->reasons || !t->ctrl_pred || !t->share_pred ||
+        !t->hold_next) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    memset(t->ctrl_pred, 0xff, n * sizeof(uint32_t));
+    for (uint32_t v = 0; v < g->n; v++) {
+        const veu_entity_row_t *e = &ds->ent[v];
+        t->seed[v] = (e->des & (VEU_DES_DEFENSE | VEU_DES_MILITARY)) &&
+                     veu_policy_is_target(pol, veu_str(&ds->pool, e->country));
+    }
+    if ((rc = compute_controlled(t, g, pol)) < 0) {
+        goto fail;
+    }
+    igraph_msg[0] = '\0';
+    igraph_err = IGRAPH_SUCCESS;
+    if ((rc = compute_shares(t, g)) < 0) {
+        if (igraph_err != IGRAPH_SUCCESS) {
+            snprintf(err->file, sizeof(err->file), "(graph)");
+            err->line = 0;
+            err->column[0] = '\0';
+            snprintf(err->message, sizeof(err->message), "computing ownership shares: %s",
+                     igraph_msg);
+        }
+        goto fail;
+    }
+    if (t->controlled_hi) {
+        t->share_hi = calloc(n ? n : 1, sizeof(double));
+        t->holding_hi = calloc(n ? n : 1, sizeof(double));
+        if (!t->share_hi || !t->holding_hi) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+        t->iterations += solve_shares(g, pol, t->seed, NULL, NULL, 0, 0, 1, t->share_hi);
+        t->iterations += solve_shares(g, pol, t->seed, NULL, NULL, 0, 1, 1, t->holding_hi);
+    }
+    if ((rc = compute_supply(t, g)) < 0 || (rc = compute_group(t, g, pol)) < 0) {
+        goto fail;
+    }
+    compute_verdicts(t, g, ds, pol);
+    return 0;
+fail:
+    veu_ties_destroy(t);
+    return rc;
+}
+
+void veu_ties_destroy(veu_ties_t *t)
+{
+    free(t->controlled_cw);
+    free(t->controlled_hi);
+    free(t->ctrl_share_hi);
+    free(t->ctrl_pred_hi);
+    free(t->share_hi);
+    free(t->holding_hi);
+    free(t->seed);
+    free(t->controlled);
+    free(t->group);
+    free(t->verdict);
+    free(t->ctrl_share);
+    free(t->share);
+    free(t->holding);
+    free(t->hops);
+    free(t->reasons);
+    free(t->ctrl_pred);
+    free(t->share_pred);
+    free(t->hold_next);
+    free(t->sup_lab);
+    free(t->sup_next);
+    free(t->up_lab);
+    free(t->up_next);
+    free(t->dn_lab);
+    free(t->dn_pred);
+    free(t->ds_lab);
+    free(t->ds_pred);
+    memset(t, 0, sizeof(*t));
+}

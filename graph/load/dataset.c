@@ -1,0 +1,1203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dataset.c: SPEC section 2.  Reads the four CSV files of a dataset
+ * directory, finds columns by header name, validates every row and maps
+ * entity ids to dense indices.  A row that cannot be used is skipped and
+ * reported with file, line, column and value (or fails the load under
+ * strict); a syntax error, a missing required column or a duplicate id
+ * fails the load.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "load/csvread.h"
+#include "load/dataset.h"
+#include "load/loader.h"
+#include "load/registry/registry.h"
+#include "veu/snapshot.h"
+
+static const struct colspec entity_cols[] = {
+    {"id", 1}, {"name", 1}, {"country", 0}, {"sector", 0}, {"aliases", 0},
+};
+enum { E_ID, E_NAME, E_COUNTRY, E_SECTOR, E_ALIASES };
+
+static const struct colspec own_cols[] = {
+    {"owner_id", 1},   {"owned_id", 1}, {"percent", 0},     {"kind", 0},
+    {"start_date", 0}, {"end_date", 0}, {"percent_min", 0}, {"percent_max", 0},
+};
+enum { O_OWNER, O_OWNED, O_PERCENT, O_KIND, O_START, O_END, O_MIN, O_MAX };
+
+static const struct colspec sup_cols[] = {
+    {"supplier_id", 1}, {"customer_id", 1}, {"product", 0}, {"start_date", 0}, {"end_date", 0},
+};
+enum { S_SUPPLIER, S_CUSTOMER, S_PRODUCT, S_START, S_END };
+
+static const struct colspec des_cols[] = {
+    {"entity_id", 1}, {"designation", 1}, {"source", 0}, {"listed_on", 0}, {"delisted_on", 0},
+};
+enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED, D_DELISTED };
+
+void veu_today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning)
+{
+    if (warning) {
+        r->warnings++;
+    } else {
+        r->skipped++;
+    }
+    if (r->n_kept < VEU_REPORT_KEEP) {
+        r->kept[r->n_kept] = *d;
+        r->kept_warning[r->n_kept] = warning;
+        r->n_kept++;
+    }
+    if (r->on_problem) {
+        r->on_problem(r->ctx, d, warning);
+    }
+}
+
+static void diag_set(veu_diag_t *d, const char *file, long line, const char *col, const char *fmt,
+                     va_list ap)
+{
+    snprintf(d->file, sizeof(d->file), "%s", file);
+    d->line = line;
+    snprintf(d->column, sizeof(d->column), "%s", col ? col : "");
+    vsnprintf(d->message, sizeof(d->message), fmt, ap);
+}
+
+/* A fatal problem: fills err, returns code. */
+int ld_fatal(struct loader *l, int code, long line, const char *col, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    diag_set(l->err, l->path, line, col, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+/*
+ * A row that cannot be used (warning = 0) or a warning on a kept row.  Under
+ * strict, a skipped row fails the load.  Returns 0 or -VEU_EROWS.
+ */
+int ld_problem(struct loader *l, int warning, long line, const char *col, const char *fmt, ...)
+{
+    veu_diag_t d;
+    va_list ap;
+
+    if (l->quiet) {
+        return 0;
+    }
+    va_start(ap, fmt);
+    diag_set(&d, l->path, line, col, fmt, ap);
+    va_end(ap);
+    if (!warning && l->pol->strict) {
+        *l->err = d;
+        return -VEU_EROWS;
+    }
+    veu_report_add(l->rep, &d, warning);
+    return 0;
+}
+
+/* The value of column c in row, "" when the column is absent. */
+const char *ld_field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len)
+{
+    int i = l->col[c];
+
+    if (i < 0 || (size_t)i >= row->n) {
+        *len = 0;
+        return "";
+    }
+    *len = row->len[i];
+    return row->f[i];
+}
+
+static int on_header(struct loader *l, const veu_csv_row_t *row)
+{
+    for (int c = 0; c < l->ncols; c++) {
+        l->col[c] = -1;
+        for (size_t i = 0; i < row->n; i++) {
+            if (strcmp(row->f[i], l->cols[c].name) == 0) {
+                l->col[c] = (int)i;
+                break;
+            }
+        }
+        if (l->col[c] < 0 && l->cols[c].required) {
+            return ld_fatal(l, -VEU_ECOLUMN, row->line, l->cols[c].name,
+                            "required column '%s' is missing from the header", l->cols[c].name);
+        }
+    }
+    l->header_n = row->n;
+    l->header_seen = 1;
+    return 0;
+}
+
+/*
+ * Checks the shape of a data row and its required fields.  Returns 1 when
+ * the row can be used, 0 when it was skipped, or a negative code.
+ */
+static int row_usable(struct loader *l, const veu_csv_row_t *row)
+{
+    int rc;
+
+    if (row->n != l->header_n) {
+        rc = ld_problem(l, 0, row->line, "", "row has %zu fields, the header has %zu", row->n,
+                        l->header_n);
+        return rc < 0 ? rc : 0;
+    }
+    for (int c = 0; c < l->ncols; c++) {
+        size_t len;
+        if (l->cols[c].required && (ld_field(l, row, c, &len), len == 0)) {
+            rc = ld_problem(l, 0, row->line, l->cols[c].name, "required field '%s' is empty",
+                            l->cols[c].name);
+            return rc < 0 ? rc : 0;
+        }
+    }
+    return 1;
+}
+
+static int on_row(void *ctx, const veu_csv_row_t *row)
+{
+    struct loader *l = ctx;
+    int rc;
+
+    if (!l->header_seen) {
+        return on_header(l, row);
+    }
+    rc = row_usable(l, row);
+    if (rc <= 0) {
+        return rc;
+    }
+    return l->row(l, row);
+}
+
+int ld_pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
+{
+    int rc = veu_strpool_add(l->pool ? l->pool : &l->ds->pool, s, len, ret);
+    if (rc < 0) {
+        return ld_fatal(l, rc == -E2BIG ? -VEU_ETOOBIG : rc, 0, "",
+                        "the dataset's strings exceed 4 GiB");
+    }
+    return 0;
+}
+
+/* Looks up an entity id field; reports an unknown id.  1 found, 0 skipped. */
+static int lookup(struct loader *l, const veu_csv_row_t *row, int c, uint32_t *ret)
+{
+    size_t len;
+    const char *s = ld_field(l, row, c, &len);
+    const veu_dataset_t *ds = l->ds;
+
+    *ret = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, len);
+    if (*ret != VEU_NONE) {
+        return 1;
+    }
+    int rc = ld_problem(l, 0, row->line, l->cols[c].name, "unknown entity id '%s'", s);
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * Adds one entity.  A duplicate id fails the load when it comes from
+ * entities.csv (dup_fatal), and is a warning keeping the first definition
+ * when a registry restates it.  Returns 1 added, 0 not, or a fatal code.
+ */
+static int add_entity(struct loader *l, const ld_entity_t *in, int dup_fatal)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_entity_row_t e = {0};
+    char buf[VEU_POLICY_WORD];
+    const char *s;
+    size_t len;
+    uint32_t prev;
+    int rc;
+
+    if (ds->n == UINT32_MAX - 1) {
+        return ld_fatal(l, -VEU_ETOOBIG, in->line, "id", "more than 4 billion entities");
+    }
+    if (!dup_fatal && (prev = ld_find(l, in->id)) != VEU_NONE) {
+        rc = ld_problem(l, 1, in->line, "id",
+                        "entity '%s' is defined already; the first definition is kept", in->id);
+        return rc < 0 ? rc : 0;
+    }
+    if (ds->n % 4096 == 0) {
+        size_t cap = (size_t)ds->n + 4096;
+        void *ne = realloc(ds->ent, cap * sizeof(*ds->ent));
+        void *nl = realloc(l->ent_line, cap * sizeof(*l->ent_line));
+        if (ne) {
+            ds->ent = ne;
+        }
+        if (nl) {
+            l->ent_line = nl;
+        }
+        if (!ne || !nl) {
+            return -ENOMEM;
+        }
+    }
+    if ((rc = ld_pool_add(l, in->id, strlen(in->id), &e.id)) < 0 ||
+        (rc = ld_pool_add(l, in->name, strlen(in->name), &e.name)) < 0) {
+        return rc;
+    }
+    s = in->country ? in->country : "";
+    len = strlen(s);
+    if (len > 0) {
+        int ok = len == 2 && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]);
+        if (!ok && (rc = ld_problem(l, 1, in->line, "country",
+                                    "country '%s' is not an ISO 3166-1 alpha-2 code; kept as "
+                                    "given",
+                                    s)) < 0) {
+            return rc;
+        }
+        len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+        for (size_t i = 0; i < len; i++) {
+            buf[i] = (char)toupper((unsigned char)s[i]);
+        }
+        if ((rc = ld_pool_add(l, buf, len, &e.country)) < 0) {
+            return rc;
+        }
+    }
+    s = in->sector ? in->sector : "";
+    len = strlen(s);
+    if (len > 0) {
+        len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+        for (size_t i = 0; i < len; i++) {
+            buf[i] = (char)tolower((unsigned char)s[i]);
+        }
+        if ((rc = ld_pool_add(l, buf, len, &e.sector)) < 0) {
+            return rc;
+        }
+    }
+    s = in->aliases ? in->aliases : "";
+    if ((rc = ld_pool_add(l, s, strlen(s), &e.aliases)) < 0) {
+        return rc;
+    }
+    ds->ent[ds->n] = e;
+    l->ent_line[ds->n] = (uint32_t)in->line;
+    rc = veu_idmap_insert(&ds->ids, &ds->pool, e.id, ds->n, &prev);
+    if (rc == -EEXIST) {
+        return ld_fatal(l, -VEU_EDUPLICATE, in->line, "id",
+                        "duplicate entity id '%s' (first defined on line %u)",
+                        veu_str(&ds->pool, e.id), l->ent_line[prev]);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    ds->n++;
+    return 1;
+}
+
+int ld_add_entity(struct loader *l, const ld_entity_t *e)
+{
+    return add_entity(l, e, 0);
+}
+
+uint32_t ld_find(const struct loader *l, const char *s)
+{
+    const veu_dataset_t *ds = l->ds;
+    return veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, strlen(s));
+}
+
+static int entity_row(struct loader *l, const veu_csv_row_t *row)
+{
+    size_t len;
+    ld_entity_t e = {.line = row->line};
+
+    e.id = ld_field(l, row, E_ID, &len);
+    e.name = ld_field(l, row, E_NAME, &len);
+    e.country = ld_field(l, row, E_COUNTRY, &len);
+    e.sector = ld_field(l, row, E_SECTOR, &len);
+    e.aliases = ld_field(l, row, E_ALIASES, &len);
+    int rc = add_entity(l, &e, 1);
+    return rc < 0 ? rc : 0;
+}
+
+/*
+ * Reads a percent as registers write it: "12.5", and, with *lenient set,
+ * "50%", "50 %" or a decimal comma ("12,5").  Returns 1 read, 0 not a
+ * number.
+ */
+static int read_percent(const char *s, double *ret, int *lenient)
+{
+    char buf[64], *end;
+    size_t n = strlen(s);
+
+    *lenient = 0;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    if (n && s[n - 1] == '%') {
+        *lenient = 1;
+        n--;
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+            n--;
+        }
+    }
+    if (n == 0 || n >= sizeof(buf)) {
+        return 0;
+    }
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *comma = strchr(buf, ',');
+    if (comma && !strchr(comma + 1, ',') && !strchr(buf, '.')) {
+        *comma = '.';
+        *lenient = 1;
+    }
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || *end != '\0' || errno == ERANGE || !isfinite(v)) {
+        return 0;
+    }
+    *ret = v;
+    return 1;
+}
+
+/*
+ * Parses a percent field: 1 ok (NAN for empty or unreadable), 0 skipped,
+ * <0 error.  A spelling read leniently is a warning; a percent that cannot
+ * be read at all is never a reason to drop the row (SPEC section 2): its
+ * stake becomes one of unknown size, with a warning (own_row says so).
+ */
+static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret, int *unreadable)
+{
+    size_t len;
+    const char *s = ld_field(l, row, O_PERCENT, &len);
+    double v;
+    int lenient, rc;
+
+    *unreadable = 0;
+    *ret = NAN;
+    if (len == 0) {
+        return 1;
+    }
+    if (!read_percent(s, &v, &lenient)) {
+        *unreadable = 1;
+        return 1;
+    }
+    if (lenient &&
+        (rc = ld_problem(l, 1, row->line, "percent", "percent '%s' read as %.10g", s, v)) < 0) {
+        return rc;
+    }
+    if (!(v > 0.0 && v <= 100.0)) {
+        rc = ld_problem(l, 0, row->line, "percent", "percent '%s' is outside (0, 100]", s);
+        return rc < 0 ? rc : 0;
+    }
+    *ret = v;
+    return 1;
+}
+
+bool veu_iso_date(const char *s, size_t len)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (len != 10 || s[4] != '-' || s[7] != '-') {
+        return 0;
+    }
+    for (int i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 + leap);
+}
+
+int32_t veu_day_number(const char *iso)
+{
+    /* days from civil: March-based years make February the year's last month */
+    int y = atoi(iso), m = atoi(iso + 5), d = atoi(iso + 8);
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int veu_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return 0;
+    }
+    size_t c = *cap ? *cap * 2 : 4096;
+    void *p = realloc(*arr, c * size);
+    if (!p) {
+        return -ENOMEM;
+    }
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
+/*
+ * Starts keeping the history: the rows read so far were undated (a dated
+ * one starts it), so they are in effect on every day.
+ */
+static int hist_begin(veu_dataset_t *ds)
+{
+    if (ds->hist) {
+        return 0;
+    }
+    ds->hist = 1;
+    for (size_t i = 0; i < ds->n_own; i++) {
+        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hown[ds->n_hown++] = (veu_hown_t){ds->own[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
+    }
+    for (size_t i = 0; i < ds->n_sup; i++) {
+        if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hsup[ds->n_hsup++] = (veu_hsup_t){ds->sup[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
+    }
+    return 0;
+}
+
+/*
+ * The days a row dated [from, until) is in effect: 1 read into *span, 0
+ * skipped, <0 fatal.  An end date is exclusive: a stake sold on 1 May is
+ * not held on 1 May.  A date that cannot be read is a warning and the row
+ * counts as undated (kept: a typo must not clear a buyer).
+ */
+static int row_span(struct loader *l, const veu_csv_row_t *row, int c_from, int c_until,
+                    veu_span_t *span)
+{
+    const char *col[2] = {l->cols[c_from].name, l->cols[c_until].name};
+    const char *v[2];
+    size_t len[2];
+    int ok[2], rc;
+
+    for (int i = 0; i < 2; i++) {
+        v[i] = ld_field(l, row, i ? c_until : c_from, &len[i]);
+        ok[i] = len[i] > 0 && veu_iso_date(v[i], len[i]);
+        if (len[i] > 0 && !ok[i] &&
+            (rc = ld_problem(l, 1, row->line, col[i],
+                             "'%s' is not a date (YYYY-MM-DD): the row counts as undated", v[i])) <
+                0) {
+            return rc;
+        }
+        l->ds->dated |= ok[i];
+    }
+    if (ok[0] && ok[1] && strcmp(v[0], v[1]) >= 0) {
+        rc = ld_problem(l, 0, row->line, col[1], "'%s' is not after %s '%s'", v[1], col[0], v[0]);
+        return rc < 0 ? rc : 0;
+    }
+    span->from = ok[0] ? veu_day_number(v[0]) : VEU_DAY_MIN;
+    span->until = ok[1] ? veu_day_number(v[1]) : VEU_DAY_MAX;
+    if ((ok[0] || ok[1]) && hist_begin(l->ds) < 0) {
+        return ld_fatal(l, -ENOMEM, row->line, "", "out of memory");
+    }
+    return 1;
+}
+
+/* Whether a row is in effect on the build day; counts those that are not. */
+static int in_effect(struct loader *l, veu_span_t span)
+{
+    if (veu_span_has(span, l->ds->day)) {
+        return 1;
+    }
+    l->not_in_effect++;
+    return 0;
+}
+
+/* One bound of a range: 1 read (NAN when empty), 0 skipped, <0 fatal. */
+static int range_bound(struct loader *l, const veu_csv_row_t *row, int c, double *ret)
+{
+    size_t len;
+    const char *s = ld_field(l, row, c, &len);
+    double v;
+    int lenient, rc;
+
+    *ret = NAN;
+    if (len == 0) {
+        return 1;
+    }
+    if (!read_percent(s, &v, &lenient) || !(v >= 0.0 && v <= 100.0)) {
+        rc = ld_problem(l, 0, row->line, l->cols[c].name, "'%s' is not a percent in [0, 100]", s);
+        return rc < 0 ? rc : 0;
+    }
+    if (lenient &&
+        (rc = ld_problem(l, 1, row->line, l->cols[c].name, "'%s' read as %.10g", s, v)) < 0) {
+        return rc;
+    }
+    *ret = v;
+    return 1;
+}
+
+/*
+ * percent_min and percent_max: the range a register publishes.  Both or
+ * neither; min <= percent <= max when a percent is given too.
+ */
+static int parse_range(struct loader *l, const veu_csv_row_t *row, double pct, double *lo,
+                       double *hi)
+{
+    int rc;
+
+    if ((rc = range_bound(l, row, O_MIN, lo)) <= 0 || (rc = range_bound(l, row, O_MAX, hi)) <= 0) {
+        return rc;
+    }
+    if (isnan(*lo) != isnan(*hi) || (!isnan(*lo) && *lo > *hi) || (!isnan(*hi) && *hi == 0) ||
+        (!isnan(pct) && !isnan(*lo) &&
+         (pct < *lo - VEU_PERCENT_EPS || pct > *hi + VEU_PERCENT_EPS))) {
+        rc = ld_problem(l, 0, row->line, "percent_max",
+                        "a range needs percent_min <= percent <= percent_max, percent_max above 0");
+        return rc < 0 ? rc : 0;
+    }
+    return 1;
+}
+
+static int add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
+                   int control, double pct_min, double pct_max, veu_span_t span);
+
+static int own_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_own_row_t o = {0};
+    const char *kind;
+    size_t len;
+    int rc;
+
+    if ((rc = lookup(l, row, O_OWNER, &o.owner)) <= 0 ||
+        (rc = lookup(l, row, O_OWNED, &o.owned)) <= 0) {
+        return rc;
+    }
+    if (o.owner == o.owned) {
+        rc = ld_problem(l, 0, row->line, "owned_id", "self-loop: '%s' owns itself",
+                        veu_str(&ds->pool, ds->ent[o.owner].id));
+        return rc < 0 ? rc : 0;
+    }
+    kind = ld_field(l, row, O_KIND, &len);
+    if (len == 0 || strcmp(kind, "equity") == 0) {
+        o.control = 0;
+    } else if (strcmp(kind, "control") == 0) {
+        o.control = 1;
+    } else if ((rc = ld_problem(l, 1, row->line, "kind",
+                                "kind '%s' is neither 'equity' nor 'control': kept as equity, "
+                                "so that its stake is never lost",
+                                kind)) < 0) {
+        return rc;
+    }
+    veu_span_t span;
+    int unreadable;
+    if ((rc = parse_percent(l, row, &o.pct, &unreadable)) <= 0 ||
+        (rc = row_span(l, row, O_START, O_END, &span)) <= 0) {
+        return rc;
+    }
+    if (unreadable &&
+        (rc = ld_problem(l, 1, row->line, "percent",
+                         "percent '%s' of '%s' in '%s' cannot be read: %s",
+                         ld_field(l, row, O_PERCENT, &len), veu_str(&ds->pool, ds->ent[o.owner].id),
+                         veu_str(&ds->pool, ds->ent[o.owned].id),
+                         o.control ? "the control is kept, without a share"
+                                   : "kept as a stake of unknown size")) < 0) {
+        return rc;
+    }
+    l->rep->unreadable_percents += unreadable && !o.control;
+    double lo = NAN, hi = NAN;
+    if ((rc = parse_range(l, row, o.pct, &lo, &hi)) <= 0) {
+        return rc;
+    }
+    if (isnan(o.pct) && lo > 0) {
+        o.pct = lo; /* the certain part of a range */
+    }
+    if (isnan(o.pct) && !o.control && isnan(hi) && !unreadable &&
+        (rc = ld_problem(l, 1, row->line, "percent",
+                         "equity stake of '%s' in '%s' has no percent: kept as a stake of "
+                         "unknown size that adds nothing to any sum",
+                         veu_str(&ds->pool, ds->ent[o.owner].id),
+                         veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
+        return rc;
+    }
+    return add_own(l, row->line, o.owner, o.owned, o.pct, o.control, lo, hi, span);
+}
+
+static uint16_t bound_c(double pct)
+{
+    return isnan(pct) || pct < 0 || pct > 100 ? VEU_NO_BOUND : (uint16_t)lround(pct * 100);
+}
+
+/*
+ * A row into the history (when kept) and, in effect on the build day, into
+ * the rows.  Every reader comes through here, so here the stake is checked
+ * once for all: a percent in (0, 100] or none, a range within [0, 100]
+ * whose top is above 0 (a share of 0, or of -0, from a register once made a
+ * snapshot the server refused for ever: the review's F2).
+ */
+static int add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
+                   int control, double pct_min, double pct_max, veu_span_t span)
+{
+    veu_dataset_t *ds = l->ds;
+
+    if ((!isnan(pct) && !(pct > 0.0 && pct <= 100.0)) ||
+        (!isnan(pct_min) && !(pct_min >= 0.0 && pct_min <= 100.0)) ||
+        (!isnan(pct_max) && !(pct_max > 0.0 && pct_max <= 100.0)) ||
+        (!isnan(pct_min) && !isnan(pct_max) && pct_min > pct_max)) {
+        int rc = ld_problem(l, 0, line, "percent",
+                            "the stake of '%s' in '%s' (%g, range %g..%g) is not a percent in "
+                            "(0, 100]: not imported",
+                            veu_str(&ds->pool, ds->ent[owner].id),
+                            veu_str(&ds->pool, ds->ent[owned].id), pct, pct_min, pct_max);
+        return rc < 0 ? rc : 0;
+    }
+    veu_own_row_t o = {.owner = owner,
+                       .owned = owned,
+                       .pct = pct,
+                       .control = (uint8_t)control,
+                       .min_c = bound_c(pct_min),
+                       .max_c = bound_c(pct_max)};
+
+    if (ds->hist) {
+        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hown[ds->n_hown++] = (veu_hown_t){o, span};
+    }
+    if (!in_effect(l, span)) {
+        return 0;
+    }
+    if (veu_grow((void **)&ds->own, &ds->cap_own, ds->n_own, sizeof(*ds->own)) < 0) {
+        return -ENOMEM;
+    }
+    ds->own[ds->n_own++] = o;
+    if (isnan(pct) && !control && isnan(pct_max)) {
+        l->rep->unknown_stakes++;
+    }
+    return 0;
+}
+
+int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct, int control,
+               double pct_min, double pct_max)
+{
+    return add_own(l, line, owner, owned, pct, control, pct_min, pct_max,
+                   (veu_span_t){VEU_DAY_MIN, VEU_DAY_MAX});
+}
+
+static int sup_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    veu_sup_row_t s = {0};
+    const char *prod;
+    size_t len;
+    int rc;
+
+    if ((rc = lookup(l, row, S_SUPPLIER, &s.supplier)) <= 0 ||
+        (rc = lookup(l, row, S_CUSTOMER, &s.customer)) <= 0) {
+        return rc;
+    }
+    if (s.supplier == s.customer) {
+        rc = ld_problem(l, 0, row->line, "customer_id", "self-loop: '%s' supplies itself",
+                        veu_str(&ds->pool, ds->ent[s.supplier].id));
+        return rc < 0 ? rc : 0;
+    }
+    veu_span_t span;
+    if ((rc = row_span(l, row, S_START, S_END, &span)) <= 0) {
+        return rc;
+    }
+    prod = ld_field(l, row, S_PRODUCT, &len);
+    if ((rc = ld_pool_add(l, prod, len, &s.product)) < 0) {
+        return rc;
+    }
+    if (ds->hist) {
+        if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hsup[ds->n_hsup++] = (veu_hsup_t){s, span};
+    }
+    if (!in_effect(l, span)) {
+        return 0;
+    }
+    if (veu_grow((void **)&ds->sup, &ds->cap_sup, ds->n_sup, sizeof(*ds->sup)) < 0) {
+        return -ENOMEM;
+    }
+    ds->sup[ds->n_sup++] = s;
+    return 0;
+}
+
+static int des_row(struct loader *l, const veu_csv_row_t *row)
+{
+    veu_dataset_t *ds = l->ds;
+    const char *d, *src, *id;
+    size_t len, slen;
+    uint32_t idx, off;
+    uint8_t bit;
+    int rc;
+
+    /* any case; any other word fails the build: a list read in part clears the rest */
+    d = ld_field(l, row, D_DESIGNATION, &len);
+    if (strcasecmp(d, "defense") == 0) {
+        bit = VEU_DES_DEFENSE;
+    } else if (strcasecmp(d, "military") == 0) {
+        bit = VEU_DES_MILITARY;
+    } else if (strcasecmp(d, "validated_end_user") == 0) {
+        bit = VEU_DES_VEU;
+    } else {
+        return ld_fatal(l, -VEU_EROWS, row->line, "designation",
+                        "designation '%s' is not defense, military or validated_end_user; "
+                        "a list read in part would clear the rest, so nothing is built",
+                        d);
+    }
+    /* a listing of an id the data lacks screens nobody: said, never silently dropped */
+    id = ld_field(l, row, D_ENTITY, &len);
+    idx = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, id, len);
+    if (idx == VEU_NONE) {
+        l->rep->designations_unknown++;
+        rc = ld_problem(l, 1, row->line, "entity_id",
+                        "'%s' is designated %s but is not in the data: it screens no buyer", id, d);
+        return rc < 0 ? rc : 0;
+    }
+    veu_span_t span;
+    if ((rc = row_span(l, row, D_LISTED, D_DELISTED, &span)) <= 0) {
+        return rc;
+    }
+    src = ld_field(l, row, D_SOURCE, &slen);
+    if ((rc = ld_pool_add(l, src, slen, &off)) < 0) {
+        return rc;
+    }
+    if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0) {
+        return -ENOMEM;
+    }
+    ds->hdes[ds->n_hdes++] = (veu_hdes_t){.entity = idx, .source = off, .span = span, .bit = bit};
+    if (!in_effect(l, span)) {
+        return 0;
+    }
+    if ((rc = veu_designate(l->pool ? l->pool : &ds->pool, &ds->ent[idx], bit, off)) < 0) {
+        return ld_fatal(l, rc, row->line, "source", "cannot keep the list's name: %s",
+                        veu_strerror(rc));
+    }
+    ds->designations++;
+    return 0;
+}
+
+/* Adds the list at pool offset source to the "; "-joined lists at *slot, once. */
+static int join_source(veu_strpool_t *pool, uint32_t *slot, uint32_t source)
+{
+    if (*slot == 0 || *slot == source) {
+        *slot = *slot ? *slot : source;
+        return 0;
+    }
+    const char *cur = veu_str(pool, *slot), *add = veu_str(pool, source);
+    size_t cl = strlen(cur), al = strlen(add);
+    for (const char *p = cur; al && p;) {
+        const char *end = strstr(p, "; ");
+        size_t pl = end ? (size_t)(end - p) : strlen(p);
+        if (pl == al && !memcmp(p, add, al)) {
+            return 0; /* named already */
+        }
+        p = end ? end + 2 : NULL;
+    }
+    if (al == 0) {
+        return 0;
+    }
+    char *buf = malloc(cl + 2 + al);
+    if (!buf) {
+        return -ENOMEM;
+    }
+    memcpy(buf, cur, cl);
+    memcpy(buf + cl, "; ", 2);
+    memcpy(buf + cl + 2, add, al);
+    int rc = veu_strpool_add(pool, buf, cl + 2 + al, slot);
+    free(buf);
+    return rc;
+}
+
+int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_t source)
+{
+    int rc = join_source(pool, bit == VEU_DES_VEU ? &e->veu_src : &e->seed_src, source);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (bit != VEU_DES_VEU && !e->seed_kind) {
+        e->seed_kind = bit;
+    }
+    e->des |= bit;
+    return 0;
+}
+
+int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                row_fn fn, void *digest)
+{
+    struct stat st;
+    int rc;
+
+    l->path = path;
+    l->cols = cols;
+    l->ncols = ncols;
+    l->row = fn;
+    l->header_seen = 0;
+    rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
+    if (rc != -ENOENT && l->n_seen < VEU_LD_MAX_FILES) {
+        l->seen[l->n_seen] = st;
+        snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
+    }
+    if (rc == -ENOENT || rc == -VEU_ESYNTAX) {
+        return rc; /* csvread.c filled the position of a syntax error */
+    }
+    if (rc == -VEU_ECHANGED) {
+        return ld_fatal(l, rc, 0, "", "the file was cut short while read; build again");
+    }
+    if (rc < 0 && rc > -VEU_ESYNTAX) {
+        return ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
+    }
+    if (rc == 0 && !l->header_seen) {
+        return ld_fatal(l, -VEU_ECOLUMN, 1, "",
+                        "the file is empty: a header row naming the columns is required");
+    }
+    return rc;
+}
+
+static int load_file(struct loader *l, const char *dir, const char *name, int required,
+                     const struct colspec *cols, int ncols, row_fn fn, XXH3_state_t *digest)
+{
+    char path[4096];
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    XXH3_128bits_update(digest, name, strlen(name) + 1);
+    l->not_in_effect = 0;
+    rc = ld_read_csv(l, path, cols, ncols, fn, digest);
+    if (rc == 0 && l->not_in_effect > 0) {
+        rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
+                        l->not_in_effect, l->ds->as_of);
+    }
+    if (rc == -ENOENT && !required) {
+        XXH3_128bits_update(digest, "-", 1);
+        return 0;
+    }
+    if (rc == -ENOENT) {
+        return ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
+    }
+    return rc;
+}
+
+/* Warns once per entity whose incoming equity adds up to more than 100%. */
+static void warn_over_100(struct loader *l)
+{
+    veu_dataset_t *ds = l->ds;
+    double *sum = calloc(ds->n ? ds->n : 1, sizeof(*sum));
+    veu_diag_t d;
+
+    if (!sum) {
+        return;
+    }
+    for (size_t i = 0; i < ds->n_own; i++) {
+        if (!isnan(ds->own[i].pct)) {
+            sum[ds->own[i].owned] += ds->own[i].pct;
+        }
+    }
+    for (uint32_t v = 0; v < ds->n; v++) {
+        if (sum[v] > 100.0 + VEU_PERCENT_EPS) {
+            snprintf(d.file, sizeof(d.file), "%s", l->path);
+            d.line = 0;
+            snprintf(d.column, sizeof(d.column), "percent");
+            snprintf(d.message, sizeof(d.message),
+                     "stakes held in '%s' add up to %.6g%%, more than 100%%",
+                     veu_str(&ds->pool, ds->ent[v].id), sum[v]);
+            veu_report_add(l->rep, &d, true);
+        }
+    }
+    free(sum);
+}
+
+/*
+ * supply.csv is hashed on its own and folded into the dataset's digest as
+ * its name and that sub-digest, so that the digest is the same whether the
+ * file was read alongside ownership.csv or after it (digest.c does the same).
+ */
+static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
+{
+    XXH3_128bits_reset(sub);
+    return load_file(l, dir, "supply.csv", 0, sup_cols, 5, sup_row, sub);
+}
+
+void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub)
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(sub));
+    XXH3_128bits_update(digest, name, strlen(name) + 1);
+    XXH3_128bits_update(digest, &c, sizeof(c));
+}
+
+/*
+ * supply.csv on the second core while this one reads ownership.csv.  Both
+ * read the entities and the id map, which neither changes; supply's product
+ * names go to a pool of its own and its problems to a list, and both join
+ * the dataset's afterwards in the order a load on one core gives.  A file
+ * with more than SUP_KEEP problems is read again, after ownership.csv.
+ */
+#define SUP_KEEP 4096
+
+struct sup_job {
+    struct loader l;
+    veu_dataset_t ds; /* the dataset as supply sees it: its own rows and history flags */
+    veu_report_t rep;
+    veu_diag_t err;
+    veu_strpool_t pool;
+    XXH3_state_t *sub;
+    const char *dir;
+    veu_diag_t *kept;
+    bool *kept_warning;
+    size_t n_kept;
+    bool spilled;
+    int rc;
+    pthread_t th;
+};
+
+static void keep_problem(void *ctx, const veu_diag_t *d, bool warning)
+{
+    struct sup_job *j = ctx;
+    if (j->n_kept == SUP_KEEP) {
+        j->spilled = true;
+        return;
+    }
+    j->kept[j->n_kept] = *d;
+    j->kept_warning[j->n_kept++] = warning;
+}
+
+static void *sup_main(void *arg)
+{
+    struct sup_job *j = arg;
+    j->rc = load_supply(&j->l, j->dir, j->sub);
+    return NULL;
+}
+
+static void sup_free(struct sup_job *j)
+{
+    free(j->ds.sup);
+    free(j->ds.hsup);
+    veu_strpool_destroy(&j->pool);
+    XXH3_freeState(j->sub);
+    free(j->kept);
+    free(j->kept_warning);
+    free(j);
+}
+
+/* Starts supply.csv on a thread; NULL (and nothing started) when it cannot. */
+static struct sup_job *sup_start(const struct loader *l, const char *dir)
+{
+    struct sup_job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        return NULL;
+    }
+    /*
+     * The entities, id map and strings are shared, read-only on both sides;
+     * the supply rows, their history and the flags that start it are the
+     * job's own (row_span() may start the history on either side).
+     */
+    j->ds = *l->ds;
+    j->ds.own = NULL;
+    j->ds.hown = NULL;
+    j->ds.sup = NULL;
+    j->ds.hsup = NULL;
+    j->ds.n_own = j->ds.cap_own = j->ds.n_hown = j->ds.cap_hown = 0;
+    j->ds.n_sup = j->ds.cap_sup = j->ds.n_hsup = j->ds.cap_hsup = 0;
+    j->l = *l;
+    j->l.ds = &j->ds;
+    j->l.rep = &j->rep;
+    j->l.err = &j->err;
+    j->l.pool = &j->pool;
+    j->l.n_seen = 0;
+    j->l.ent_line = NULL;
+    j->rep.on_problem = keep_problem;
+    j->rep.ctx = j;
+    j->dir = dir;
+    j->kept = malloc(SUP_KEEP * sizeof(*j->kept));
+    j->kept_warning = malloc(SUP_KEEP * sizeof(*j->kept_warning));
+    j->sub = XXH3_createState();
+    if (!j->kept || !j->kept_warning || !j->sub || veu_strpool_init(&j->pool) < 0 ||
+        pthread_create(&j->th, NULL, sup_main, j) != 0) {
+        sup_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* Joins the supply job's rows, strings, problems and files to the load's. */
+static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
+{
+    veu_dataset_t *ds = l->ds;
+
+    if (j->spilled) {
+        /* too many problems to hold: read the file again, in order */
+        int rc = load_supply(l, j->dir, j->sub);
+        if (rc == 0) {
+            veu_digest_fold(digest, "supply.csv", j->sub);
+        }
+        return rc;
+    }
+    for (size_t i = 0; i < j->n_kept; i++) {
+        veu_report_add(l->rep, &j->kept[i], j->kept_warning[i]);
+    }
+    for (int i = 0; i < j->l.n_seen && l->n_seen < VEU_LD_MAX_FILES; i++) {
+        l->seen[l->n_seen] = j->l.seen[i];
+        memcpy(l->seen_path[l->n_seen++], j->l.seen_path[i], sizeof(l->seen_path[0]));
+    }
+    if (j->rc < 0) {
+        *l->err = j->err;
+        return j->rc;
+    }
+    /*
+     * The history: started by a dated row on either side, it must hold both
+     * sides' rows, as it would had one core read ownership.csv, then
+     * supply.csv.  hist_begin() takes the rows a side read undated.
+     */
+    ds->dated |= j->ds.dated;
+    if ((j->ds.hist && hist_begin(ds) < 0) || (ds->hist && hist_begin(&j->ds) < 0)) {
+        return -ENOMEM;
+    }
+    ds->sup = j->ds.sup, ds->n_sup = j->ds.n_sup, ds->cap_sup = j->ds.cap_sup;
+    ds->hsup = j->ds.hsup, ds->n_hsup = j->ds.n_hsup, ds->cap_hsup = j->ds.cap_hsup;
+    j->ds.sup = NULL;
+    j->ds.hsup = NULL;
+    /* the products' strings after the dataset's ("a\0b\0...", one NUL added back) */
+    uint32_t off = 0;
+    int rc = j->pool.len > 1 ? ld_pool_add(l, j->pool.buf + 1, j->pool.len - 2, &off) : 0;
+    if (rc < 0) {
+        return rc;
+    }
+    uint32_t base = off ? off - 1 : 0; /* private offset o (>= 1) lands at base + o */
+    for (size_t i = 0; i < ds->n_sup; i++) {
+        ds->sup[i].product += ds->sup[i].product ? base : 0;
+    }
+    for (size_t i = 0; i < ds->n_hsup; i++) {
+        ds->hsup[i].r.product += ds->hsup[i].r.product ? base : 0;
+    }
+    veu_digest_fold(digest, "supply.csv", j->sub);
+    return 0;
+}
+
+int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
+                     veu_report_t *rep, veu_diag_t *err)
+{
+    struct loader l = {.ds = ds, .pol = pol, .rep = rep, .err = err};
+    veu_registry_t reg = {0};
+    XXH3_state_t *digest = XXH3_createState();
+    XXH128_hash_t h;
+    int rc;
+
+    memset(ds, 0, sizeof(*ds));
+    veu_today(ds->as_of);
+    if (as_of && *as_of) {
+        snprintf(ds->as_of, sizeof(ds->as_of), "%s", as_of);
+    }
+    ds->day = veu_day_number(ds->as_of);
+    ds->hist = veu_policy_dated(pol); /* the same rows answer differently on other days */
+    if (!digest || veu_strpool_init(&ds->pool) < 0 || veu_idmap_init(&ds->ids) < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    XXH3_128bits_reset(digest);
+    rc = veu_registry_list(dir, &reg);
+    if (rc < 0) {
+        l.path = dir;
+        rc = rc == -E2BIG
+                 ? ld_fatal(&l, -VEU_ETOOBIG, 0, "",
+                            "more than %d registry files in the data directory", VEU_REG_MAX)
+                 : ld_fatal(&l, rc, 0, "", "cannot list: %s", veu_strerror(rc));
+        goto out;
+    }
+    /* with registry exports beside it, our entities.csv is optional */
+    rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, 5, entity_row, digest);
+    if (rc == 0) {
+        rc = veu_registry_entities(&l, dir, &reg);
+    }
+    if (rc == 0 && ds->n == 0) {
+        /* an empty register would clear every buyer as unknown: refuse it */
+        l.path = dir;
+        rc = ld_fatal(&l, -VEU_EROWS, 0, "",
+                      "no entity was read from the data directory (entities.csv and the registry "
+                      "files are empty or absent); nothing is built");
+    }
+    if (rc == 0) {
+        rc = load_file(&l, dir, "designations.csv", 0, des_cols, 5, des_row, digest);
+    }
+    /* without registry files, nothing between the two adds entities: both cores */
+    struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir) : NULL;
+    if (rc == 0) {
+        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 8, own_row, digest);
+    }
+    if (rc == 0) {
+        rc = veu_registry_relations(&l, dir, &reg);
+    }
+    char own_path[4096];
+    if (rc == 0) {
+        snprintf(own_path, sizeof(own_path), "%s/ownership.csv", dir);
+        l.path = own_path;
+        warn_over_100(&l);
+    }
+    if (job) {
+        pthread_join(job->th, NULL);
+        if (rc == 0) {
+            rc = sup_join(&l, job, digest);
+        }
+        sup_free(job);
+    } else if (rc == 0) {
+        XXH3_state_t *sub = XXH3_createState();
+        rc = sub ? load_supply(&l, dir, sub) : -ENOMEM;
+        if (rc == 0) {
+            veu_digest_fold(digest, "supply.csv", sub);
+        }
+        XXH3_freeState(sub);
+    }
+    /*
+     * A file replaced or changed while we read the others makes a mixed
+     * dataset; and an error found in a file that was being rewritten (read
+     * empty or cut halfway) is the rewrite's, not the data's: both ask for
+     * another build rather than a failure.
+     */
+    for (int i = 0; (rc == 0 || rc == -VEU_ESYNTAX || rc == -VEU_ECOLUMN || rc == -VEU_EROWS ||
+                     rc == -VEU_EDUPLICATE || rc == -ENOENT) &&
+                    i < l.n_seen;
+         i++) {
+        struct stat now;
+        const struct stat *was = &l.seen[i];
+        if (stat(l.seen_path[i], &now) < 0 || now.st_ino != was->st_ino ||
+            now.st_size != was->st_size || now.st_mtim.tv_sec != was->st_mtim.tv_sec ||
+            now.st_mtim.tv_nsec != was->st_mtim.tv_nsec) {
+            l.path = l.seen_path[i];
+            rc = ld_fatal(&l, -VEU_ECHANGED, 0, "",
+                          "the file changed while the dataset was read; build again");
+        }
+    }
+    if (rc == 0 && (rc = veu_registry_digest(dir, &reg, digest)) < 0) {
+        rc = ld_fatal(&l, rc, 0, "", "cannot read a registry file: %s", veu_strerror(rc));
+    }
+    if (rc == 0) {
+        h = XXH3_128bits_digest(digest);
+        snprintf(ds->digest, sizeof(ds->digest), "%016llx%016llx", (unsigned long long)h.high64,
+                 (unsigned long long)h.low64);
+    }
+out:
+    veu_registry_free(&reg);
+    free(l.ent_line);
+    XXH3_freeState(digest);
+    return rc;
+}
+
+void veu_dataset_destroy(veu_dataset_t *ds)
+{
+    veu_strpool_destroy(&ds->pool);
+    veu_idmap_destroy(&ds->ids);
+    free(ds->ent);
+    free(ds->own);
+    free(ds->sup);
+    free(ds->hown);
+    free(ds->hsup);
+    free(ds->hdes);
+    memset(ds, 0, sizeof(*ds));
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.h: the dataset loader's state and helpers, shared by dataset.c (our
+ * CSV files) and registry.c (registry exports read as published).
+ */
+#ifndef VEU_GRAPH_LOADER_H
+#define VEU_GRAPH_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "load/csvread.h"
+#include "load/dataset.h"
+
+#define VEU_LD_MAX_FILES 68 /* our four and up to 64 registry files */
+
+#define MAX_COLS 20
+
+struct colspec {
+    const char *name;
+    int required;
+};
+
+struct loader;
+typedef int (*row_fn)(struct loader *l, const veu_csv_row_t *row);
+
+struct loader {
+    veu_dataset_t *ds;
+    const veu_policy_t *pol;
+    veu_report_t *rep;
+    veu_diag_t *err;
+    const char *path;
+    const struct colspec *cols;
+    int ncols;
+    int col[MAX_COLS]; /* field index of each column, -1 if absent */
+    size_t header_n;
+    int header_seen;
+    row_fn row;
+    uint32_t *ent_line;                 /* line of each entity, for duplicate messages */
+    struct stat seen[VEU_LD_MAX_FILES]; /* each file as it was opened */
+    char seen_path[VEU_LD_MAX_FILES][4096];
+    int n_seen;
+    size_t ent_cap;
+    char path_buf[4096];         /* the registry file being read */
+    unsigned long not_in_effect; /* dated rows of the file left out */
+    veu_strpool_t *pool;         /* where ld_pool_add puts strings; NULL: the dataset's */
+    int quiet;                   /* a scan before the reading pass: problems are not reported */
+};
+
+/* A fatal problem: fills err, returns code. */
+int ld_fatal(struct loader *l, int code, long line, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/*
+ * A record that cannot be used (warning = 0) or a warning on a kept one,
+ * reported with l->path and line.  Under strict, a skipped record fails the
+ * load.  Returns 0 or -VEU_EROWS.
+ */
+int ld_problem(struct loader *l, int warning, long line, const char *col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Adds s[0..len) to the string pool; 0 or a fatal code. */
+int ld_pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret);
+
+/* An entity as registries give it (NULL or "" for what is not known). */
+typedef struct ld_entity {
+    const char *id, *name, *country, *sector, *aliases; /* aliases: '|'-separated */
+    long line;
+} ld_entity_t;
+
+/*
+ * Adds an entity from a registry record.  An id defined already (by our
+ * entities.csv or an earlier record) keeps its first definition and the
+ * record is reported as a warning.  Returns 1 added, 0 not, <0 fatal.
+ */
+int ld_add_entity(struct loader *l, const ld_entity_t *e);
+
+/* The index of entity id s, or VEU_NONE. */
+uint32_t ld_find(const struct loader *l, const char *s);
+
+/*
+ * Adds a stake (pct in (0, 100], NAN when unknown) or a control edge
+ * (control = 1), read at line of the current file; a percent or range out
+ * of bounds is reported there and skipped.  pct_min/pct_max: the range a register published, NAN
+ * when exact.  Returns 0 or a fatal code.
+ */
+int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct, int control,
+               double pct_min, double pct_max);
+
+/* Reads one CSV file with cols; fn gets every usable row. */
+int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                row_fn fn, void *digest);
+
+/* The value of column c in row, "" when the column is absent. */
+const char *ld_field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len);
+
+#endif

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nameindex.c: builds the name index.  Every name and alias becomes a key:
+ * its distinct words (normalize.c) as word ids, and its "joined" word (the
+ * words run together, so "Lock heed" and the syllables ICU makes of Chinese
+ * meet their one-word spelling).  Each word lists the entities that use it;
+ * each real word is listed under its trigrams, for spellings a letter or two
+ * apart.  Words weigh ln(1 + entities / entities using it).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names/nameindex.h"
+#include "names/normalize.h"
+
+struct vec {
+    uint32_t *v;
+    size_t n, cap;
+};
+
+static int push(struct vec *a, uint32_t x)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 1024;
+        uint32_t *p = realloc(a->v, cap * sizeof(*p));
+        if (!p) {
+            return -ENOMEM;
+        }
+        a->v = p;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t veu_word_grams(const char *w, uint32_t *out, size_t cap)
+{
+    size_t len = strlen(w), n = 0;
+    unsigned char p[VEU_NAME_WORD_LEN + 2];
+
+    if (len > VEU_NAME_WORD_LEN - 1) {
+        len = VEU_NAME_WORD_LEN - 1;
+    }
+    p[0] = '^';
+    memcpy(p + 1, w, len);
+    p[len + 1] = '$';
+    for (size_t i = 0; i + 3 <= len + 2 && n < cap; i++) {
+        out[n++] = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+    }
+    qsort(out, n, sizeof(*out), cmp_u32);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k == 0 || out[k - 1] != out[i]) {
+            out[k++] = out[i];
+        }
+    }
+    return k;
+}
+
+/* The id of word w, added when new; UINT32_MAX when out of memory. */
+static uint32_t word_id(veu_nameindex_t *ix, struct vec *is_word, const char *w, int real)
+{
+    size_t len = strlen(w);
+    uint32_t id = veu_idmap_find_raw(ix->wmap.slot, ix->wmap.mask, ix->wstr.buf, w, len);
+    uint32_t off, prev;
+
+    if (id == UINT32_MAX) {
+        id = ix->n_words;
+        if (veu_strpool_add(&ix->wstr, w, len, &off) < 0 ||
+            veu_idmap_insert(&ix->wmap, &ix->wstr, off, id, &prev) < 0 ||
+            push(is_word, (uint32_t)real) < 0) {
+            return UINT32_MAX;
+        }
+        if (ix->n_words == ix->cap_words) {
+            uint32_t cap = ix->cap_words ? ix->cap_words * 2 : 1024;
+            void *p = realloc(ix->words, (size_t)cap * sizeof(*ix->words));
+            if (!p) {
+                return UINT32_MAX;
+            }
+            ix->words = p;
+            ix->cap_words = cap;
+        }
+        ix->words[id] = (veu_snap_word_t){.str = off};
+        ix->n_words++;
+    } else if (real) {
+        is_word->v[id] = 1;
+    }
+    return id;
+}
+
+/* Appends one key (a name or an alias) of an entity; 1 when added, 0 when empty. */
+static int add_key(veu_nameindex_t *ix, struct vec *keys, struct vec *is_word, const char *s,
+                   size_t len)
+{
+    veu_words_t w;
+    uint32_t ids[VEU_NAME_WORDS], joined;
+
+    veu_name_words(s, len, &w);
+    if (w.n == 0) {
+        return 0;
+    }
+    for (int i = 0; i < w.n; i++) {
+        if ((ids[i] = word_id(ix, is_word, w.w[i], 1)) == UINT32_MAX) {
+            return -ENOMEM;
+        }
+    }
+    joined = w.n_order == 1 ? ids[0] : word_id(ix, is_word, w.joined, 0);
+    if (joined == UINT32_MAX) {
+        return -ENOMEM;
+    }
+    qsort(ids, (size_t)w.n, sizeof(ids[0]), cmp_u32);
+    if (push(keys, (uint32_t)w.n) < 0 || push(keys, joined) < 0) {
+        return -ENOMEM;
+    }
+    for (int i = 0; i < w.n; i++) {
+        if (push(keys, ids[i]) < 0) {
+            return -ENOMEM;
+        }
+    }
+    return 1;
+}
+
+/* Walks the words (and joined words) of entity v's keys, calling fn once per distinct word. */
+static void entity_words(const veu_nameindex_t *ix, uint32_t v, uint32_t *last,
+                         void (*fn)(veu_nameindex_t *, uint32_t, uint32_t, void *), void *ctx)
+{
+    const uint32_t *k = ix->keys + ix->ent_keys[v];
+    uint32_t nk = *k++;
+
+    for (uint32_t i = 0; i < nk; i++) {
+        uint32_t nw = k[0];
+        for (uint32_t j = 0; j <= nw; j++) {
+            uint32_t id = k[1 + j];
+            if (last[id] != v) {
+                last[id] = v;
+                fn((veu_nameindex_t *)ix, v, id, ctx);
+            }
+        }
+        k += 2 + nw;
+    }
+}
+
+static void count_word(veu_nameindex_t *ix, uint32_t v, uint32_t id, void *ctx)
+{
+    (void)v;
+    (void)ctx;
+    ix->words[id].len++;
+}
+
+static void post_word(veu_nameindex_t *ix, uint32_t v, uint32_t id, void *ctx)
+{
+    uint32_t *fill = ctx;
+    ix->post[ix->words[id].off + fill[id]++] = v;
+}
+
+static int build_postings(veu_nameindex_t *ix, uint32_t n)
+{
+    uint32_t *last = malloc((ix->n_words ? ix->n_words : 1) * sizeof(*last));
+    uint32_t *fill = calloc(ix->n_words ? ix->n_words : 1, sizeof(*fill));
+    size_t total = 0;
+
+    if (!last || !fill) {
+        free(last);
+        free(fill);
+        return -ENOMEM;
+    }
+    memset(last, 0xff, ix->n_words * sizeof(*last));
+    for (uint32_t v = 0; v < n; v++) {
+        entity_words(ix, v, last, count_word, NULL);
+    }
+    for (uint32_t i = 0; i < ix->n_words; i++) {
+        ix->words[i].off = (uint32_t)total;
+        total += ix->words[i].len;
+        ix->words[i].weight = (float)log1p((double)n / (double)ix->words[i].len);
+    }
+    ix->n_post = total;
+    ix->post = malloc((total ? total : 1) * sizeof(*ix->post));
+    if (!ix->post || total > UINT32_MAX) {
+        free(last);
+        free(fill);
+        return -ENOMEM;
+    }
+    memset(last, 0xff, ix->n_words * sizeof(*last));
+    for (uint32_t v = 0; v < n; v++) {
+        entity_words(ix, v, last, post_word, fill);
+    }
+    free(last);
+    free(fill);
+    return 0;
+}
+
+static int build_grams(veu_nameindex_t *ix, const struct vec *is_word)
+{
+    struct {
+        uint64_t *v;
+        size_t n, cap;
+    } pairs = {0};
+    uint32_t g[VEU_NAME_WORD_LEN + 2];
+
+    for (uint32_t id = 0; id < ix->n_words; id++) {
+        if (!is_word->v[id]) {
+            continue;
+        }
+        size_t ng = veu_word_grams(ix->wstr.buf + ix->words[id].str, g, sizeof(g) / sizeof(g[0]));
+        if (pairs.n + ng > pairs.cap) {
+            size_t cap = pairs.cap ? pairs.cap * 2 : 4096;
+            while (cap < pairs.n + ng) {
+                cap *= 2;
+            }
+            uint64_t *p = realloc(pairs.v, cap * sizeof(*p));
+            if (!p) {
+                free(pairs.v);
+                return -ENOMEM;
+            }
+            pairs.v = p;
+            pairs.cap = cap;
+        }
+        for (size_t i = 0; i < ng; i++) {
+            pairs.v[pairs.n++] = (uint64_t)g[i] << 32 | id;
+        }
+    }
+    if (pairs.n > 1) {
+        qsort(pairs.v, pairs.n, sizeof(*pairs.v), cmp_u64);
+    }
+    ix->gramw = malloc((pairs.n ? pairs.n : 1) * sizeof(*ix->gramw));
+    ix->grams = malloc((pairs.n ? pairs.n : 1) * sizeof(*ix->grams));
+    if (!ix->gramw || !ix->grams) {
+        free(pairs.v);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < pairs.n; i++) {
+        uint32_t gram = (uint32_t)(pairs.v[i] >> 32);
+        if (ix->n_grams == 0 || ix->grams[ix->n_grams - 1].gram != gram) {
+            ix->grams[ix->n_grams++] = (veu_snap_gram_t){gram, (uint32_t)i, 0};
+        }
+        ix->grams[ix->n_grams - 1].len++;
+        ix->gramw[i] = (uint32_t)pairs.v[i];
+    }
+    ix->n_gramw = pairs.n;
+    free(pairs.v);
+    return 0;
+}
+
+int veu_nameindex_build(veu_nameindex_t *ix, const veu_dataset_t *ds)
+{
+    struct vec keys = {0}, is_word = {0};
+    int rc;
+
+    memset(ix, 0, sizeof(*ix));
+    if ((rc = veu_strpool_init(&ix->wstr)) < 0 || (rc = veu_idmap_init(&ix->wmap)) < 0) {
+        goto fail;
+    }
+    ix->ent_keys = malloc((ds->n ? ds->n : 1) * sizeof(*ix->ent_keys));
+    if (!ix->ent_keys) {
+        rc = -ENOMEM;
+        goto fail;
+    }
+    for (uint32_t v = 0; v < ds->n; v++) {
+        const veu_entity_row_t *e = &ds->ent[v];
+        const char *name = veu_str(&ds->pool, e->name);
+        const char *al = veu_str(&ds->pool, e->aliases);
+        size_t at = keys.n;
+        uint32_t nk = 0;
+
+        ix->ent_keys[v] = (uint32_t)at;
+        if ((rc = push(&keys, 0)) < 0 ||
+            (rc = add_key(ix, &keys, &is_word, name, strlen(name))) < 0) {
+            goto fail;
+        }
+        nk += (uint32_t)rc;
+        while (*al && nk < VEU_NAME_KEYS_MAX) {
+            const char *end = strchr(al, '|');
+            size_t len = end ? (size_t)(end - al) : strlen(al);
+            if ((rc = add_key(ix, &keys, &is_word, al, len)) < 0) {
+                goto fail;
+            }
+            nk += (uint32_t)rc;
+            al += len + (end ? 1 : 0);
+        }
+        keys.v[at] = nk;
+        if (keys.n > UINT32_MAX) {
+            rc = -ENOMEM;
+            goto fail;
+        }
+    }
+    ix->keys = keys.v;
+    ix->n_keys = keys.n;
+    keys.v = NULL;
+    if ((rc = build_postings(ix, ds->n)) < 0 || (rc = build_grams(ix, &is_word)) < 0) {
+        goto fail;
+    }
+    free(is_word.v);
+    return 0;
+fail:
+    free(keys.v);
+    free(is_word.v);
+    veu_nameindex_destroy(ix);
+    return rc < 0 ? rc : -ENOMEM;
+}
+
+void veu_nameindex_destroy(veu_nameindex_t *ix)
+{
+    veu_strpool_destroy(&ix->wstr);
+    veu_idmap_destroy(&ix->wmap);
+    free(ix->words);
+    free(ix->post);
+    free(ix->keys);
+    free(ix->ent_keys);
+    free(ix->grams);
+    free(ix->gramw);
+    memset(ix, 0, sizeof(*ix));
+}
