@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cache.h"
-#include "base/strpool.h" /* veu_id_hash, as the id maps hash ids */
+#include "veu/veu.h" /* veu_id_hash, as the id maps hash ids */
 
 /* The first of the VEU_CACHE_WAYS slots where the id may be kept. */
 static veu_cache_slot_t *set_of(veu_cache_t *c, uint64_t hash)

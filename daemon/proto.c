@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load/csvread.h" /* veu_utf8_valid */
 #include "log.h"
 #include "proto.h"
+#include "veu/veu.h"
 
 static void add_id(veu_jbuf_t *o, const char *id_json)
 {

@@ -22,7 +22,6 @@
 #include "notify.h"
 #include "proto.h"
 #include "server.h"
-#include "format/snapfmt.h"
 
 #define EXIT_UNCHANGED 3
 
@@ -126,34 +125,16 @@ static void answer_waiters(veu_server_t *srv, bool ok)
 static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_gen,
                        char ret_policy[17], const char **why)
 {
-    veu_snap_header_t h;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t n;
+    veu_snapshot_peek_t p;
 
-    if (fd < 0) {
-        *why = strerror(errno);
+    if (veu_snapshot_peek(path, &p, why) < 0) {
         return -1;
     }
-    n = pread(fd, &h, sizeof(h), 0);
-    close(fd);
-    if (n != (ssize_t)sizeof(h)) {
-        *why = "shorter than a snapshot header (truncated?)";
-        return -1;
-    }
-    if (memcmp(h.magic, VEU_SNAP_MAGIC, 8)) {
-        *why = "not a veud snapshot";
-        return -1;
-    }
-    if (h.version != VEU_SNAP_VERSION) {
-        *why = "another snapshot format version";
-        return -1;
-    }
-    if (!memchr(h.data_dir, 0, sizeof(h.data_dir)) || strcmp(h.data_dir, srv->data_real)) {
+    if (strcmp(p.data_dir, srv->data_real)) {
         return 1;
     }
-    *ret_gen = h.generation;
-    memcpy(ret_policy, h.policy_digest, 17);
-    ret_policy[16] = '\0';
+    *ret_gen = p.generation;
+    memcpy(ret_policy, p.policy_digest, 17);
     return 0;
 }
 

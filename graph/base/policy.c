@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <xxhash.h>
 
+#include "base/dates.h"
 #include "veu/policy.h"
 #include "veu/snapshot.h"
 #include "veu/veu.h"

@@ -144,3 +144,18 @@ int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint3
     m->count++;
     return 0;
 }
+
+int veu_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap) {
+        return 0;
+    }
+    size_t c = *cap ? *cap * 2 : 4096;
+    void *p = realloc(*arr, c * size);
+    if (!p) {
+        return -ENOMEM;
+    }
+    *arr = p;
+    *cap = c;
+    return 0;
+}

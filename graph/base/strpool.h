@@ -11,10 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "veu/veu.h" /* veu_id_hash */
+
 typedef struct veu_strpool {
     char *buf;
     size_t len, cap;
 } veu_strpool_t;
+
+/* Grows an array of size-byte items (*cap of them) to hold n + 1; 0 or -ENOMEM. */
+int veu_grow(void **arr, size_t *cap, size_t n, size_t size);
 
 int veu_strpool_init(veu_strpool_t *p);
 void veu_strpool_destroy(veu_strpool_t *p);
@@ -39,7 +44,6 @@ typedef struct veu_idmap {
 
 int veu_idmap_init(veu_idmap_t *m);
 void veu_idmap_destroy(veu_idmap_t *m);
-uint64_t veu_id_hash(const char *s, size_t len);
 
 /*
  * Inserts index idx for the id at pool offset key.  Returns 0, or -EEXIST

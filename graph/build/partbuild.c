@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dates.h"
 #include "engine/graph.h"
 #include "engine/history_index.h"
 #include "snapshot/snapshot_int.h"

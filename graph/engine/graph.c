@@ -97,7 +97,7 @@ static int index_edges(uint32_t n, uint32_t m, const void *base, size_t stride, 
 static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
 {
     uint32_t *ord = veu_order_pairs(ds->n_own, ds->n, ds->own, sizeof(*ds->own),
-                                offsetof(veu_own_row_t, owner), offsetof(veu_own_row_t, owned));
+                                    offsetof(veu_own_row_t, owner), offsetof(veu_own_row_t, owned));
     uint32_t m = 0;
 
     if (!ord) {
@@ -141,8 +141,8 @@ static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
 static int build_sup(veu_graph_t *g, const veu_dataset_t *ds)
 {
     uint32_t *ord =
-        veu_order_pairs(ds->n_sup, ds->n, ds->sup, sizeof(*ds->sup), offsetof(veu_sup_row_t, supplier),
-                    offsetof(veu_sup_row_t, customer));
+        veu_order_pairs(ds->n_sup, ds->n, ds->sup, sizeof(*ds->sup),
+                        offsetof(veu_sup_row_t, supplier), offsetof(veu_sup_row_t, customer));
     uint32_t m = 0;
 
     if (!ord) {

@@ -10,28 +10,8 @@
 
 #include <stdint.h>
 
+#include "format/records.h"
 #include "load/dataset.h"
-
-enum {
-    VEU_OE_CONTROL = 1, /* at least one control row */
-    VEU_OE_KNOWN = 2,   /* at least one row with a percent: pct is their sum */
-    VEU_OE_UNKNOWN = 4, /* at least one equity row without a percent */
-    VEU_OE_RANGE = 8,   /* a row's range reaches above its certain stake */
-};
-
-/* One owner -> owned pair (24 bytes; written as is into snapshots). */
-typedef struct veu_oedge {
-    uint32_t from, to;
-    double pct;     /* sum of stated percents, capped at 100; 0 when none */
-    uint32_t flags; /* VEU_OE_* */
-    float pct_hi;   /* the highest the rows' published ranges allow, capped at 100 */
-} veu_oedge_t;
-
-/* One supplier -> customer pair (12 bytes). */
-typedef struct veu_sedge {
-    uint32_t from, to;
-    uint32_t product; /* pool offset of the first row's product */
-} veu_sedge_t;
 
 typedef struct veu_graph {
     uint32_t n;
@@ -57,34 +37,6 @@ uint32_t *veu_order_pairs(size_t m, uint32_t n, const void *base, size_t stride,
 /* Builds the CSR graph from the dataset's rows.  Time: O(E log E). */
 int veu_graph_init(veu_graph_t *g, const veu_dataset_t *ds);
 void veu_graph_destroy(veu_graph_t *g);
-
-/* Does an edge count towards control (a control row or a stated stake)? */
-static inline int veu_oedge_counts(const veu_oedge_t *e)
-{
-    return (e->flags & VEU_OE_CONTROL) || e->pct > 0.0;
-}
-
-/* Reason codes, in the order answers list them (SPEC section 3). */
-enum {
-    VEU_R_IS_SEED = 1 << 0,
-    VEU_R_DEFENSE_CONTROLLED = 1 << 1,
-    VEU_R_MINORITY_STAKE = 1 << 2,
-    VEU_R_HOLDING = 1 << 3,
-    VEU_R_SUPPLY_TIE = 1 << 4,
-    VEU_R_GROUP_TIE = 1 << 5,
-    VEU_R_DUAL_USE = 1 << 6,
-    VEU_R_VEU = 1 << 7,
-    VEU_R_POSSIBLY = 1 << 8,     /* controlled only under the highest stakes the data allows */
-    VEU_R_CONTROL_ONLY = 1 << 9, /* controlled if bare control counted (it does not here) */
-    VEU_R_DESIGNATED = 1 << 10,  /* designated defense or military, but no seed */
-    VEU_R_COUNT = 11,
-};
-
-enum { VEU_V_STANDARD = 0, VEU_V_FAST_TRACK, VEU_V_REVIEW, VEU_V_DENY };
-
-/* An edge index with this bit set was the first hop of a label (see ties.c). */
-#define VEU_ORIGIN  0x80000000u
-#define VEU_EDGE(x) ((x) & ~VEU_ORIGIN)
 
 /*
  * What the engine works out per entity: the metrics, the reasons and
@@ -134,15 +86,5 @@ typedef struct veu_ties {
 int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
                      const veu_policy_t *pol, veu_diag_t *err);
 void veu_ties_destroy(veu_ties_t *t);
-
-/* Is edge e (in graph g) a controlling edge under the policy? */
-static inline int veu_oedge_controls(const veu_oedge_t *e, const veu_policy_t *p);
-
-#include "veu/policy.h"
-static inline int veu_oedge_controls(const veu_oedge_t *e, const veu_policy_t *p)
-{
-    return (e->flags & VEU_OE_CONTROL) ||
-           ((e->flags & VEU_OE_KNOWN) && veu_policy_controls(p, e->pct));
-}
 
 #endif

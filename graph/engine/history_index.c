@@ -88,4 +88,3 @@ void veu_history_ix_destroy(veu_history_ix_t *x)
     free(x->des_off);
     memset(x, 0, sizeof(*x));
 }
-

@@ -42,6 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/records.h"
 #include "veu/build.h"
 #include "veu/policy.h"
 #include "veu/snapshot.h"

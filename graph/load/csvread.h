@@ -41,9 +41,6 @@ typedef int (*veu_csv_row_fn)(void *ctx, const veu_csv_row_t *row);
 int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
                  struct stat *ret_st);
 
-/* True when s[0..len) is valid UTF-8 without NUL bytes; else *bad = offset. */
-int veu_utf8_valid(const char *s, size_t len, size_t *bad);
-
 /* Reads exactly len bytes from fd: 0, -errno, or -VEU_ECHANGED when the file ends sooner. */
 int veu_read_full(int fd, void *buf, size_t len);
 

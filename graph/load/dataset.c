@@ -20,6 +20,7 @@
 #include <time.h>
 #include <xxhash.h>
 
+#include "base/dates.h"
 #include "load/csvread.h"
 #include "load/dataset.h"
 #include "load/loader.h"
@@ -46,14 +47,6 @@ static const struct colspec des_cols[] = {
     {"entity_id", 1}, {"designation", 1}, {"source", 0}, {"listed_on", 0}, {"delisted_on", 0},
 };
 enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED, D_DELISTED };
-
-void veu_today(char out[11])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 11, "%Y-%m-%d", &tm);
-}
 
 void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning)
 {
@@ -398,49 +391,6 @@ static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret
     }
     *ret = v;
     return 1;
-}
-
-bool veu_iso_date(const char *s, size_t len)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (len != 10 || s[4] != '-' || s[7] != '-') {
-        return 0;
-    }
-    for (int i = 0; i < 10; i++) {
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) {
-            return 0;
-        }
-    }
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && (m != 2 || d <= 28 + leap);
-}
-
-int32_t veu_day_number(const char *iso)
-{
-    /* days from civil: March-based years make February the year's last month */
-    int y = atoi(iso), m = atoi(iso + 5), d = atoi(iso + 8);
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int veu_grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap) {
-        return 0;
-    }
-    size_t c = *cap ? *cap * 2 : 4096;
-    void *p = realloc(*arr, c * size);
-    if (!p) {
-        return -ENOMEM;
-    }
-    *arr = p;
-    *cap = c;
-    return 0;
 }
 
 /*

@@ -10,15 +10,8 @@
 #include <stdint.h>
 
 #include "base/strpool.h"
+#include "format/records.h"
 #include "veu/build.h"
-
-#define VEU_NONE UINT32_MAX
-
-enum {
-    VEU_DES_DEFENSE = 1,
-    VEU_DES_MILITARY = 2,
-    VEU_DES_VEU = 4,
-};
 
 typedef struct veu_entity_row {
     uint32_t id, name, country, sector, aliases; /* pool offsets */
@@ -27,65 +20,6 @@ typedef struct veu_entity_row {
     uint8_t des;       /* VEU_DES_* */
     uint8_t seed_kind; /* VEU_DES_DEFENSE or VEU_DES_MILITARY of seed_src */
 } veu_entity_row_t;
-
-/* A range bound in hundredths of a percent; VEU_NO_BOUND: the register gave none. */
-#define VEU_NO_BOUND 0xFFFF
-
-typedef struct veu_own_row {
-    uint32_t owner, owned;
-    double pct; /* NAN: a stake of unknown size */
-    uint8_t control;
-    uint8_t reserved0; /* named, so that initializers zero it: rows go into snapshots */
-    /* the range a register published (BODS, FtM), kept for ranges and uncertainty */
-    uint16_t min_c, max_c;
-    uint16_t reserved1;
-} veu_own_row_t;
-
-_Static_assert(sizeof(veu_own_row_t) == 24, "the range fits in the row's padding");
-
-typedef struct veu_sup_row {
-    uint32_t supplier, customer;
-    uint32_t product;
-} veu_sup_row_t;
-
-/*
- * A day is a count of days since 1970-01-01.  A row is in effect on the days
- * [from, until); an open end is VEU_DAY_MIN or VEU_DAY_MAX.
- */
-#define VEU_DAY_MIN INT32_MIN
-#define VEU_DAY_MAX INT32_MAX
-typedef struct veu_span {
-    int32_t from, until;
-} veu_span_t;
-
-/* The day number of an ISO date that veu_iso_date accepted. */
-int32_t veu_day_number(const char *iso);
-
-static inline int veu_span_has(veu_span_t s, int32_t day)
-{
-    return s.from <= day && day < s.until;
-}
-
-/* Rows whatever their dates, as kept for answers on other days (history.c). */
-typedef struct veu_hown {
-    veu_own_row_t r;
-    veu_span_t span;
-} veu_hown_t;
-
-typedef struct veu_hsup {
-    veu_sup_row_t r;
-    veu_span_t span;
-} veu_hsup_t;
-
-typedef struct veu_hdes {
-    uint32_t entity, source;
-    veu_span_t span;
-    uint8_t bit; /* VEU_DES_* */
-    uint8_t reserved[3];
-} veu_hdes_t;
-
-_Static_assert(sizeof(veu_hown_t) == 32 && sizeof(veu_hsup_t) == 20 && sizeof(veu_hdes_t) == 20,
-               "history rows are written as they are");
 
 typedef struct veu_dataset {
     veu_strpool_t pool;
@@ -125,9 +59,6 @@ typedef struct veu_dataset {
 int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
                      veu_report_t *rep, veu_diag_t *err);
 void veu_dataset_destroy(veu_dataset_t *ds);
-
-/* Grows an array of size-byte items (*cap of them) to hold n + 1; 0 or -ENOMEM. */
-int veu_grow(void **arr, size_t *cap, size_t n, size_t size);
 
 /*
  * Applies one designation in effect to an entity.  Every list it is on is

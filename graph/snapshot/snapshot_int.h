@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "engine/graph.h"
+#include "base/strpool.h"
 #include "format/snapfmt.h"
 #include "veu/snapshot.h"
 

@@ -616,3 +616,37 @@ const char *veu_snapshot_country(const veu_snapshot_t *s, uint32_t idx)
 {
     return snap_str(s, s->ent[idx].country);
 }
+
+int veu_snapshot_peek(const char *path, veu_snapshot_peek_t *ret, const char **why)
+{
+    veu_snap_header_t h;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0) {
+        *why = strerror(errno);
+        return -1;
+    }
+    n = pread(fd, &h, sizeof(h), 0);
+    close(fd);
+    if (n != (ssize_t)sizeof(h)) {
+        *why = "shorter than a snapshot header (truncated?)";
+        return -1;
+    }
+    if (memcmp(h.magic, VEU_SNAP_MAGIC, 8)) {
+        *why = "not a veud snapshot";
+        return -1;
+    }
+    if (h.version != VEU_SNAP_VERSION) {
+        *why = "another snapshot format version";
+        return -1;
+    }
+    ret->generation = h.generation;
+    memcpy(ret->policy_digest, h.policy_digest, sizeof(ret->policy_digest));
+    ret->policy_digest[sizeof(ret->policy_digest) - 1] = '\0';
+    memcpy(ret->data_dir, h.data_dir, sizeof(ret->data_dir));
+    if (!memchr(h.data_dir, 0, sizeof(h.data_dir))) {
+        ret->data_dir[0] = '\0'; /* no data directory we could be built from */
+    }
+    return 0;
+}

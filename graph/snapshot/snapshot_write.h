@@ -15,7 +15,7 @@ typedef struct veu_snapshot_src {
     const veu_policy_t *effective; /* in force on the build day (NULL: the same) */
     const veu_report_t *rep;
     const veu_counts_t *counts;
-    const char *data_dir; /* absolute, as the server will compare it */
+    const char *data_dir;         /* absolute, as the server will compare it */
     const veu_history_ix_t *hist; /* the dated rows, ordered; NULL: none kept */
     int64_t build_ms;
     uint64_t generation;

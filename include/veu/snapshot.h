@@ -50,6 +50,20 @@ void veu_today(char out[11]);
  * another format version, or -errno.  Time: linear in the file's size.
  */
 int veu_snapshot_open(const char *path, veu_snapshot_t **ret, char *err, size_t errlen);
+
+/* What a snapshot's header says, read without mapping or checking the rest. */
+typedef struct veu_snapshot_peek {
+    uint64_t generation;
+    char policy_digest[17];
+    char data_dir[1024];
+} veu_snapshot_peek_t;
+
+/*
+ * Reads path's header: 0 when it is a snapshot of the format this veud
+ * reads; -1 with *why set when it cannot be (unreadable, truncated, not a
+ * snapshot, another format version).  The body is not checked: open it.
+ */
+int veu_snapshot_peek(const char *path, veu_snapshot_peek_t *ret, const char **why);
 void veu_snapshot_close(veu_snapshot_t *s);
 
 /*

@@ -30,6 +30,18 @@ enum {
     VEU_ECHANGED,        /* a dataset file changed while it was read */
 };
 
+/*
+ * True when s[0..len) is valid UTF-8 without NUL bytes; else false with
+ * *bad (when not NULL) the offset of the first byte that is not.
+ */
+int veu_utf8_valid(const char *s, size_t len, size_t *bad);
+
+/*
+ * The hash the snapshot's id maps use (XXH3-64 of the id): a cache keyed by
+ * id that hashes the same way meets the file's layout.
+ */
+uint64_t veu_id_hash(const char *s, size_t len);
+
 /* Human-readable text for a return code (negative errno or -VEU_E*). */
 const char *veu_strerror(int err);
 
