@@ -48,263 +48,6 @@ static const struct colspec des_cols[] = {
 };
 enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED, D_DELISTED };
 
-void veu_report_add(veu_report_t *r, const veu_diag_t *d, bool warning)
-{
-    if (warning) {
-        r->warnings++;
-    } else {
-        r->skipped++;
-    }
-    if (r->n_kept < VEU_REPORT_KEEP) {
-        r->kept[r->n_kept] = *d;
-        r->kept_warning[r->n_kept] = warning;
-        r->n_kept++;
-    }
-    if (r->on_problem) {
-        r->on_problem(r->ctx, d, warning);
-    }
-}
-
-static void diag_set(veu_diag_t *d, const char *file, long line, const char *col, const char *fmt,
-                     va_list ap)
-{
-    snprintf(d->file, sizeof(d->file), "%s", file);
-    d->line = line;
-    snprintf(d->column, sizeof(d->column), "%s", col ? col : "");
-    vsnprintf(d->message, sizeof(d->message), fmt, ap);
-}
-
-/* A fatal problem: fills err, returns code. */
-int ld_fatal(struct loader *l, int code, long line, const char *col, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    diag_set(l->err, l->path, line, col, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-/*
- * A row that cannot be used (warning = 0) or a warning on a kept row.  Under
- * strict, a skipped row fails the load.  Returns 0 or -VEU_EROWS.
- */
-int ld_problem(struct loader *l, int warning, long line, const char *col, const char *fmt, ...)
-{
-    veu_diag_t d;
-    va_list ap;
-
-    if (l->quiet) {
-        return 0;
-    }
-    va_start(ap, fmt);
-    diag_set(&d, l->path, line, col, fmt, ap);
-    va_end(ap);
-    if (!warning && l->pol->strict) {
-        *l->err = d;
-        return -VEU_EROWS;
-    }
-    veu_report_add(l->rep, &d, warning);
-    return 0;
-}
-
-/* The value of column c in row, "" when the column is absent. */
-const char *ld_field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len)
-{
-    int i = l->col[c];
-
-    if (i < 0 || (size_t)i >= row->n) {
-        *len = 0;
-        return "";
-    }
-    *len = row->len[i];
-    return row->f[i];
-}
-
-static int on_header(struct loader *l, const veu_csv_row_t *row)
-{
-    for (int c = 0; c < l->ncols; c++) {
-        l->col[c] = -1;
-        for (size_t i = 0; i < row->n; i++) {
-            if (strcmp(row->f[i], l->cols[c].name) == 0) {
-                l->col[c] = (int)i;
-                break;
-            }
-        }
-        if (l->col[c] < 0 && l->cols[c].required) {
-            return ld_fatal(l, -VEU_ECOLUMN, row->line, l->cols[c].name,
-                            "required column '%s' is missing from the header", l->cols[c].name);
-        }
-    }
-    l->header_n = row->n;
-    l->header_seen = 1;
-    return 0;
-}
-
-/*
- * Checks the shape of a data row and its required fields.  Returns 1 when
- * the row can be used, 0 when it was skipped, or a negative code.
- */
-static int row_usable(struct loader *l, const veu_csv_row_t *row)
-{
-    int rc;
-
-    if (row->n != l->header_n) {
-        rc = ld_problem(l, 0, row->line, "", "row has %zu fields, the header has %zu", row->n,
-                        l->header_n);
-        return rc < 0 ? rc : 0;
-    }
-    for (int c = 0; c < l->ncols; c++) {
-        size_t len;
-        if (l->cols[c].required && (ld_field(l, row, c, &len), len == 0)) {
-            rc = ld_problem(l, 0, row->line, l->cols[c].name, "required field '%s' is empty",
-                            l->cols[c].name);
-            return rc < 0 ? rc : 0;
-        }
-    }
-    return 1;
-}
-
-static int on_row(void *ctx, const veu_csv_row_t *row)
-{
-    struct loader *l = ctx;
-    int rc;
-
-    if (!l->header_seen) {
-        return on_header(l, row);
-    }
-    rc = row_usable(l, row);
-    if (rc <= 0) {
-        return rc;
-    }
-    return l->row(l, row);
-}
-
-int ld_pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
-{
-    int rc = veu_strpool_add(l->pool ? l->pool : &l->ds->pool, s, len, ret);
-    if (rc < 0) {
-        return ld_fatal(l, rc == -E2BIG ? -VEU_ETOOBIG : rc, 0, "",
-                        "the dataset's strings exceed 4 GiB");
-    }
-    return 0;
-}
-
-/* Looks up an entity id field; reports an unknown id.  1 found, 0 skipped. */
-static int lookup(struct loader *l, const veu_csv_row_t *row, int c, uint32_t *ret)
-{
-    size_t len;
-    const char *s = ld_field(l, row, c, &len);
-    const veu_dataset_t *ds = l->ds;
-
-    *ret = veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, len);
-    if (*ret != VEU_NONE) {
-        return 1;
-    }
-    int rc = ld_problem(l, 0, row->line, l->cols[c].name, "unknown entity id '%s'", s);
-    return rc < 0 ? rc : 0;
-}
-
-/*
- * Adds one entity.  A duplicate id fails the load when it comes from
- * entities.csv (dup_fatal), and is a warning keeping the first definition
- * when a registry restates it.  Returns 1 added, 0 not, or a fatal code.
- */
-static int add_entity(struct loader *l, const ld_entity_t *in, int dup_fatal)
-{
-    veu_dataset_t *ds = l->ds;
-    veu_entity_row_t e = {0};
-    char buf[VEU_POLICY_WORD];
-    const char *s;
-    size_t len;
-    uint32_t prev;
-    int rc;
-
-    if (ds->n == UINT32_MAX - 1) {
-        return ld_fatal(l, -VEU_ETOOBIG, in->line, "id", "more than 4 billion entities");
-    }
-    if (!dup_fatal && (prev = ld_find(l, in->id)) != VEU_NONE) {
-        rc = ld_problem(l, 1, in->line, "id",
-                        "entity '%s' is defined already; the first definition is kept", in->id);
-        return rc < 0 ? rc : 0;
-    }
-    if (ds->n % 4096 == 0) {
-        size_t cap = (size_t)ds->n + 4096;
-        void *ne = realloc(ds->ent, cap * sizeof(*ds->ent));
-        void *nl = realloc(l->ent_line, cap * sizeof(*l->ent_line));
-        if (ne) {
-            ds->ent = ne;
-        }
-        if (nl) {
-            l->ent_line = nl;
-        }
-        if (!ne || !nl) {
-            return -ENOMEM;
-        }
-    }
-    if ((rc = ld_pool_add(l, in->id, strlen(in->id), &e.id)) < 0 ||
-        (rc = ld_pool_add(l, in->name, strlen(in->name), &e.name)) < 0) {
-        return rc;
-    }
-    s = in->country ? in->country : "";
-    len = strlen(s);
-    if (len > 0) {
-        int ok = len == 2 && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]);
-        if (!ok && (rc = ld_problem(l, 1, in->line, "country",
-                                    "country '%s' is not an ISO 3166-1 alpha-2 code; kept as "
-                                    "given",
-                                    s)) < 0) {
-            return rc;
-        }
-        len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
-        for (size_t i = 0; i < len; i++) {
-            buf[i] = (char)toupper((unsigned char)s[i]);
-        }
-        if ((rc = ld_pool_add(l, buf, len, &e.country)) < 0) {
-            return rc;
-        }
-    }
-    s = in->sector ? in->sector : "";
-    len = strlen(s);
-    if (len > 0) {
-        len = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
-        for (size_t i = 0; i < len; i++) {
-            buf[i] = (char)tolower((unsigned char)s[i]);
-        }
-        if ((rc = ld_pool_add(l, buf, len, &e.sector)) < 0) {
-            return rc;
-        }
-    }
-    s = in->aliases ? in->aliases : "";
-    if ((rc = ld_pool_add(l, s, strlen(s), &e.aliases)) < 0) {
-        return rc;
-    }
-    ds->ent[ds->n] = e;
-    l->ent_line[ds->n] = (uint32_t)in->line;
-    rc = veu_idmap_insert(&ds->ids, &ds->pool, e.id, ds->n, &prev);
-    if (rc == -EEXIST) {
-        return ld_fatal(l, -VEU_EDUPLICATE, in->line, "id",
-                        "duplicate entity id '%s' (first defined on line %u)",
-                        veu_str(&ds->pool, e.id), l->ent_line[prev]);
-    }
-    if (rc < 0) {
-        return rc;
-    }
-    ds->n++;
-    return 1;
-}
-
-int ld_add_entity(struct loader *l, const ld_entity_t *e)
-{
-    return add_entity(l, e, 0);
-}
-
-uint32_t ld_find(const struct loader *l, const char *s)
-{
-    const veu_dataset_t *ds = l->ds;
-    return veu_idmap_find_raw(ds->ids.slot, ds->ids.mask, ds->pool.buf, s, strlen(s));
-}
-
 static int entity_row(struct loader *l, const veu_csv_row_t *row)
 {
     size_t len;
@@ -315,7 +58,7 @@ static int entity_row(struct loader *l, const veu_csv_row_t *row)
     e.country = ld_field(l, row, E_COUNTRY, &len);
     e.sector = ld_field(l, row, E_SECTOR, &len);
     e.aliases = ld_field(l, row, E_ALIASES, &len);
-    int rc = add_entity(l, &e, 1);
+    int rc = ld_add_entity_row(l, &e);
     return rc < 0 ? rc : 0;
 }
 
@@ -397,33 +140,6 @@ static int parse_percent(struct loader *l, const veu_csv_row_t *row, double *ret
  * Starts keeping the history: the rows read so far were undated (a dated
  * one starts it), so they are in effect on every day.
  */
-static int hist_begin(veu_dataset_t *ds)
-{
-    if (ds->hist) {
-        return 0;
-    }
-    ds->hist = 1;
-    for (size_t i = 0; i < ds->n_own; i++) {
-        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
-            return -ENOMEM;
-        }
-        ds->hown[ds->n_hown++] = (veu_hown_t){ds->own[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
-    }
-    for (size_t i = 0; i < ds->n_sup; i++) {
-        if (veu_grow((void **)&ds->hsup, &ds->cap_hsup, ds->n_hsup, sizeof(*ds->hsup)) < 0) {
-            return -ENOMEM;
-        }
-        ds->hsup[ds->n_hsup++] = (veu_hsup_t){ds->sup[i], {VEU_DAY_MIN, VEU_DAY_MAX}};
-    }
-    return 0;
-}
-
-/*
- * The days a row dated [from, until) is in effect: 1 read into *span, 0
- * skipped, <0 fatal.  An end date is exclusive: a stake sold on 1 May is
- * not held on 1 May.  A date that cannot be read is a warning and the row
- * counts as undated (kept: a typo must not clear a buyer).
- */
 static int row_span(struct loader *l, const veu_csv_row_t *row, int c_from, int c_until,
                     veu_span_t *span)
 {
@@ -449,22 +165,13 @@ static int row_span(struct loader *l, const veu_csv_row_t *row, int c_from, int 
     }
     span->from = ok[0] ? veu_day_number(v[0]) : VEU_DAY_MIN;
     span->until = ok[1] ? veu_day_number(v[1]) : VEU_DAY_MAX;
-    if ((ok[0] || ok[1]) && hist_begin(l->ds) < 0) {
+    if ((ok[0] || ok[1]) && ld_hist_begin(l->ds) < 0) {
         return ld_fatal(l, -ENOMEM, row->line, "", "out of memory");
     }
     return 1;
 }
 
 /* Whether a row is in effect on the build day; counts those that are not. */
-static int in_effect(struct loader *l, veu_span_t span)
-{
-    if (veu_span_has(span, l->ds->day)) {
-        return 1;
-    }
-    l->not_in_effect++;
-    return 0;
-}
-
 /* One bound of a range: 1 read (NAN when empty), 0 skipped, <0 fatal. */
 static int range_bound(struct loader *l, const veu_csv_row_t *row, int c, double *ret)
 {
@@ -511,9 +218,6 @@ static int parse_range(struct loader *l, const veu_csv_row_t *row, double pct, d
     return 1;
 }
 
-static int add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
-                   int control, double pct_min, double pct_max, veu_span_t span);
-
 static int own_row(struct loader *l, const veu_csv_row_t *row)
 {
     veu_dataset_t *ds = l->ds;
@@ -522,8 +226,8 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
     size_t len;
     int rc;
 
-    if ((rc = lookup(l, row, O_OWNER, &o.owner)) <= 0 ||
-        (rc = lookup(l, row, O_OWNED, &o.owned)) <= 0) {
+    if ((rc = ld_lookup(l, row, O_OWNER, &o.owner)) <= 0 ||
+        (rc = ld_lookup(l, row, O_OWNED, &o.owned)) <= 0) {
         return rc;
     }
     if (o.owner == o.owned) {
@@ -573,68 +277,7 @@ static int own_row(struct loader *l, const veu_csv_row_t *row)
                          veu_str(&ds->pool, ds->ent[o.owned].id))) < 0) {
         return rc;
     }
-    return add_own(l, row->line, o.owner, o.owned, o.pct, o.control, lo, hi, span);
-}
-
-static uint16_t bound_c(double pct)
-{
-    return isnan(pct) || pct < 0 || pct > 100 ? VEU_NO_BOUND : (uint16_t)lround(pct * 100);
-}
-
-/*
- * A row into the history (when kept) and, in effect on the build day, into
- * the rows.  Every reader comes through here, so here the stake is checked
- * once for all: a percent in (0, 100] or none, a range within [0, 100]
- * whose top is above 0 (a share of 0, or of -0, from a register once made a
- * snapshot the server refused for ever: the review's F2).
- */
-static int add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
-                   int control, double pct_min, double pct_max, veu_span_t span)
-{
-    veu_dataset_t *ds = l->ds;
-
-    if ((!isnan(pct) && !(pct > 0.0 && pct <= 100.0)) ||
-        (!isnan(pct_min) && !(pct_min >= 0.0 && pct_min <= 100.0)) ||
-        (!isnan(pct_max) && !(pct_max > 0.0 && pct_max <= 100.0)) ||
-        (!isnan(pct_min) && !isnan(pct_max) && pct_min > pct_max)) {
-        int rc = ld_problem(l, 0, line, "percent",
-                            "the stake of '%s' in '%s' (%g, range %g..%g) is not a percent in "
-                            "(0, 100]: not imported",
-                            veu_str(&ds->pool, ds->ent[owner].id),
-                            veu_str(&ds->pool, ds->ent[owned].id), pct, pct_min, pct_max);
-        return rc < 0 ? rc : 0;
-    }
-    veu_own_row_t o = {.owner = owner,
-                       .owned = owned,
-                       .pct = pct,
-                       .control = (uint8_t)control,
-                       .min_c = bound_c(pct_min),
-                       .max_c = bound_c(pct_max)};
-
-    if (ds->hist) {
-        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
-            return -ENOMEM;
-        }
-        ds->hown[ds->n_hown++] = (veu_hown_t){o, span};
-    }
-    if (!in_effect(l, span)) {
-        return 0;
-    }
-    if (veu_grow((void **)&ds->own, &ds->cap_own, ds->n_own, sizeof(*ds->own)) < 0) {
-        return -ENOMEM;
-    }
-    ds->own[ds->n_own++] = o;
-    if (isnan(pct) && !control && isnan(pct_max)) {
-        l->rep->unknown_stakes++;
-    }
-    return 0;
-}
-
-int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct, int control,
-               double pct_min, double pct_max)
-{
-    return add_own(l, line, owner, owned, pct, control, pct_min, pct_max,
-                   (veu_span_t){VEU_DAY_MIN, VEU_DAY_MAX});
+    return ld_add_own_span(l, row->line, o.owner, o.owned, o.pct, o.control, lo, hi, span);
 }
 
 static int sup_row(struct loader *l, const veu_csv_row_t *row)
@@ -645,8 +288,8 @@ static int sup_row(struct loader *l, const veu_csv_row_t *row)
     size_t len;
     int rc;
 
-    if ((rc = lookup(l, row, S_SUPPLIER, &s.supplier)) <= 0 ||
-        (rc = lookup(l, row, S_CUSTOMER, &s.customer)) <= 0) {
+    if ((rc = ld_lookup(l, row, S_SUPPLIER, &s.supplier)) <= 0 ||
+        (rc = ld_lookup(l, row, S_CUSTOMER, &s.customer)) <= 0) {
         return rc;
     }
     if (s.supplier == s.customer) {
@@ -668,7 +311,7 @@ static int sup_row(struct loader *l, const veu_csv_row_t *row)
         }
         ds->hsup[ds->n_hsup++] = (veu_hsup_t){s, span};
     }
-    if (!in_effect(l, span)) {
+    if (!ld_in_effect(l, span)) {
         return 0;
     }
     if (veu_grow((void **)&ds->sup, &ds->cap_sup, ds->n_sup, sizeof(*ds->sup)) < 0) {
@@ -722,7 +365,7 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
         return -ENOMEM;
     }
     ds->hdes[ds->n_hdes++] = (veu_hdes_t){.entity = idx, .source = off, .span = span, .bit = bit};
-    if (!in_effect(l, span)) {
+    if (!ld_in_effect(l, span)) {
         return 0;
     }
     if ((rc = veu_designate(l->pool ? l->pool : &ds->pool, &ds->ent[idx], bit, off)) < 0) {
@@ -777,38 +420,6 @@ int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_
     }
     e->des |= bit;
     return 0;
-}
-
-int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
-                row_fn fn, void *digest)
-{
-    struct stat st;
-    int rc;
-
-    l->path = path;
-    l->cols = cols;
-    l->ncols = ncols;
-    l->row = fn;
-    l->header_seen = 0;
-    rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
-    if (rc != -ENOENT && l->n_seen < VEU_LD_MAX_FILES) {
-        l->seen[l->n_seen] = st;
-        snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
-    }
-    if (rc == -ENOENT || rc == -VEU_ESYNTAX) {
-        return rc; /* csvread.c filled the position of a syntax error */
-    }
-    if (rc == -VEU_ECHANGED) {
-        return ld_fatal(l, rc, 0, "", "the file was cut short while read; build again");
-    }
-    if (rc < 0 && rc > -VEU_ESYNTAX) {
-        return ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
-    }
-    if (rc == 0 && !l->header_seen) {
-        return ld_fatal(l, -VEU_ECOLUMN, 1, "",
-                        "the file is empty: a header row naming the columns is required");
-    }
-    return rc;
 }
 
 static int load_file(struct loader *l, const char *dir, const char *name, int required,
@@ -873,14 +484,6 @@ static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
 {
     XXH3_128bits_reset(sub);
     return load_file(l, dir, "supply.csv", 0, sup_cols, 5, sup_row, sub);
-}
-
-void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub)
-{
-    XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(sub));
-    XXH3_128bits_update(digest, name, strlen(name) + 1);
-    XXH3_128bits_update(digest, &c, sizeof(c));
 }
 
 /*
@@ -1007,7 +610,7 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
      * supply.csv.  hist_begin() takes the rows a side read undated.
      */
     ds->dated |= j->ds.dated;
-    if ((j->ds.hist && hist_begin(ds) < 0) || (ds->hist && hist_begin(&j->ds) < 0)) {
+    if ((j->ds.hist && ld_hist_begin(ds) < 0) || (ds->hist && ld_hist_begin(&j->ds) < 0)) {
         return -ENOMEM;
     }
     ds->sup = j->ds.sup, ds->n_sup = j->ds.n_sup, ds->cap_sup = j->ds.cap_sup;

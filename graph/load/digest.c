@@ -97,3 +97,11 @@ int veu_dataset_digest(const char *dir, char ret_hex[33])
     XXH3_freeState(xx);
     return rc;
 }
+
+void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub)
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(sub));
+    XXH3_128bits_update(digest, name, strlen(name) + 1);
+    XXH3_128bits_update(digest, &c, sizeof(c));
+}

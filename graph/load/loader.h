@@ -46,6 +46,7 @@ struct loader {
     unsigned long not_in_effect; /* dated rows of the file left out */
     veu_strpool_t *pool;         /* where ld_pool_add puts strings; NULL: the dataset's */
     int quiet;                   /* a scan before the reading pass: problems are not reported */
+    struct veu_regfile *file;    /* the registry file being read, NULL for ours */
 };
 
 /* A fatal problem: fills err, returns code. */
@@ -75,6 +76,26 @@ typedef struct ld_entity {
  * record is reported as a warning.  Returns 1 added, 0 not, <0 fatal.
  */
 int ld_add_entity(struct loader *l, const ld_entity_t *e);
+
+/* An entity of our entities.csv: a duplicate id fails the load.  1 added, <0 fatal. */
+int ld_add_entity_row(struct loader *l, const ld_entity_t *e);
+
+/* Looks up an entity id in column c of row; an unknown one is reported.  1 found, 0 skipped. */
+int ld_lookup(struct loader *l, const veu_csv_row_t *row, int c, uint32_t *ret);
+
+/* Starts keeping the history (a dated row came); the rows so far are in effect on every day. */
+int ld_hist_begin(veu_dataset_t *ds);
+
+/* Is a row of these days in effect on the day the dataset is read for? */
+int ld_in_effect(struct loader *l, veu_span_t span);
+
+/*
+ * Adds a stake or control edge in effect on span (ld_add_own: on every
+ * day), checking its percent and range: the one door every reader's stakes
+ * come through.  Returns 0 or a fatal code.
+ */
+int ld_add_own_span(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
+                    int control, double pct_min, double pct_max, veu_span_t span);
 
 /* The index of entity id s, or VEU_NONE. */
 uint32_t ld_find(const struct loader *l, const char *s);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reg_bods.c: Beneficial Ownership Data Standard statements, the 0.2 shape
+ * bods.c: Beneficial Ownership Data Standard statements, the 0.2 shape
  * registers publish (statementType, describedBy...Statement, boolean
  * exclusive bounds) and 0.4 (recordType, recordDetails, numeric exclusive
  * bounds).  Entities and people become entities; shareholdings and voting
@@ -15,7 +15,7 @@
 
 #include "load/registry/common.h"
 
-int reg_bods_v04(json_t *rec)
+static int bods_v04(json_t *rec)
 {
     return json_object_get(rec, "recordType") != NULL;
 }
@@ -51,9 +51,9 @@ static void bods_id(json_t *details, const char *stmt, char *out, size_t cap)
     snprintf(out, cap, "bods:%s", stmt);
 }
 
-int reg_bods_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
+static int bods_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
 {
-    int v04 = reg_bods_v04(rec);
+    int v04 = bods_v04(rec);
     json_t *d = v04 ? json_object_get(rec, "recordDetails") : rec;
     const char *type = v04 ? reg_jstr(rec, "recordType") : reg_jstr(rec, "statementType");
     const char *key = v04 ? reg_jstr(rec, "recordId") : reg_jstr(rec, "statementID");
@@ -149,10 +149,10 @@ static void squash(const char *s, char *out, size_t cap)
     out[n] = '\0';
 }
 
-int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
-                          const char *day, struct tally *t)
+static int bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
+                             const char *day)
 {
-    int v04 = reg_bods_v04(rec), rc;
+    int v04 = bods_v04(rec), rc;
     json_t *d = v04 ? json_object_get(rec, "recordDetails") : rec;
     uint32_t owned, owner;
     double best_lo = -1, best_hi = 0, best_stake = NAN;
@@ -161,7 +161,7 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
     size_t i;
 
     if (v04 && !strcmp(reg_jstr(rec, "recordStatus"), "closed")) {
-        reg_count(t, "relationship records closed: not imported");
+        reg_count(l, "relationship records closed: not imported");
         return 0;
     }
     owned = bods_party(l, f, json_object_get(d, "subject"), line, "subject", &rc);
@@ -188,7 +188,7 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
         squash(reg_jstr(it, "type"), type, sizeof(type));
         int ended = reg_ended(end, day);
         if (ended > 0) {
-            reg_count(t, "interests that ended (endDate) not imported");
+            reg_count(l, "interests that ended (endDate) not imported");
             continue;
         }
         if (ended < 0 &&
@@ -229,7 +229,7 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
                 if (!isnan(lo) && (lo > 50 || (lo == 50 && lo_excl))) {
                     control = 1;
                 } else {
-                    reg_count(t,
+                    reg_count(l,
                               "indirect interests below a majority not imported (the chain's own "
                               "statements carry them)");
                 }
@@ -250,7 +250,7 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
                    !strcmp(type, "")) {
             unknown = 1;
         } else {
-            reg_count(t, "interests that are neither ownership nor control (trusts, nominees, "
+            reg_count(l, "interests that are neither ownership nor control (trusts, nominees, "
                          "managers, rights to profit) not imported");
         }
     }
@@ -275,7 +275,7 @@ int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long 
  * The statements a later one supersedes: those 0.2's replacesStatements
  * names, and in 0.4 every statement of a record but its last.
  */
-json_t *reg_bods_superseded(json_t *recs)
+static json_t *bods_superseded(json_t *recs)
 {
     json_t *gone = json_object(), *last = json_object(), *rec, *r;
     size_t i, k;
@@ -301,3 +301,55 @@ json_t *reg_bods_superseded(json_t *recs)
     json_decref(last);
     return gone;
 }
+
+static int bods_is(json_t *rec)
+{
+    return json_object_get(rec, "statementType") || json_object_get(rec, "recordType");
+}
+
+/* Drops the statements a later one in the file supersedes, counting them. */
+static int bods_prepare(struct loader *l, json_t **recs, json_t **lines)
+{
+    json_t *gone = bods_superseded(*recs), *keep = json_array(), *kl = json_array();
+    for (size_t k = 0; k < json_array_size(*recs); k++) {
+        json_t *rec = json_array_get(*recs, k);
+        if (json_object_get(gone, json_string_value(json_object_get(rec, "statementID"))) ||
+            json_object_get(gone, json_string_value(json_object_get(rec, "statementId")))) {
+            reg_count(l, "statements superseded by a later statement in the file: not read");
+            continue;
+        }
+        json_array_append(keep, rec);
+        json_array_append(kl, json_array_get(*lines, k));
+    }
+    json_decref(gone);
+    json_decref(*recs);
+    json_decref(*lines);
+    *recs = keep;
+    *lines = kl;
+    return 0;
+}
+
+/* First pass: entity and person statements are read, relationships kept. */
+static int bods_record(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
+{
+    const char *what = bods_v04(rec) ? reg_jstr(rec, "recordType") : reg_jstr(rec, "statementType");
+
+    if (!strcmp(what, "entity") || !strcmp(what, "person") || !strcmp(what, "entityStatement") ||
+        !strcmp(what, "personStatement")) {
+        return bods_entity(l, f, rec, line);
+    }
+    if (!strcmp(what, "relationship") || !strcmp(what, "ownershipOrControlStatement")) {
+        reg_keep(f, rec, line);
+        return 0;
+    }
+    int rc =
+        ld_problem(l, 0, line, "statementType", "statement type '%s' is not one veud reads", what);
+    return rc < 0 ? rc : 0;
+}
+
+const reg_format_t reg_bods = {.kind = VEU_REG_BODS,
+                               .name = "BODS",
+                               .json_is = bods_is,
+                               .json_prepare = bods_prepare,
+                               .json_entity = bods_record,
+                               .json_relation = bods_relationship};

@@ -1,23 +1,53 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registry_int.h: what registry.c (finding files, the two passes) shares
- * with the format readers reg_gleif.c, reg_bods.c and reg_ftm.c.
+ * common.h: the registry formats as registry.c drives them (one table
+ * entry each: gleif.c, bods.c, ftm.c), and what they share (common.c).
  */
-#ifndef VEU_GRAPH_REGISTRY_INT_H
-#define VEU_GRAPH_REGISTRY_INT_H
+#ifndef VEU_LOAD_REGISTRY_COMMON_H
+#define VEU_LOAD_REGISTRY_COMMON_H
 
 #include <jansson.h>
 
 #include "load/registry/registry.h"
 
-/* Kinds of records left out by design, counted per file and reported once each. */
-struct tally {
-    const char *what[16];
-    unsigned long n[16];
-    int used;
-};
-extern struct tally reg_tally; /* of the file being read */
-void reg_count(struct tally *t, const char *what);
+/*
+ * One registry format.  A CSV format names its header, columns and a row
+ * reader for each pass; a JSON format says whether a record is its own,
+ * may drop records superseded within the file, reads entity records in the
+ * first pass (keeping its relationships with reg_keep) and the kept records
+ * in the second.  prepare runs before the first pass with every file known
+ * (GLEIF finds records restated across files); done after the load.
+ */
+typedef struct reg_format {
+    int kind; /* VEU_REG_* */
+    const char *name;
+    int (*csv_header)(const char *first_line);
+    const struct colspec *cols;
+    int ncols;
+    row_fn entity_row, relation_row;
+    int (*json_is)(json_t *rec);
+    int (*json_prepare)(struct loader *l, json_t **recs, json_t **lines);
+    int (*json_entity)(struct loader *l, veu_regfile_t *f, json_t *rec, long line);
+    int (*json_relation)(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
+                         const char *day);
+    int (*prepare)(struct loader *l, veu_registry_t *reg, const char *dir);
+    void (*done)(void);
+} reg_format_t;
+
+extern const reg_format_t reg_gleif_lei, reg_gleif_rr, reg_bods, reg_ftm;
+
+/* Keeps a relationship record of file f for the second pass. */
+void reg_keep(veu_regfile_t *f, json_t *rec, long line);
+
+/* Counts one record of the file being read (l->file) left out by design. */
+void reg_count(struct loader *l, const char *what);
+/* Reports a file's counts, one warning per kind. */
+int reg_report_tally(struct loader *l, const struct tally *t);
+
+/* A whole file (at most 1 GiB), NUL-terminated, or NULL with *err; caller frees. */
+char *reg_slurp(const char *path, size_t *len, int *err);
+/* The records of a JSON file: an array, or one object per line, with their numbers. */
+int reg_load_json(struct loader *l, const char *buf, size_t len, json_t **recs, json_t **lines);
 
 /*
  * The stake the engine uses for a published range: its lower bound, just
@@ -38,33 +68,5 @@ int reg_ended(const char *end, const char *day);
 const char *reg_jstr(json_t *o, const char *key);
 /* The first value of a FollowTheMoney property, NULL when absent. */
 const char *reg_prop(json_t *props, const char *key);
-
-/* GLEIF */
-extern const struct colspec reg_lei_cols[], reg_rr_cols[];
-extern const int reg_lei_ncols, reg_rr_ncols;
-int reg_lei_row(struct loader *l, const veu_csv_row_t *row);
-int reg_rr_row(struct loader *l, const veu_csv_row_t *row);
-/*
- * Before GLEIF files are read: where there is more than one of a kind, finds
- * per record the latest statement (Registration.LastUpdateDate) across them.
- * paths and kinds: every registry file, in reading order.  0 or fatal code.
- */
-int reg_gleif_scan(struct loader *l, const char *const *paths, const int *kinds, int n);
-/* The file (its index in the scan) being read now. */
-void reg_gleif_reading(int file);
-void reg_gleif_done(void);
-
-/* BODS */
-int reg_bods_v04(json_t *rec);
-int reg_bods_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line);
-int reg_bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
-                          const char *day, struct tally *t);
-json_t *reg_bods_superseded(json_t *recs);
-
-/* FollowTheMoney */
-int reg_ftm_is_entity(const char *schema);
-int reg_ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line);
-int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line, const char *day,
-                      struct tally *t);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reg_ftm.c: FollowTheMoney entities (JSON lines).  Companies,
+ * ftm.c: FollowTheMoney entities (JSON lines).  Companies,
  * organisations, legal entities, public bodies and people become entities;
  * an Ownership becomes a stake read from its free-text percentage.
  */
@@ -13,14 +13,14 @@
 
 #include "load/registry/common.h"
 
-int reg_ftm_is_entity(const char *schema)
+static int ftm_is_entity(const char *schema)
 {
     return !strcmp(schema, "Company") || !strcmp(schema, "Organization") ||
            !strcmp(schema, "LegalEntity") || !strcmp(schema, "PublicBody") ||
            !strcmp(schema, "Person");
 }
 
-int reg_ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
+static int ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
 {
     json_t *props = json_object_get(rec, "properties"), *it;
     const char *fid = reg_jstr(rec, "id"), *name = reg_prop(props, "name");
@@ -82,8 +82,8 @@ static uint32_t ftm_ref(struct loader *l, veu_regfile_t *f, json_t *props, const
     return v;
 }
 
-int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line, const char *day,
-                      struct tally *t)
+static int ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
+                         const char *day)
 {
     json_t *props = json_object_get(rec, "properties");
     const char *end = reg_prop(props, "endDate"), *pct = reg_prop(props, "percentage");
@@ -96,7 +96,7 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
 
     int ended = reg_ended(end, day);
     if (ended > 0) {
-        reg_count(t, control ? "controls that ended (endDate) not imported"
+        reg_count(l, control ? "controls that ended (endDate) not imported"
                              : "ownerships that ended (endDate) not imported");
         return 0;
     }
@@ -141,3 +141,31 @@ int reg_ftm_ownership(struct loader *l, veu_regfile_t *f, json_t *rec, long line
     }
     return ld_add_own(l, line, owner, owned, NAN, 0, NAN, NAN);
 }
+
+static int ftm_is(json_t *rec)
+{
+    return json_is_string(json_object_get(rec, "schema")) && json_object_get(rec, "properties");
+}
+
+/* First pass: companies, organisations and people are read, ownership and control kept. */
+static int ftm_record(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
+{
+    const char *schema = reg_jstr(rec, "schema");
+
+    if (ftm_is_entity(schema)) {
+        return ftm_entity(l, f, rec, line);
+    }
+    if (!strcmp(schema, "Ownership") || !strcmp(schema, "Control")) {
+        reg_keep(f, rec, line);
+        return 0;
+    }
+    reg_count(l, "FollowTheMoney records of other schemas (not companies, people or ownership) "
+                 "not read");
+    return 0;
+}
+
+const reg_format_t reg_ftm = {.kind = VEU_REG_FTM,
+                              .name = "FollowTheMoney",
+                              .json_is = ftm_is,
+                              .json_entity = ftm_record,
+                              .json_relation = ftm_ownership};

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reg_gleif.c: GLEIF golden-copy files (CSV).  An LEI-CDF record is an
- * entity "LEI:<lei>"; an RR-CDF record of accounting consolidation, of an
- * international branch or of a sub-fund is a control edge from the parent
- * (EndNode) to the child (StartNode).  Fund management and feeder links, and
- * ended or withdrawn records, are counted, not imported.
+ * gleif.c: GLEIF golden-copy files (CSV), two formats of the registry table.  An LEI-CDF record is
+ * an entity "LEI:<lei>"; an RR-CDF record of accounting consolidation, of an international branch
+ * or of a sub-fund is a control edge from the parent (EndNode) to the child (StartNode).  Fund
+ * management and feeder links, and ended or withdrawn records, are counted, not imported.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/dates.h"
 #include "load/registry/common.h"
 
-const struct colspec reg_lei_cols[] = {
+static const struct colspec lei_cols[] = {
     {"LEI", 1},
     {"Entity.LegalName", 1},
     {"Entity.LegalAddress.Country", 0},
@@ -34,16 +34,16 @@ const struct colspec reg_lei_cols[] = {
     {"Entity.TransliteratedOtherEntityNames.TransliteratedOtherEntityName.5", 0},
     {"Registration.LastUpdateDate", 0},
 };
-const int reg_lei_ncols = (int)(sizeof(reg_lei_cols) / sizeof(reg_lei_cols[0]));
+#define LEI_NCOLS ((int)(sizeof(lei_cols) / sizeof(lei_cols[0])))
 enum { L_LEI, L_NAME, L_COUNTRY, L_HQ, L_REGSTATUS, L_OTHER1, L_UPDATED = L_OTHER1 + 10 };
 
-const struct colspec reg_rr_cols[] = {
+static const struct colspec rr_cols[] = {
     {"Relationship.StartNode.NodeID", 1},   {"Relationship.EndNode.NodeID", 1},
     {"Relationship.RelationshipType", 1},   {"Relationship.RelationshipStatus", 0},
     {"Registration.RegistrationStatus", 0}, {"Relationship.StartNode.NodeIDType", 0},
     {"Relationship.EndNode.NodeIDType", 0}, {"Registration.LastUpdateDate", 0},
 };
-const int reg_rr_ncols = (int)(sizeof(reg_rr_cols) / sizeof(reg_rr_cols[0]));
+#define RR_NCOLS ((int)(sizeof(rr_cols) / sizeof(rr_cols[0])))
 enum { R_START, R_END, R_TYPE, R_STATUS, R_REGSTATUS, R_STARTTYPE, R_ENDTYPE, R_UPDATED };
 
 /* ------------------------------------------------------------------ */
@@ -67,7 +67,7 @@ struct latest {
     int active; /* more than one file of the kind: a scan was made */
 };
 static struct latest latest_lei, latest_rr;
-static int scan_file; /* the file being scanned or read */
+static int scan_file; /* the file being scanned */
 
 /* Seconds since the epoch of "YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|+HH:MM|-HH:MM]"; INT64_MIN if not. */
 static int64_t iso_seconds(const char *s)
@@ -101,13 +101,10 @@ static int64_t iso_seconds(const char *s)
         }
         off = (*p == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
     }
-    /* days from the civil date (proleptic Gregorian) */
-    int yy = y - (mo <= 2);
-    int era = (yy >= 0 ? yy : yy - 399) / 400;
-    int yoe = yy - era * 400;
-    int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
+    if (!veu_iso_date(s, 10)) {
+        return INT64_MIN;
+    }
+    int64_t days = veu_day_number(s);
     return days * 86400 + h * 3600 + mi * 60 + sec - off;
 }
 
@@ -153,13 +150,13 @@ static int latest_offer(struct latest *t, const char *key, size_t klen, int64_t 
 }
 
 /* 1 when this row is the latest statement of its record (or no scan was made). */
-static int latest_is(const struct latest *t, const char *key, size_t klen, long line)
+static int latest_is(const struct latest *t, const char *key, size_t klen, int file, long line)
 {
     if (!t->active) {
         return 1;
     }
     uint32_t idx = veu_idmap_find_raw(t->map.slot, t->map.mask, t->keys.buf, key, klen);
-    return idx == VEU_NONE || (t->file[idx] == scan_file && t->line[idx] == line);
+    return idx == VEU_NONE || (t->file[idx] == file && t->line[idx] == line);
 }
 
 static void latest_free(struct latest *t)
@@ -211,12 +208,25 @@ static int scan_rr_row(struct loader *l, const veu_csv_row_t *row)
                         row->line);
 }
 
-int reg_gleif_scan(struct loader *l, const char *const *paths, const int *kinds, int n)
+static int lei_header(const char *line)
 {
+    return strstr(line, "Entity.LegalName") && strstr(line, "LEI");
+}
+
+static int rr_header(const char *line)
+{
+    return strstr(line, "Relationship.StartNode.NodeID") != NULL;
+}
+
+/* Before the first pass: records restated across files of a kind (more than one). */
+static int gleif_prepare(struct loader *l, veu_registry_t *reg, const char *dir)
+{
+    char path[4096];
     int lei = 0, rr = 0, rc = 0;
-    for (int i = 0; i < n; i++) {
-        lei += kinds[i] == VEU_REG_GLEIF_LEI;
-        rr += kinds[i] == VEU_REG_GLEIF_RR;
+
+    for (int i = 0; i < reg->n; i++) {
+        lei += reg->f[i].kind == VEU_REG_GLEIF_LEI;
+        rr += reg->f[i].kind == VEU_REG_GLEIF_RR;
     }
     latest_free(&latest_lei);
     latest_free(&latest_rr);
@@ -225,31 +235,28 @@ int reg_gleif_scan(struct loader *l, const char *const *paths, const int *kinds,
         return rc;
     }
     l->quiet = 1; /* the reading pass reports each row's problems once */
-    for (int i = 0; rc == 0 && i < n; i++) {
+    for (int i = 0; rc == 0 && i < reg->n; i++) {
+        int kind = reg->f[i].kind;
         scan_file = i;
-        l->path = paths[i];
-        if (kinds[i] == VEU_REG_GLEIF_LEI && latest_lei.active) {
-            rc = ld_read_csv(l, paths[i], reg_lei_cols, reg_lei_ncols, scan_lei_row, NULL);
-        } else if (kinds[i] == VEU_REG_GLEIF_RR && latest_rr.active) {
-            rc = ld_read_csv(l, paths[i], reg_rr_cols, reg_rr_ncols, scan_rr_row, NULL);
+        snprintf(path, sizeof(path), "%s/%s", dir, reg->f[i].name);
+        l->path = path;
+        if (kind == VEU_REG_GLEIF_LEI && latest_lei.active) {
+            rc = ld_read_csv(l, path, lei_cols, LEI_NCOLS, scan_lei_row, NULL);
+        } else if (kind == VEU_REG_GLEIF_RR && latest_rr.active) {
+            rc = ld_read_csv(l, path, rr_cols, RR_NCOLS, scan_rr_row, NULL);
         }
     }
     l->quiet = 0;
     return rc;
 }
 
-void reg_gleif_reading(int file)
-{
-    scan_file = file;
-}
-
-void reg_gleif_done(void)
+static void gleif_done(void)
 {
     latest_free(&latest_lei);
     latest_free(&latest_rr);
 }
 
-int reg_lei_row(struct loader *l, const veu_csv_row_t *row)
+static int lei_row(struct loader *l, const veu_csv_row_t *row)
 {
     size_t len;
     char id[96], aliases[4096] = "";
@@ -257,16 +264,15 @@ int reg_lei_row(struct loader *l, const veu_csv_row_t *row)
     const char *country;
 
     const char *lei = ld_field(l, row, L_LEI, &len);
-    if (!latest_is(&latest_lei, lei, len, row->line)) {
-        reg_count(&reg_tally, "LEI records restated with a later Registration.LastUpdateDate "
-                              "elsewhere: the later one is read");
+    if (!latest_is(&latest_lei, lei, len, l->file->index, row->line)) {
+        reg_count(l, "LEI records restated with a later Registration.LastUpdateDate "
+                     "elsewhere: the later one is read");
         return 0;
     }
     if (!strcmp(reg, "ANNULLED") || !strcmp(reg, "DUPLICATE")) {
-        reg_count(&reg_tally,
-                  !strcmp(reg, "ANNULLED")
-                      ? "LEI records annulled (issued in error): not imported"
-                      : "LEI records marked DUPLICATE: not imported (the surviving LEI is)");
+        reg_count(l, !strcmp(reg, "ANNULLED")
+                         ? "LEI records annulled (issued in error): not imported"
+                         : "LEI records marked DUPLICATE: not imported (the surviving LEI is)");
         return 0;
     }
     country = ld_field(l, row, L_COUNTRY, &len);
@@ -309,11 +315,11 @@ static int rr_node(struct loader *l, const veu_csv_row_t *row, int c, int ctype,
     if (*v != VEU_NONE) {
         return 1;
     }
-    int rc = ld_problem(l, 0, row->line, reg_rr_cols[c].name, "unknown entity id '%s'", id);
+    int rc = ld_problem(l, 0, row->line, rr_cols[c].name, "unknown entity id '%s'", id);
     return rc < 0 ? rc : 0;
 }
 
-int reg_rr_row(struct loader *l, const veu_csv_row_t *row)
+static int rr_row(struct loader *l, const veu_csv_row_t *row)
 {
     size_t len;
     const char *type = ld_field(l, row, R_TYPE, &len);
@@ -322,34 +328,34 @@ int reg_rr_row(struct loader *l, const veu_csv_row_t *row)
     char key[512];
     size_t kl = rr_key(l, row, key, sizeof(key));
 
-    if (!latest_is(&latest_rr, key, kl, row->line)) {
-        reg_count(&reg_tally, "relationship records restated with a later "
-                              "Registration.LastUpdateDate elsewhere: the later one is read");
+    if (!latest_is(&latest_rr, key, kl, l->file->index, row->line)) {
+        reg_count(l, "relationship records restated with a later "
+                     "Registration.LastUpdateDate elsewhere: the later one is read");
         return 0;
     }
     if (!strcmp(type, "IS_FUND-MANAGED_BY")) {
-        reg_count(&reg_tally, "fund-management relationships not imported: a fund's manager "
-                              "neither owns nor controls it");
+        reg_count(l, "fund-management relationships not imported: a fund's manager "
+                     "neither owns nor controls it");
         return 0;
     }
     if (!strcmp(type, "IS_FEEDER_TO")) {
-        reg_count(&reg_tally, "feeder-fund relationships not imported: a feeder invests in its "
-                              "master fund, it does not own or control it");
+        reg_count(l, "feeder-fund relationships not imported: a feeder invests in its "
+                     "master fund, it does not own or control it");
         return 0;
     }
     if (strcmp(type, "IS_DIRECTLY_CONSOLIDATED_BY") &&
         strcmp(type, "IS_ULTIMATELY_CONSOLIDATED_BY") &&
         strcmp(type, "IS_INTERNATIONAL_BRANCH_OF") && strcmp(type, "IS_SUBFUND_OF")) {
-        int rc = ld_problem(l, 0, row->line, reg_rr_cols[R_TYPE].name,
+        int rc = ld_problem(l, 0, row->line, rr_cols[R_TYPE].name,
                             "relationship type '%s' is not one veud reads", type);
         return rc < 0 ? rc : 0;
     }
     if (!strcmp(status, "INACTIVE")) {
-        reg_count(&reg_tally, "relationships with status INACTIVE (ended) not imported");
+        reg_count(l, "relationships with status INACTIVE (ended) not imported");
         return 0;
     }
     if (!strcmp(reg, "ANNULLED") || !strcmp(reg, "RETIRED") || !strcmp(reg, "DUPLICATE")) {
-        reg_count(&reg_tally, "relationship records annulled, retired or duplicate: not imported");
+        reg_count(l, "relationship records annulled, retired or duplicate: not imported");
         return 0;
     }
     uint32_t child, parent;
@@ -359,10 +365,26 @@ int reg_rr_row(struct loader *l, const veu_csv_row_t *row)
         return rc;
     }
     if (parent == child) {
-        rc = ld_problem(l, 0, row->line, reg_rr_cols[R_END].name,
+        rc = ld_problem(l, 0, row->line, rr_cols[R_END].name,
                         "self-loop: a node consolidates itself");
         return rc < 0 ? rc : 0;
     }
     /* consolidation, a branch's head office, an umbrella fund: control, parent over child */
     return ld_add_own(l, row->line, parent, child, NAN, 1, NAN, NAN);
 }
+
+const reg_format_t reg_gleif_lei = {.kind = VEU_REG_GLEIF_LEI,
+                                    .name = "GLEIF LEI-CDF",
+                                    .csv_header = lei_header,
+                                    .cols = lei_cols,
+                                    .ncols = LEI_NCOLS,
+                                    .entity_row = lei_row,
+                                    .prepare = gleif_prepare,
+                                    .done = gleif_done};
+
+const reg_format_t reg_gleif_rr = {.kind = VEU_REG_GLEIF_RR,
+                                   .name = "GLEIF RR-CDF",
+                                   .csv_header = rr_header,
+                                   .cols = rr_cols,
+                                   .ncols = RR_NCOLS,
+                                   .relation_row = rr_row};

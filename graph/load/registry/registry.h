@@ -17,12 +17,21 @@
 
 enum { VEU_REG_UNKNOWN, VEU_REG_GLEIF_LEI, VEU_REG_GLEIF_RR, VEU_REG_BODS, VEU_REG_FTM };
 
+/* Kinds of records left out by design, counted per file and reported once each. */
+struct tally {
+    const char *what[16];
+    unsigned long n[16];
+    int used;
+};
+
 typedef struct veu_regfile {
     char name[256];
     int kind;
-    void *records; /* json_t *: the relationship records kept for the second pass */
-    void *lines;   /* json_t *: their record numbers */
-    void *ids;     /* json_t *: statement or FtM id -> entity id */
+    int index;          /* its place in the directory's sorted list */
+    struct tally tally; /* of this file */
+    void *records;      /* json_t *: the relationship records kept for the second pass */
+    void *lines;        /* json_t *: their record numbers */
+    void *ids;          /* json_t *: statement or FtM id -> entity id */
 } veu_regfile_t;
 
 typedef struct veu_registry {
