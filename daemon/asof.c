@@ -23,14 +23,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "asof.h"
+#include "builder.h"
+#include "conn.h"
 #include "log.h"
-#include "proto.h"
+#include "req.h"
+#include "server.h"
+#include "snapref.h"
 
 #define ASOF_RUNNING 2
 #define ASOF_QUEUED  256
 
 /* The builder's exit codes (main.c run_history). */
-enum { ASOF_EXIT_OK = 0, ASOF_EXIT_FAILED = 1, ASOF_EXIT_TOO_BIG = 3 };
 
 struct veu_asof_job {
     veu_asof_job_t *next;
@@ -112,6 +116,7 @@ static void job_done(veu_asof_job_t *job, const char *code)
                        .inline_form = job->inline_form,
                        .snap = job->part,
                        .generation = job->base->generation,
+                       .op = job->op,
                        .entity_id = job->entity_id,
                        .match = job->match};
         int rc;
@@ -121,7 +126,7 @@ static void job_done(veu_asof_job_t *job, const char *code)
         } else {
             rc = job->op->fn(&r, &srv->res);
         }
-        veu_proto_finish(&r, rc);
+        veu_req_finish(&r, rc);
         json_decref(r.err_extra);
         veu_conn_flush(job->conn);
     }
@@ -129,7 +134,7 @@ static void job_done(veu_asof_job_t *job, const char *code)
             code ? job->err : "done", (long long)(veu_now_ms() - job->started_ms));
     job_free(job);
     start_next(srv);
-    veu_server_maybe_exit(srv);
+    srv->on_work_done(srv);
 }
 
 static void open_part(uv_work_t *w)
@@ -175,10 +180,10 @@ static void proc_closed(uv_handle_t *h)
 {
     veu_asof_job_t *job = h->data;
 
-    if (job->term_signal || job->exit_status != ASOF_EXIT_OK) {
+    if (job->term_signal || job->exit_status != VEU_EXIT_OK) {
         /* a builder that fails leaves a sentence in the memory file; one that died, not */
         bool said = !job->term_signal &&
-                    (job->exit_status == ASOF_EXIT_FAILED || job->exit_status == ASOF_EXIT_TOO_BIG);
+                    (job->exit_status == VEU_EXIT_FAILED || job->exit_status == VEU_EXIT_TOO_BIG);
         ssize_t n = said ? pread(job->xfd, job->err, sizeof(job->err) - 1, 0) : 0;
         job->err[n > 0 ? n : 0] = '\0';
         if (n <= 0 || memchr(job->err, '\n', (size_t)n) || memchr(job->err, '\0', (size_t)n)) {
@@ -186,7 +191,7 @@ static void proc_closed(uv_handle_t *h)
                      job->term_signal ? "was killed by signal" : "exited with status",
                      job->term_signal ? job->term_signal : (int)job->exit_status);
         }
-        job_done(job, job->exit_status == ASOF_EXIT_TOO_BIG ? "bad_request" : "internal");
+        job_done(job, job->exit_status == VEU_EXIT_TOO_BIG ? "bad_request" : "internal");
         return;
     }
     job->work.data = job;
@@ -209,9 +214,7 @@ static void proc_exit(uv_process_t *p, int64_t status, int sig)
 static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
 {
     veu_server_t *srv = job->srv;
-    static char pol[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE];
-    char max[24], *args[12 + 2 * VEU_POLICY_ARGS];
-    int a = 0, k = veu_policy_args(&srv->cfg.policy, pol);
+    char max[24];
     char *buf = malloc(nb * 11 + 1);
     size_t len = 0;
 
@@ -227,17 +230,7 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
         return -EIO;
     }
     snprintf(max, sizeof(max), "%u", srv->cfg.history_entities);
-    args[a++] = srv->exe;
-    args[a++] = "history";
-    args[a++] = "--as-of";
-    args[a++] = job->day;
-    args[a++] = "--max-entities";
-    args[a++] = max;
-    for (int i = 0; i < k; i++) {
-        args[a++] = "--policy";
-        args[a++] = pol[i];
-    }
-    args[a] = NULL;
+    const char *args[] = {"--as-of", job->day, "--max-entities", max};
     uv_stdio_container_t stdio[5] = {
         {.flags = UV_IGNORE},
         {.flags = UV_IGNORE},
@@ -245,11 +238,9 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
         {.flags = UV_INHERIT_FD, .data.fd = veu_snapshot_fd(job->base->snap)},
         {.flags = UV_INHERIT_FD, .data.fd = job->xfd},
     };
-    uv_process_options_t opt = {
-        .file = srv->exe_run, .args = args, .stdio_count = 5, .stdio = stdio, .exit_cb = proc_exit};
     job->proc.data = job;
     job->started_ms = veu_now_ms();
-    return uv_spawn(srv->loop, &job->proc, &opt);
+    return veu_builder_spawn(srv, &job->proc, "history", args, 4, stdio, 5, proc_exit);
 }
 
 static void start_next(veu_server_t *srv)
@@ -307,7 +298,7 @@ int veu_asof_start(veu_req_t *r, const char *day, const uint32_t *buyers, size_t
     job->entity_id = r->entity_id ? strdup(r->entity_id) : NULL;
     job->match = r->match ? strdup(r->match) : NULL;
     job->inline_form = r->inline_form;
-    job->op = veu_ops_find(json_string_value(json_object_get(r->j, "op")));
+    job->op = r->op;
     job->base = veu_snapref_get(r->snap);
     snprintf(job->day, sizeof(job->day), "%s", day);
     job->buyers = copy;

@@ -17,8 +17,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "conn.h"
 #include "log.h"
 #include "server.h"
+#include "veu/assert.h"
+#include "wire.h"
 
 #define READ_CHUNK 65536
 
@@ -43,9 +46,10 @@ static void on_handle_closed(uv_handle_t *h)
     veu_conn_t *c = h->data;
     veu_server_t *srv = c->srv;
 
+    VEU_ASSERT(c->handles > 0);
     if (--c->handles == 0) {
         free_conn(c);
-        veu_server_maybe_exit(srv);
+        srv->on_work_done(srv);
     }
 }
 
@@ -58,8 +62,7 @@ void veu_conn_close(veu_conn_t *c, bool cut)
     }
     c->closing = true;
     c->cut = cut;
-    veu_rebuild_forget_conn(srv, c);
-    veu_asof_forget_conn(srv, c);
+    srv->on_closing(srv, c); /* once: the server tells whoever owes c an answer */
     if (c->prev) {
         c->prev->next = c->next;
     } else {
@@ -257,6 +260,7 @@ void veu_conn_slot_fill(veu_slot_t *slot, const char *buf, size_t len)
 {
     veu_conn_t *c = slot->conn;
 
+    VEU_ASSERT(!slot->ready && !slot->submitted); /* an answer is given once */
     slot->buf = malloc(len ? len : 1);
     if (!slot->buf) {
         /* no memory for the answer: better to drop the client than to lie */
@@ -311,7 +315,7 @@ static void handle_line(veu_conn_t *c, char *line, size_t len)
         return;
     }
     line[len] = '\0';
-    veu_proto_handle(c, s, line, len);
+    c->srv->on_line(c, s, line, len);
 }
 
 static void too_long(veu_conn_t *c)
@@ -324,9 +328,9 @@ static void too_long(veu_conn_t *c)
         return;
     }
     veu_jbuf_reset(&srv->out);
-    veu_proto_error(&srv->out, NULL, "line_too_long",
-                    "request line longer than max_line (%zu bytes); the rest of it is discarded",
-                    srv->cfg.max_line);
+    veu_wire_error(&srv->out, NULL, "line_too_long",
+                   "request line longer than max_line (%zu bytes); the rest of it is discarded",
+                   srv->cfg.max_line);
     srv->requests++;
     srv->errors++;
     veu_conn_slot_fill(s, srv->out.buf, srv->out.len);
@@ -471,7 +475,7 @@ static void hint_batch(veu_server_t *srv, veu_conn_t **conns, size_t n_conns)
                 break;
             }
             /* a cached answer reads none of the graph */
-            if (veu_proto_peek_entity(p, (size_t)(nl - p), &id, &len) &&
+            if (veu_wire_peek_entity(p, (size_t)(nl - p), &id, &len) &&
                 !veu_cache_has(&srv->cache, srv->cur->generation, id, len)) {
                 veu_snapshot_hint_id(snap, id, len, &h[n++]);
             }

@@ -26,8 +26,6 @@
 #include "veu/build.h"
 #include "veu/snapshot.h"
 
-#define VEU_EXIT_UNCHANGED 3 /* build --skip-if: nothing changed, nothing written */
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
@@ -90,7 +88,7 @@ static int exit_code_for(int rc)
     case ENOMEM:
         return EX_OSERR;
     case VEU_ECHANGED:
-        return EX_TEMPFAIL; /* the server builds again at once */
+        return VEU_EXIT_AGAIN; /* the server builds again at once */
     default:
         return EX_SOFTWARE;
     }

@@ -14,8 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "asof.h"
 #include "log.h"
-#include "proto.h"
+#include "ops.h"
+#include "rebuild.h"
+#include "reconfig.h"
+#include "req.h"
+#include "server.h"
 
 #define SCREEN_MAX 10000
 #define SEARCH_MAX 100

@@ -18,12 +18,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "builder.h"
+#include "conn.h"
 #include "log.h"
 #include "notify.h"
-#include "proto.h"
+#include "rebuild.h"
+#include "served.h"
 #include "server.h"
-
-#define EXIT_UNCHANGED 3
+#include "snapref.h"
+#include "veu/assert.h"
+#include "wire.h"
 
 static void start_build(veu_server_t *srv, bool force);
 
@@ -98,11 +102,11 @@ static void answer_waiters(veu_server_t *srv, bool ok)
                             (long long)rb->last_ms, inf->digest,
                             (unsigned long long)inf->skipped_rows,
                             (unsigned long long)inf->warnings);
-            veu_proto_ok(&line, w->id_json, srv->cur->generation, res.buf, res.len);
+            veu_wire_ok(&line, w->id_json, srv->cur->generation, res.buf, res.len);
         } else {
             srv->errors++;
-            veu_proto_error(&line, w->id_json, "internal",
-                            "rebuild failed, the previous graph stays: %s", rb->last_msg);
+            veu_wire_error(&line, w->id_json, "internal",
+                           "rebuild failed, the previous graph stays: %s", rb->last_msg);
         }
         veu_conn_slot_fill(w->slot, line.buf, line.len);
     }
@@ -212,24 +216,6 @@ static void log_pages(const veu_snapref_t *r)
     }
 }
 
-static veu_snapref_t *open_ref(const char *path, char *err, size_t errlen)
-{
-    veu_snapref_t *r = calloc(1, sizeof(*r));
-    if (!r) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    if (veu_snapshot_open(path, &r->snap, err, errlen) < 0) {
-        free(r);
-        return NULL;
-    }
-    r->huge_pct = veu_snapshot_huge_pct(r->snap); /* off the loop: it reads page tables */
-    r->refs = 1;
-    r->generation = veu_snapshot_info(r->snap)->generation;
-    snprintf(r->path, sizeof(r->path), "%s", path);
-    return r;
-}
-
 int veu_rebuild_load_newest(veu_server_t *srv)
 {
     struct cand *c;
@@ -249,7 +235,7 @@ int veu_rebuild_load_newest(veu_server_t *srv)
                     c[i].path, (unsigned long long)c[i].gen, c[i].policy, want);
             continue;
         }
-        veu_snapref_t *r = open_ref(c[i].path, err, sizeof(err));
+        veu_snapref_t *r = veu_snapref_open(c[i].path, err, sizeof(err));
         if (r) {
             veu_log(LOG_INFO, "serving snapshot %s (generation %llu) from the state directory",
                     r->path, (unsigned long long)r->generation);
@@ -301,7 +287,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err);
 static void open_work(uv_work_t *w)
 {
     veu_rebuild_t *rb = &((veu_server_t *)w->data)->rb;
-    rb->opened = open_ref(rb->out_path, rb->open_err, sizeof(rb->open_err));
+    rb->opened = veu_snapref_open(rb->out_path, rb->open_err, sizeof(rb->open_err));
 }
 
 static void open_done(uv_work_t *w, int status)
@@ -339,7 +325,7 @@ static void finish(veu_server_t *srv)
             return;
         }
         rb->opening = false;
-        rb->opened = open_ref(rb->out_path, rb->open_err, sizeof(rb->open_err));
+        rb->opened = veu_snapref_open(rb->out_path, rb->open_err, sizeof(rb->open_err));
         conclude(srv, rb->opened, rb->open_err);
         rb->opened = NULL;
         return;
@@ -360,7 +346,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
         snprintf(rb->last_msg, sizeof(rb->last_msg), "the builder was killed by signal %d (%s)%s",
                  rb->term_signal, strsignal(rb->term_signal),
                  rb->term_signal == SIGKILL ? "; out of memory?" : "");
-    } else if (rb->exit_status == EXIT_UNCHANGED) {
+    } else if (rb->exit_status == VEU_EXIT_UNCHANGED) {
         snprintf(rb->status, sizeof(rb->status), "unchanged");
         ok = true;
         veu_log(LOG_INFO, "rebuild skipped: dataset and policy unchanged (%lld ms)",
@@ -389,7 +375,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
             remove_old(srv);
         }
     }
-    if (!ok && rb->exit_status == 75 /* EX_TEMPFAIL: the dataset changed while read */ &&
+    if (!ok && rb->exit_status == VEU_EXIT_AGAIN /* the dataset changed while read */ &&
         !rb->term_signal && !srv->stopping) {
         rb->again = true; /* the files are being replaced: read them again */
     }
@@ -415,7 +401,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
         promote_next_waiters(rb);
         snprintf(rb->last_msg, sizeof(rb->last_msg), "the daemon is shutting down");
         answer_waiters(srv, false);
-        veu_server_maybe_exit(srv);
+        srv->on_work_done(srv);
     }
 }
 
@@ -495,14 +481,41 @@ static void on_builder_exit(uv_process_t *p, int64_t status, int sig)
     uv_close((uv_handle_t *)p, on_proc_closed);
 }
 
+/* A builder that could not be started: its handles are closed; one more build may wait. */
+static void on_unspawned_closed(uv_handle_t *h)
+{
+    veu_server_t *srv = h->data;
+    veu_rebuild_t *rb = &srv->rb;
+
+    if (h == (uv_handle_t *)&rb->err) {
+        rb->err_open = false;
+    } else {
+        rb->proc_open = false;
+    }
+    if (rb->err_open || rb->proc_open) {
+        return;
+    }
+    if (rb->again && !srv->stopping) {
+        promote_next_waiters(rb);
+        bool force = rb->again_force;
+        rb->again = rb->again_force = false;
+        start_build(srv, force);
+    } else {
+        promote_next_waiters(rb);
+        if (rb->n_waiters) {
+            answer_waiters(srv, false);
+        }
+        srv->on_work_done(srv);
+    }
+}
+
 static void start_build(veu_server_t *srv, bool force)
 {
+    VEU_ASSERT(!srv->rb.running && !srv->rb.err_open && !srv->rb.proc_open);
     veu_rebuild_t *rb = &srv->rb;
-    const veu_policy_t *p = &srv->cfg.policy;
-    static char pol[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE];
     char gen[32], skip[64];
-    char *args[16 + 2 * VEU_POLICY_ARGS];
-    int a = 0, k = veu_policy_args(p, pol);
+    const char *args[VEU_BUILDER_MAX_ARGS];
+    int a = 0;
 
     /* after every generation in the state directory, served or not: a number is never reused */
     uint64_t last = srv->cur ? srv->cur->generation : 0;
@@ -511,18 +524,12 @@ static void start_build(veu_server_t *srv, bool force)
              (unsigned long long)rb->gen);
     snprintf(gen, sizeof(gen), "%llu", (unsigned long long)rb->gen);
 
-    args[a++] = srv->exe;
-    args[a++] = "build";
     args[a++] = "--data";
     args[a++] = srv->cfg.data;
     args[a++] = "--out";
     args[a++] = rb->out_path;
     args[a++] = "--generation";
     args[a++] = gen;
-    for (int i = 0; i < k; i++) {
-        args[a++] = "--policy";
-        args[a++] = pol[i];
-    }
     const veu_snapshot_info_t *inf = srv->cur ? veu_snapshot_info(srv->cur->snap) : NULL;
     char day[11];
     veu_today(day);
@@ -532,19 +539,12 @@ static void start_build(veu_server_t *srv, bool force)
         args[a++] = "--skip-if";
         args[a++] = skip;
     }
-    args[a] = NULL;
 
     uv_stdio_container_t stdio[3] = {
         {.flags = UV_IGNORE},
         {.flags = UV_IGNORE},
         {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&rb->err},
     };
-    uv_process_options_t opt = {.file = srv->exe_run,
-                                .args = args,
-                                .stdio_count = 3,
-                                .stdio = stdio,
-                                .exit_cb = on_builder_exit};
-
     uv_pipe_init(srv->loop, &rb->err, 0);
     rb->err.data = srv;
     rb->proc.data = srv;
@@ -556,7 +556,7 @@ static void start_build(veu_server_t *srv, bool force)
     rb->force = force;
     rb->started_ms = veu_now_ms();
     rb->started_wall = time(NULL);
-    int rc = uv_spawn(srv->loop, &rb->proc, &opt);
+    int rc = veu_builder_spawn(srv, &rb->proc, "build", args, a, stdio, 3, on_builder_exit);
     if (rc < 0) {
         snprintf(rb->last_msg, sizeof(rb->last_msg), "cannot start the builder %s: %s", srv->exe,
                  uv_strerror(rc));
@@ -565,8 +565,14 @@ static void start_build(veu_server_t *srv, bool force)
         rb->last_started = rb->started_wall;
         rb->last_ms = 0;
         veu_log(LOG_ERR, "rebuild failed: %s", rb->last_msg);
-        uv_close((uv_handle_t *)&rb->err, NULL);
-        uv_close((uv_handle_t *)&rb->proc, NULL);
+        /*
+         * Both handles must be closed before they are initialised again:
+         * a trigger that comes meanwhile folds into one more build, which
+         * starts when both are closed (the review's F3).
+         */
+        rb->err_open = rb->proc_open = true;
+        uv_close((uv_handle_t *)&rb->err, on_unspawned_closed);
+        uv_close((uv_handle_t *)&rb->proc, on_unspawned_closed);
         answer_waiters(srv, false);
         return;
     }
@@ -589,7 +595,7 @@ int veu_rebuild_trigger(veu_server_t *srv, bool force, veu_waiter_t *w)
     if (srv->stopping) {
         return -ESHUTDOWN;
     }
-    if (!rb->running) {
+    if (!rb->running && !rb->err_open && !rb->proc_open) {
         if (w && add_waiter(&rb->waiters, &rb->n_waiters, &rb->cap_waiters, w) < 0) {
             return -ENOMEM;
         }
@@ -608,5 +614,19 @@ void veu_rebuild_stop(veu_server_t *srv)
 {
     if (srv->rb.running && !srv->rb.exited) {
         uv_process_kill(&srv->rb.proc, SIGTERM);
+    }
+}
+
+static void on_rebuild_timer(uv_timer_t *t)
+{
+    veu_rebuild_trigger(t->data, false, NULL);
+}
+
+void veu_rebuild_timer_set(veu_server_t *srv, unsigned seconds)
+{
+    uv_timer_stop(&srv->rebuild_timer);
+    if (seconds && !srv->stopping) {
+        uv_timer_start(&srv->rebuild_timer, on_rebuild_timer, (uint64_t)seconds * 1000,
+                       (uint64_t)seconds * 1000);
     }
 }

@@ -21,9 +21,15 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "asof.h"
+#include "conn.h"
 #include "log.h"
 #include "main.h"
 #include "notify.h"
+#include "proto.h"
+#include "rebuild.h"
+#include "reconfig.h"
+#include "served.h"
 #include "server.h"
 
 #define STOP_GRACE_MS 10000 /* clients that will not read their answers are cut after this */
@@ -31,46 +37,6 @@
 int64_t veu_now_ms(void)
 {
     return (int64_t)(uv_hrtime() / 1000000);
-}
-
-veu_snapref_t *veu_snapref_get(veu_snapref_t *r)
-{
-    r->refs++;
-    return r;
-}
-
-void veu_snapref_put(veu_snapref_t *r)
-{
-    if (r && --r->refs == 0) {
-        veu_snapshot_close(r->snap);
-        free(r);
-    }
-}
-
-void veu_server_swap(veu_server_t *srv, veu_snapref_t *next)
-{
-    veu_snapref_t *old = srv->cur;
-    srv->cur = next;
-    veu_snapref_put(old); /* unmapped once the last request using it is done */
-    if (next && !old) {
-        veu_notify("READY=1");
-    }
-    veu_server_status(srv);
-}
-
-void veu_server_status(veu_server_t *srv)
-{
-    if (srv->stopping) {
-        return;
-    }
-    if (!srv->cur) {
-        veu_notify("STATUS=building the first graph");
-        return;
-    }
-    const veu_snapshot_info_t *i = veu_snapshot_info(srv->cur->snap);
-    veu_notify("STATUS=generation %llu: %u entities, %u ownership and %u supply edges; %u clients",
-               (unsigned long long)srv->cur->generation, i->entities, i->ownership_edges,
-               i->supply_edges, srv->n_clients);
 }
 
 static void on_watchdog(uv_timer_t *t)
@@ -97,14 +63,21 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->batch, NULL);
 }
 
-/* Ends the loop once stopping and nothing is left: no client, no builder. */
-void veu_server_maybe_exit(veu_server_t *srv)
+/* Ends the loop once stopping and nothing is left: no client, no builder (on_work_done). */
+static void maybe_exit(veu_server_t *srv)
 {
     if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
         !veu_asof_idle(srv) || uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }
     close_all(srv);
+}
+
+/* A connection closes: the work still owed to it is answered to no one. */
+static void on_conn_closing(veu_server_t *srv, veu_conn_t *c)
+{
+    veu_rebuild_forget_conn(srv, c);
+    veu_asof_forget_conn(srv, c);
 }
 
 static void on_stop_grace(uv_timer_t *t)
@@ -133,7 +106,7 @@ static void stop(veu_server_t *srv, const char *why)
             unlink(srv->cfg.socket);
         }
     }
-    uv_timer_stop(&srv->rebuild_timer);
+    veu_rebuild_timer_set(srv, 0);
     veu_rebuild_stop(srv);
     for (veu_conn_t *c = srv->conns, *next; c; c = next) {
         next = c->next;
@@ -141,12 +114,7 @@ static void stop(veu_server_t *srv, const char *why)
         veu_conn_flush(c); /* closes the ones that owe nothing */
     }
     uv_timer_start(&srv->stop_timer, on_stop_grace, STOP_GRACE_MS, 0);
-    veu_server_maybe_exit(srv);
-}
-
-static void on_rebuild_timer(uv_timer_t *t)
-{
-    veu_rebuild_trigger(t->data, false, NULL);
+    maybe_exit(srv);
 }
 
 static void on_signal(uv_signal_t *h, int sig)
@@ -291,62 +259,6 @@ static int prepare_state(veu_server_t *srv)
     return 0;
 }
 
-int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
-{
-    static veu_config_t n; /* large; the loop thread only */
-    veu_config_t *c = &srv->cfg;
-    char was[17], now[17];
-    int rc = veu_config_compose(&srv->src, &n, err, errlen);
-
-    if (rc < 0) {
-        veu_log(LOG_ERR, "configuration not reloaded, the one in force stays: %s", err);
-        return rc;
-    }
-    /* what the running server cannot change: said, and kept until a restart */
-    if (strcmp(n.socket, c->socket) || n.socket_mode != c->socket_mode) {
-        veu_log(LOG_NOTICE,
-                "configuration: socket '%s' (mode %04o) changed to '%s' (mode %04o); not applied "
-                "until veud restarts",
-                c->socket, c->socket_mode, n.socket, n.socket_mode);
-    }
-    if (strcmp(n.state, c->state)) {
-        veu_log(LOG_NOTICE,
-                "configuration: state '%s' changed to '%s'; not applied until veud restarts",
-                c->state, n.state);
-    }
-    snprintf(n.socket, sizeof(n.socket), "%s", c->socket);
-    snprintf(n.state, sizeof(n.state), "%s", c->state);
-    n.socket_mode = c->socket_mode;
-    veu_policy_digest(&c->policy, was);
-    veu_policy_digest(&n.policy, now);
-    if (strcmp(was, now)) {
-        veu_log(LOG_INFO,
-                "configuration: the policy changed (digest %s -> %s); the build now "
-                "starting applies it",
-                was, now);
-    }
-    if (strcmp(n.data, c->data)) {
-        if (!realpath(n.data, srv->data_real)) {
-            snprintf(srv->data_real, sizeof(srv->data_real), "%s", n.data);
-        }
-        veu_log(LOG_INFO, "configuration: data directory now '%s'", srv->data_real);
-    }
-    if (strcmp(n.audit_log, c->audit_log)) {
-        veu_audit_set_path(&srv->audit, n.audit_log);
-    }
-    if (n.rebuild_interval != c->rebuild_interval) {
-        uv_timer_stop(&srv->rebuild_timer);
-        if (n.rebuild_interval) {
-            uv_timer_start(&srv->rebuild_timer, on_rebuild_timer,
-                           (uint64_t)n.rebuild_interval * 1000,
-                           (uint64_t)n.rebuild_interval * 1000);
-        }
-        veu_log(LOG_INFO, "configuration: rebuild_interval now %u s", n.rebuild_interval);
-    }
-    *c = n;
-    return 0;
-}
-
 int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
 {
     static veu_server_t S;
@@ -356,6 +268,9 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     memset(srv, 0, sizeof(*srv));
     srv->cfg = *cfg;
     srv->src = *src;
+    srv->on_line = veu_proto_handle;
+    srv->on_closing = on_conn_closing;
+    srv->on_work_done = maybe_exit;
     srv->loop = uv_default_loop();
     srv->uid = getuid();
     srv->started_ms = veu_now_ms();
@@ -450,11 +365,7 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
         veu_log(LOG_INFO, "no snapshot of this data directory yet: building the first one");
     }
     veu_rebuild_trigger(srv, !have, NULL);
-    if (cfg->rebuild_interval) {
-        uv_timer_start(&srv->rebuild_timer, on_rebuild_timer,
-                       (uint64_t)cfg->rebuild_interval * 1000,
-                       (uint64_t)cfg->rebuild_interval * 1000);
-    }
+    veu_rebuild_timer_set(srv, cfg->rebuild_interval);
 
     uv_run(srv->loop, UV_RUN_DEFAULT);
 

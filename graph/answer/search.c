@@ -23,7 +23,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "names/nameindex.h"
 #include "names/normalize.h"
 #include "snapshot/snapshot_int.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "load/csvread.h"
+#include "veu/veu.h" /* veu_utf8_valid */
 #include "veu/jbuf.h"
 
 void veu_jbuf_init(veu_jbuf_t *b)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* veu.c: error texts and diagnostic formatting shared by every part. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "veu/assert.h"
 #include "veu/veu.h"
 
 const char *veu_strerror(int err)
@@ -47,4 +49,10 @@ char *veu_diag_format(const veu_diag_t *d, char *buf, size_t len)
         snprintf(buf + o, len - (size_t)o, ": %s", d->message);
     }
     return buf;
+}
+
+void veu_assert_fail(const char *what, const char *file, int line, const char *func)
+{
+    fprintf(stderr, "<2>veud: invariant broken: %s (%s:%d, %s)\n", what, file, line, func);
+    abort();
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "engine/graph.h"
+#include "veu/assert.h"
 
 #define VEU_TIES_TOL        1e-13 /* fraction; SPEC compares percents to 1e-6 */
 #define VEU_TIES_MAX_SWEEPS 1000000
@@ -90,6 +91,7 @@ static inline void label_offer(struct labels *s, uint32_t v, uint32_t L, uint32_
 {
     size_t k = (size_t)v * 2;
 
+    VEU_ASSERT(L != VEU_NONE);
     if (s->lab[k] == L || s->lab[k + 1] == L) {
         return;
     }

@@ -32,7 +32,5 @@ typedef struct veu_nameindex {
 int veu_nameindex_build(veu_nameindex_t *ix, const veu_dataset_t *ds);
 void veu_nameindex_destroy(veu_nameindex_t *ix);
 
-/* The trigrams of a word ("^w$" three bytes at a time, unique, sorted); returns how many. */
-size_t veu_word_grams(const char *w, uint32_t *out, size_t cap);
 
 #endif

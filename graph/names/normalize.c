@@ -452,3 +452,33 @@ size_t veu_name_exact(const char *s, size_t len, char *out, size_t cap)
     free(m);
     return n;
 }
+
+static int cmp_gram(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t veu_word_grams(const char *w, uint32_t *out, size_t cap)
+{
+    size_t len = strlen(w), n = 0;
+    unsigned char p[VEU_NAME_WORD_LEN + 2];
+
+    if (len > VEU_NAME_WORD_LEN - 1) {
+        len = VEU_NAME_WORD_LEN - 1;
+    }
+    p[0] = '^';
+    memcpy(p + 1, w, len);
+    p[len + 1] = '$';
+    for (size_t i = 0; i + 3 <= len + 2 && n < cap; i++) {
+        out[n++] = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+    }
+    qsort(out, n, sizeof(*out), cmp_gram);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k == 0 || out[k - 1] != out[i]) {
+            out[k++] = out[i];
+        }
+    }
+    return k;
+}

@@ -8,6 +8,7 @@
 #define VEU_GRAPH_NORMALIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define VEU_NAME_WORDS    32
 #define VEU_NAME_WORD_LEN 48
@@ -38,6 +39,9 @@ void veu_name_words(const char *s, size_t len, veu_words_t *out);
  * equal in this form beats one that fits only once words are dropped.
  */
 size_t veu_name_exact(const char *s, size_t len, char *out, size_t cap);
+
+/* The trigrams of a word ("^w$" three bytes at a time, unique, sorted); returns how many. */
+size_t veu_word_grams(const char *w, uint32_t *out, size_t cap);
 
 /* True when w (lower case, ASCII) is a legal form or a connecting word. */
 int veu_name_is_legal_form(const char *w);

@@ -15,6 +15,18 @@
 
 #define VEU_REPORT_KEEP 20 /* problems kept for stats and the snapshot */
 
+/*
+ * Exit codes of the builder's modes (`veud build`, `veud history`), read
+ * by the server that started them; the others follow sysexits.
+ */
+enum {
+    VEU_EXIT_OK = 0,
+    VEU_EXIT_FAILED = 1,    /* history: a sentence in the memory file says why */
+    VEU_EXIT_UNCHANGED = 3, /* build --skip-if: nothing changed, nothing written */
+    VEU_EXIT_TOO_BIG = 3,   /* history: the part is over history_entities */
+    VEU_EXIT_AGAIN = 75,    /* EX_TEMPFAIL: a file changed while read: build again */
+};
+
 /* Problems found while loading: rows skipped (errors) and warnings. */
 typedef struct veu_report {
     uint64_t skipped;

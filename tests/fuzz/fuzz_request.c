@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "proto.h"
 #include "server.h"
 #include "veu/build.h"
 

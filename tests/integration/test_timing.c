@@ -8,7 +8,10 @@
  * Each case checks that veud still serves and exits 0 on SIGTERM.
  */
 #include <check.h>
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +162,51 @@ START_TEST(asof_client_leaves)
 }
 END_TEST
 
+/*
+ * A builder that cannot be started (no descriptor left for its pipes) while
+ * a second reload waits in the same turn of the loop: both are answered,
+ * and veud goes on (the review's F3: the second start re-initialised
+ * handles still closing, and libuv aborted).
+ */
+START_TEST(builder_start_fails_twice_in_one_turn)
+{
+    start(NULL);
+    int fd = hx_connect(&D);
+    hx_send(fd, "ping\n", 5);
+    free(hx_readline(fd, 10000)); /* accepted: its descriptor is taken */
+    char path[64];
+    int open_fds = 0;
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)D.pid);
+    DIR *d = opendir(path);
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *de; (de = readdir(d));) {
+        open_fds += de->d_name[0] != '.';
+    }
+    closedir(d);
+    struct rlimit old, tight;
+    ck_assert_int_eq(prlimit(D.pid, RLIMIT_NOFILE, NULL, &old), 0);
+    tight = (struct rlimit){(rlim_t)open_fds, old.rlim_max}; /* the soft limit only */
+    ck_assert_int_eq(prlimit(D.pid, RLIMIT_NOFILE, &tight, NULL), 0);
+    const char *req = "{\"op\":\"reload\",\"id\":\"a\"}\n{\"op\":\"reload\",\"id\":\"b\"}\n";
+    hx_send(fd, req, strlen(req));
+    for (int i = 0; i < 2; i++) {
+        char *l = hx_readline(fd, 30000);
+        ck_assert_msg(l != NULL, "reload %d unanswered; log:\n%s", i, hx_log(&D));
+        ck_assert_msg(strstr(l, "\"internal\"") && strstr(l, "cannot start the builder"), "%s", l);
+        free(l);
+    }
+    ck_assert_msg(prlimit(D.pid, RLIMIT_NOFILE, &old, NULL) == 0, "prlimit: %s; log:\n%s",
+                  strerror(errno), hx_log(&D));
+    hx_send(fd, "reload\n", 7); /* and with descriptors again, a build runs */
+    char *l = hx_readline(fd, 30000);
+    ck_assert_msg(l && strstr(l, "\"ok\":true"), "%s", l ? l : "(nothing)");
+    free(l);
+    close(fd);
+    assert_serving();
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("timing");
@@ -169,6 +217,7 @@ int main(void)
     tcase_add_test(t, reload_waiters_that_leave);
     tcase_add_test(t, sigterm_while_reload_waits);
     tcase_add_test(t, asof_client_leaves);
+    tcase_add_test(t, builder_start_fails_twice_in_one_turn);
     suite_add_tcase(s, t);
     return hx_run(s);
 }

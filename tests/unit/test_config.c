@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "wire.h"
 #include "helpers.h"
 #include "server.h"
 
@@ -235,7 +236,7 @@ START_TEST(request_peek)
     for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
         const char *id = NULL;
         size_t len = 0;
-        bool got = veu_proto_peek_entity(c[i].line, strlen(c[i].line), &id, &len);
+        bool got = veu_wire_peek_entity(c[i].line, strlen(c[i].line), &id, &len);
         ck_assert_msg(got == (c[i].id != NULL), "%s: guess %d", c[i].line, got);
         if (got) {
             ck_assert_uint_eq(len, strlen(c[i].id));
