@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <ini.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "veu/veu.h"
@@ -80,6 +82,7 @@ static int set_daemon(veu_config_t *c, const char *key, const char *v, char *err
     UINT_KEY("max_output", 4096, 1ull << 40, max_output)
     UINT_KEY("idle_timeout", 0, 31536000, idle_timeout)
     UINT_KEY("history_entities", 1, 100000000, history_entities)
+    UINT_KEY("build_timeout", 0, 31536000, build_timeout)
 #undef UINT_KEY
     if (!strcmp(key, "socket")) {
         return set_path(c->socket, v, key, err, errlen);
@@ -234,4 +237,25 @@ int veu_config_compose(const veu_config_src_t *src, veu_config_t *out, char *err
     }
     *out = c;
     return 0;
+}
+
+unsigned veu_config_fit_clients(veu_config_t *c)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        return c->max_clients;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max; /* the soft limit up to the hard one: ours to take */
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY ||
+        (uint64_t)c->max_clients + VEU_FD_RESERVE <= (uint64_t)rl.rlim_cur) {
+        return c->max_clients;
+    }
+    c->max_clients =
+        rl.rlim_cur > VEU_FD_RESERVE + 1 ? (unsigned)(rl.rlim_cur - VEU_FD_RESERVE) : 1;
+    return c->max_clients;
 }

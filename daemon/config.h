@@ -27,6 +27,7 @@ typedef struct veu_config {
     size_t max_output;
     unsigned idle_timeout;     /* seconds, 0: off */
     unsigned history_entities; /* bound on the part of the graph an answer for another day takes */
+    unsigned build_timeout;    /* seconds a builder may run before it is killed; 0: from the data */
     int n_admin;
     uid_t admin_uids[VEU_MAX_ADMINS];
     char audit_log[PATH_MAX];
@@ -64,6 +65,20 @@ int veu_config_compose(const veu_config_src_t *src, veu_config_t *out, char *err
  * negative code with "file:line: key 'k': what is wrong" in err.
  */
 int veu_config_load(veu_config_t *c, const char *path, char *err, size_t errlen);
+
+/*
+ * Descriptors kept for what is not a client: the listener, its lock, our own
+ * image, the audit log, signals, snapshots mapped, builders' pipes and
+ * memory files, libuv's own.
+ */
+#define VEU_FD_RESERVE 64
+
+/*
+ * Raises the soft RLIMIT_NOFILE to the hard one, and lowers max_clients so
+ * that max_clients + VEU_FD_RESERVE descriptors fit (the review's F8: idle
+ * clients once made builder starts fail).  Returns the max_clients in force.
+ */
+unsigned veu_config_fit_clients(veu_config_t *c);
 
 /* Sets one key of a section ("daemon" or "policy"); 0 or -VEU_ECONFIG. */
 int veu_config_set(veu_config_t *c, const char *section, const char *key, const char *value,

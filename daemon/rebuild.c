@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "builder.h"
@@ -216,8 +217,37 @@ static void log_pages(const veu_snapref_t *r)
     }
 }
 
+/*
+ * Removes the temporary files of builders that died before renaming them
+ * (veud-N.snap.tmp.PID whose PID is gone): a killed builder once left them
+ * for ever (the review's F12).  A builder still running keeps its own.
+ */
+static void remove_stale_temps(veu_server_t *srv)
+{
+    DIR *d = opendir(srv->cfg.state);
+    if (!d) {
+        return;
+    }
+    for (struct dirent *de; (de = readdir(d));) {
+        const char *t = strstr(de->d_name, ".snap.tmp.");
+        if (strncmp(de->d_name, "veud-", 5) != 0 || !t) {
+            continue;
+        }
+        long pid = strtol(t + 10, NULL, 10);
+        if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)) {
+            continue;
+        }
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+            veu_log(LOG_NOTICE, "removed %s/%s, left by a builder that died", srv->cfg.state,
+                    de->d_name);
+        }
+    }
+    closedir(d);
+}
+
 int veu_rebuild_load_newest(veu_server_t *srv)
 {
+    remove_stale_temps(srv);
     struct cand *c;
     size_t n = list_snapshots(srv, &c, true);
     char err[512], want[17];
@@ -342,7 +372,12 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
     rb->last_ms = veu_now_ms() - rb->started_ms;
     rb->last_started = rb->started_wall;
     rb->last_msg[0] = '\0';
-    if (rb->term_signal) {
+    if (rb->timed_out) {
+        snprintf(rb->last_msg, sizeof(rb->last_msg),
+                 "the builder ran past build_timeout (%u s) and was killed; set [daemon] "
+                 "build_timeout higher if the data needs it",
+                 veu_rebuild_timeout(srv));
+    } else if (rb->term_signal) {
         snprintf(rb->last_msg, sizeof(rb->last_msg), "the builder was killed by signal %d (%s)%s",
                  rb->term_signal, strsignal(rb->term_signal),
                  rb->term_signal == SIGKILL ? "; out of memory?" : "");
@@ -380,6 +415,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
         rb->again = true; /* the files are being replaced: read them again */
     }
     if (!ok) {
+        remove_stale_temps(srv);
         snprintf(rb->status, sizeof(rb->status), "failed");
         rb->failures++;
         veu_log(LOG_ERR, "rebuild failed, %s: %s",
@@ -471,10 +507,44 @@ static void on_proc_closed(uv_handle_t *h)
     finish(srv);
 }
 
+unsigned veu_rebuild_timeout(const veu_server_t *srv)
+{
+    if (srv->cfg.build_timeout) {
+        return srv->cfg.build_timeout;
+    }
+    DIR *d = opendir(srv->cfg.data);
+    uint64_t bytes = 0;
+    if (d) {
+        struct stat st;
+        for (struct dirent *de; (de = readdir(d));) {
+            if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+                bytes += (uint64_t)st.st_size;
+            }
+        }
+        closedir(d);
+    }
+    return 600 + (unsigned)(bytes * 300 / (1ull << 30));
+}
+
+/* The builder ran past its deadline (a FIFO, a hang, a pathological graph): killed, said. */
+static void on_deadline(uv_timer_t *t)
+{
+    veu_server_t *srv = t->data;
+    veu_rebuild_t *rb = &srv->rb;
+
+    if (rb->running && !rb->exited) {
+        rb->timed_out = true;
+        veu_log(LOG_ERR, "rebuild: the builder (pid %d) ran past build_timeout (%u s); killed",
+                rb->proc.pid, veu_rebuild_timeout(srv));
+        uv_process_kill(&rb->proc, SIGKILL);
+    }
+}
+
 static void on_builder_exit(uv_process_t *p, int64_t status, int sig)
 {
     veu_server_t *srv = p->data;
 
+    uv_timer_stop(&srv->rb.deadline);
     srv->rb.exited = true;
     srv->rb.exit_status = status;
     srv->rb.term_signal = sig;
@@ -577,6 +647,8 @@ static void start_build(veu_server_t *srv, bool force)
         return;
     }
     rb->running = true;
+    rb->timed_out = false;
+    uv_timer_start(&rb->deadline, on_deadline, (uint64_t)veu_rebuild_timeout(srv) * 1000, 0);
     if (srv->cur) {
         veu_notify("RELOADING=1\nSTATUS=rebuilding (generation %llu keeps serving)",
                    (unsigned long long)srv->cur->generation);

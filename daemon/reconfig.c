@@ -61,6 +61,11 @@ int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
         veu_rebuild_timer_set(srv, n.rebuild_interval);
         veu_log(LOG_INFO, "configuration: rebuild_interval now %u s", n.rebuild_interval);
     }
+    unsigned asked = n.max_clients;
+    if (veu_config_fit_clients(&n) < asked) {
+        veu_log(LOG_NOTICE, "configuration: max_clients %u lowered to %u to fit RLIMIT_NOFILE",
+                asked, n.max_clients);
+    }
     *c = n;
     return 0;
 }

@@ -58,6 +58,7 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->sig_usr1, NULL);
     veu_audit_close(&srv->audit);
     uv_close((uv_handle_t *)&srv->rebuild_timer, NULL);
+    uv_close((uv_handle_t *)&srv->rb.deadline, NULL);
     uv_close((uv_handle_t *)&srv->stop_timer, NULL);
     uv_close((uv_handle_t *)&srv->watchdog, NULL);
     uv_close((uv_handle_t *)&srv->batch, NULL);
@@ -342,6 +343,9 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
         veu_log(LOG_WARNING, "risk and screen will answer 'internal' until the audit log opens");
     }
     uv_timer_init(srv->loop, &srv->rebuild_timer);
+    uv_timer_init(srv->loop, &srv->rb.deadline);
+    srv->rb.deadline.data = srv;
+    uv_unref((uv_handle_t *)&srv->rb.deadline); /* the builder it watches keeps the loop */
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
     uv_timer_init(srv->loop, &srv->watchdog);
@@ -357,6 +361,14 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     }
     veu_server_status(srv);
 
+    unsigned asked = srv->cfg.max_clients;
+    if (veu_config_fit_clients(&srv->cfg) < asked) {
+        veu_log(LOG_NOTICE,
+                "max_clients lowered from %u to %u: the descriptor limit (RLIMIT_NOFILE) "
+                "leaves %u for clients after %d for builders, snapshots and the rest; raise "
+                "LimitNOFILE= to serve more",
+                asked, srv->cfg.max_clients, srv->cfg.max_clients, VEU_FD_RESERVE);
+    }
     veu_log(LOG_INFO, "veud %s serving on %s (data %s, state %s)", VEU_VERSION, cfg->socket,
             srv->data_real, cfg->state);
     veu_names_init();

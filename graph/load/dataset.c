@@ -664,6 +664,15 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
                  : ld_fatal(&l, rc, 0, "", "cannot list: %s", veu_strerror(rc));
         goto out;
     }
+    for (int i = 0; i < reg.n_odd && i < VEU_REG_ODD; i++) {
+        l.path = dir;
+        if ((rc = ld_problem(&l, 1, 0, "",
+                             "'%s' is not a regular file (a FIFO, a socket, a directory?): "
+                             "not read",
+                             reg.odd[i])) < 0) {
+            goto out;
+        }
+    }
     /* with registry exports beside it, our entities.csv is optional */
     rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, 5, entity_row, digest);
     if (rc == 0) {

@@ -7,6 +7,7 @@
  * builder out of memory.  Each ends with SIGTERM and exit 0.
  */
 #include <check.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -356,6 +357,86 @@ START_TEST(binary_replaced_while_serving)
 }
 END_TEST
 
+/* A builder past build_timeout is killed and said so; the old graph serves (F6). */
+START_TEST(builder_past_its_deadline)
+{
+    start_with("build_timeout = 1\n");
+    grow_data(1000000); /* some five seconds to build here, more under the sanitizers */
+    /* as a builder killed while it wrote would leave it (no process has that pid) */
+    char stale[400];
+    snprintf(stale, sizeof(stale), "%s/state/veud-7.snap.tmp.4999999", D.dir);
+    FILE *f = fopen(stale, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    reload_fails_old_graph_serves("build_timeout");
+    ck_assert(hx_wait_log(&D, "ran past build_timeout (1 s); killed", 5000));
+    /* the killed builder's temporary file does not stay (F12) */
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "ls %s/state | grep -q tmp", D.dir);
+    ck_assert_int_ne(system(cmd), 0);
+    finish();
+}
+END_TEST
+
+/* A FIFO in the data directory does not stall the build: reported, not read (F6). */
+START_TEST(fifo_in_data_directory)
+{
+    start_with(NULL);
+    char path[400];
+    snprintf(path, sizeof(path), "%s/export.csv", data);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    json_t *a = ask_ok("reload");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    json_decref(a);
+    ck_assert(hx_wait_log(&D, "'export.csv' is not a regular file", 5000));
+    /* our own file as a FIFO fails the build at once, naming it */
+    sh("rm '%s' && mkfifo '%s'", path, path);
+    snprintf(path, sizeof(path), "%s/supply.csv", data);
+    sh("rm -f '%s' && mkfifo '%s'", path, path);
+    a = hx_ask(&D, "reload");
+    ck_assert_str_eq(err_code(a), "internal");
+    const char *msg = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+    ck_assert_msg(strstr(msg, "supply.csv"), "%s", msg);
+    json_decref(a);
+    a = ask_ok("risk co:pierburg");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2); /* still serving */
+    json_decref(a);
+    finish();
+}
+END_TEST
+
+/*
+ * With few descriptors, max_clients is lowered to fit them, said in the log,
+ * and one client too many is told busy: builders still start (F8).
+ */
+START_TEST(descriptors_bound_max_clients)
+{
+    setenv("HX_NOFILE", "120", 1);
+    start_with(NULL);
+    unsetenv("HX_NOFILE");
+    ck_assert(hx_wait_log(&D, "max_clients lowered from 1024 to 56", 5000));
+    int fds[60], busy = 0, ok = 0;
+    for (int i = 0; i < 60; i++) {
+        fds[i] = hx_connect(&D);
+        /* one told busy may be closed before it sends: its send may fail */
+        ssize_t w = send(fds[i], "ping\n", 5, MSG_NOSIGNAL);
+        (void)w;
+        char *l = hx_readline(fds[i], 10000);
+        busy += l && strstr(l, "\"busy\"") != NULL;
+        ok += l && strstr(l, "\"pong\":true") != NULL;
+        free(l);
+    }
+    ck_assert_int_eq(ok, 56);
+    ck_assert_int_eq(busy, 4);
+    for (int i = 0; i < 60; i++) {
+        close(fds[i]);
+    }
+    json_t *a = ask_ok("reload"); /* a builder starts with every client slot in use before */
+    json_decref(a);
+    finish();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -375,5 +456,8 @@ int main(void)
     CASE(dataset_replaced_during_build);
     CASE(builder_out_of_memory);
     CASE(binary_replaced_while_serving);
+    CASE(builder_past_its_deadline);
+    CASE(fifo_in_data_directory);
+    CASE(descriptors_bound_max_clients);
     return hx_run(s);
 }

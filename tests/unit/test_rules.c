@@ -428,6 +428,23 @@ START_TEST(designated_not_seed_is_said)
 }
 END_TEST
 
+/*
+ * Shares that do not settle (a cycle of stakes just under 100%) fail the
+ * build loudly instead of leaving them too low (the review's F6).
+ */
+START_TEST(unsettled_shares_fail_the_build)
+{
+    char *d = th_dataset(SEEDS "A:DE:-:\nB:DE:-:\n",
+                         "X,A,0.000001,\nA,B,99.99999,\nB,A,99.99999,\n", NULL);
+    th_built_t b;
+    th_build(d, NULL, &b);
+    ck_assert_int_lt(b.rc, 0);
+    ck_assert_msg(strstr(b.err.message, "did not settle"), "%s", b.err.message);
+    th_built_free(&b);
+    th_rmdir(d);
+}
+END_TEST
+
 /* Every reason is listed, not only the deciding one. */
 START_TEST(all_reasons_listed)
 {
@@ -635,6 +652,7 @@ static Suite *suite(void)
     tcase_add_test(t, regime_uk_does_not_aggregate);
     tcase_add_test(t, regime_control_without_ownership);
     tcase_add_test(t, designated_not_seed_is_said);
+    tcase_add_test(t, unsettled_shares_fail_the_build);
     tcase_add_test(t, regime_aml_quarter);
     tcase_add_test(t, regime_explicit_keys_win);
     suite_add_tcase(s, t);

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,15 @@ int veu_registry_list(const char *dir, veu_registry_t *reg)
         }
         if (mine || !(has_suffix(n, ".csv") || has_suffix(n, ".json") || has_suffix(n, ".jsonl") ||
                       has_suffix(n, ".ndjson"))) {
+            continue;
+        }
+        struct stat st;
+        if (fstatat(dirfd(d), n, &st, 0) == 0 && !S_ISREG(st.st_mode)) {
+            /* a FIFO would stall the build, a directory is no export: said, not read */
+            if (reg->n_odd < VEU_REG_ODD) {
+                snprintf(reg->odd[reg->n_odd], sizeof(reg->odd[0]), "%s", n);
+            }
+            reg->n_odd++;
             continue;
         }
         if (reg->n == VEU_REG_MAX) {
@@ -115,7 +125,7 @@ static const reg_format_t *format_of(int kind)
 static int sniff_csv(const char *path)
 {
     char buf[SNIFF_BYTES + 1];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) /* a FIFO must not stall the build */;
     ssize_t n = fd >= 0 ? read(fd, buf, SNIFF_BYTES) : -1;
 
     if (fd >= 0) {

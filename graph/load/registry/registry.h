@@ -34,9 +34,13 @@ typedef struct veu_regfile {
     void *ids;          /* json_t *: statement or FtM id -> entity id */
 } veu_regfile_t;
 
+#define VEU_REG_ODD 8 /* names kept of the files that are not regular files */
+
 typedef struct veu_registry {
     veu_regfile_t f[VEU_REG_MAX];
     int n;
+    char odd[VEU_REG_ODD][256]; /* FIFOs, sockets, directories: reported, not read */
+    int n_odd;
     void *ids; /* json_t *: every file's statement and FtM ids -> entity ids */
 } veu_registry_t;
 
