@@ -239,14 +239,14 @@ int veu_config_compose(const veu_config_src_t *src, veu_config_t *out, char *err
     return 0;
 }
 
-unsigned veu_config_fit_clients(veu_config_t *c)
+unsigned veu_config_fit_clients(veu_config_t *c, bool raise)
 {
     struct rlimit rl;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
         return c->max_clients;
     }
-    if (rl.rlim_cur < rl.rlim_max) {
+    if (raise && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max; /* the soft limit up to the hard one: ours to take */
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);

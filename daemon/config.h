@@ -74,11 +74,12 @@ int veu_config_load(veu_config_t *c, const char *path, char *err, size_t errlen)
 #define VEU_FD_RESERVE 64
 
 /*
- * Raises the soft RLIMIT_NOFILE to the hard one, and lowers max_clients so
- * that max_clients + VEU_FD_RESERVE descriptors fit (the review's F8: idle
- * clients once made builder starts fail).  Returns the max_clients in force.
+ * Lowers max_clients so that max_clients + VEU_FD_RESERVE descriptors fit
+ * the soft RLIMIT_NOFILE (the review's F8: idle clients once made builder
+ * starts fail); with raise (at start), first raises the soft limit to the
+ * hard one.  Returns the max_clients in force.
  */
-unsigned veu_config_fit_clients(veu_config_t *c);
+unsigned veu_config_fit_clients(veu_config_t *c, bool raise);
 
 /* Sets one key of a section ("daemon" or "policy"); 0 or -VEU_ECONFIG. */
 int veu_config_set(veu_config_t *c, const char *section, const char *key, const char *value,

@@ -62,7 +62,7 @@ int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
         veu_log(LOG_INFO, "configuration: rebuild_interval now %u s", n.rebuild_interval);
     }
     unsigned asked = n.max_clients;
-    if (veu_config_fit_clients(&n) < asked) {
+    if (veu_config_fit_clients(&n, false) < asked) {
         veu_log(LOG_NOTICE, "configuration: max_clients %u lowered to %u to fit RLIMIT_NOFILE",
                 asked, n.max_clients);
     }

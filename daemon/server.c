@@ -362,7 +362,7 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     veu_server_status(srv);
 
     unsigned asked = srv->cfg.max_clients;
-    if (veu_config_fit_clients(&srv->cfg) < asked) {
+    if (veu_config_fit_clients(&srv->cfg, true) < asked) {
         veu_log(LOG_NOTICE,
                 "max_clients lowered from %u to %u: the descriptor limit (RLIMIT_NOFILE) "
                 "leaves %u for clients after %d for builders, snapshots and the rest; raise "
