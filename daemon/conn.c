@@ -28,13 +28,36 @@
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void process(veu_conn_t *c);
 
+/*
+ * What a slot costs beyond its answer's bytes: the slot with its write
+ * request, and the allocator's headers.  Counted in owed, so that a client
+ * pipelining tiny requests (a 40-byte pong for 5 bytes of "ping") is paused
+ * by what it makes us hold, not by the answers' bytes alone (the review's
+ * F4: 1.3 MB of pings once held 81 MiB).
+ */
+#define SLOT_COST (sizeof(veu_slot_t) + 48)
+
+/* All clients together may make us hold this much before the ones that owe anything pause. */
+static size_t global_budget(const veu_server_t *srv)
+{
+    return srv->cfg.max_output * 8;
+}
+
+/* Frees a slot that has been written (or is dropped), and its share of owed. */
+static void slot_free(veu_conn_t *c, veu_slot_t *s)
+{
+    c->owed -= s->len + SLOT_COST;
+    c->srv->owed_total -= s->len + SLOT_COST;
+    free(s->buf);
+    free(s);
+}
+
 static void free_conn(veu_conn_t *c)
 {
     veu_slot_t *s = c->head;
     while (s) {
         veu_slot_t *next = s->next;
-        free(s->buf);
-        free(s);
+        slot_free(c, s);
         s = next;
     }
     free(c->rbuf);
@@ -151,7 +174,8 @@ void veu_conn_stop_reading(veu_conn_t *c)
 
 static bool paused(const veu_conn_t *c)
 {
-    return c->owed > c->srv->cfg.max_output;
+    return c->owed > c->srv->cfg.max_output ||
+           (c->owed > 0 && c->srv->owed_total > global_budget(c->srv));
 }
 
 static void after_write(uv_write_t *req, int status)
@@ -164,9 +188,7 @@ static void after_write(uv_write_t *req, int status)
     if (!c->head) {
         c->tail = NULL;
     }
-    c->owed -= s->len;
-    free(s->buf);
-    free(s);
+    slot_free(c, s);
     if (status < 0 || c->closing) {
         if (status < 0 && status != UV_ECANCELED) {
             veu_log(LOG_DEBUG, "client %llu: write failed: %s", (unsigned long long)c->id,
@@ -196,16 +218,15 @@ static void consume(veu_conn_t *c, size_t n)
             memmove(s->buf, s->buf + n, s->len - n);
             s->len -= n;
             c->owed -= n;
+            c->srv->owed_total -= n;
             return;
         }
         n -= s->len;
-        c->owed -= s->len;
         c->head = s->next;
         if (!c->head) {
             c->tail = NULL;
         }
-        free(s->buf);
-        free(s);
+        slot_free(c, s);
     }
 }
 
@@ -273,6 +294,7 @@ void veu_conn_slot_fill(veu_slot_t *slot, const char *buf, size_t len)
     slot->len = len;
     slot->ready = true;
     c->owed += len;
+    c->srv->owed_total += len;
 }
 
 static veu_slot_t *new_slot(veu_conn_t *c)
@@ -281,6 +303,8 @@ static veu_slot_t *new_slot(veu_conn_t *c)
     if (!s) {
         return NULL;
     }
+    c->owed += SLOT_COST;
+    c->srv->owed_total += SLOT_COST;
     s->conn = c;
     if (c->tail) {
         c->tail->next = s;

@@ -57,6 +57,7 @@ struct veu_server {
     unsigned n_clients;
     uint64_t next_conn_id;
     uint64_t requests, errors, rejected;
+    size_t owed_total; /* every client's owed, for the budget of all clients together */
     int64_t started_ms;
     time_t started_wall;
     bool stopping;

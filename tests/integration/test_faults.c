@@ -437,6 +437,61 @@ START_TEST(descriptors_bound_max_clients)
 }
 END_TEST
 
+static long rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = -1;
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    while (fgets(line, sizeof(line), f)) {
+        if (!strncmp(line, "VmRSS:", 6)) {
+            kib = strtol(line + 6, NULL, 10);
+        }
+    }
+    fclose(f);
+    return kib;
+}
+
+/*
+ * A client that pipelines tiny requests and reads nothing is paused by what
+ * it makes veud hold (answers and their slots), not by the answers' bytes
+ * alone: 1.3 MB of pings once held 81 MiB (the review's F4).
+ */
+START_TEST(pipelined_pings_bounded_memory)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan's shadow and quarantine make resident memory no measure of what veud holds */
+    return;
+#endif
+    start_with(NULL); /* max_output at its default, 16 MiB */
+    long before = rss_kib(D.pid);
+    int fd = hx_connect(&D);
+    int fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    static char pings[1 << 16];
+    for (size_t i = 0; i + 5 <= sizeof(pings); i += 5) {
+        memcpy(pings + i, "ping\n", 5);
+    }
+    size_t sent = 0;
+    for (int round = 0; round < 400 && sent < 1300000; round++) {
+        ssize_t w = send(fd, pings, sizeof(pings) - sizeof(pings) % 5, MSG_NOSIGNAL);
+        if (w > 0) {
+            sent += (size_t)w;
+        } else {
+            usleep(5000); /* veud paused reading: the socket is full */
+        }
+    }
+    usleep(300000);
+    long grown = rss_kib(D.pid) - before;
+    ck_assert_msg(grown < 40 * 1024, "veud grew by %ld KiB for %zu bytes of pings", grown, sent);
+    close(fd);
+    json_t *a = ask_ok("ping");
+    json_decref(a);
+    finish();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -459,5 +514,6 @@ int main(void)
     CASE(builder_past_its_deadline);
     CASE(fifo_in_data_directory);
     CASE(descriptors_bound_max_clients);
+    CASE(pipelined_pings_bounded_memory);
     return hx_run(s);
 }
