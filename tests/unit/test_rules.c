@@ -445,6 +445,53 @@ START_TEST(unsettled_shares_fail_the_build)
 }
 END_TEST
 
+/* The owners answer of id in B, parsed (new reference). */
+static json_t *owners_of(const char *id)
+{
+    veu_jbuf_t jb;
+    veu_jbuf_init(&jb);
+    veu_snapshot_owners(B.snap, veu_snapshot_find(B.snap, id, strlen(id)), &jb);
+    json_t *j = json_loads(jb.buf, 0, NULL);
+    veu_jbuf_destroy(&jb);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+/*
+ * owners: an owner of many entities costs one pass over its stakes among
+ * the ancestors, not a thousand over all its holdings; shares that cannot
+ * settle within the bound are said truncated, not given as exact (F7).
+ */
+START_TEST(owners_bounded_and_honest)
+{
+    char own[1 << 16];
+    size_t k = (size_t)sprintf(own, "H,A,60,\nT,H,50,\n");
+    for (int i = 0; i < 2000; i++) {
+        k += (size_t)sprintf(own + k, "H,F%d,1,\n", i);
+    }
+    char ents[1 << 16];
+    size_t e = (size_t)sprintf(ents, "A:DE:-:\nH:DE:-:\nT:DE:-:\n");
+    for (int i = 0; i < 2000; i++) {
+        e += (size_t)sprintf(ents + e, "F%d:DE:-:\n", i);
+    }
+    run(ents, own, NULL, NULL);
+    json_t *o = owners_of("A");
+    json_t *u = json_array_get(json_object_get(o, "ultimate"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(u, "id")), "T");
+    ck_assert_double_eq_tol(json_number_value(json_object_get(u, "share")), 30, 1e-9);
+    ck_assert(json_is_false(json_object_get(o, "ultimate_truncated")));
+    json_decref(o);
+    done();
+    /* a cycle of 99.9% stakes does not settle in a thousand sweeps: said so */
+    run("A:DE:-:\nH:DE:-:\nK:DE:-:\nT:DE:-:\n", "H,A,0.1,\nT,K,0.1,\nK,H,99.9,\nH,K,99.9,\n", NULL,
+        NULL);
+    o = owners_of("A");
+    ck_assert(json_is_true(json_object_get(o, "ultimate_truncated")));
+    json_decref(o);
+    done();
+}
+END_TEST
+
 /* Every reason is listed, not only the deciding one. */
 START_TEST(all_reasons_listed)
 {
@@ -653,6 +700,7 @@ static Suite *suite(void)
     tcase_add_test(t, regime_control_without_ownership);
     tcase_add_test(t, designated_not_seed_is_said);
     tcase_add_test(t, unsettled_shares_fail_the_build);
+    tcase_add_test(t, owners_bounded_and_honest);
     tcase_add_test(t, regime_aml_quarter);
     tcase_add_test(t, regime_explicit_keys_win);
     suite_add_tcase(s, t);
