@@ -31,8 +31,9 @@
 #include "server.h"
 #include "snapref.h"
 
-#define ASOF_RUNNING 2
-#define ASOF_QUEUED  256
+#define ASOF_RUNNING  2
+#define ASOF_QUEUED   256
+#define ASOF_PER_CONN 8 /* one client's answers for other days, running and waiting */
 
 /* The builder's exit codes (main.c run_history). */
 
@@ -264,10 +265,48 @@ static void start_next(veu_server_t *srv)
     }
 }
 
+/* The jobs of connection c, running and waiting. */
+static unsigned jobs_of(const veu_server_t *srv, const veu_conn_t *c)
+{
+    unsigned n = 0;
+    const veu_asof_job_t *lists[2] = {srv->asof_running, srv->asof_queue};
+    for (int l = 0; l < 2; l++) {
+        for (const veu_asof_job_t *j = lists[l]; j; j = j->next) {
+            n += j->conn == c;
+        }
+    }
+    return n;
+}
+
+/*
+ * What the op needs of the request when it runs again on the part: its
+ * fields, not whatever else the client sent with them (the review's F10: a
+ * job kept its whole parsed request, some twenty times its size).
+ */
+static json_t *slim_request(json_t *j)
+{
+    static const char *const keep[] = {"op",       "entity", "name", "country",  "as_of",
+                                       "entities", "limit",  "rel",  "max_hops", "graph"};
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < sizeof(keep) / sizeof(keep[0]); i++) {
+        json_t *v = json_object_get(j, keep[i]);
+        if (v) {
+            json_object_set(o, keep[i], v);
+        }
+    }
+    return o;
+}
+
 int veu_asof_start(veu_req_t *r, const char *day, const uint32_t *buyers, size_t n_buyers)
 {
     veu_server_t *srv = r->srv;
 
+    if (jobs_of(srv, r->conn) >= ASOF_PER_CONN) {
+        return veu_req_fail(r, "busy",
+                            "this connection has %d answers for other days under way; ask for "
+                            "more when they are answered",
+                            ASOF_PER_CONN);
+    }
     if (srv->stopping) {
         return veu_req_fail(r, "busy", "the daemon is shutting down");
     }
@@ -293,7 +332,7 @@ int veu_asof_start(veu_req_t *r, const char *day, const uint32_t *buyers, size_t
     job->srv = srv;
     job->conn = r->conn;
     job->slot = r->slot;
-    job->j = json_incref(r->j);
+    job->j = slim_request(r->j);
     job->id_json = r->id_json ? strdup(r->id_json) : NULL;
     job->entity_id = r->entity_id ? strdup(r->entity_id) : NULL;
     job->match = r->match ? strdup(r->match) : NULL;

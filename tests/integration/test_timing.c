@@ -207,6 +207,44 @@ START_TEST(builder_start_fails_twice_in_one_turn)
 }
 END_TEST
 
+/*
+ * One connection may have ASOF_PER_CONN (8) answers for other days under
+ * way; more in the same breath are told busy, and the rest are answered
+ * (the review's F10: any client could fill the builders' queue).
+ */
+START_TEST(asof_jobs_per_connection)
+{
+    start(NULL);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd),
+             "printf 'co:vestas,defense,test list,2099-01-01\\n' >> %s/designations.csv", data);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload"); /* the graph is dated now: other days take a builder */
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    int fd = hx_connect(&D);
+    const char *req = "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2100-01-01\"}\n";
+    char all[2048] = "";
+    for (int i = 0; i < 20; i++) {
+        strcat(all, req); /* in one write: one turn of veud's loop reads them all */
+    }
+    hx_send(fd, all, strlen(all));
+    int ok = 0, busy = 0;
+    for (int i = 0; i < 20; i++) {
+        char *l = hx_readline(fd, 60000);
+        ck_assert_msg(l != NULL, "answer %d missing", i);
+        ok += strstr(l, "\"ok\":true") != NULL;
+        busy += strstr(l, "\"busy\"") != NULL;
+        free(l);
+    }
+    ck_assert_int_eq(ok, 8);
+    ck_assert_int_eq(busy, 12);
+    close(fd);
+    assert_serving();
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("timing");
@@ -218,6 +256,7 @@ int main(void)
     tcase_add_test(t, sigterm_while_reload_waits);
     tcase_add_test(t, asof_client_leaves);
     tcase_add_test(t, builder_start_fails_twice_in_one_turn);
+    tcase_add_test(t, asof_jobs_per_connection);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
