@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "config.h"
 #include "log.h"
 #include "main.h"
+#include "sandbox.h"
 #include "veu/build.h"
 #include "veu/snapshot.h"
 
@@ -146,6 +148,35 @@ static bool unchanged(const veu_config_t *cfg, const char *skip_if)
 }
 
 static const char *as_of; /* --as-of: the day dated rows are read for */
+
+/*
+ * Before untrusted data is parsed: the builder may write only its output's
+ * directory (out), or nowhere (NULL).  Without Landlock in the kernel it
+ * runs as before, and says so once.  <0 only when the sandbox could not be
+ * set up although the kernel has it: then the build does not run.
+ */
+static int sandbox(const char *out)
+{
+    char dir[PATH_MAX], why[512] = "";
+    if (out) {
+        snprintf(dir, sizeof(dir), "%s", out);
+        char *slash = strrchr(dir, '/');
+        if (!slash) {
+            snprintf(dir, sizeof(dir), ".");
+        } else if (slash == dir) {
+            dir[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+    int rc = veu_sandbox_builder(out ? dir : NULL, why, sizeof(why));
+    if (rc < 0) {
+        veu_log(LOG_ERR, "build: cannot sandbox the builder: %s", why);
+    } else if (rc > 0) {
+        veu_log(LOG_NOTICE, "build: %s", why);
+    }
+    return rc < 0 ? rc : 0;
+}
 
 static int run_build(const veu_config_t *cfg, const char *out, bool check, uint64_t generation)
 {
@@ -385,12 +416,18 @@ int main(int argc, char **argv)
             return VEU_EXIT_UNCHANGED;
         }
         signal(SIGXFSZ, SIG_IGN); /* a file size limit is a write error, not a kill */
+        if (sandbox(out) < 0) {
+            return EX_OSERR;
+        }
         return run_build(&cfg, out, false, generation);
     }
     if (!strcmp(mode, "serve")) {
         return veu_serve_main(&cfg, &src);
     }
     if (!strcmp(mode, "history")) {
+        if (sandbox(NULL) < 0) {
+            return EX_OSERR;
+        }
         return run_history(&cfg, max_entities);
     }
     fprintf(stderr, "veud: unknown mode '%s'\n", mode);
