@@ -726,8 +726,19 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
 {
     (void)res;
     if (!is_admin(r->srv, r->conn->uid)) {
-        veu_log(LOG_NOTICE, "reload refused: uid %d (pid %d) is not an admin", (int)r->conn->uid,
-                (int)r->conn->pid);
+        /* one line per 10 s at most: a client must not fill the journal (F16) */
+        static int64_t last_ms = -10000;
+        static unsigned quiet;
+        int64_t now = veu_now_ms();
+        if (now - last_ms >= 10000) {
+            veu_log(LOG_NOTICE, "reload refused: uid %d (pid %d) is not an admin%s",
+                    (int)r->conn->uid, (int)r->conn->pid,
+                    quiet ? " (and more refused since the last line)" : "");
+            last_ms = now;
+            quiet = 0;
+        } else {
+            quiet++;
+        }
         return veu_req_fail(r, "forbidden",
                             "reload is allowed to the daemon's uid and "
                             "admin_uids only; uid %d is neither",

@@ -84,12 +84,16 @@ void veu_idmap_destroy(veu_idmap_t *m)
 uint32_t veu_idmap_find_raw(const veu_idslot_t *slot, uint64_t mask, const char *pool,
                             const char *s, size_t len)
 {
+    if (memchr(s, '\0', len)) {
+        return UINT32_MAX; /* no id holds a NUL ("\u0000" in a request) */
+    }
     for (uint64_t i = veu_id_hash(s, len) & mask;; i = (i + 1) & mask) {
         if (slot[i].idx == UINT32_MAX) {
             return UINT32_MAX;
         }
+        /* the key's length first: nothing is read past its NUL (the review's F22) */
         const char *k = pool + slot[i].key;
-        if (strncmp(k, s, len) == 0 && k[len] == '\0') {
+        if (strnlen(k, len + 1) == len && memcmp(k, s, len) == 0) {
             return slot[i].idx;
         }
     }

@@ -68,6 +68,9 @@ START_TEST(round_trip)
     ck_assert(strstr(i->data_dir, "veu-test-") != NULL);
     ck_assert_uint_eq(veu_snapshot_find(B.snap, "nope", 4), VEU_SNAP_NONE);
     ck_assert_str_eq(veu_snapshot_name(B.snap, veu_snapshot_find(B.snap, "A", 1)), "A Inc");
+    /* an id with a NUL in it, or longer than any key, names nothing (F22) */
+    ck_assert_uint_eq(veu_snapshot_find(B.snap, "A\0B", 3), VEU_SNAP_NONE);
+    ck_assert_uint_eq(veu_snapshot_find(B.snap, "A\0", 2), VEU_SNAP_NONE);
     /* every entity answers with a JSON object */
     const char *ids[] = {"X", "Y", "A", "B", "H"};
     for (int k = 0; k < 5; k++) {
