@@ -7,6 +7,7 @@
  * answer in time.  Plain blocking sockets with poll(): no loop needed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
@@ -268,6 +269,11 @@ int veu_query_main(int argc, char **argv)
         free(req);
         return EX_UNAVAILABLE;
     }
+    /*
+     * Non-blocking: a send that found the socket full would otherwise wait
+     * while veud waits for us to read its answers (F17); poll decides.
+     */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     int64_t deadline = now_ms() + (int64_t)(timeout * 1000);
     size_t sent = 0, llen = 0, lcap = 4096;
     char *line = malloc(lcap), buf[65536];
@@ -285,7 +291,7 @@ int veu_query_main(int argc, char **argv)
         }
         if ((p.revents & POLLOUT) && sent < req_len) {
             ssize_t w = send(fd, req + sent, req_len - sent, MSG_NOSIGNAL);
-            if (w < 0 && errno != EINTR && errno != EAGAIN) {
+            if (w < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
                 fprintf(stderr, "veud query: send: %s\n", strerror(errno));
                 rc = EX_UNAVAILABLE;
                 break;
@@ -297,7 +303,7 @@ int veu_query_main(int argc, char **argv)
         }
         if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
             ssize_t r = recv(fd, buf, sizeof(buf), 0);
-            if (r < 0 && errno == EINTR) {
+            if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
                 continue;
             }
             if (r <= 0) {

@@ -977,6 +977,8 @@ static int run_query(const char *args, const char *stdin_text)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static char *capture(const char *cmd, int *ret_status);
+
 START_TEST(query_client)
 {
     start(NULL);
@@ -993,6 +995,18 @@ START_TEST(query_client)
              D.dir);
     int st = system(cmd);
     ck_assert_int_eq(WEXITSTATUS(st), 69);
+    /*
+     * A pipeline larger than both sockets' buffers: the client reads while it
+     * writes, so neither side waits for the other (F17: it blocked in send
+     * while veud, its answers unread, stopped reading).
+     */
+    snprintf(cmd, sizeof(cmd),
+             "yes 'risk co:pierburg' | head -n 200000 | timeout 120 %s query --socket %s "
+             "--timeout 60 | wc -l",
+             VEUD_PATH, D.sock);
+    char *n = capture(cmd, &st);
+    ck_assert_msg(atoi(n) == 200000, "%s answers of 200000", n);
+    free(n);
     stop();
 }
 END_TEST
