@@ -363,6 +363,23 @@ static void finish(veu_server_t *srv)
     conclude(srv, NULL, NULL);
 }
 
+/* After a pause, the build that met files changing runs again (unless one already runs). */
+static void on_retry(uv_timer_t *t)
+{
+    veu_server_t *srv = t->data;
+    veu_rebuild_t *rb = &srv->rb;
+
+    if (srv->stopping) {
+        return;
+    }
+    if (rb->running || rb->err_open || rb->proc_open || rb->opening) {
+        rb->again = true; /* folds into the build after the one running */
+        return;
+    }
+    promote_next_waiters(rb);
+    start_build(srv, true);
+}
+
 static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
 {
     veu_rebuild_t *rb = &srv->rb;
@@ -410,9 +427,18 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
             remove_old(srv);
         }
     }
-    if (!ok && rb->exit_status == VEU_EXIT_AGAIN /* the dataset changed while read */ &&
-        !rb->term_signal && !srv->stopping) {
-        rb->again = true; /* the files are being replaced: read them again */
+    bool changed = !ok && rb->exit_status == VEU_EXIT_AGAIN /* a file changed while read */ &&
+                   !rb->term_signal && !rb->timed_out && !srv->stopping;
+    rb->changed_in_a_row = changed ? rb->changed_in_a_row + 1 : 0;
+    if (changed && !rb->again) {
+        /*
+         * The files are being replaced: read them again once the export has
+         * had a moment, 1 s, then 2, 4 ... up to a minute while it goes on
+         * (the review's F20: builds once followed each other without pause).
+         */
+        unsigned k = rb->changed_in_a_row - 1;
+        uint64_t ms = 1000ull << (k < 6 ? k : 6);
+        uv_timer_start(&rb->retry, on_retry, ms < 60000 ? ms : 60000, 0);
     }
     if (!ok) {
         remove_stale_temps(srv);

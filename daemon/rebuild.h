@@ -30,6 +30,8 @@ typedef struct veu_rebuild {
     bool running, exited, err_open, proc_open;
     uv_timer_t deadline; /* build_timeout: the builder is killed when it fires */
     bool timed_out;
+    uv_timer_t retry;          /* a build that met files changing is tried again after a pause */
+    unsigned changed_in_a_row; /* builds that met files changing, one after the other */
     int64_t exit_status;
     int term_signal;
     bool again, again_force; /* a trigger arrived during the build */

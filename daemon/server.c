@@ -59,6 +59,7 @@ static void close_all(veu_server_t *srv)
     veu_audit_close(&srv->audit);
     uv_close((uv_handle_t *)&srv->rebuild_timer, NULL);
     uv_close((uv_handle_t *)&srv->rb.deadline, NULL);
+    uv_close((uv_handle_t *)&srv->rb.retry, NULL);
     uv_close((uv_handle_t *)&srv->stop_timer, NULL);
     uv_close((uv_handle_t *)&srv->watchdog, NULL);
     uv_close((uv_handle_t *)&srv->batch, NULL);
@@ -108,6 +109,7 @@ static void stop(veu_server_t *srv, const char *why)
         }
     }
     veu_rebuild_timer_set(srv, 0);
+    uv_timer_stop(&srv->rb.retry);
     veu_rebuild_stop(srv);
     for (veu_conn_t *c = srv->conns, *next; c; c = next) {
         next = c->next;
@@ -252,6 +254,15 @@ static int prepare_state(veu_server_t *srv)
         veu_log(LOG_ERR, "cannot create state directory '%s': %s", srv->cfg.state, strerror(errno));
         return -errno;
     }
+    struct stat st;
+    if (stat(srv->cfg.state, &st) == 0 && (st.st_uid != getuid() || (st.st_mode & 0022))) {
+        /* whoever can write there can make veud serve what they like (docs/security.md) */
+        veu_log(LOG_WARNING,
+                "state directory '%s' is %s: a snapshot put there by someone else would be "
+                "served; make it veud's own, mode 0750",
+                srv->cfg.state,
+                st.st_uid != getuid() ? "owned by another user" : "writable by others");
+    }
     if (access(srv->cfg.state, W_OK) < 0) {
         veu_log(LOG_ERR, "state directory '%s' is not writable: %s", srv->cfg.state,
                 strerror(errno));
@@ -345,6 +356,8 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     uv_timer_init(srv->loop, &srv->rebuild_timer);
     uv_timer_init(srv->loop, &srv->rb.deadline);
     srv->rb.deadline.data = srv;
+    uv_timer_init(srv->loop, &srv->rb.retry);
+    srv->rb.retry.data = srv;
     uv_unref((uv_handle_t *)&srv->rb.deadline); /* the builder it watches keeps the loop */
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;

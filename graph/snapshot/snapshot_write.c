@@ -224,7 +224,9 @@ int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag
         goto out_free;
     }
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* a fresh file of our own: never through a symlink or into a file left there (F18) */
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 || !(o.f = fdopen(fd, "wb"))) {
         rc = -errno;
         if (fd >= 0) {

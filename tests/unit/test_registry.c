@@ -195,6 +195,26 @@ START_TEST(zero_share_is_skipped)
 }
 END_TEST
 
+/* A registry id too long for veud is refused, never cut short into another's (F20). */
+START_TEST(long_ids_not_cut)
+{
+    char rec[4096], longid[700];
+    memset(longid, 'x', sizeof(longid) - 1);
+    longid[sizeof(longid) - 1] = '\0';
+    dir = th_tmpdir();
+    snprintf(rec, sizeof(rec),
+             "{\"id\":\"%s1\",\"schema\":\"Company\",\"properties\":{\"name\":[\"One\"]}}\n"
+             "{\"id\":\"%s2\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Two\"]}}\n"
+             "{\"id\":\"short\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Three\"]}}\n",
+             longid, longid);
+    th_write(dir, "ftm.jsonl", rec);
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    ck_assert_uint_eq(B.counts.entities, 1); /* not one entity made of two ids cut alike */
+    ck_assert(th_reported(&B, "too long: not read"));
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -371,6 +391,7 @@ int main(void)
     tcase_add_test(t, gleif_delta_supersedes_by_date);
     tcase_add_test(t, garbage_end_date_keeps_the_stake);
     tcase_add_test(t, zero_share_is_skipped);
+    tcase_add_test(t, long_ids_not_cut);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);

@@ -79,7 +79,11 @@ static int bods_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long lin
             }
         }
         country = reg_jstr(json_array_get(json_object_get(d, "nationalities"), 0), "code");
-        snprintf(id, sizeof(id), "bods:%s", key);
+        if (reg_id(id, sizeof(id), "bods:%s", key) < 0) {
+            int rc = ld_problem(l, 0, line, "recordId", "an id of %zu bytes is too long: not read",
+                                strlen(key));
+            return rc < 0 ? rc : 0;
+        }
     } else {
         name = reg_jstr(d, "name");
         json_t *j = json_object_get(d, "jurisdiction");

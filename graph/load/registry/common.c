@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,15 @@ void reg_count(struct loader *l, const char *what)
         t->what[t->used] = what;
         t->n[t->used++] = 1;
     }
+}
+
+int reg_id(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
 int reg_report_tally(struct loader *l, const struct tally *t)

@@ -36,6 +36,12 @@ typedef struct reg_format {
 
 extern const reg_format_t reg_gleif_lei, reg_gleif_rr, reg_bods, reg_ftm;
 
+/*
+ * Writes an entity id into buf; -1 when it does not fit (a registry id is
+ * never cut short: two ids cut alike would be one entity; the review's F20).
+ */
+int reg_id(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Keeps a relationship record of file f for the second pass. */
 void reg_keep(veu_regfile_t *f, json_t *rec, long line);
 

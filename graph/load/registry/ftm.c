@@ -49,8 +49,10 @@ static int ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line
     }
     if (lei && strlen(lei) == 20) {
         snprintf(id, sizeof(id), "LEI:%s", lei); /* meets the same company from GLEIF */
-    } else {
-        snprintf(id, sizeof(id), "%s", fid);
+    } else if (reg_id(id, sizeof(id), "%s", fid) < 0) {
+        int rc =
+            ld_problem(l, 0, line, "id", "an id of %zu bytes is too long: not read", strlen(fid));
+        return rc < 0 ? rc : 0;
     }
     json_object_set_new(f->ids, fid, json_string(id));
     ld_entity_t e = {.id = id,

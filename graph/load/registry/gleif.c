@@ -279,7 +279,11 @@ static int lei_row(struct loader *l, const veu_csv_row_t *row)
     if (len == 0) {
         country = ld_field(l, row, L_HQ, &len);
     }
-    snprintf(id, sizeof(id), "LEI:%s", lei);
+    if (reg_id(id, sizeof(id), "LEI:%s", lei) < 0) {
+        int rc = ld_problem(l, 0, row->line, "LEI", "an LEI of %zu bytes is too long: not read",
+                            strlen(lei));
+        return rc < 0 ? rc : 0;
+    }
     for (int c = L_OTHER1; c < L_UPDATED; c++) {
         const char *a = ld_field(l, row, c, &len);
         if (len && strlen(aliases) + len + 2 < sizeof(aliases) && !strchr(a, '|')) {
@@ -306,12 +310,10 @@ static int rr_node(struct loader *l, const veu_csv_row_t *row, int c, int ctype,
     const char *node = ld_field(l, row, c, &len);
     char id[128];
 
-    if (len == 0 || !*type || !strcmp(type, "LEI")) {
-        snprintf(id, sizeof(id), "LEI:%s", node);
-    } else {
-        snprintf(id, sizeof(id), "%s:%s", type, node);
-    }
-    *v = ld_find(l, id);
+    int fits = len == 0 || !*type || !strcmp(type, "LEI")
+                   ? reg_id(id, sizeof(id), "LEI:%s", node)
+                   : reg_id(id, sizeof(id), "%s:%s", type, node);
+    *v = fits < 0 ? VEU_NONE : ld_find(l, id);
     if (*v != VEU_NONE) {
         return 1;
     }
