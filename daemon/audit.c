@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit.h"
+#include "auditchain.h"
 #include "log.h"
 
 static int open_file(veu_audit_t *a)
@@ -89,6 +91,12 @@ int veu_audit_init(veu_audit_t *a, uv_loop_t *loop, const char *path)
     }
     uv_timer_start(&a->timer, on_tick, 1000, 1000);
     uv_unref((uv_handle_t *)&a->timer);
+    if (veu_chain_last(a->path, a->chain) < 0) {
+        veu_log(LOG_NOTICE,
+                "audit log '%s': its last line has no chain (an older veud); the "
+                "chain starts again after it",
+                a->path);
+    }
     return open_file(a);
 }
 
@@ -97,6 +105,27 @@ int veu_audit_write(veu_audit_t *a, const char *line, size_t len)
     if (a->fd < 0 && open_file(a) < 0) {
         return -EIO;
     }
+    /* the line with its chain: the body (up to its last '}') hashed after the chain before */
+    if (len < 2 || memcmp(line + len - 2, "}\n", 2) != 0) {
+        snprintf(a->error, sizeof(a->error), "an audit line must be a JSON object and a newline");
+        return -EINVAL;
+    }
+    size_t body = len - 2, need = body + 80;
+    if (need > a->line_cap) {
+        char *p = realloc(a->line, need);
+        if (!p) {
+            snprintf(a->error, sizeof(a->error), "out of memory for an audit line");
+            return -ENOMEM;
+        }
+        a->line = p;
+        a->line_cap = need;
+    }
+    char next[VEU_CHAIN_HEX];
+    veu_chain_next(a->chain, line, body, next);
+    memcpy(a->line, line, body);
+    int k = snprintf(a->line + body, a->line_cap - body, ",\"chain\":\"%s\"}\n", next);
+    line = a->line;
+    len = body + (size_t)k;
     /* O_APPEND: one write(2) of one line lands whole at the end */
     ssize_t n = write(a->fd, line, len);
     if (n != (ssize_t)len) {
@@ -112,6 +141,7 @@ int veu_audit_write(veu_audit_t *a, const char *line, size_t len)
         return -err;
     }
     a->dirty = true;
+    memcpy(a->chain, next, sizeof(next));
     return 0;
 }
 
@@ -152,5 +182,8 @@ int veu_audit_set_path(veu_audit_t *a, const char *path)
 void veu_audit_close(veu_audit_t *a)
 {
     drop_fd(a);
+    free(a->line);
+    a->line = NULL;
+    a->line_cap = 0;
     uv_close((uv_handle_t *)&a->timer, NULL);
 }

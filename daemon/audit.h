@@ -27,6 +27,9 @@ typedef struct veu_audit {
     uv_timer_t timer;
     uv_fs_t sync_req;
     char error[256]; /* why the last open or write failed */
+    char chain[65];  /* the last line's chain (auditchain.h) */
+    char *line;      /* the line being written, with its chain */
+    size_t line_cap;
 } veu_audit_t;
 
 /* Opens path (empty: audit off).  Returns 0 or -errno with a log line. */

@@ -778,8 +778,11 @@ static json_t *read_lines(const char *path, size_t *ret_n)
     return arr;
 }
 
+static char *capture(const char *cmd, int *ret_status);
+
 START_TEST(audit_trail)
 {
+    int st;
     char dir[] = "/tmp/veu-audit-XXXXXX", extra[300], path[200], old[220];
     size_t n;
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -813,6 +816,10 @@ START_TEST(audit_trail)
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(res, 1), "verdict")),
                      "unknown");
     json_decref(lines);
+    /* the hash chain: veud audit-verify passes, and fails once a decision is changed */
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "%s audit-verify %s >/dev/null", VEUD_PATH, path);
+    ck_assert_int_eq(system(cmd), 0);
     /* log rotation: rename, SIGUSR1, the next decision goes to a new file */
     snprintf(old, sizeof(old), "%s.1", path);
     ck_assert_int_eq(rename(path, old), 0);
@@ -823,6 +830,16 @@ START_TEST(audit_trail)
     lines = read_lines(path, &n);
     ck_assert_uint_eq(n, 1);
     json_decref(lines);
+    /* the chain runs on across the rotation, oldest file first */
+    snprintf(cmd, sizeof(cmd), "%s audit-verify %s %s >/dev/null", VEUD_PATH, old, path);
+    ck_assert_int_eq(system(cmd), 0);
+    /* one verdict changed after the fact: the line after it no longer chains */
+    snprintf(cmd, sizeof(cmd), "sed -i '2s/\"unknown\"/\"standard\"/' %s", old);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "%s audit-verify %s %s", VEUD_PATH, old, path);
+    char *out = capture(cmd, &st);
+    ck_assert_msg(st != 0 && strstr(out, ":2: the chain is broken"), "%s", out);
+    free(out);
     stop();
     unlink(path);
     unlink(old);
