@@ -27,6 +27,13 @@
 
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf);
 static void process(veu_conn_t *c);
+static void undefer(veu_conn_t *c);
+
+/* Whether a complete line (or the last one, after EOF) waits in c's buffer. */
+static bool lines_waiting(const veu_conn_t *c)
+{
+    return c->rlen && !c->discarding && (memchr(c->rbuf, '\n', c->rlen) || c->eof);
+}
 
 /*
  * What a slot costs beyond its answer's bytes: the slot with its write
@@ -85,6 +92,9 @@ void veu_conn_close(veu_conn_t *c, bool cut)
     }
     c->closing = true;
     c->cut = cut;
+    if (c->deferred) {
+        undefer(c);
+    }
     srv->on_closing(srv, c); /* once: the server tells whoever owes c an answer */
     if (c->prev) {
         c->prev->next = c->next;
@@ -204,7 +214,8 @@ static void after_write(uv_write_t *req, int status)
             start_reading(c);
         }
     }
-    if (!c->closing && !c->head && (c->eof || c->srv->stopping)) {
+    if (!c->closing && !c->head && !c->deferred && !lines_waiting(c) &&
+        (c->eof || c->srv->stopping)) {
         veu_conn_close(c, false);
     }
 }
@@ -272,7 +283,7 @@ void veu_conn_flush(veu_conn_t *c)
             return;
         }
     }
-    if (!c->head && (c->eof || c->srv->stopping)) {
+    if (!c->head && !c->deferred && !lines_waiting(c) && (c->eof || c->srv->stopping)) {
         veu_conn_close(c, false);
     }
 }
@@ -361,7 +372,7 @@ static void too_long(veu_conn_t *c)
 }
 
 /* Answers the complete lines buffered, at most max_lines of them, until paused. */
-static void handle_lines(veu_conn_t *c, size_t max_lines)
+static size_t handle_lines(veu_conn_t *c, size_t max_lines)
 {
     size_t start = 0, max = c->srv->cfg.max_line, done = 0;
 
@@ -401,13 +412,67 @@ static void handle_lines(veu_conn_t *c, size_t max_lines)
         memmove(c->rbuf, c->rbuf + start, c->rlen - start);
         c->rlen -= start;
     }
+    return done;
 }
 
-/* Answers what is buffered, writes, and pauses or resumes reading. */
+/*
+ * Lines answered for one client in one turn of the loop; the rest wait for
+ * the next turn, after every other client's (the review's F7: a client's
+ * whole pipeline was answered in one turn while the others waited).
+ */
+#define LINES_PER_TURN 64
+
+/* Puts c on the list answered in the next turn of the loop. */
+static void defer(veu_conn_t *c)
+{
+    veu_server_t *srv = c->srv;
+
+    if (c->deferred) {
+        return;
+    }
+    c->deferred = true;
+    srv->deferred_turns++;
+    c->defer_next = srv->deferred;
+    srv->deferred = c;
+    uv_idle_start(&srv->next_turn, veu_conn_next_turn);
+}
+
+static void undefer(veu_conn_t *c)
+{
+    for (veu_conn_t **p = &c->srv->deferred; *p; p = &(*p)->defer_next) {
+        if (*p == c) {
+            *p = c->defer_next;
+            break;
+        }
+    }
+    c->deferred = false;
+}
+
+void veu_conn_next_turn(uv_idle_t *h)
+{
+    veu_server_t *srv = h->data;
+
+    /* kept running until the batch has taken them: an active idle handle keeps poll from waiting */
+    while (srv->deferred) {
+        veu_conn_t *c = srv->deferred;
+        srv->deferred = c->defer_next;
+        c->deferred = false;
+        if (!c->queued && !c->closing) {
+            c->queued = true; /* answered in this turn's batch, with the clients read */
+            c->ready_next = srv->ready;
+            srv->ready = c;
+        }
+    }
+}
+
+/* Answers what is buffered (LINES_PER_TURN at most), writes, and pauses or resumes reading. */
 static void process(veu_conn_t *c)
 {
+    size_t budget = LINES_PER_TURN;
+
     for (;;) {
-        handle_lines(c, SIZE_MAX);
+        size_t done = handle_lines(c, budget);
+        budget -= done < budget ? done : budget;
         if (c->closing) {
             return;
         }
@@ -429,7 +494,11 @@ static void process(veu_conn_t *c)
         if (c->owed <= c->srv->cfg.max_output / 2) {
             start_reading(c);
         }
-        if (!c->rlen || (!memchr(c->rbuf, '\n', c->rlen) && !c->eof) || c->discarding) {
+        if (!lines_waiting(c)) {
+            return;
+        }
+        if (budget == 0) {
+            defer(c);
             return;
         }
     }
@@ -444,7 +513,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         c->eof = true;
         veu_conn_stop_reading(c);
         process(c);
-        if (!c->closing && !c->head) {
+        if (!c->closing && !c->head && !c->deferred && !lines_waiting(c)) {
             veu_conn_close(c, false);
         }
         return;
@@ -554,6 +623,9 @@ void veu_conn_batch(uv_check_t *h)
                 process(batch[i]);
             }
         }
+    }
+    if (!srv->deferred) {
+        uv_idle_stop(&srv->next_turn); /* no lines left over: poll may wait again */
     }
 }
 

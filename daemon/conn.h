@@ -49,11 +49,15 @@ struct veu_conn {
     uint64_t last_active;   /* loop time of the last read or write */
     veu_conn_t *ready_next; /* in the server's batch of connections with new lines */
     bool queued;
+    veu_conn_t *defer_next; /* lines left for the next turn of the loop (LINES_PER_TURN) */
+    bool deferred;
 };
 
 void veu_conn_accept(veu_server_t *srv);
 /* The loop's check phase: answers the lines read in this turn, from every client, together. */
 void veu_conn_batch(uv_check_t *h);
+/* The loop's idle phase: clients with lines left from the last turn join this turn's batch. */
+void veu_conn_next_turn(uv_idle_t *h);
 /* Fills an answer owed (a copy of buf); the connection writes it in its turn. */
 void veu_conn_slot_fill(veu_slot_t *slot, const char *buf, size_t len);
 void veu_conn_flush(veu_conn_t *c);

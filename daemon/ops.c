@@ -692,20 +692,21 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
     } else {
         veu_jbuf_lit(res, "null");
     }
-    veu_jbuf_printf(res,
-                    ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"answer_cache\":"
-                    "{\"hits\":%llu,\"misses\":%llu},\"batches\":{\"count\":%llu,"
-                    "\"connections\":%llu,\"largest\":%u,\"hinted\":%llu},\"uptime\":%lld,"
-                    "\"requests\":%llu,\"errors\":%llu,\"clients\":%u,\"rejected_clients\":%llu,"
-                    "\"version\":\"%s\"}",
-                    (unsigned long long)rb->builds, (unsigned long long)rb->failures,
-                    rb->running ? "true" : "false", (unsigned long long)srv->cache.hits,
-                    (unsigned long long)srv->cache.misses, (unsigned long long)srv->batches,
-                    (unsigned long long)srv->batched, srv->largest_batch,
-                    (unsigned long long)srv->hinted,
-                    (long long)((veu_now_ms() - srv->started_ms) / 1000),
-                    (unsigned long long)srv->requests, (unsigned long long)srv->errors,
-                    srv->n_clients, (unsigned long long)srv->rejected, VEU_VERSION);
+    veu_jbuf_printf(
+        res,
+        ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"answer_cache\":"
+        "{\"hits\":%llu,\"misses\":%llu},\"batches\":{\"count\":%llu,"
+        "\"connections\":%llu,\"largest\":%u,\"hinted\":%llu,\"deferred\":%llu},\"uptime\":%lld,"
+        "\"requests\":%llu,\"errors\":%llu,\"clients\":%u,\"rejected_clients\":%llu,"
+        "\"version\":\"%s\"}",
+        (unsigned long long)rb->builds, (unsigned long long)rb->failures,
+        rb->running ? "true" : "false", (unsigned long long)srv->cache.hits,
+        (unsigned long long)srv->cache.misses, (unsigned long long)srv->batches,
+        (unsigned long long)srv->batched, srv->largest_batch, (unsigned long long)srv->hinted,
+        (unsigned long long)srv->deferred_turns,
+        (long long)((veu_now_ms() - srv->started_ms) / 1000), (unsigned long long)srv->requests,
+        (unsigned long long)srv->errors, srv->n_clients, (unsigned long long)srv->rejected,
+        VEU_VERSION);
     return VEU_OP_OK;
 }
 

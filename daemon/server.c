@@ -63,6 +63,7 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->stop_timer, NULL);
     uv_close((uv_handle_t *)&srv->watchdog, NULL);
     uv_close((uv_handle_t *)&srv->batch, NULL);
+    uv_close((uv_handle_t *)&srv->next_turn, NULL);
 }
 
 /* Ends the loop once stopping and nothing is left: no client, no builder (on_work_done). */
@@ -362,6 +363,8 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
     uv_timer_init(srv->loop, &srv->watchdog);
+    uv_idle_init(srv->loop, &srv->next_turn);
+    srv->next_turn.data = srv;
     uv_check_init(srv->loop, &srv->batch);
     srv->batch.data = srv;
     uv_check_start(&srv->batch, veu_conn_batch);

@@ -45,8 +45,11 @@ struct veu_server {
     uv_timer_t rebuild_timer, stop_timer, watchdog;
     veu_snapref_t *cur;
     veu_conn_t *conns;
-    veu_conn_t *ready; /* read from in this turn of the loop: answered together */
-    uv_check_t batch;  /* runs right after the loop's reads: answers the batch */
+    veu_conn_t *ready;       /* read from in this turn of the loop: answered together */
+    uv_check_t batch;        /* runs right after the loop's reads: answers the batch */
+    uv_idle_t next_turn;     /* clients with lines left over join the next batch */
+    veu_conn_t *deferred;    /* those clients */
+    uint64_t deferred_turns; /* times a client's lines were left for the next turn */
     /* what a connection tells the server: a line to answer; its close, once */
     void (*on_line)(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len);
     void (*on_closing)(veu_server_t *srv, veu_conn_t *c);
