@@ -607,19 +607,9 @@ static int op_search(veu_req_t *r, veu_jbuf_t *res)
         }
     }
     n = k < (size_t)limit ? k : (size_t)limit;
-    veu_jbuf_lit(res, "{\"matches\":[");
-    for (size_t i = 0; i < n; i++) {
-        veu_jbuf_lit(res, i ? ",{\"id\":" : "{\"id\":");
-        veu_jbuf_str(res, veu_snapshot_id(s, m[i].idx));
-        veu_jbuf_lit(res, ",\"name\":");
-        veu_jbuf_str(res, veu_snapshot_name(s, m[i].idx));
-        veu_jbuf_lit(res, ",\"country\":");
-        veu_jbuf_str_or_null(res, veu_snapshot_country(s, m[i].idx));
-        veu_jbuf_lit(res, ",\"score\":");
-        veu_jbuf_num(res, (double)(long)(m[i].score * 1000 + 0.5) / 1000);
-        veu_jbuf_raw(res, "}", 1);
-    }
-    veu_jbuf_raw(res, "]}", 2);
+    veu_jbuf_lit(res, "{\"matches\":");
+    candidates_json(s, res, m, n); /* the same entries as a name's candidates */
+    veu_jbuf_raw(res, "}", 1);
     return VEU_OP_OK;
 }
 

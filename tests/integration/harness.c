@@ -202,6 +202,24 @@ int hx_wait_exit(hx_daemon_t *d)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
+char *hx_start_sample(hx_daemon_t *d, const char *config_extra)
+{
+    char *data = hx_copy_sample();
+    hx_start(d, data, config_extra);
+    ck_assert_msg(hx_wait_log(d, "generation 1 serving", 60000), "no first build:\n%s", hx_log(d));
+    return data;
+}
+
+void hx_finish(hx_daemon_t *d, char *data)
+{
+    int rc = hx_stop(d);
+    ck_assert_msg(rc == 0, "veud exited with %d", rc);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
+    ck_assert_int_eq(system(cmd), 0);
+    free(data);
+}
+
 int hx_connect(const hx_daemon_t *d)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -30,6 +30,14 @@ bool hx_wait_count(hx_daemon_t *d, const char *text, int n, int timeout_ms);
 const char *hx_log(hx_daemon_t *d);
 /* SIGTERM and waits; returns the exit status (or -signal). */
 int hx_stop(hx_daemon_t *d);
+/*
+ * A daemon on a copy of the bundled sample, its first graph served; returns
+ * the copy's directory (hx_finish removes it).
+ */
+char *hx_start_sample(hx_daemon_t *d, const char *config_extra);
+/* Stops it (asserting exit 0) and removes the data copy. */
+void hx_finish(hx_daemon_t *d, char *data);
+
 /* As hx_stop, for a daemon already told to stop: waits for its exit. */
 int hx_wait_exit(hx_daemon_t *d);
 

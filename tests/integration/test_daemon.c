@@ -27,21 +27,13 @@ static char *data;
 
 static void start(const char *extra)
 {
-    data = hx_copy_sample();
-    hx_start(&D, data, extra);
-    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 30000), "no first build:\n%s",
-                  hx_log(&D));
+    data = hx_start_sample(&D, extra);
 }
 
 static void stop(void)
 {
-    int rc = hx_stop(&D);
-    ck_assert_msg(rc == 0, "veud exited with %d", rc);
+    hx_finish(&D, data);
     ck_assert_int_eq(access(D.sock, F_OK), -1); /* the socket is removed */
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
-    ck_assert_int_eq(system(cmd), 0);
-    free(data);
 }
 
 static const char *err_code(json_t *a)

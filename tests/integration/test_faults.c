@@ -32,16 +32,12 @@ static void sh(const char *fmt, const char *a, const char *b)
 
 static void start_with(const char *extra)
 {
-    data = hx_copy_sample();
-    hx_start(&D, data, extra);
-    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
+    data = hx_start_sample(&D, extra);
 }
 
 static void finish(void)
 {
-    ck_assert_int_eq(hx_stop(&D), 0);
-    sh("rm -rf '%s'%s", data, "");
-    free(data);
+    hx_finish(&D, data);
 }
 
 static json_t *ask_ok(const char *req)

@@ -25,20 +25,12 @@ static char *data;
 
 static void start(const char *extra)
 {
-    data = hx_copy_sample();
-    hx_start(&D, data, extra);
-    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 30000), "no first build:\n%s",
-                  hx_log(&D));
+    data = hx_start_sample(&D, extra);
 }
 
 static void stop(void)
 {
-    int rc = hx_stop(&D);
-    ck_assert_msg(rc == 0, "veud exited with %d", rc);
-    char cmd[400];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", data);
-    ck_assert_int_eq(system(cmd), 0);
-    free(data);
+    hx_finish(&D, data);
 }
 
 static void assert_serving(void)
