@@ -398,6 +398,8 @@ int veu_snapshot_resolve_name(const veu_snapshot_t *s, const char *name, size_t 
 
     memset(ret, 0, sizeof(*ret));
     ret->idx = VEU_SNAP_NONE;
+    double last_looked = n ? m[n - 1].score : 0; /* the lowest score the search returned */
+    size_t looked = n;
     for (size_t i = 0; i < n; i++) {
         if (country_is(s, m[i].idx, country)) {
             m[k++] = m[i];
@@ -434,7 +436,8 @@ int veu_snapshot_resolve_name(const veu_snapshot_t *s, const char *name, size_t 
         }
         ret->n = n_tied;
     }
-    ret->more = n == VEU_NAME_LOOK; /* there may be more tied than were looked at */
+    /* more may tie than were looked at only when the last one looked at ties too */
+    ret->more = looked == VEU_NAME_LOOK && last_looked >= m[0].score - 1e-9;
     if (ret->n > 1) {
         return VEU_NAME_AMBIGUOUS;
     }
