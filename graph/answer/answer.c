@@ -819,8 +819,8 @@ static void ev_designated(struct ctx *c)
     snprintf(cb, sizeof(cb), "%s", *country ? country : "none given");
     sentence(c,
              "%s is designated %s by '%s', but is no seed under this policy: its country (%s) "
-             "is the home country or not among the target countries. Listed for information; "
-             "the listing changes no verdict here.",
+             "is the home country or not among the target countries, or its lists are not "
+             "among seed_lists. Listed for information; the listing changes no verdict here.",
              veu_clip(name_of(c, c->b), nb, sizeof(nb)), des_kind(e),
              *src ? veu_clip(src, wb, sizeof(wb)) : "an unnamed list", cb);
     veu_jbuf_lit(c->o, ",\"paths\":[]}");

@@ -35,6 +35,7 @@ void veu_policy_init(veu_policy_t *p)
     p->control_without_ownership = true;
     /* SPEC section 7: a stake of unknown size from a defense-controlled owner never clears */
     p->review_unknown = true;
+    p->all_lists = true; /* SPEC section 10: seed_lists = * */
 }
 
 /*
@@ -257,6 +258,26 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
         if (parse_list(value, p->dual_use, VEU_POLICY_WORD, &p->n_dual_use, 0) < 0) {
             return bad(err, errlen, key, value, "a list of at most 64 sector words");
         }
+    } else if (!strcmp(key, "seed_lists")) {
+        if (!strcmp(value, "*")) {
+            p->all_lists = true;
+            p->n_lists = 0;
+            return 0;
+        }
+        int n;
+        if (parse_list(value, p->lists, VEU_POLICY_WORD, &n, 0) < 0 || n == 0) {
+            return bad(err, errlen, key, value, "'*' or a list of list ids (us-bis-entity, ...)");
+        }
+        for (int i = 0; i < n; i++) {
+            for (const char *ch = p->lists[i]; *ch; ch++) {
+                if (!isalnum((unsigned char)*ch) && *ch != '-' && *ch != '_' && *ch != '.') {
+                    return bad(err, errlen, key, value,
+                               "list ids of letters, digits, '-', '_' and '.'");
+                }
+            }
+        }
+        p->all_lists = false;
+        p->n_lists = n;
     } else if (!strcmp(key, "strict")) {
         if (parse_bool(value, &p->strict) < 0) {
             return bad(err, errlen, key, value, "true or false");
@@ -316,6 +337,19 @@ bool veu_policy_is_target(const veu_policy_t *p, const char *country)
     return false;
 }
 
+bool veu_policy_selects_list(const veu_policy_t *p, const char *list)
+{
+    if (p->all_lists) {
+        return true;
+    }
+    for (int i = 0; i < p->n_lists; i++) {
+        if (list && !strcasecmp(list, p->lists[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool veu_policy_is_dual_use(const veu_policy_t *p, const char *sector)
 {
     for (int i = 0; i < p->n_dual_use; i++) {
@@ -354,19 +388,29 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
         o += (size_t)snprintf(sectors + o, sizeof(sectors) - o, "\"");
     }
     snprintf(sectors + o, sizeof(sectors) - o, "]");
+    char lists[VEU_POLICY_MAX_LIST * (VEU_POLICY_WORD + 3) + 8] = "\"*\"";
+    if (!p->all_lists) {
+        o = (size_t)snprintf(lists, sizeof(lists), "[");
+        for (int i = 0; i < p->n_lists; i++) {
+            o += (size_t)snprintf(lists + o, sizeof(lists) - o, "%s\"%s\"", i ? "," : "",
+                                  p->lists[i]); /* checked: no quote or backslash */
+        }
+        snprintf(lists + o, sizeof(lists) - o, "]");
+    }
     n = snprintf(
         buf, len,
         "{\"home_country\":\"%s\",\"target_countries\":%s,\"control_threshold\":%.17g,"
         "\"control_inclusive\":%s,\"minority_threshold\":%.17g,\"supply_depth\":%d,"
         "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
         "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s,"
-        "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\",\"unknown_stakes\":\"%s\"}",
+        "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\",\"unknown_stakes\":\"%s\","
+        "\"seed_lists\":%s}",
         p->home_country, targets, p->control_threshold, p->control_inclusive ? "true" : "false",
         p->minority_threshold, p->supply_depth, sectors, p->strict ? "true" : "false",
         p->evidence_paths, p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
         p->control_without_ownership ? "true" : "false", p->suspended_from,
         p->suspended_from[0] ? ".." : "", p->suspended_until, p->inclusive_from,
-        p->review_unknown ? "review" : "ignore");
+        p->review_unknown ? "review" : "ignore", lists);
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
@@ -398,6 +442,15 @@ int veu_policy_args(const veu_policy_t *p, char out[VEU_POLICY_ARGS][VEU_POLICY_
     snprintf(out[k++], len, "strict=%s", p->strict ? "true" : "false");
     snprintf(out[k++], len, "evidence_paths=%d", p->evidence_paths);
     snprintf(out[k++], len, "unknown_stakes=%s", p->review_unknown ? "review" : "ignore");
+    if (p->all_lists) {
+        snprintf(out[k++], len, "seed_lists=*");
+    } else {
+        o = (size_t)snprintf(out[k], len, "seed_lists=");
+        for (int i = 0; i < p->n_lists; i++) {
+            o += (size_t)snprintf(out[k] + o, len - o, "%s%s", i ? "," : "", p->lists[i]);
+        }
+        k++;
+    }
     /* the keys a regime presets: only those set over it, so that its dated rules stay */
     unsigned keys = p->regime[0] ? p->explicit_keys : ~0u;
     if (keys & VEU_PK_THRESHOLD) {

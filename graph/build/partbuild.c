@@ -202,7 +202,10 @@ static int designated(const struct walk *w, uint32_t v)
 {
     const veu_snapshot_t *s = w->s;
     for (uint32_t k = s->hdes_off[v]; k < s->hdes_off[v + 1]; k++) {
-        if (s->hdes[k].bit != VEU_DES_VEU && veu_span_has(s->hdes[k].span, w->day)) {
+        uint8_t bit = s->hdes[k].bit;
+        /* a seed-making listing: from a list seed_lists selects */
+        if (bit != VEU_DES_VEU && !(bit & VEU_DES_UNSELECTED) &&
+            veu_span_has(s->hdes[k].span, w->day)) {
             return 1;
         }
     }

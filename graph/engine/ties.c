@@ -955,7 +955,7 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
         if (!t->controlled[v] && t->controlled_cw && t->controlled_cw[v]) {
             r |= VEU_R_CONTROL_ONLY;
         }
-        if ((e->des & (VEU_DES_DEFENSE | VEU_DES_MILITARY)) && !t->seed[v]) {
+        if (((e->des | e->des_other) & (VEU_DES_DEFENSE | VEU_DES_MILITARY)) && !t->seed[v]) {
             r |= VEU_R_DESIGNATED; /* informational: a listing never vanishes */
         }
         if (!t->controlled[v] && t->share[v] * 100.0 >= minor) {

@@ -20,6 +20,8 @@ enum {
     VEU_DES_DEFENSE = 1,
     VEU_DES_MILITARY = 2,
     VEU_DES_VEU = 4,
+    /* on a history row: from a list the policy's seed_lists leaves out (no seed, said) */
+    VEU_DES_UNSELECTED = 0x80,
 };
 
 /* A range bound in hundredths of a percent; VEU_NO_BOUND: the register gave none. */

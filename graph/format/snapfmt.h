@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 6.
+ * snapfmt.h: the snapshot file format, version 7.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an

@@ -27,6 +27,8 @@
 #include "load/registry/registry.h"
 #include "veu/snapshot.h"
 
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
 static const struct colspec entity_cols[] = {
     {"id", 1}, {"name", 1}, {"country", 0}, {"sector", 0}, {"aliases", 0},
 };
@@ -44,9 +46,10 @@ static const struct colspec sup_cols[] = {
 enum { S_SUPPLIER, S_CUSTOMER, S_PRODUCT, S_START, S_END };
 
 static const struct colspec des_cols[] = {
-    {"entity_id", 1}, {"designation", 1}, {"source", 0}, {"listed_on", 0}, {"delisted_on", 0},
+    {"entity_id", 1}, {"designation", 1}, {"source", 0},
+    {"listed_on", 0}, {"delisted_on", 0}, {"list", 0},
 };
-enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED, D_DELISTED };
+enum { D_ENTITY, D_DESIGNATION, D_SOURCE, D_LISTED, D_DELISTED, D_LIST };
 
 static int entity_row(struct loader *l, const veu_csv_row_t *row)
 {
@@ -357,9 +360,21 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     if ((rc = row_span(l, row, D_LISTED, D_DELISTED, &span)) <= 0) {
         return rc;
     }
+    /* the name an answer gives: the source as a person reads it, with its list id */
+    size_t llen;
+    const char *list = ld_field(l, row, D_LIST, &llen);
+    char named[1024];
     src = ld_field(l, row, D_SOURCE, &slen);
+    if (llen) {
+        int k = snprintf(named, sizeof(named), "%s%s[%s]", src, slen ? " " : "", list);
+        src = named;
+        slen = k < (int)sizeof(named) ? (size_t)k : sizeof(named) - 1;
+    }
     if ((rc = ld_pool_add(l, src, slen, &off)) < 0) {
         return rc;
+    }
+    if (bit != VEU_DES_VEU && !veu_policy_selects_list(l->pol, list)) {
+        bit |= VEU_DES_UNSELECTED; /* seed_lists leaves this list out: no seed, but said */
     }
     if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0) {
         return -ENOMEM;
@@ -410,15 +425,20 @@ static int join_source(veu_strpool_t *pool, uint32_t *slot, uint32_t source)
 
 int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_t source)
 {
-    int rc = join_source(pool, bit == VEU_DES_VEU ? &e->veu_src : &e->seed_src, source);
+    uint8_t kind = bit & (VEU_DES_DEFENSE | VEU_DES_MILITARY | VEU_DES_VEU);
+    int rc = join_source(pool, kind == VEU_DES_VEU ? &e->veu_src : &e->seed_src, source);
 
     if (rc < 0) {
         return rc;
     }
-    if (bit != VEU_DES_VEU && !e->seed_kind) {
-        e->seed_kind = bit;
+    if (kind != VEU_DES_VEU && !e->seed_kind) {
+        e->seed_kind = kind;
     }
-    e->des |= bit;
+    if (bit & VEU_DES_UNSELECTED) {
+        e->des_other |= kind;
+    } else {
+        e->des |= kind;
+    }
     return 0;
 }
 
@@ -483,7 +503,7 @@ static void warn_over_100(struct loader *l)
 static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
 {
     XXH3_128bits_reset(sub);
-    return load_file(l, dir, "supply.csv", 0, sup_cols, 5, sup_row, sub);
+    return load_file(l, dir, "supply.csv", 0, sup_cols, NCOLS(sup_cols), sup_row, sub);
 }
 
 /*
@@ -674,7 +694,8 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         }
     }
     /* with registry exports beside it, our entities.csv is optional */
-    rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, 5, entity_row, digest);
+    rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, NCOLS(entity_cols), entity_row,
+                   digest);
     if (rc == 0) {
         rc = veu_registry_entities(&l, dir, &reg);
     }
@@ -686,12 +707,12 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
                       "files are empty or absent); nothing is built");
     }
     if (rc == 0) {
-        rc = load_file(&l, dir, "designations.csv", 0, des_cols, 5, des_row, digest);
+        rc = load_file(&l, dir, "designations.csv", 0, des_cols, NCOLS(des_cols), des_row, digest);
     }
     /* without registry files, nothing between the two adds entities: both cores */
     struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir) : NULL;
     if (rc == 0) {
-        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, 8, own_row, digest);
+        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, NCOLS(own_cols), own_row, digest);
     }
     if (rc == 0) {
         rc = veu_registry_relations(&l, dir, &reg);

@@ -17,7 +17,8 @@ typedef struct veu_entity_row {
     uint32_t id, name, country, sector, aliases; /* pool offsets */
     uint32_t seed_src; /* the defense/military designations' lists, "; "-joined */
     uint32_t veu_src;  /* the validated_end_user designations' lists, joined */
-    uint8_t des;       /* VEU_DES_* */
+    uint8_t des;       /* VEU_DES_* from lists that make seeds (seed_lists) */
+    uint8_t des_other; /* VEU_DES_DEFENSE/MILITARY from lists seed_lists leaves out */
     uint8_t seed_kind; /* VEU_DES_DEFENSE or VEU_DES_MILITARY of seed_src */
 } veu_entity_row_t;
 
@@ -61,9 +62,11 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
 void veu_dataset_destroy(veu_dataset_t *ds);
 
 /*
- * Applies one designation in effect to an entity.  Every list it is on is
- * kept, "; "-joined in the order read (a new string in pool when a second
- * list comes), so that an answer names them all.  Returns 0 or -ENOMEM.
+ * Applies one designation in effect to an entity (bit may carry
+ * VEU_DES_UNSELECTED: a list seed_lists leaves out, which makes no seed).
+ * Every list it is on is kept, "; "-joined in the order read (a new string
+ * in pool when a second list comes), so that an answer names them all.
+ * Returns 0 or -ENOMEM.
  */
 int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_t source);
 

@@ -274,8 +274,8 @@ static int verify_history(const veu_snapshot_t *s)
         for (uint32_t i = s->hdes_off[v]; i < s->hdes_off[v + 1]; i++) {
             const veu_hdes_t *d = &s->hdes[i];
             if (d->entity != v || !check_str(s, d->source) || !span_ok(d->span) ||
-                (d->bit != VEU_DES_DEFENSE && d->bit != VEU_DES_MILITARY &&
-                 d->bit != VEU_DES_VEU)) {
+                ((d->bit & ~VEU_DES_UNSELECTED) != VEU_DES_DEFENSE &&
+                 (d->bit & ~VEU_DES_UNSELECTED) != VEU_DES_MILITARY && d->bit != VEU_DES_VEU)) {
                 return -1;
             }
         }

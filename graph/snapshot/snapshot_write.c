@@ -109,7 +109,7 @@ static void write_entities(struct out *o, veu_snap_header_t *h, const veu_datase
         s->name = e->name;
         s->country = e->country;
         s->sector = e->sector;
-        s->des = e->des;
+        s->des = e->des | e->des_other; /* every listing, for the answer's words */
         s->seed_kind = e->seed_kind;
         s->reasons = t->reasons[v];
         s->verdict = t->verdict[v];

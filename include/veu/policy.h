@@ -37,6 +37,10 @@ typedef struct veu_policy {
     char inclusive_from[11]; /* before this day the comparison is ">" ("" : always as set) */
     bool suspended;          /* set by veu_policy_on: the rule is suspended on that day */
     bool review_unknown;     /* unknown_stakes = review: a stake of unknown size may be 100% */
+    /* seed_lists: the lists whose defense/military designations make seeds (SPEC section 10) */
+    bool all_lists; /* seed_lists = * (the default) */
+    int n_lists;
+    char lists[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
 } veu_policy_t;
 
 /* The keys a regime presets. */
@@ -47,6 +51,12 @@ enum {
     VEU_PK_CONTROL = 8,
     VEU_PK_SUSPENDED = 16,
 };
+
+/*
+ * Whether designations from list (a `list` id, "" when the row names none)
+ * make seeds: every list under seed_lists = *, else only those named.
+ */
+bool veu_policy_selects_list(const veu_policy_t *p, const char *list);
 
 /* True when the policy changes with the date (a suspension window, a dated switch). */
 bool veu_policy_dated(const veu_policy_t *p);

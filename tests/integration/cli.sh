@@ -95,6 +95,23 @@ printf 'id,name\n' >"$tmp/empty/entities.csv"
 check check-empty 65 "$VEUD" --check --data "$tmp/empty"
 contains check-empty "$tmp/out" "no entity was read"
 
+# seed_lists: only the lists a policy names make seeds; the others are said (SPEC section 10)
+mkdir "$tmp/lists"
+printf 'id,name,country\nX,Ex,US\nY,Why,US\nA,Ay,DE\nB,Bee,DE\n' >"$tmp/lists/entities.csv"
+printf 'entity_id,designation,source,list\nX,defense,BIS Entity List,us-bis-entity\nY,defense,SIPRI,sipri-top100\n' \
+  >"$tmp/lists/designations.csv"
+printf 'owner_id,owned_id,percent\nX,A,60\nY,B,60\n' >"$tmp/lists/ownership.csv"
+check build-lists 0 "$VEUD" build --policy seed_lists=us-bis-entity --data "$tmp/lists" --out "$tmp/l.snap"
+check lists-selected 0 "$SNAPQ" "$tmp/l.snap" A
+contains lists-selected "$tmp/out" '"verdict":"deny"'
+check lists-left-out 0 "$SNAPQ" "$tmp/l.snap" B
+contains lists-left-out "$tmp/out" '"verdict":"standard"'
+check lists-said 0 "$SNAPQ" "$tmp/l.snap" Y
+contains lists-said "$tmp/out" "by 'SIPRI [sipri-top100]'"
+contains lists-said "$tmp/out" '"designated_not_seed"'
+printf '[policy]\nseed_lists = us bis\n' >"$tmp/badlists.conf"
+check config-bad-lists 78 "$VEUD" --check --config "$tmp/badlists.conf" --data "$tmp/lists"
+
 # control without ownership under ofac: review, never a quiet standard
 mkdir "$tmp/cw"
 printf 'id,name,country\nX,Seed,US\nA,Alpha,DE\nB,Beta,DE\n' >"$tmp/cw/entities.csv"

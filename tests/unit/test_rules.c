@@ -492,6 +492,46 @@ START_TEST(owners_bounded_and_honest)
 }
 END_TEST
 
+/*
+ * seed_lists (SPEC section 10): only designations from the lists a policy
+ * names make seeds; the others still show, as designated_not_seed, and
+ * every answer names the lists.
+ */
+START_TEST(seed_lists_choose_seeds)
+{
+    char *d = th_tmpdir();
+    th_write(d, "entities.csv", "id,name,country\nX,Ex,US\nY,Why,US\nA,Ay,DE\nB,Bee,DE\n");
+    th_write(d, "designations.csv",
+             "entity_id,designation,source,list\nX,defense,BIS Entity List,us-bis-entity\n"
+             "Y,defense,SIPRI Top 100 2024,sipri-top100\n");
+    th_write(d, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nY,B,60\n");
+    veu_policy_t pol;
+    char err[256];
+    veu_policy_init(&pol);
+    ck_assert_int_eq(veu_policy_set(&pol, "seed_lists", "us-bis-entity", err, sizeof(err)), 0);
+    th_build(d, &pol, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    expect("A", "deny");
+    expect("B", "standard");
+    ck_assert(reason("X", "is_seed"));
+    ck_assert(!reason("Y", "is_seed"));
+    ck_assert(reason("Y", "designated_not_seed"));
+    json_t *r = th_risk(&B, "Y");
+    const char *det = json_string_value(
+        json_object_get(json_array_get(json_object_get(r, "reasons"), 0), "detail"));
+    ck_assert_msg(strstr(det, "[sipri-top100]") && strstr(det, "seed_lists"), "%s", det);
+    json_decref(r);
+    th_built_free(&B);
+    /* every list, the default */
+    th_build(d, NULL, &B);
+    expect("B", "deny");
+    th_built_free(&B);
+    /* a list id that is no word is refused */
+    ck_assert_int_lt(veu_policy_set(&pol, "seed_lists", "us bis\"x", err, sizeof(err)), 0);
+    th_rmdir(d);
+}
+END_TEST
+
 /* Every reason is listed, not only the deciding one. */
 START_TEST(all_reasons_listed)
 {
@@ -701,6 +741,7 @@ static Suite *suite(void)
     tcase_add_test(t, designated_not_seed_is_said);
     tcase_add_test(t, unsettled_shares_fail_the_build);
     tcase_add_test(t, owners_bounded_and_honest);
+    tcase_add_test(t, seed_lists_choose_seeds);
     tcase_add_test(t, regime_aml_quarter);
     tcase_add_test(t, regime_explicit_keys_win);
     suite_add_tcase(s, t);
