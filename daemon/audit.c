@@ -83,6 +83,7 @@ int veu_audit_init(veu_audit_t *a, uv_loop_t *loop, const char *path)
     a->loop = loop;
     a->fd = -1;
     a->stale_fd = -1;
+    memset(a->chain, '0', 64); /* a trail's first line chains from 64 zeros */
     snprintf(a->path, sizeof(a->path), "%s", path ? path : "");
     uv_timer_init(loop, &a->timer);
     a->timer.data = a;
@@ -163,6 +164,10 @@ int veu_audit_set_path(veu_audit_t *a, const char *path)
     drop_fd(a);
     snprintf(a->path, sizeof(a->path), "%s", path);
     a->error[0] = '\0';
+    char last[VEU_CHAIN_HEX];
+    if (veu_chain_last(a->path, last) == 0) {
+        memcpy(a->chain, last, sizeof(last)); /* a trail there already: it goes on */
+    }
     if (!veu_audit_on(a)) {
         uv_timer_stop(&a->timer);
         veu_log(LOG_NOTICE, "audit log turned off by the configuration");
