@@ -36,6 +36,10 @@ void veu_policy_init(veu_policy_t *p)
     /* SPEC section 7: a stake of unknown size from a defense-controlled owner never clears */
     p->review_unknown = true;
     p->all_lists = true; /* SPEC section 10: seed_lists = * */
+    /* OpenSanctions marks armed forces and military companies with the topic "mil" */
+    p->n_topics = 1;
+    strcpy(p->topics[0], "mil");
+    p->topic_kind[0] = 2;
 }
 
 /*
@@ -278,6 +282,29 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
         }
         p->all_lists = false;
         p->n_lists = n;
+    } else if (!strcmp(key, "ftm_topics")) {
+        char pairs[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
+        int n;
+        if (!strcmp(value, "none")) {
+            p->n_topics = 0;
+            return 0;
+        }
+        if (parse_list(value, pairs, VEU_POLICY_WORD, &n, 0) < 0 || n == 0 ||
+            n > VEU_POLICY_TOPICS) {
+            return bad(err, errlen, key, value, "'none' or topic:defense|military pairs");
+        }
+        for (int i = 0; i < n; i++) {
+            char *colon = strchr(pairs[i], ':');
+            if (!colon || colon == pairs[i] ||
+                (strcmp(colon + 1, "defense") && strcmp(colon + 1, "military")) ||
+                strpbrk(pairs[i], "\"\\")) {
+                return bad(err, errlen, key, value, "'none' or topic:defense|military pairs");
+            }
+            p->topic_kind[i] = !strcmp(colon + 1, "defense") ? 1 : 2;
+            *colon = '\0';
+            snprintf(p->topics[i], sizeof(p->topics[i]), "%s", pairs[i]);
+        }
+        p->n_topics = n;
     } else if (!strcmp(key, "strict")) {
         if (parse_bool(value, &p->strict) < 0) {
             return bad(err, errlen, key, value, "true or false");
@@ -337,6 +364,30 @@ bool veu_policy_is_target(const veu_policy_t *p, const char *country)
     return false;
 }
 
+int veu_policy_topic_kind(const veu_policy_t *p, const char *topic)
+{
+    for (int i = 0; i < p->n_topics; i++) {
+        if (topic && !strcmp(topic, p->topics[i])) {
+            return p->topic_kind[i];
+        }
+    }
+    return 0;
+}
+
+/* topic:kind pairs, comma-separated ("none" for none): the JSON value and the setting. */
+static void topics_text(const veu_policy_t *p, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < p->n_topics && o < len; i++) {
+        o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? "," : "", p->topics[i],
+                              p->topic_kind[i] == 1 ? "defense" : "military");
+    }
+    if (!p->n_topics) {
+        snprintf(buf, len, "none");
+    }
+}
+
 bool veu_policy_selects_list(const veu_policy_t *p, const char *list)
 {
     if (p->all_lists) {
@@ -389,6 +440,8 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
     }
     snprintf(sectors + o, sizeof(sectors) - o, "]");
     char lists[VEU_POLICY_MAX_LIST * (VEU_POLICY_WORD + 3) + 8] = "\"*\"";
+    char topics[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12) + 8];
+    topics_text(p, topics, sizeof(topics));
     if (!p->all_lists) {
         o = (size_t)snprintf(lists, sizeof(lists), "[");
         for (int i = 0; i < p->n_lists; i++) {
@@ -404,13 +457,13 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
         "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
         "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s,"
         "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\",\"unknown_stakes\":\"%s\","
-        "\"seed_lists\":%s}",
+        "\"seed_lists\":%s,\"ftm_topics\":\"%s\"}",
         p->home_country, targets, p->control_threshold, p->control_inclusive ? "true" : "false",
         p->minority_threshold, p->supply_depth, sectors, p->strict ? "true" : "false",
         p->evidence_paths, p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
         p->control_without_ownership ? "true" : "false", p->suspended_from,
         p->suspended_from[0] ? ".." : "", p->suspended_until, p->inclusive_from,
-        p->review_unknown ? "review" : "ignore", lists);
+        p->review_unknown ? "review" : "ignore", lists, topics);
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
@@ -442,6 +495,9 @@ int veu_policy_args(const veu_policy_t *p, char out[VEU_POLICY_ARGS][VEU_POLICY_
     snprintf(out[k++], len, "strict=%s", p->strict ? "true" : "false");
     snprintf(out[k++], len, "evidence_paths=%d", p->evidence_paths);
     snprintf(out[k++], len, "unknown_stakes=%s", p->review_unknown ? "review" : "ignore");
+    char topics[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12) + 8];
+    topics_text(p, topics, sizeof(topics));
+    snprintf(out[k++], len, "ftm_topics=%s", topics);
     if (p->all_lists) {
         snprintf(out[k++], len, "seed_lists=*");
     } else {

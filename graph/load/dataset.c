@@ -329,7 +329,7 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     veu_dataset_t *ds = l->ds;
     const char *d, *src, *id;
     size_t len, slen;
-    uint32_t idx, off;
+    uint32_t idx;
     uint8_t bit;
     int rc;
 
@@ -360,35 +360,8 @@ static int des_row(struct loader *l, const veu_csv_row_t *row)
     if ((rc = row_span(l, row, D_LISTED, D_DELISTED, &span)) <= 0) {
         return rc;
     }
-    /* the name an answer gives: the source as a person reads it, with its list id */
-    size_t llen;
-    const char *list = ld_field(l, row, D_LIST, &llen);
-    char named[1024];
     src = ld_field(l, row, D_SOURCE, &slen);
-    if (llen) {
-        int k = snprintf(named, sizeof(named), "%s%s[%s]", src, slen ? " " : "", list);
-        src = named;
-        slen = k < (int)sizeof(named) ? (size_t)k : sizeof(named) - 1;
-    }
-    if ((rc = ld_pool_add(l, src, slen, &off)) < 0) {
-        return rc;
-    }
-    if (bit != VEU_DES_VEU && !veu_policy_selects_list(l->pol, list)) {
-        bit |= VEU_DES_UNSELECTED; /* seed_lists leaves this list out: no seed, but said */
-    }
-    if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0) {
-        return -ENOMEM;
-    }
-    ds->hdes[ds->n_hdes++] = (veu_hdes_t){.entity = idx, .source = off, .span = span, .bit = bit};
-    if (!ld_in_effect(l, span)) {
-        return 0;
-    }
-    if ((rc = veu_designate(l->pool ? l->pool : &ds->pool, &ds->ent[idx], bit, off)) < 0) {
-        return ld_fatal(l, rc, row->line, "source", "cannot keep the list's name: %s",
-                        veu_strerror(rc));
-    }
-    ds->designations++;
-    return 0;
+    return ld_add_designation(l, row->line, idx, bit, src, ld_field(l, row, D_LIST, &len), span);
 }
 
 /* Adds the list at pool offset source to the "; "-joined lists at *slot, once. */

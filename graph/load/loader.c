@@ -411,3 +411,35 @@ int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, 
     }
     return rc;
 }
+
+int ld_add_designation(struct loader *l, long line, uint32_t idx, uint8_t bit, const char *source,
+                       const char *list, veu_span_t span)
+{
+    veu_dataset_t *ds = l->ds;
+    char named[1024];
+    uint32_t off;
+    int rc;
+
+    /* the name an answer gives: the source as a person reads it, with its list id */
+    int k = *list ? snprintf(named, sizeof(named), "%s%s[%s]", source, *source ? " " : "", list)
+                  : snprintf(named, sizeof(named), "%s", source);
+    size_t n = k < (int)sizeof(named) ? (size_t)k : sizeof(named) - 1;
+    if ((rc = ld_pool_add(l, named, n, &off)) < 0) {
+        return rc;
+    }
+    if (bit != VEU_DES_VEU && !veu_policy_selects_list(l->pol, list)) {
+        bit |= VEU_DES_UNSELECTED; /* seed_lists leaves this list out: no seed, but said */
+    }
+    if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0) {
+        return -ENOMEM;
+    }
+    ds->hdes[ds->n_hdes++] = (veu_hdes_t){.entity = idx, .source = off, .span = span, .bit = bit};
+    if (!ld_in_effect(l, span)) {
+        return 0;
+    }
+    if ((rc = veu_designate(l->pool ? l->pool : &ds->pool, &ds->ent[idx], bit, off)) < 0) {
+        return ld_fatal(l, rc, line, "source", "cannot keep the list's name: %s", veu_strerror(rc));
+    }
+    ds->designations++;
+    return 0;
+}

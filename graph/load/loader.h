@@ -97,6 +97,15 @@ int ld_in_effect(struct loader *l, veu_span_t span);
 int ld_add_own_span(struct loader *l, long line, uint32_t owner, uint32_t owned, double pct,
                     int control, double pct_min, double pct_max, veu_span_t span);
 
+/*
+ * Designates entity idx (bit: VEU_DES_*) from source (as a person reads it)
+ * on list (an id, "" for none) for the days of span: every reader's
+ * designations come through here, so seed_lists is applied once.  0 or a
+ * fatal code.
+ */
+int ld_add_designation(struct loader *l, long line, uint32_t idx, uint8_t bit, const char *source,
+                       const char *list, veu_span_t span);
+
 /* The index of entity id s, or VEU_NONE. */
 uint32_t ld_find(const struct loader *l, const char *s);
 

@@ -13,6 +13,7 @@
 
 #define VEU_POLICY_MAX_LIST 64 /* countries or sectors in one list */
 #define VEU_POLICY_WORD     32 /* longest country or sector word, with NUL */
+#define VEU_POLICY_TOPICS   16 /* FollowTheMoney topics mapped to designations */
 
 typedef struct veu_policy {
     char home_country[4]; /* ISO alpha-2, upper case */
@@ -41,6 +42,10 @@ typedef struct veu_policy {
     bool all_lists; /* seed_lists = * (the default) */
     int n_lists;
     char lists[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
+    /* ftm_topics: FollowTheMoney topics read as designations (topic:defense|military) */
+    int n_topics;
+    char topics[VEU_POLICY_TOPICS][VEU_POLICY_WORD];
+    unsigned char topic_kind[VEU_POLICY_TOPICS]; /* 1 defense, 2 military (VEU_DES_*) */
 } veu_policy_t;
 
 /* The keys a regime presets. */
@@ -51,6 +56,9 @@ enum {
     VEU_PK_CONTROL = 8,
     VEU_PK_SUSPENDED = 16,
 };
+
+/* The designation (1 defense, 2 military) a FollowTheMoney topic stands for, or 0. */
+int veu_policy_topic_kind(const veu_policy_t *p, const char *topic);
 
 /*
  * Whether designations from list (a `list` id, "" when the row names none)
@@ -93,7 +101,7 @@ void veu_policy_digest(const veu_policy_t *p, char ret_hex[17]);
  * first, then the keys set over it).  For the builders the server starts.
  * Returns the number of settings written (at most VEU_POLICY_ARGS).
  */
-#define VEU_POLICY_ARGS     16
+#define VEU_POLICY_ARGS     20
 #define VEU_POLICY_ARG_SIZE (VEU_POLICY_MAX_LIST * (VEU_POLICY_WORD + 1) + 32)
 int veu_policy_args(const veu_policy_t *p, char out[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE]);
 

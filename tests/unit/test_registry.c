@@ -215,6 +215,53 @@ START_TEST(long_ids_not_cut)
 }
 END_TEST
 
+/*
+ * FollowTheMoney topics as designations (SPEC section 10): "mil" is military
+ * by default, its list the dataset that names the entity; a name in Chinese
+ * finds the company; seed_lists chooses among datasets.
+ */
+START_TEST(ftm_topics_designate)
+{
+    veu_policy_t pol;
+    char err[256];
+    veu_policy_init(&pol);
+    ck_assert_int_eq(veu_policy_set(&pol, "home_country", "US", err, sizeof(err)), 0);
+    char cmd[1200];
+    dir = th_tmpdir();
+    snprintf(cmd, sizeof(cmd), "cp %s/ftm-topics/*.jsonl %s/", TEST_DATA_DIR, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    th_build(dir, &pol, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    json_t *r = th_risk(&B, "t-avic");
+    ck_assert(th_has_reason(r, "is_seed"));
+    const char *det = json_string_value(json_object_get(th_reason(r, "is_seed"), "detail"));
+    ck_assert_msg(strstr(det, "military") && strstr(det, "[us_dod_chinese_milcorps]"), "%s", det);
+    json_decref(r);
+    ck_assert_str_eq(th_verdict_of(&B, "t-sub"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "t-bank"), "standard"); /* "sanction" maps to nothing */
+    veu_name_match_t m;
+    const char *zh = "中国航空工业集团有限公司";
+    ck_assert_int_eq(veu_snapshot_resolve_name(B.snap, zh, strlen(zh), NULL, 0.9, &m),
+                     VEU_NAME_FOUND);
+    ck_assert_str_eq(veu_snapshot_id(B.snap, m.idx), "t-avic");
+    th_built_free(&B);
+    /* a policy choosing other lists: said, no seed */
+    ck_assert_int_eq(veu_policy_set(&pol, "seed_lists", "us_ofac_sdn", err, sizeof(err)), 0);
+    th_build(dir, &pol, &B);
+    ck_assert_str_eq(th_verdict_of(&B, "t-sub"), "standard");
+    r = th_risk(&B, "t-avic");
+    ck_assert(th_has_reason(r, "designated_not_seed"));
+    json_decref(r);
+    th_built_free(&B);
+    /* no topic mapped: nothing designated */
+    veu_policy_init(&pol);
+    ck_assert_int_eq(veu_policy_set(&pol, "home_country", "US", err, sizeof(err)), 0);
+    ck_assert_int_eq(veu_policy_set(&pol, "ftm_topics", "none", err, sizeof(err)), 0);
+    th_build(dir, &pol, &B);
+    ck_assert_str_eq(th_verdict_of(&B, "t-avic"), "standard");
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -392,6 +439,7 @@ int main(void)
     tcase_add_test(t, garbage_end_date_keeps_the_stake);
     tcase_add_test(t, zero_share_is_skipped);
     tcase_add_test(t, long_ids_not_cut);
+    tcase_add_test(t, ftm_topics_designate);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);

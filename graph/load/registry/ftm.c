@@ -20,6 +20,43 @@ static int ftm_is_entity(const char *schema)
            !strcmp(schema, "Person");
 }
 
+/*
+ * An entity's topics as designations, by [policy] ftm_topics (OpenSanctions'
+ * "mil" is military by default): one for each dataset that lists the entity,
+ * that dataset being its list, so that seed_lists chooses among them.
+ */
+static int ftm_topics(struct loader *l, json_t *rec, json_t *props, const char *id, long line)
+{
+    json_t *topic, *ds = json_object_get(rec, "datasets");
+    size_t i, k;
+    uint32_t v = ld_find(l, id);
+
+    if (v == VEU_NONE) {
+        return 0;
+    }
+    json_array_foreach(json_object_get(props, "topics"), i, topic)
+    {
+        const char *t = json_string_value(topic);
+        int kind = veu_policy_topic_kind(l->pol, t);
+        if (!kind) {
+            continue;
+        }
+        char source[128];
+        snprintf(source, sizeof(source), "FollowTheMoney topic '%s'", t);
+        veu_span_t always = {VEU_DAY_MIN, VEU_DAY_MAX};
+        size_t nd = json_array_size(ds);
+        for (k = 0; k < (nd ? nd : 1); k++) {
+            const char *list = nd ? json_string_value(json_array_get(ds, k)) : "";
+            int rc =
+                ld_add_designation(l, line, v, (uint8_t)kind, source, list ? list : "", always);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
 static int ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
 {
     json_t *props = json_object_get(rec, "properties"), *it;
@@ -62,7 +99,10 @@ static int ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line
                      .aliases = aliases,
                      .line = line};
     int rc = ld_add_entity(l, &e);
-    return rc < 0 ? rc : 0;
+    if (rc < 0) {
+        return rc;
+    }
+    return ftm_topics(l, rec, props, id, line);
 }
 
 static uint32_t ftm_ref(struct loader *l, veu_regfile_t *f, json_t *props, const char *key,
