@@ -132,6 +132,24 @@ void veu_snapshot_hint_id(const veu_snapshot_t *s, const char *id, size_t len,
                           veu_snapshot_hint_t *h);
 bool veu_snapshot_hint_step(const veu_snapshot_t *s, veu_snapshot_hint_t *h);
 
+/* One entity whose verdict or reason codes differ between two graphs (SPEC section 9). */
+typedef struct veu_change {
+    uint32_t before; /* its index in the older graph, VEU_SNAP_NONE when it was not there */
+    uint32_t after;  /* in the newer one, VEU_SNAP_NONE when it is gone */
+} veu_change_t;
+
+/*
+ * Every entity whose verdict or codes differ from a to b, matched by id, in
+ * SPEC section 9's order (deny first, then review, then by id).  *ret is
+ * malloc'd (free it).  0 or -ENOMEM.  Time: O(n log n) in both graphs'
+ * entities; no answer is rendered.
+ */
+int veu_snapshot_changes(const veu_snapshot_t *a, const veu_snapshot_t *b, veu_change_t **ret,
+                         size_t *ret_n);
+/* Appends {"entity": {id, name}, "before": {verdict, codes} or null, "after": ...}. */
+void veu_snapshot_change_json(const veu_snapshot_t *a, const veu_snapshot_t *b,
+                              const veu_change_t *c, veu_jbuf_t *o);
+
 /* The entity's id, name and country ("" when not given). */
 const char *veu_snapshot_id(const veu_snapshot_t *s, uint32_t idx);
 const char *veu_snapshot_name(const veu_snapshot_t *s, uint32_t idx);

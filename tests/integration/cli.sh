@@ -125,6 +125,24 @@ check cw-answer 0 "$SNAPQ" "$tmp/cw.snap" B
 contains cw-answer "$tmp/out" '"verdict":"review"'
 contains cw-answer "$tmp/out" '"code":"control_without_ownership"'
 
+# veud diff: what changed between two snapshot files (SPEC section 9)
+mkdir "$tmp/d1"
+printf 'id,name,country\nX,Seed,US\nA,Alpha,DE\nB,Beta,DE\nC,Gamma,DE\n' >"$tmp/d1/entities.csv"
+printf 'entity_id,designation\nX,defense\n' >"$tmp/d1/designations.csv"
+printf 'owner_id,owned_id,percent\nX,A,60\nX,B,5\n' >"$tmp/d1/ownership.csv"
+check diff-build-1 0 "$VEUD" build --data "$tmp/d1" --out "$tmp/d1.snap"
+printf 'owner_id,owned_id,percent\nX,A,60\nX,B,55\n' >"$tmp/d1/ownership.csv"
+printf 'id,name,country\nX,Seed,US\nA,Alpha,DE\nB,Beta,DE\nD,Delta,DE\n' >"$tmp/d1/entities.csv"
+check diff-build-2 0 "$VEUD" build --data "$tmp/d1" --out "$tmp/d2.snap"
+check diff 0 "$VEUD" diff "$tmp/d1.snap" "$tmp/d2.snap"
+[ "$(wc -l <"$tmp/out")" -eq 3 ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL diff: want 3 lines"; cat "$tmp/out"; }
+contains diff "$(head -1 "$tmp/out" >"$tmp/first"; echo "$tmp/first")" '"entity":{"id":"B","name":"Beta"},"before":{"verdict":"standard","codes":[]},"after":{"verdict":"deny"'
+contains diff "$tmp/out" '"entity":{"id":"C","name":"Gamma"},"before":{"verdict":"standard","codes":[]},"after":null'
+contains diff "$tmp/out" '"entity":{"id":"D","name":"Delta"},"before":null'
+check diff-same 0 "$VEUD" diff "$tmp/d1.snap" "$tmp/d1.snap"
+[ ! -s "$tmp/out" ] && pass=$((pass + 1)) || { fail=$((fail + 1)); echo "FAIL diff-same printed"; cat "$tmp/out"; }
+check diff-not-a-snapshot 65 "$VEUD" diff "$tmp/d1.snap" "$tmp/d1/entities.csv"
+
 # the same data builds the same bytes (after the header, which holds the build's time):
 # no uninitialised padding reaches the file, dated rows and their history included
 mkdir "$tmp/dated"
