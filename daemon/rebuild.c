@@ -318,6 +318,9 @@ static void open_work(uv_work_t *w)
 {
     veu_rebuild_t *rb = &((veu_server_t *)w->data)->rb;
     rb->opened = veu_snapref_open(rb->out_path, rb->open_err, sizeof(rb->open_err));
+    if (rb->opened && rb->prev) { /* reads both mappings only: O(n) lookups */
+        rb->changes = (int64_t)veu_snapshot_changes_count(rb->prev->snap, rb->opened->snap);
+    }
 }
 
 static void open_done(uv_work_t *w, int status)
@@ -335,6 +338,8 @@ static void open_done(uv_work_t *w, int status)
     rb->opening = false;
     conclude(srv, rb->opened, rb->open_err);
     rb->opened = NULL;
+    veu_snapref_put(rb->prev);
+    rb->prev = NULL;
 }
 
 static void finish(veu_server_t *srv)
@@ -349,12 +354,16 @@ static void finish(veu_server_t *srv)
         rb->opening = true;
         rb->opened = NULL;
         rb->open_err[0] = '\0';
+        rb->prev = srv->cur ? veu_snapref_get(srv->cur) : NULL; /* kept mapped till done */
+        rb->changes = -1;
         rb->work.data = srv;
         int rc = uv_queue_work(srv->loop, &rb->work, open_work, open_done);
         if (rc == 0) {
             return;
         }
         rb->opening = false;
+        veu_snapref_put(rb->prev);
+        rb->prev = NULL;
         rb->opened = veu_snapref_open(rb->out_path, rb->open_err, sizeof(rb->open_err));
         conclude(srv, rb->opened, rb->open_err);
         rb->opened = NULL;
@@ -415,13 +424,19 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
             snprintf(rb->last_msg, sizeof(rb->last_msg), "the new snapshot %s was refused: %s",
                      rb->out_path, err);
         } else {
+            char since[128] = "";
+            if (rb->prev && rb->changes >= 0) {
+                snprintf(since, sizeof(since),
+                         ", %lld entities changed verdict or codes since generation %llu",
+                         (long long)rb->changes, (unsigned long long)rb->prev->generation);
+            }
             veu_server_swap(srv, r);
             snprintf(rb->status, sizeof(rb->status), "ok");
             ok = true;
             rb->builds++;
-            veu_log(LOG_INFO, "generation %llu serving: %u entities, %llu rows skipped (%lld ms)",
+            veu_log(LOG_INFO, "generation %llu serving: %u entities, %llu rows skipped%s (%lld ms)",
                     (unsigned long long)r->generation, veu_snapshot_info(r->snap)->entities,
-                    (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows,
+                    (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows, since,
                     (long long)rb->last_ms);
             log_pages(r);
             remove_old(srv);

@@ -56,6 +56,9 @@ typedef struct veu_rebuild {
     bool opening;
     struct veu_snapref *opened;
     char open_err[512];
+    /* the graph serving when the build ended, to count what the new one changes (the journal) */
+    struct veu_snapref *prev;
+    int64_t changes; /* -1 when not counted */
 } veu_rebuild_t;
 
 /*

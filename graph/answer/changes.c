@@ -7,41 +7,54 @@
  * is rendered.  Time: O(n log n) in the entities of both.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "snapshot/snapshot_int.h"
 
-/* The order of SPEC section 9: the stronger verdict after (or before, when gone) first. */
-static int rank(const veu_snapshot_t *a, const veu_snapshot_t *b, const veu_change_t *c)
-{
-    const veu_snapshot_t *s = c->after != VEU_SNAP_NONE ? b : a;
-    uint32_t v = c->after != VEU_SNAP_NONE ? c->after : c->before;
-    return VEU_V_DENY - s->ent[v].verdict; /* deny 0, review 1, ... */
-}
-
-static const veu_snapshot_t *sort_a, *sort_b;
-
-static const char *id_of(const veu_change_t *c)
-{
-    return c->after != VEU_SNAP_NONE ? snap_str(sort_b, sort_b->ent[c->after].id)
-                                     : snap_str(sort_a, sort_a->ent[c->before].id);
-}
+/* One change with its sort key: no state outside the array, so threads may sort at once. */
+typedef struct {
+    veu_change_t c;
+    int rank; /* deny 0, review 1, ...: by the verdict after, or before when gone */
+    const char *id;
+} keyed_t;
 
 static int by_rank_then_id(const void *x, const void *y)
 {
-    const veu_change_t *p = x, *q = y;
-    int rp = rank(sort_a, sort_b, p), rq = rank(sort_a, sort_b, q);
-    return rp != rq ? rp - rq : strcmp(id_of(p), id_of(q));
+    const keyed_t *p = x, *q = y;
+    return p->rank != q->rank ? p->rank - q->rank : strcmp(p->id, q->id);
+}
+
+static bool differs(const veu_snapshot_t *a, uint32_t w, const veu_snapshot_t *b, uint32_t v)
+{
+    return w == VEU_SNAP_NONE || a->ent[w].verdict != b->ent[v].verdict ||
+           a->ent[w].reasons != b->ent[v].reasons;
+}
+
+size_t veu_snapshot_changes_count(const veu_snapshot_t *a, const veu_snapshot_t *b)
+{
+    size_t n = 0;
+
+    for (uint32_t v = 0; v < b->n; v++) { /* changed, or new */
+        const char *id = snap_str(b, b->ent[v].id);
+        n += differs(a, veu_snapshot_find(a, id, strlen(id)), b, v);
+    }
+    for (uint32_t v = 0; v < a->n; v++) { /* gone */
+        const char *id = snap_str(a, a->ent[v].id);
+        n += veu_snapshot_find(b, id, strlen(id)) == VEU_SNAP_NONE;
+    }
+    return n;
 }
 
 int veu_snapshot_changes(const veu_snapshot_t *a, const veu_snapshot_t *b, veu_change_t **ret,
                          size_t *ret_n)
 {
     size_t n = 0, cap = 1024;
-    veu_change_t *c = malloc(cap * sizeof(*c));
+    keyed_t *k = malloc(cap * sizeof(*k));
+    veu_change_t *c;
 
-    if (!c) {
+    if (!k) {
         return -ENOMEM;
     }
     for (int side = 0; side < 2; side++) {
@@ -49,36 +62,37 @@ int veu_snapshot_changes(const veu_snapshot_t *a, const veu_snapshot_t *b, veu_c
         for (uint32_t v = 0; v < s->n; v++) {
             const char *id = snap_str(s, s->ent[v].id);
             uint32_t w = veu_snapshot_find(o, id, strlen(id));
-            veu_change_t ch;
-            if (side == 0) { /* b's entities: changed, or new */
-                if (w != VEU_SNAP_NONE && a->ent[w].verdict == b->ent[v].verdict &&
-                    a->ent[w].reasons == b->ent[v].reasons) {
-                    continue;
-                }
-                ch = (veu_change_t){.before = w, .after = v};
-            } else { /* a's entities b lacks: gone */
-                if (w != VEU_SNAP_NONE) {
-                    continue;
-                }
-                ch = (veu_change_t){.before = v, .after = VEU_SNAP_NONE};
+            if (side == 0 ? !differs(a, w, b, v) : w != VEU_SNAP_NONE) {
+                continue; /* b's entities: unchanged; a's: still there */
             }
             if (n == cap) {
-                veu_change_t *p = realloc(c, cap * 2 * sizeof(*c));
+                keyed_t *p = realloc(k, cap * 2 * sizeof(*k));
                 if (!p) {
-                    free(c);
+                    free(k);
                     return -ENOMEM;
                 }
-                c = p;
+                k = p;
                 cap *= 2;
             }
-            c[n++] = ch;
+            k[n].c = side == 0 ? (veu_change_t){.before = w, .after = v}
+                               : (veu_change_t){.before = v, .after = VEU_SNAP_NONE};
+            k[n].rank = VEU_V_DENY - s->ent[v].verdict;
+            k[n].id = id;
+            n++;
         }
     }
-    sort_a = a;
-    sort_b = b;
     if (n > 1) {
-        qsort(c, n, sizeof(*c), by_rank_then_id);
+        qsort(k, n, sizeof(*k), by_rank_then_id);
     }
+    c = malloc((n ? n : 1) * sizeof(*c));
+    if (!c) {
+        free(k);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c[i] = k[i].c;
+    }
+    free(k);
     *ret = c;
     *ret_n = n;
     return 0;

@@ -959,6 +959,10 @@ START_TEST(answer_cache_is_exact)
     json_t *a = hx_ask(&D, "reload");
     ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
     json_decref(a);
+    /* the journal says what the rebuild changed: here nothing */
+    ck_assert_msg(
+        hx_wait_log(&D, ", 0 entities changed verdict or codes since generation 1", 10000), "%s",
+        hx_log(&D));
     a = hx_ask(&D, "risk co:pierburg");
     ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
     ck_assert(json_equal(json_object_get(a, "result"), json_object_get(first[0], "result")));
@@ -1134,6 +1138,22 @@ START_TEST(registry_exports_through_rebuild)
     json_t *a = hx_ask(&D, "reload");
     ck_assert_msg(json_is_true(json_object_get(a, "ok")), "reload failed");
     json_decref(a);
+    /* the journal line counts the changes veud diff lists between the two snapshots */
+    const char *what = " entities changed verdict or codes since generation 1";
+    ck_assert_msg(hx_wait_log(&D, what, 10000), "%s", hx_log(&D));
+    const char *log = hx_log(&D), *num = strstr(log, what);
+    while (num > log && num[-1] >= '0' && num[-1] <= '9') {
+        num--;
+    }
+    long logged = strtol(num, NULL, 10);
+    int st;
+    snprintf(cmd, sizeof(cmd), "%s diff %s/state/veud-1.snap %s/state/veud-2.snap | wc -l",
+             VEUD_PATH, D.dir, D.dir);
+    char *listed = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_int_gt(logged, 0);
+    ck_assert_int_eq(logged, strtol(listed, NULL, 10));
+    free(listed);
     /* MONOOVA FX is consolidated by a (here) designated group: denied, with the path */
     a = hx_ask(&D, "risk LEI:98450051BS9C610A8T78");
     json_t *r = json_object_get(a, "result");
