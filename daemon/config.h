@@ -28,6 +28,7 @@ typedef struct veu_config {
     unsigned idle_timeout;     /* seconds, 0: off */
     unsigned history_entities; /* bound on the part of the graph an answer for another day takes */
     unsigned build_timeout;    /* seconds a builder may run before it is killed; 0: from the data */
+    unsigned keep_generations; /* snapshots kept in the state directory (SPEC section 9) */
     int n_admin;
     uid_t admin_uids[VEU_MAX_ADMINS];
     char audit_log[PATH_MAX];

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "asof.h"
+#include "changes.h"
 #include "log.h"
 #include "ops.h"
 #include "rebuild.h"
@@ -755,12 +756,56 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
     return VEU_OP_PENDING;
 }
 
+/*
+ * changes (SPEC section 9): since (a kept generation; default the newest
+ * before the one serving), limit, entities.  Worked out in the thread pool
+ * (changes.c).
+ */
+static int op_changes(veu_req_t *r, veu_jbuf_t *res)
+{
+    json_t *v = json_object_get(r->j, "since"), *a = json_object_get(r->j, "entities"), *x;
+    uint64_t since = 0;
+    int limit;
+    size_t i;
+
+    (void)res;
+    if (v && json_is_string(v) && r->inline_form) {
+        char *end;
+        unsigned long long g = strtoull(json_string_value(v), &end, 10);
+        if (*end != '\0' || g == 0 || !isdigit((unsigned char)json_string_value(v)[0])) {
+            return veu_req_fail(r, "bad_request", "'changes' takes a generation number");
+        }
+        since = g;
+    } else if (v && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+        return veu_req_fail(r, "bad_request", "field 'since' must be a generation (1 or more)");
+    } else if (v) {
+        since = (uint64_t)json_integer_value(v);
+    }
+    if (int_field(r, "limit", 1000, 1, 100000, &limit) < 0) {
+        return VEU_OP_ERROR;
+    }
+    if (a && !json_is_array(a)) {
+        return veu_req_fail(r, "bad_request", "field 'entities' must be an array of ids");
+    }
+    if (a && json_array_size(a) > SCREEN_MAX) {
+        return veu_req_fail(r, "bad_request", "at most %d entities, got %zu", SCREEN_MAX,
+                            json_array_size(a));
+    }
+    json_array_foreach(a, i, x)
+    {
+        if (!json_is_string(x)) {
+            return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
+        }
+    }
+    return veu_changes_start(r, since, (unsigned)limit, a);
+}
+
 static const veu_op_t ops[] = {
     {"ping", false, NULL, op_ping},      {"version", false, NULL, op_version},
     {"stats", false, NULL, op_stats},    {"reload", false, NULL, op_reload},
     {"risk", true, "entity", op_risk},   {"screen", true, "entities", op_screen},
     {"paths", true, "entity", op_paths}, {"owners", true, "entity", op_owners},
-    {"search", true, "name", op_search},
+    {"search", true, "name", op_search}, {"changes", true, "since", op_changes},
 };
 
 const veu_op_t *veu_ops_find(const char *name)

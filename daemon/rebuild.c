@@ -280,13 +280,13 @@ int veu_rebuild_load_newest(veu_server_t *srv)
     return -ENOENT;
 }
 
-/* Keeps the snapshot served and the one before it; removes older ones of our data. */
+/* Keeps the snapshot served and the newest keep_generations; removes older ones of our data. */
 static void remove_old(veu_server_t *srv)
 {
     struct cand *c;
     size_t n = list_snapshots(srv, &c, false);
 
-    for (size_t i = 2; i < n; i++) {
+    for (size_t i = srv->cfg.keep_generations; i < n; i++) {
         if (srv->cur && !strcmp(c[i].path, srv->cur->path)) {
             continue;
         }

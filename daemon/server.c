@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "asof.h"
+#include "changes.h"
 #include "conn.h"
 #include "log.h"
 #include "main.h"
@@ -70,7 +71,8 @@ static void close_all(veu_server_t *srv)
 static void maybe_exit(veu_server_t *srv)
 {
     if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
-        !veu_asof_idle(srv) || uv_is_closing((uv_handle_t *)&srv->sig_term)) {
+        !veu_asof_idle(srv) || !veu_changes_idle(srv) ||
+        uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }
     close_all(srv);
@@ -81,6 +83,7 @@ static void on_conn_closing(veu_server_t *srv, veu_conn_t *c)
 {
     veu_rebuild_forget_conn(srv, c);
     veu_asof_forget_conn(srv, c);
+    veu_changes_forget_conn(srv, c);
 }
 
 static void on_stop_grace(uv_timer_t *t)

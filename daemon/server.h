@@ -68,6 +68,8 @@ struct veu_server {
     veu_rebuild_t rb;
     veu_asof_job_t *asof_running, *asof_queue; /* answers for other days (asof.c) */
     unsigned n_asof_running, n_asof_queued;
+    struct veu_changes_job *changes_jobs; /* comparisons of generations (changes.c) */
+    unsigned n_changes_jobs;
     veu_jbuf_t out; /* scratch for building one answer */
     veu_jbuf_t res; /* scratch for one result object, kept between requests */
     int exit_code;

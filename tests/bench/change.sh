@@ -3,7 +3,8 @@
 # ownership rows changed their percent, next to a build of the unchanged
 # registry, interleaved in the same run, median of RUNS runs.  Nothing is
 # reused between builds today, so the two should match; the figure bounds
-# what an incremental design (docs/scaling.md) could save.  Run on demand:
+# what an incremental design (docs/scaling.md) could save; then times
+# `veud diff` of the two snapshots against `cat` of them.  Run on demand:
 #
 #   tests/bench/change.sh [ENTITIES [PERCENT]]     (default 1000000 1)
 #
@@ -35,4 +36,16 @@ echo "$N entities; $(cat "$c/changed") ownership rows changed ($PCT%); medians o
 printf '| build | unchanged (s) | after the change (s) | ratio |\n|---|---:|---:|---:|\n'
 f=$(printf '%s\n' "${full[@]}" | median) g=$(printf '%s\n' "${changed[@]}" | median)
 printf '| full, nothing reused | %s | %s | %.2f |\n' "$f" "$g" "$(echo "$g / $f" | bc -l)"
-rm -f "$c"/*.snap
+# what the change moved: veud diff of the two snapshots (what the journal counts after a
+# rebuild), against cat of the same two files from the page cache, the floor of reading them
+diffs=() cats=()
+for ((i = 0; i < RUNS; i++)); do
+  /usr/bin/time -o "$c/t" -f %e cat "$c/full.snap" "$c/changed.snap" >/dev/null
+  cats+=("$(tail -1 "$c/t")")
+  /usr/bin/time -o "$c/t" -f %e build/daemon/veud diff "$c/full.snap" "$c/changed.snap" >"$c/diff"
+  diffs+=("$(tail -1 "$c/t")")
+done
+f=$(printf '%s\n' "${cats[@]}" | median) g=$(printf '%s\n' "${diffs[@]}" | median)
+printf '| veud diff, %s changes (s) | cat of both files %s | diff %s | %.1f |\n' \
+  "$(wc -l <"$c/diff")" "$f" "$g" "$(echo "$g / ($f + 0.001)" | bc -l)"
+rm -f "$c"/*.snap "$c/diff"

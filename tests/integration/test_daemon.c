@@ -1120,6 +1120,179 @@ START_TEST(pictures)
 }
 END_TEST
 
+/* Every id's verdict and codes through screen, as {id: "verdict codes"}; absent ids left out. */
+static json_t *screen_all(const char *const *ids, size_t n)
+{
+    json_t *req = json_pack("{s:s}", "op", "screen"), *a = json_array(), *out = json_object();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, json_string(ids[i]));
+    }
+    json_object_set_new(req, "entities", a);
+    char *line = json_dumps(req, JSON_COMPACT);
+    json_t *ans = hx_ask(&D, line);
+    free(line);
+    json_decref(req);
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(json_object_get(ans, "result"), "results"), i, x)
+    {
+        const char *v = json_string_value(json_object_get(x, "verdict"));
+        if (strcmp(v, "unknown")) {
+            char *codes = json_dumps(json_object_get(x, "codes"), JSON_COMPACT);
+            json_object_set_new(out, json_string_value(json_object_get(x, "entity")),
+                                json_sprintf("%s %s", v, codes));
+            free(codes);
+        }
+    }
+    json_decref(ans);
+    return out;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * changes between generations (SPEC section 9), checked against a full
+ * re-screen of both: a stake crossing 50%, a new listing, a removed entity,
+ * a new subsidiary; then limit, entities, and a generation no longer kept.
+ */
+START_TEST(changes_between_generations)
+{
+    char dir[] = "/tmp/veu-changes-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    static const char *const ids[] = {"X", "P", "A", "B", "C", "D", "E"};
+    write_file(dir, "entities.csv",
+               "id,name,country\nX,Seed Arms,US\nP,Parent Holding,DE\nA,Alpha,DE\nB,Beta,DE\n"
+               "C,Gamma,DE\nE,Epsilon,FR\n");
+    write_file(dir, "designations.csv", "entity_id,designation\nX,defense\n");
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,5\nP,C,100\n");
+    hx_start(&D, dir, "keep_generations = 2\n");
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
+    json_t *before = screen_all(ids, 7);
+    json_t *a = hx_ask(&D, "changes");
+    ck_assert_str_eq(err_code(a), "not_found"); /* nothing before the first */
+    json_decref(a);
+
+    write_file(dir, "entities.csv",
+               "id,name,country\nX,Seed Arms,US\nP,Parent Holding,DE\nA,Alpha,DE\nB,Beta,DE\n"
+               "D,Delta,DE\nE,Epsilon,FR\n");
+    write_file(dir, "designations.csv", "entity_id,designation\nX,defense\nP,military\n");
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,55\nX,D,100\n");
+    a = hx_ask(&D, "reload");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 2);
+    json_decref(a);
+    json_t *after = screen_all(ids, 7);
+
+    /* what a full re-screen of both says changed */
+    size_t want = 0;
+    for (size_t i = 0; i < 7; i++) {
+        json_t *b = json_object_get(before, ids[i]), *c = json_object_get(after, ids[i]);
+        want += !b || !c || strcmp(json_string_value(b), json_string_value(c));
+    }
+    ck_assert_uint_ge(want, 4);
+    a = hx_ask(&D, "changes");
+    json_t *r = json_object_get(a, "result"), *ch = json_object_get(r, "changes"), *x;
+    ck_assert_msg(r, "%s", json_dumps(a, 0));
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "from")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "to")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "total")), (json_int_t)want);
+    ck_assert(json_is_false(json_object_get(r, "truncated")));
+    ck_assert_uint_eq(json_array_size(ch), want);
+    static const char *const rank[] = {"deny", "review", "fast_track", "standard"};
+    int last_rank = -1;
+    const char *last_id = "";
+    size_t i;
+    json_array_foreach(ch, i, x)
+    {
+        const char *id = json_string_value(json_object_get(json_object_get(x, "entity"), "id"));
+        json_t *sides[2] = {json_object_get(x, "before"), json_object_get(x, "after")};
+        json_t *screened[2] = {json_object_get(before, id), json_object_get(after, id)};
+        for (int k = 0; k < 2; k++) {
+            if (!screened[k]) {
+                ck_assert_msg(json_is_null(sides[k]), "%s: side %d should be null", id, k);
+                continue;
+            }
+            char *codes = json_dumps(json_object_get(sides[k], "codes"), JSON_COMPACT);
+            char *got = NULL;
+            ck_assert_int_gt(asprintf(&got, "%s %s",
+                                      json_string_value(json_object_get(sides[k], "verdict")),
+                                      codes),
+                             0);
+            ck_assert_str_eq(got, json_string_value(screened[k]));
+            free(got);
+            free(codes);
+        }
+        /* deny first, then review, then by id */
+        json_t *ranked = json_is_null(sides[1]) ? sides[0] : sides[1];
+        int rk = 0;
+        while (strcmp(rank[rk], json_string_value(json_object_get(ranked, "verdict")))) {
+            rk++;
+        }
+        ck_assert(rk > last_rank || (rk == last_rank && strcmp(id, last_id) > 0));
+        last_rank = rk;
+        last_id = id;
+    }
+    /* C is gone, D is new */
+    char *txt = json_dumps(ch, JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(txt, "{\"entity\":{\"id\":\"C\",\"name\":\"Gamma\"},"));
+    ck_assert_ptr_nonnull(strstr(txt, "\"after\":null"));
+    ck_assert_ptr_nonnull(
+        strstr(txt, "{\"entity\":{\"id\":\"D\",\"name\":\"Delta\"},\"before\":null"));
+    free(txt);
+    json_decref(a);
+
+    /* limit, and only the entities asked about */
+    a = hx_ask(&D, "{\"op\":\"changes\",\"since\":1,\"limit\":1}");
+    r = json_object_get(a, "result");
+    ck_assert_uint_eq(json_array_size(json_object_get(r, "changes")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "total")), (json_int_t)want);
+    ck_assert(json_is_true(json_object_get(r, "truncated")));
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"changes\",\"entities\":[\"E\",\"B\",\"nobody\"]}");
+    r = json_object_get(a, "result");
+    ck_assert_int_eq(json_integer_value(json_object_get(r, "total")), 1); /* E did not change */
+    ck_assert_str_eq(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(r, "changes"), 0), "entity"), "id")),
+        "B");
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"changes\",\"since\":\"1\"}");
+    ck_assert_str_eq(err_code(a), "bad_request");
+    json_decref(a);
+
+    /* a third generation: with keep_generations = 2 the first is no longer kept */
+    a = hx_ask(&D, "reload");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 3);
+    json_decref(a);
+    a = hx_ask(&D, "changes 1");
+    ck_assert_str_eq(err_code(a), "not_found");
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(json_object_get(a, "error"), "message")),
+               "the oldest kept is 2"));
+    json_decref(a);
+    a = hx_ask(&D, "changes 2");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(a, "result"), "total")), 0);
+    json_decref(a);
+    a = hx_ask(&D, "changes 9");
+    ck_assert_str_eq(err_code(a), "not_found");
+    json_decref(a);
+
+    json_decref(before);
+    json_decref(after);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(registry_exports_through_rebuild)
 {
     start(NULL);
@@ -1352,6 +1525,7 @@ int main(void)
     tcase_add_test(t, query_client);
     tcase_add_test(t, pictures);
     tcase_add_test(t, registry_exports_through_rebuild);
+    tcase_add_test(t, changes_between_generations);
     tcase_add_test(t, dated_rows_through_rebuild);
     tcase_add_test(t, regime_reaches_the_builder);
     tcase_add_test(t, history_answers_are_bounded);

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * changes.c: the changes op (SPEC section 9).  The state directory keeps
+ * the snapshots of the last keep_generations generations as
+ * STATE/veud-GENERATION.snap; a kept one costs nothing until asked for.
+ * Asked, it is mapped and verified in the thread pool (a second at 10M
+ * entities), compared with the graph the request is answered from by
+ * veu_snapshot_changes (verdict and codes per entity, no answer rendered),
+ * the result written there too, and the mapping dropped: the loop only
+ * copies the finished result into the client's slot.
+ *
+ * At most CHANGES_JOBS jobs are under way, CHANGES_PER_CONN of one
+ * connection; beyond that the answer is busy.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "changes.h"
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+#include "snapref.h"
+
+#define CHANGES_JOBS     8
+#define CHANGES_PER_CONN 2
+
+struct veu_changes_job {
+    veu_changes_job_t *next;
+    veu_server_t *srv;
+    veu_conn_t *conn; /* NULL once the client has gone */
+    veu_slot_t *slot;
+    char *id_json;
+    bool inline_form;
+    const veu_op_t *op;
+    veu_snapref_t *to; /* the graph the changes lead to */
+    char state[PATH_MAX];
+    uint64_t since; /* 0: the newest kept before to */
+    unsigned limit;
+    char **ids; /* sorted, or NULL for every entity */
+    size_t n_ids;
+    uv_work_t work;
+    veu_jbuf_t out;   /* the result object */
+    const char *code; /* an error code, with err */
+    char err[512];
+    int64_t started_ms;
+};
+
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The kept generations named in the state directory: the oldest, and the
+ * newest before `before`; 0 where there is none.
+ */
+static void kept(const char *state, uint64_t before, uint64_t *oldest, uint64_t *newest_before)
+{
+    DIR *d = opendir(state);
+    struct dirent *de;
+
+    *oldest = *newest_before = 0;
+    if (!d) {
+        return;
+    }
+    while ((de = readdir(d))) {
+        unsigned long long g;
+        int end = 0;
+        if (sscanf(de->d_name, "veud-%llu.snap%n", &g, &end) != 1 || de->d_name[end] != '\0' ||
+            g == 0) {
+            continue;
+        }
+        if (!*oldest || g < *oldest) {
+            *oldest = g;
+        }
+        if (g < before && g > *newest_before) {
+            *newest_before = g;
+        }
+    }
+    closedir(d);
+}
+
+static bool wanted(const veu_changes_job_t *job, const char *id)
+{
+    return !job->ids || bsearch(&id, job->ids, job->n_ids, sizeof(char *), by_str);
+}
+
+/* In the thread pool: maps the kept generation, compares and writes the result. */
+static void work(uv_work_t *w)
+{
+    veu_changes_job_t *job = w->data;
+    const veu_snapshot_t *b = job->to->snap;
+    uint64_t to = job->to->generation, oldest, before;
+    char path[PATH_MAX + 32];
+
+    kept(job->state, to, &oldest, &before);
+    if (!job->since) {
+        if (!before) {
+            job->code = "not_found";
+            snprintf(job->err, sizeof(job->err),
+                     "no generation before %" PRIu64 " is kept to compare with", to);
+            return;
+        }
+        job->since = before;
+    }
+    if (job->since > to) {
+        job->code = "not_found";
+        snprintf(job->err, sizeof(job->err),
+                 "generation %" PRIu64 " does not exist yet; %" PRIu64 " is serving", job->since,
+                 to);
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/veud-%" PRIu64 ".snap", job->state, job->since);
+    veu_snapref_t *opened = NULL; /* not when since is the graph itself: its refs are the loop's */
+    if (job->since != to) {
+        char why[256] = "no snapshot";
+        opened = access(path, F_OK) == 0 ? veu_snapref_open(path, why, sizeof(why)) : NULL;
+        if (!opened) {
+            job->code = "not_found";
+            int k = snprintf(job->err, sizeof(job->err), "generation %" PRIu64 " is not kept (%s)",
+                             job->since, why);
+            if (oldest && oldest <= to && k > 0 && (size_t)k < sizeof(job->err)) {
+                snprintf(job->err + k, sizeof(job->err) - (size_t)k,
+                         "; the oldest kept is %" PRIu64, oldest);
+            }
+            return;
+        }
+    }
+    const veu_snapshot_t *a = opened ? opened->snap : b;
+    veu_change_t *c = NULL;
+    size_t n = 0, total = 0, shown = 0;
+    if (veu_snapshot_changes(a, b, &c, &n) < 0) {
+        job->code = "internal";
+        snprintf(job->err, sizeof(job->err), "out of memory comparing the generations");
+        n = 0;
+    }
+    veu_jbuf_lit(&job->out, "{\"from\":");
+    veu_jbuf_int(&job->out, (int64_t)job->since);
+    veu_jbuf_lit(&job->out, ",\"to\":");
+    veu_jbuf_int(&job->out, (int64_t)to);
+    veu_jbuf_lit(&job->out, ",\"changes\":[");
+    for (size_t i = 0; i < n; i++) {
+        const char *id = c[i].after != VEU_SNAP_NONE ? veu_snapshot_id(b, c[i].after)
+                                                     : veu_snapshot_id(a, c[i].before);
+        if (!wanted(job, id)) {
+            continue;
+        }
+        if (shown < job->limit) {
+            veu_jbuf_raw(&job->out, ",", shown ? 1 : 0);
+            veu_snapshot_change_json(a, b, &c[i], &job->out);
+            shown++;
+        }
+        total++;
+    }
+    veu_jbuf_lit(&job->out, "],\"total\":");
+    veu_jbuf_int(&job->out, (int64_t)total);
+    veu_jbuf_lit(&job->out, ",\"truncated\":");
+    veu_jbuf_bool(&job->out, shown < total);
+    veu_jbuf_raw(&job->out, "}", 1);
+    free(c);
+    if (opened) { /* this thread's own mapping: no other holder */
+        veu_snapshot_close(opened->snap);
+        free(opened);
+    }
+}
+
+static void unlink_job(veu_server_t *srv, veu_changes_job_t *job)
+{
+    for (veu_changes_job_t **p = &srv->changes_jobs; *p; p = &(*p)->next) {
+        if (*p == job) {
+            *p = job->next;
+            srv->n_changes_jobs--;
+            return;
+        }
+    }
+}
+
+static void job_free(veu_changes_job_t *job)
+{
+    veu_snapref_put(job->to);
+    for (size_t i = 0; i < job->n_ids; i++) {
+        free(job->ids[i]);
+    }
+    free(job->ids);
+    free(job->id_json);
+    veu_jbuf_destroy(&job->out);
+    free(job);
+}
+
+static void done(uv_work_t *w, int status)
+{
+    veu_changes_job_t *job = w->data;
+    veu_server_t *srv = job->srv;
+
+    unlink_job(srv, job);
+    if (status < 0 && !job->code) {
+        job->code = "internal";
+        snprintf(job->err, sizeof(job->err), "the comparison was cancelled: %s",
+                 uv_strerror(status));
+    }
+    if (job->conn && !job->conn->closing) {
+        veu_req_t r = {.srv = srv,
+                       .conn = job->conn,
+                       .slot = job->slot,
+                       .id_json = job->id_json,
+                       .inline_form = job->inline_form,
+                       .snap = job->to,
+                       .generation = job->to->generation,
+                       .op = job->op};
+        int rc = VEU_OP_OK;
+        veu_jbuf_reset(&srv->res);
+        if (job->code) {
+            rc = veu_req_fail(&r, job->code, "%s", job->err);
+        } else {
+            veu_jbuf_raw(&srv->res, job->out.buf, job->out.len);
+            if (veu_jbuf_failed(&job->out)) {
+                rc = veu_req_fail(&r, "internal", "out of memory writing the changes");
+            }
+        }
+        veu_req_finish(&r, rc);
+        veu_conn_flush(job->conn);
+    }
+    veu_log(LOG_DEBUG, "changes %" PRIu64 " to %" PRIu64 ": %s (%lld ms)", job->since,
+            job->to->generation, job->code ? job->err : "answered",
+            (long long)(veu_now_ms() - job->started_ms));
+    job_free(job);
+    srv->on_work_done(srv);
+}
+
+int veu_changes_start(veu_req_t *r, uint64_t since, unsigned limit, json_t *entities)
+{
+    veu_server_t *srv = r->srv;
+    unsigned mine = 0;
+
+    for (veu_changes_job_t *j = srv->changes_jobs; j; j = j->next) {
+        mine += j->conn == r->conn;
+    }
+    if (srv->stopping) {
+        return veu_req_fail(r, "busy", "the daemon is shutting down");
+    }
+    if (mine >= CHANGES_PER_CONN || srv->n_changes_jobs >= CHANGES_JOBS) {
+        return veu_req_fail(r, "busy",
+                            "%u comparisons of generations are under way (%u of them this "
+                            "connection's); ask again when they are answered",
+                            srv->n_changes_jobs, mine);
+    }
+    veu_changes_job_t *job = calloc(1, sizeof(*job));
+    if (!job) {
+        return veu_req_fail(r, "internal", "out of memory");
+    }
+    veu_jbuf_init(&job->out);
+    size_t n = entities ? json_array_size(entities) : 0;
+    if (entities && !(job->ids = calloc(n ? n : 1, sizeof(char *)))) {
+        free(job);
+        return veu_req_fail(r, "internal", "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *x = json_array_get(entities, i);
+        if (!(job->ids[job->n_ids] = strndup(json_string_value(x), json_string_length(x)))) {
+            job_free(job);
+            return veu_req_fail(r, "internal", "out of memory");
+        }
+        job->n_ids++;
+    }
+    if (job->n_ids > 1) {
+        qsort(job->ids, job->n_ids, sizeof(char *), by_str);
+    }
+    job->srv = srv;
+    job->conn = r->conn;
+    job->slot = r->slot;
+    job->id_json = r->id_json ? strdup(r->id_json) : NULL;
+    job->inline_form = r->inline_form;
+    job->op = r->op;
+    job->to = veu_snapref_get(r->snap);
+    snprintf(job->state, sizeof(job->state), "%s", srv->cfg.state);
+    job->since = since;
+    job->limit = limit;
+    job->started_ms = veu_now_ms();
+    job->work.data = job;
+    if ((r->id_json && !job->id_json) || uv_queue_work(srv->loop, &job->work, work, done) < 0) {
+        job_free(job);
+        return veu_req_fail(r, "internal", "cannot queue the comparison");
+    }
+    job->next = srv->changes_jobs;
+    srv->changes_jobs = job;
+    srv->n_changes_jobs++;
+    return VEU_OP_PENDING;
+}
+
+void veu_changes_forget_conn(veu_server_t *srv, veu_conn_t *c)
+{
+    for (veu_changes_job_t *j = srv->changes_jobs; j; j = j->next) {
+        if (j->conn == c) {
+            j->conn = NULL, j->slot = NULL;
+        }
+    }
+}
+
+bool veu_changes_idle(const veu_server_t *srv)
+{
+    return !srv->changes_jobs;
+}
