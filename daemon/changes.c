@@ -12,7 +12,6 @@
  * At most CHANGES_JOBS jobs are under way, CHANGES_PER_CONN of one
  * connection; beyond that the answer is busy.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 
 #include "changes.h"
 #include "conn.h"
+#include "kept.h"
 #include "log.h"
 #include "server.h"
 #include "snapref.h"
@@ -55,36 +55,6 @@ static int by_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/*
- * The kept generations named in the state directory: the oldest, and the
- * newest before `before`; 0 where there is none.
- */
-static void kept(const char *state, uint64_t before, uint64_t *oldest, uint64_t *newest_before)
-{
-    DIR *d = opendir(state);
-    struct dirent *de;
-
-    *oldest = *newest_before = 0;
-    if (!d) {
-        return;
-    }
-    while ((de = readdir(d))) {
-        unsigned long long g;
-        int end = 0;
-        if (sscanf(de->d_name, "veud-%llu.snap%n", &g, &end) != 1 || de->d_name[end] != '\0' ||
-            g == 0) {
-            continue;
-        }
-        if (!*oldest || g < *oldest) {
-            *oldest = g;
-        }
-        if (g < before && g > *newest_before) {
-            *newest_before = g;
-        }
-    }
-    closedir(d);
-}
-
 static bool wanted(const veu_changes_job_t *job, const char *id)
 {
     return !job->ids || bsearch(&id, job->ids, job->n_ids, sizeof(char *), by_str);
@@ -98,7 +68,7 @@ static void work(uv_work_t *w)
     uint64_t to = job->to->generation, oldest, before;
     char path[PATH_MAX + 32];
 
-    kept(job->state, to, &oldest, &before);
+    veu_kept_scan(job->state, to, &oldest, &before);
     if (!job->since) {
         if (!before) {
             job->code = "not_found";

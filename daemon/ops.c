@@ -407,7 +407,9 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
     int when;
     size_t len;
     const char *hit = NULL;
-    bool cacheable = !r->snap->part && !json_is_true(json_object_get(r->j, "graph"));
+    /* the cache holds answers from the graph serving, not from kept generations or parts */
+    bool cacheable =
+        !r->snap->part && r->snap == r->srv->cur && !json_is_true(json_object_get(r->j, "graph"));
     const char *asked = cacheable && json_is_string(ent) ? json_string_value(ent) : NULL;
 
     if (asked) {
@@ -683,15 +685,24 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
     } else {
         veu_jbuf_lit(res, "null");
     }
+    char mapped[64] = ""; /* the kept generations mapped now (kept.c) */
+    for (size_t i = 0, k = 0; i < sizeof(srv->kept_cache) / sizeof(srv->kept_cache[0]); i++) {
+        if (srv->kept_cache[i]) {
+            k += (size_t)snprintf(mapped + k, sizeof(mapped) - k, "%s%llu", k ? "," : "",
+                                  (unsigned long long)srv->kept_cache[i]->generation);
+        }
+    }
     veu_jbuf_printf(
         res,
-        ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"answer_cache\":"
+        ",\"builds\":%llu,\"failures\":%llu,\"running\":%s},\"state\":{\"generations\":%u,"
+        "\"bytes\":%llu,\"oldest\":%llu,\"mapped\":[%s]},\"answer_cache\":"
         "{\"hits\":%llu,\"misses\":%llu},\"batches\":{\"count\":%llu,"
         "\"connections\":%llu,\"largest\":%u,\"hinted\":%llu,\"deferred\":%llu},\"uptime\":%lld,"
         "\"requests\":%llu,\"errors\":%llu,\"clients\":%u,\"rejected_clients\":%llu,"
         "\"version\":\"%s\"}",
         (unsigned long long)rb->builds, (unsigned long long)rb->failures,
-        rb->running ? "true" : "false", (unsigned long long)srv->cache.hits,
+        rb->running ? "true" : "false", rb->kept, (unsigned long long)rb->kept_bytes,
+        (unsigned long long)rb->oldest_kept, mapped, (unsigned long long)srv->cache.hits,
         (unsigned long long)srv->cache.misses, (unsigned long long)srv->batches,
         (unsigned long long)srv->batched, srv->largest_batch, (unsigned long long)srv->hinted,
         (unsigned long long)srv->deferred_turns,

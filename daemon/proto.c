@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kept.h"
 #include "log.h"
 #include "ops.h"
 #include "proto.h"
@@ -108,7 +109,7 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     if (!op) {
         veu_req_fail(&r, "unknown_op",
                      "unknown op '%s'; ops are ping, risk, screen, paths, "
-                     "owners, search, stats, reload, version",
+                     "owners, search, changes, stats, reload, version",
                      veu_clip(json_string_value(jop), qb, sizeof(qb)));
         goto answer;
     }
@@ -119,7 +120,19 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     r.op = op;
     r.snap = srv->cur ? veu_snapref_get(srv->cur) : NULL;
     r.generation = r.snap ? r.snap->generation : 0;
-    rc = op->fn(&r, res);
+    json_t *jg =
+        op->needs_graph && strcmp(op->name, "changes") ? json_object_get(r.j, "generation") : NULL;
+    if (jg && (!json_is_integer(jg) || json_integer_value(jg) < 1)) {
+        rc = veu_req_fail(&r, "bad_request", "field 'generation' must be a generation (1 or more)");
+    } else if (jg && (uint64_t)json_integer_value(jg) > r.generation) {
+        rc = veu_req_fail(&r, "not_found", "generation %lld does not exist yet; %llu is serving",
+                          (long long)json_integer_value(jg), (unsigned long long)r.generation);
+    } else if (jg && (uint64_t)json_integer_value(jg) != r.generation) {
+        /* answered from the kept snapshot of that generation, as it was then */
+        rc = veu_kept_start(&r, (uint64_t)json_integer_value(jg));
+    } else {
+        rc = op->fn(&r, res);
+    }
     veu_snapref_put(r.snap);
     r.snap = NULL;
     if (rc == VEU_OP_PENDING) {

@@ -21,6 +21,7 @@
 
 #include "builder.h"
 #include "conn.h"
+#include "kept.h"
 #include "log.h"
 #include "notify.h"
 #include "rebuild.h"
@@ -142,6 +143,8 @@ static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_
     memcpy(ret_policy, p.policy_digest, 17);
     return 0;
 }
+
+static void remove_old(veu_server_t *srv);
 
 struct cand {
     uint64_t gen;
@@ -272,6 +275,7 @@ int veu_rebuild_load_newest(veu_server_t *srv)
             log_pages(r);
             veu_server_swap(srv, r);
             free(c);
+            remove_old(srv);
             return 0;
         }
         veu_log(LOG_WARNING, "snapshot %s refused: %s", c[i].path, err);
@@ -286,12 +290,20 @@ static void remove_old(veu_server_t *srv)
     struct cand *c;
     size_t n = list_snapshots(srv, &c, false);
 
-    for (size_t i = srv->cfg.keep_generations; i < n; i++) {
-        if (srv->cur && !strcmp(c[i].path, srv->cur->path)) {
-            continue;
-        }
-        if (unlink(c[i].path) == 0) {
+    struct stat st;
+
+    srv->rb.kept = 0;
+    srv->rb.kept_bytes = 0;
+    srv->rb.oldest_kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool serving = srv->cur && !strcmp(c[i].path, srv->cur->path);
+        if (i >= srv->cfg.keep_generations && !serving && unlink(c[i].path) == 0) {
             veu_log(LOG_DEBUG, "removed old snapshot %s", c[i].path);
+            veu_kept_drop(srv, c[i].gen);
+        } else if (stat(c[i].path, &st) == 0) { /* what the state directory holds, for stats */
+            srv->rb.kept++;
+            srv->rb.kept_bytes += (uint64_t)st.st_size;
+            srv->rb.oldest_kept = c[i].gen;
         }
     }
     free(c);

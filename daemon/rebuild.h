@@ -59,6 +59,9 @@ typedef struct veu_rebuild {
     /* the graph serving when the build ended, to count what the new one changes (the journal) */
     struct veu_snapref *prev;
     int64_t changes; /* -1 when not counted */
+    /* the state directory after the last swap: generations kept, their bytes, the oldest */
+    unsigned kept;
+    uint64_t kept_bytes, oldest_kept;
 } veu_rebuild_t;
 
 /*

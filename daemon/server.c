@@ -24,6 +24,7 @@
 #include "asof.h"
 #include "changes.h"
 #include "conn.h"
+#include "kept.h"
 #include "log.h"
 #include "main.h"
 #include "notify.h"
@@ -65,13 +66,14 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->watchdog, NULL);
     uv_close((uv_handle_t *)&srv->batch, NULL);
     uv_close((uv_handle_t *)&srv->next_turn, NULL);
+    veu_kept_cleanup(srv);
 }
 
 /* Ends the loop once stopping and nothing is left: no client, no builder (on_work_done). */
 static void maybe_exit(veu_server_t *srv)
 {
     if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
-        !veu_asof_idle(srv) || !veu_changes_idle(srv) ||
+        !veu_asof_idle(srv) || !veu_changes_idle(srv) || !veu_kept_idle(srv) ||
         uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }
@@ -84,6 +86,7 @@ static void on_conn_closing(veu_server_t *srv, veu_conn_t *c)
     veu_rebuild_forget_conn(srv, c);
     veu_asof_forget_conn(srv, c);
     veu_changes_forget_conn(srv, c);
+    veu_kept_forget_conn(srv, c);
 }
 
 static void on_stop_grace(uv_timer_t *t)
@@ -366,6 +369,7 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     uv_timer_init(srv->loop, &srv->stop_timer);
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
     uv_timer_init(srv->loop, &srv->watchdog);
+    veu_kept_init(srv);
     uv_idle_init(srv->loop, &srv->next_turn);
     srv->next_turn.data = srv;
     uv_check_init(srv->loop, &srv->batch);

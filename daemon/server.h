@@ -70,6 +70,11 @@ struct veu_server {
     unsigned n_asof_running, n_asof_queued;
     struct veu_changes_job *changes_jobs; /* comparisons of generations (changes.c) */
     unsigned n_changes_jobs;
+    struct veu_kept_job *kept_jobs; /* answers from kept generations (kept.c) */
+    unsigned n_kept_jobs;
+    struct veu_snapref *kept_cache[2]; /* kept generations mapped lately, unmapped when idle */
+    int64_t kept_used[2];
+    uv_timer_t kept_timer;
     veu_jbuf_t out; /* scratch for building one answer */
     veu_jbuf_t res; /* scratch for one result object, kept between requests */
     int exit_code;

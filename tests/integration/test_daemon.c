@@ -1267,6 +1267,52 @@ START_TEST(changes_between_generations)
     ck_assert_str_eq(err_code(a), "bad_request");
     json_decref(a);
 
+    /* generation 1 answers as it did then: the same screen, B at 5%, Gamma still found */
+    json_t *g1 = json_pack("{s:s,s:[s,s,s,s,s,s,s],s:i}", "op", "screen", "entities", "X", "P", "A",
+                           "B", "C", "D", "E", "generation", 1);
+    char *line = json_dumps(g1, JSON_COMPACT);
+    json_t *then = hx_ask(&D, line), *now = hx_ask(&D, "screen X P A B C D E");
+    ck_assert_int_eq(json_integer_value(json_object_get(then, "generation")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(now, "generation")), 2);
+    ck_assert(!json_equal(json_object_get(then, "result"), json_object_get(now, "result")));
+    json_decref(then);
+    json_decref(now);
+    free(line);
+    json_decref(g1);
+    json_t *replayed = screen_all(ids, 7); /* generation 2 still serves the rest */
+    ck_assert(json_equal(replayed, after));
+    json_decref(replayed);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":1,\"id\":\"g1\"}");
+    ck_assert_str_eq(json_string_value(json_object_get(a, "id")), "g1");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    r = json_object_get(a, "result");
+    json_t *cl = json_array(), *reason;
+    size_t k;
+    json_array_foreach(json_object_get(r, "reasons"), k, reason)
+    {
+        json_array_append(cl, json_object_get(reason, "code"));
+    }
+    char *got = NULL, *codes = json_dumps(cl, JSON_COMPACT);
+    json_decref(cl);
+    ck_assert_int_gt(
+        asprintf(&got, "%s %s", json_string_value(json_object_get(r, "verdict")), codes), 0);
+    ck_assert_str_eq(got, json_string_value(json_object_get(before, "B")));
+    free(got);
+    free(codes);
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"search\",\"name\":\"Gamma\",\"generation\":1}");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(a, "result"), "matches"), 0), "id")),
+        "C");
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"C\"}"); /* gone from generation 2 */
+    ck_assert_str_eq(err_code(a), "not_found");
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":\"1\"}");
+    ck_assert_str_eq(err_code(a), "bad_request");
+    json_decref(a);
+
     /* a third generation: with keep_generations = 2 the first is no longer kept */
     a = hx_ask(&D, "reload");
     ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 3);
@@ -1282,6 +1328,37 @@ START_TEST(changes_between_generations)
     json_decref(a);
     a = hx_ask(&D, "changes 9");
     ck_assert_str_eq(err_code(a), "not_found");
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":1}");
+    ck_assert_str_eq(err_code(a), "not_found");
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(json_object_get(a, "error"), "message")),
+               "the oldest kept is 2"));
+    json_decref(a);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":4}");
+    ck_assert_str_eq(err_code(a), "not_found");
+    json_decref(a);
+    /* stats tells what the state directory holds */
+    json_t *st = stat_of("state");
+    struct stat s2, s3;
+    char p2[400], p3[400];
+    snprintf(p2, sizeof(p2), "%s/state/veud-2.snap", D.dir);
+    snprintf(p3, sizeof(p3), "%s/state/veud-3.snap", D.dir);
+    ck_assert_int_eq(stat(p2, &s2) | stat(p3, &s3), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "generations")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "oldest")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(st, "bytes")), s2.st_size + s3.st_size);
+    json_decref(st);
+    /* a kept generation is mapped when asked for, and stays mapped for the next request */
+    json_decref(hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":2}"));
+    st = stat_of("state");
+    char *mapped = json_dumps(json_object_get(st, "mapped"), JSON_COMPACT);
+    ck_assert_str_eq(mapped, "[2]");
+    free(mapped);
+    json_decref(st);
+    a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":2}");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "result"), "verdict")),
+                     "deny");
     json_decref(a);
 
     json_decref(before);
