@@ -120,8 +120,8 @@ static void on_idle(uv_timer_t *t)
         uv_timer_start(&c->idle, on_idle, timeout - quiet, 0);
         return;
     }
-    if (c->head && !c->head->ready) {
-        /* we owe it an answer that is still being built (reload): not idle */
+    if ((c->head && !c->head->ready) || (c->listener && !c->owed)) {
+        /* we owe it an answer still being built (reload), or it waits for events: not idle */
         uv_timer_start(&c->idle, on_idle, timeout, 0);
         return;
     }
@@ -215,7 +215,7 @@ static void after_write(uv_write_t *req, int status)
         }
     }
     if (!c->closing && !c->head && !c->deferred && !lines_waiting(c) &&
-        (c->eof || c->srv->stopping)) {
+        ((c->eof && !c->listener) || c->srv->stopping)) {
         veu_conn_close(c, false);
     }
 }
@@ -283,7 +283,9 @@ void veu_conn_flush(veu_conn_t *c)
             return;
         }
     }
-    if (!c->head && !c->deferred && !lines_waiting(c) && (c->eof || c->srv->stopping)) {
+    /* a watcher that shut its writing side still takes events (socat -t) */
+    if (!c->head && !c->deferred && !lines_waiting(c) &&
+        ((c->eof && !c->listener) || c->srv->stopping)) {
         veu_conn_close(c, false);
     }
 }
@@ -326,6 +328,31 @@ static veu_slot_t *new_slot(veu_conn_t *c)
     return s;
 }
 
+bool veu_conn_push(veu_conn_t *c, const char *buf, size_t len)
+{
+    if (c->closing) {
+        return false;
+    }
+    veu_slot_t *s = new_slot(c);
+    if (!s) {
+        veu_conn_close(c, true);
+        return false;
+    }
+    veu_conn_slot_fill(s, buf, len);
+    if (c->closing) {
+        return false;
+    }
+    if (c->owed > 4 * c->srv->cfg.max_output) {
+        veu_log(LOG_NOTICE,
+                "client %llu (uid %d, pid %d): cut off: %zu bytes of events owed, above "
+                "4 x max_output",
+                (unsigned long long)c->id, (int)c->uid, (int)c->pid, c->owed);
+        veu_conn_close(c, true);
+        return false;
+    }
+    return true;
+}
+
 static bool blank(const char *p, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
@@ -341,8 +368,8 @@ static void handle_line(veu_conn_t *c, char *line, size_t len)
     if (len && line[len - 1] == '\r') {
         len--;
     }
-    if (blank(line, len)) {
-        return;
+    if (blank(line, len) || c->listener) {
+        return; /* a watching connection only receives */
     }
     veu_slot_t *s = new_slot(c);
     if (!s) {
@@ -513,7 +540,7 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
         c->eof = true;
         veu_conn_stop_reading(c);
         process(c);
-        if (!c->closing && !c->head && !c->deferred && !lines_waiting(c)) {
+        if (!c->closing && !c->head && !c->deferred && !lines_waiting(c) && !c->listener) {
             veu_conn_close(c, false);
         }
         return;

@@ -51,6 +51,9 @@ struct veu_conn {
     bool queued;
     veu_conn_t *defer_next; /* lines left for the next turn of the loop (LINES_PER_TURN) */
     bool deferred;
+    /* receives events only (watch): its lines are dropped, and it is not idle while it takes them
+     */
+    bool listener;
 };
 
 void veu_conn_accept(veu_server_t *srv);
@@ -61,6 +64,12 @@ void veu_conn_next_turn(uv_idle_t *h);
 /* Fills an answer owed (a copy of buf); the connection writes it in its turn. */
 void veu_conn_slot_fill(veu_slot_t *slot, const char *buf, size_t len);
 void veu_conn_flush(veu_conn_t *c);
+/*
+ * Queues a line nobody asked for (an event); the caller flushes.  false
+ * when the client is closing, or now owes more than 4 x max_output and is
+ * cut off, as any client that does not read.
+ */
+bool veu_conn_push(veu_conn_t *c, const char *buf, size_t len);
 /* Closes once: cut = true drops what is owed; the server's on_closing hears of it. */
 void veu_conn_close(veu_conn_t *c, bool cut);
 void veu_conn_stop_reading(veu_conn_t *c);

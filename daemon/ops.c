@@ -16,6 +16,7 @@
 
 #include "asof.h"
 #include "changes.h"
+#include "watch.h"
 #include "log.h"
 #include "ops.h"
 #include "rebuild.h"
@@ -811,12 +812,35 @@ static int op_changes(veu_req_t *r, veu_jbuf_t *res)
     return veu_changes_start(r, since, (unsigned)limit, a);
 }
 
+/* watch (SPEC section 9): entities, optional; the connection then only receives events. */
+static int op_watch(veu_req_t *r, veu_jbuf_t *res)
+{
+    json_t *a = json_object_get(r->j, "entities"), *x;
+    size_t i;
+
+    if (a && !json_is_array(a)) {
+        return veu_req_fail(r, "bad_request", "field 'entities' must be an array of ids");
+    }
+    if (a && json_array_size(a) > SCREEN_MAX) {
+        return veu_req_fail(r, "bad_request", "at most %d entities, got %zu", SCREEN_MAX,
+                            json_array_size(a));
+    }
+    json_array_foreach(a, i, x)
+    {
+        if (!json_is_string(x)) {
+            return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
+        }
+    }
+    return veu_watch_start(r, a, res);
+}
+
 static const veu_op_t ops[] = {
-    {"ping", false, NULL, op_ping},      {"version", false, NULL, op_version},
-    {"stats", false, NULL, op_stats},    {"reload", false, NULL, op_reload},
-    {"risk", true, "entity", op_risk},   {"screen", true, "entities", op_screen},
-    {"paths", true, "entity", op_paths}, {"owners", true, "entity", op_owners},
-    {"search", true, "name", op_search}, {"changes", true, "since", op_changes},
+    {"ping", false, NULL, op_ping},        {"version", false, NULL, op_version},
+    {"stats", false, NULL, op_stats},      {"reload", false, NULL, op_reload},
+    {"risk", true, "entity", op_risk},     {"screen", true, "entities", op_screen},
+    {"paths", true, "entity", op_paths},   {"owners", true, "entity", op_owners},
+    {"search", true, "name", op_search},   {"changes", true, "since", op_changes},
+    {"watch", true, "entities", op_watch},
 };
 
 const veu_op_t *veu_ops_find(const char *name)

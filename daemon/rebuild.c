@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "kept.h"
 #include "log.h"
+#include "watch.h"
 #include "notify.h"
 #include "rebuild.h"
 #include "served.h"
@@ -330,8 +331,9 @@ static void open_work(uv_work_t *w)
 {
     veu_rebuild_t *rb = &((veu_server_t *)w->data)->rb;
     rb->opened = veu_snapref_open(rb->out_path, rb->open_err, sizeof(rb->open_err));
-    if (rb->opened && rb->prev) { /* reads both mappings only: O(n) lookups */
-        rb->changes = (int64_t)veu_snapshot_changes_count(rb->prev->snap, rb->opened->snap);
+    if (rb->opened && rb->prev) { /* reads both mappings only: O(n) lookups, then a sort */
+        rb->changes_failed = veu_snapshot_changes(rb->prev->snap, rb->opened->snap, &rb->changes,
+                                                  &rb->n_changes) < 0;
     }
 }
 
@@ -352,6 +354,8 @@ static void open_done(uv_work_t *w, int status)
     rb->opened = NULL;
     veu_snapref_put(rb->prev);
     rb->prev = NULL;
+    free(rb->changes);
+    rb->changes = NULL;
 }
 
 static void finish(veu_server_t *srv)
@@ -367,7 +371,9 @@ static void finish(veu_server_t *srv)
         rb->opened = NULL;
         rb->open_err[0] = '\0';
         rb->prev = srv->cur ? veu_snapref_get(srv->cur) : NULL; /* kept mapped till done */
-        rb->changes = -1;
+        rb->changes = NULL;
+        rb->n_changes = 0;
+        rb->changes_failed = false;
         rb->work.data = srv;
         int rc = uv_queue_work(srv->loop, &rb->work, open_work, open_done);
         if (rc == 0) {
@@ -437,10 +443,13 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
                      rb->out_path, err);
         } else {
             char since[128] = "";
-            if (rb->prev && rb->changes >= 0) {
+            if (rb->prev && !rb->changes_failed) {
                 snprintf(since, sizeof(since),
-                         ", %lld entities changed verdict or codes since generation %llu",
-                         (long long)rb->changes, (unsigned long long)rb->prev->generation);
+                         ", %zu entities changed verdict or codes since generation %llu",
+                         rb->n_changes, (unsigned long long)rb->prev->generation);
+            } else if (rb->prev) {
+                snprintf(since, sizeof(since), ", the changes since generation %llu not known",
+                         (unsigned long long)rb->prev->generation);
             }
             veu_server_swap(srv, r);
             snprintf(rb->status, sizeof(rb->status), "ok");
@@ -450,6 +459,8 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
                     (unsigned long long)r->generation, veu_snapshot_info(r->snap)->entities,
                     (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows, since,
                     (long long)rb->last_ms);
+            veu_watch_publish(srv, rb->prev ? rb->prev->snap : NULL, r->snap, r->generation,
+                              rb->changes, rb->n_changes);
             log_pages(r);
             remove_old(srv);
         }

@@ -58,7 +58,9 @@ typedef struct veu_rebuild {
     char open_err[512];
     /* the graph serving when the build ended, to count what the new one changes (the journal) */
     struct veu_snapref *prev;
-    int64_t changes; /* -1 when not counted */
+    struct veu_change *changes; /* from prev to the new graph (NULL: not worked out) */
+    size_t n_changes;
+    bool changes_failed;
     /* the state directory after the last swap: generations kept, their bytes, the oldest */
     unsigned kept;
     uint64_t kept_bytes, oldest_kept;

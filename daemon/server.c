@@ -29,6 +29,7 @@
 #include "main.h"
 #include "notify.h"
 #include "proto.h"
+#include "watch.h"
 #include "rebuild.h"
 #include "reconfig.h"
 #include "served.h"
@@ -67,6 +68,7 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->batch, NULL);
     uv_close((uv_handle_t *)&srv->next_turn, NULL);
     veu_kept_cleanup(srv);
+    veu_watch_cleanup(srv);
 }
 
 /* Ends the loop once stopping and nothing is left: no client, no builder (on_work_done). */
@@ -87,6 +89,7 @@ static void on_conn_closing(veu_server_t *srv, veu_conn_t *c)
     veu_asof_forget_conn(srv, c);
     veu_changes_forget_conn(srv, c);
     veu_kept_forget_conn(srv, c);
+    veu_watch_forget_conn(srv, c);
 }
 
 static void on_stop_grace(uv_timer_t *t)

@@ -75,8 +75,9 @@ struct veu_server {
     struct veu_snapref *kept_cache[2]; /* kept generations mapped lately, unmapped when idle */
     int64_t kept_used[2];
     uv_timer_t kept_timer;
-    veu_jbuf_t out; /* scratch for building one answer */
-    veu_jbuf_t res; /* scratch for one result object, kept between requests */
+    struct veu_watcher *watchers; /* connections that receive changes (watch.c) */
+    veu_jbuf_t out;               /* scratch for building one answer */
+    veu_jbuf_t res;               /* scratch for one result object, kept between requests */
     int exit_code;
 };
 

@@ -32,21 +32,6 @@ static bool differs(const veu_snapshot_t *a, uint32_t w, const veu_snapshot_t *b
            a->ent[w].reasons != b->ent[v].reasons;
 }
 
-size_t veu_snapshot_changes_count(const veu_snapshot_t *a, const veu_snapshot_t *b)
-{
-    size_t n = 0;
-
-    for (uint32_t v = 0; v < b->n; v++) { /* changed, or new */
-        const char *id = snap_str(b, b->ent[v].id);
-        n += differs(a, veu_snapshot_find(a, id, strlen(id)), b, v);
-    }
-    for (uint32_t v = 0; v < a->n; v++) { /* gone */
-        const char *id = snap_str(a, a->ent[v].id);
-        n += veu_snapshot_find(b, id, strlen(id)) == VEU_SNAP_NONE;
-    }
-    return n;
-}
-
 int veu_snapshot_changes(const veu_snapshot_t *a, const veu_snapshot_t *b, veu_change_t **ret,
                          size_t *ret_n)
 {

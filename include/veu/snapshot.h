@@ -146,8 +146,6 @@ typedef struct veu_change {
  */
 int veu_snapshot_changes(const veu_snapshot_t *a, const veu_snapshot_t *b, veu_change_t **ret,
                          size_t *ret_n);
-/* How many entities veu_snapshot_changes would list, without allocating: O(n). */
-size_t veu_snapshot_changes_count(const veu_snapshot_t *a, const veu_snapshot_t *b);
 /* Appends {"entity": {id, name}, "before": {verdict, codes} or null, "after": ...}. */
 void veu_snapshot_change_json(const veu_snapshot_t *a, const veu_snapshot_t *b,
                               const veu_change_t *c, veu_jbuf_t *o);

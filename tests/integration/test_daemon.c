@@ -1370,6 +1370,137 @@ START_TEST(changes_between_generations)
 }
 END_TEST
 
+/* Reads one event line of a watcher, as JSON. */
+static json_t *event_of(int fd)
+{
+    char *line = hx_readline(fd, 30000);
+    ck_assert_msg(line != NULL, "no event; the daemon's log:\n%s", hx_log(&D));
+    json_t *j = json_loads(line, 0, NULL);
+    ck_assert_msg(j != NULL, "event is not JSON: %s", line);
+    free(line);
+    return j;
+}
+
+/*
+ * Reads a watcher's events of one generation: the change events, as
+ * {id: event}, up to the generation event, whose changes count must match.
+ */
+static json_t *events_until_generation(int fd, json_int_t generation)
+{
+    json_t *got = json_object();
+    for (;;) {
+        json_t *e = event_of(fd);
+        const char *kind = json_string_value(json_object_get(e, "event"));
+        ck_assert_int_eq(json_integer_value(json_object_get(e, "generation")), generation);
+        if (!strcmp(kind, "generation")) {
+            ck_assert_int_eq(json_integer_value(json_object_get(e, "changes")),
+                             (json_int_t)json_object_size(got));
+            json_decref(e);
+            return got;
+        }
+        ck_assert_str_eq(kind, "change");
+        json_t *ent = json_object_get(e, "entity");
+        json_object_set(got, json_string_value(json_object_get(ent, "id")), e);
+        json_decref(e);
+    }
+}
+
+/* watch (SPEC section 9) across three rebuilds: every entity, some, and a half-closed watcher. */
+START_TEST(watch_across_three_rebuilds)
+{
+    char dir[] = "/tmp/veu-watch-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_file(dir, "entities.csv",
+               "id,name,country\nX,Seed Arms,US\nP,Parent Holding,DE\nA,Alpha,DE\nB,Beta,DE\n"
+               "C,Gamma,DE\nE,Epsilon,FR\n");
+    write_file(dir, "designations.csv", "entity_id,designation\nX,defense\n");
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,5\nP,C,100\n");
+    hx_start(&D, dir, NULL);
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
+    int all = hx_connect(&D), some = hx_connect(&D), half = hx_connect(&D);
+    hx_send(all, "{\"op\":\"watch\",\"id\":\"w\"}\n", 24);
+    hx_send(some, "watch B D\n", 10);
+    hx_send(half, "watch\n", 6);
+    json_t *e = event_of(all);
+    ck_assert_str_eq(json_string_value(json_object_get(e, "id")), "w");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(e, "result"), "watching")),
+                     6);
+    json_decref(e);
+    e = event_of(some);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(e, "result"), "watching")),
+                     2);
+    json_decref(e);
+    json_decref(event_of(half));
+    ck_assert_int_eq(shutdown(half, SHUT_WR), 0); /* as socat does at the end of its input */
+    hx_send(all, "ping\n", 5);                    /* a watcher only receives: no answer */
+
+    /* 1: a stake crosses 50%, a listing, a removed entity, a new subsidiary */
+    write_file(dir, "entities.csv",
+               "id,name,country\nX,Seed Arms,US\nP,Parent Holding,DE\nA,Alpha,DE\nB,Beta,DE\n"
+               "D,Delta,DE\nE,Epsilon,FR\n");
+    write_file(dir, "designations.csv", "entity_id,designation\nX,defense\nP,military\n");
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,55\nX,D,100\n");
+    json_decref(hx_ask(&D, "reload"));
+    json_t *a = hx_ask(&D, "changes");
+    json_t *want = json_object_get(json_object_get(a, "result"), "changes"), *x;
+    json_t *got = events_until_generation(all, 2), *got_half = events_until_generation(half, 2);
+    ck_assert_uint_eq(json_object_size(got), json_array_size(want));
+    ck_assert_uint_ge(json_object_size(got), 4);
+    size_t i;
+    json_array_foreach(want, i, x)
+    {
+        const char *id = json_string_value(json_object_get(json_object_get(x, "entity"), "id"));
+        json_t *ev = json_object_get(got, id);
+        ck_assert_msg(ev, "no event for %s", id);
+        ck_assert(json_equal(json_object_get(ev, "before"), json_object_get(x, "before")));
+        ck_assert(json_equal(json_object_get(ev, "after"), json_object_get(x, "after")));
+        ck_assert(json_equal(json_object_get(ev, "entity"), json_object_get(x, "entity")));
+    }
+    ck_assert(json_equal(got, got_half));
+    json_decref(got);
+    json_decref(got_half);
+    json_decref(a);
+    got = events_until_generation(some, 2);
+    ck_assert_uint_eq(json_object_size(got), 2);
+    ck_assert(json_is_null(json_object_get(json_object_get(got, "D"), "before")));
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(got, "B"), "after"), "verdict")),
+                     "deny");
+    json_decref(got);
+
+    /* 2: the same data again: no change, only the generation */
+    json_decref(hx_ask(&D, "reload"));
+    got = events_until_generation(all, 3);
+    ck_assert_uint_eq(json_object_size(got), 0);
+    json_decref(got);
+    json_decref(events_until_generation(some, 3));
+    json_decref(events_until_generation(half, 3));
+
+    /* 3: B back to 5% */
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,5\nX,D,100\n");
+    json_decref(hx_ask(&D, "reload"));
+    got = events_until_generation(some, 4);
+    ck_assert_uint_eq(json_object_size(got), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_object_get(got, "B"), "after"), "verdict")),
+                     "standard");
+    json_decref(got);
+    got = events_until_generation(all, 4);
+    ck_assert_ptr_nonnull(json_object_get(got, "B"));
+    json_decref(got);
+    json_decref(events_until_generation(half, 4));
+    ck_assert_msg(hx_wait_log(&D, ", 1 entities changed verdict or codes since generation 3", 5000),
+                  "%s", hx_log(&D));
+    close(all);
+    close(some);
+    close(half);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(registry_exports_through_rebuild)
 {
     start(NULL);
@@ -1603,6 +1734,7 @@ int main(void)
     tcase_add_test(t, pictures);
     tcase_add_test(t, registry_exports_through_rebuild);
     tcase_add_test(t, changes_between_generations);
+    tcase_add_test(t, watch_across_three_rebuilds);
     tcase_add_test(t, dated_rows_through_rebuild);
     tcase_add_test(t, regime_reaches_the_builder);
     tcase_add_test(t, history_answers_are_bounded);
