@@ -11,8 +11,10 @@
  * of a day's decisions asks many) and dropped after KEPT_IDLE_MS without
  * one: a kept generation costs nothing until asked for, and little after.
  *
- * At most KEPT_JOBS mappings are under way, KEPT_PER_CONN of one
- * connection; beyond that the answer is busy.
+ * At most KEPT_JOBS mappings are under way, one per generation: requests
+ * for a generation being mapped wait on its job (a pipelined replay maps
+ * once), at most KEPT_PER_CONN of one connection; beyond that the answer is
+ * busy.
  */
 #include <dirent.h>
 #include <inttypes.h>
@@ -27,20 +29,26 @@
 #include "server.h"
 #include "snapref.h"
 
-#define KEPT_JOBS     8
-#define KEPT_PER_CONN 2
+#define KEPT_JOBS     8    /* generations being mapped at once */
+#define KEPT_PER_CONN 1024 /* requests of one connection waiting for mappings */
 #define KEPT_CACHED   (sizeof(((veu_server_t *)0)->kept_cache) / sizeof(veu_snapref_t *))
 #define KEPT_IDLE_MS  30000
 
-struct veu_kept_job {
-    veu_kept_job_t *next;
-    veu_server_t *srv;
+/* A request waiting for the mapping. */
+struct waiting {
     veu_conn_t *conn; /* NULL once the client has gone */
     veu_slot_t *slot;
     json_t *j; /* the request (a reference) */
     char *id_json;
     bool inline_form;
     const veu_op_t *op;
+};
+
+struct veu_kept_job {
+    veu_kept_job_t *next;
+    veu_server_t *srv;
+    struct waiting *w;
+    size_t n, cap;
     uint64_t gen;
     char state[PATH_MAX];
     veu_snapref_t *snap; /* mapped in the thread pool */
@@ -115,9 +123,39 @@ static void unlink_job(veu_server_t *srv, veu_kept_job_t *job)
 static void job_free(veu_kept_job_t *job)
 {
     veu_snapref_put(job->snap);
-    json_decref(job->j);
-    free(job->id_json);
+    for (size_t i = 0; i < job->n; i++) {
+        json_decref(job->w[i].j);
+        free(job->w[i].id_json);
+    }
+    free(job->w);
     free(job);
+}
+
+/* Adds r to the requests waiting on job; -1 when out of memory. */
+static int wait_on(veu_kept_job_t *job, const veu_req_t *r)
+{
+    if (job->n == job->cap) {
+        size_t cap = job->cap ? job->cap * 2 : 4;
+        struct waiting *p = realloc(job->w, cap * sizeof(*p));
+        if (!p) {
+            return -1;
+        }
+        job->w = p;
+        job->cap = cap;
+    }
+    struct waiting *w = &job->w[job->n];
+    *w = (struct waiting){.conn = r->conn,
+                          .slot = r->slot,
+                          .j = json_incref(r->j),
+                          .id_json = r->id_json ? strdup(r->id_json) : NULL,
+                          .inline_form = r->inline_form,
+                          .op = r->op};
+    if (r->id_json && !w->id_json) {
+        json_decref(w->j);
+        return -1;
+    }
+    job->n++;
+    return 0;
 }
 
 static void on_idle_check(uv_timer_t *t)
@@ -228,14 +266,19 @@ static void done(uv_work_t *w, int status)
     if (status < 0 && !job->err[0]) {
         snprintf(job->err, sizeof(job->err), "the mapping was cancelled: %s", uv_strerror(status));
     }
-    if (job->conn && !job->conn->closing) {
+    /* every slot is filled before any connection is flushed: a flush may close one */
+    for (size_t i = 0; i < job->n; i++) {
+        struct waiting *q = &job->w[i];
+        if (!q->conn || q->conn->closing) {
+            continue;
+        }
         veu_req_t r = {.srv = srv,
-                       .conn = job->conn,
-                       .slot = job->slot,
-                       .j = job->j,
-                       .id_json = job->id_json,
-                       .inline_form = job->inline_form,
-                       .op = job->op,
+                       .conn = q->conn,
+                       .slot = q->slot,
+                       .j = q->j,
+                       .id_json = q->id_json,
+                       .inline_form = q->inline_form,
+                       .op = q->op,
                        .snap = job->snap,
                        .generation = job->gen};
         if (!job->snap) {
@@ -244,7 +287,11 @@ static void done(uv_work_t *w, int status)
         } else {
             answer_from(&r, job->snap, job->gen);
         }
-        veu_conn_flush(job->conn);
+    }
+    for (size_t i = 0; i < job->n; i++) {
+        if (job->w[i].conn) {
+            veu_conn_flush(job->w[i].conn);
+        }
     }
     veu_log(LOG_DEBUG, "answer from generation %" PRIu64 ": %s (%lld ms)", job->gen,
             job->snap ? "mapped" : job->err, (long long)(veu_now_ms() - job->started_ms));
@@ -267,34 +314,36 @@ int veu_kept_start(veu_req_t *r, uint64_t gen)
         veu_snapref_put(hit);
         return VEU_OP_PENDING; /* the slot is filled (or will be, by an answer for another day) */
     }
+    veu_kept_job_t *same = NULL;
     for (veu_kept_job_t *j = srv->kept_jobs; j; j = j->next) {
-        mine += j->conn == r->conn;
+        for (size_t i = 0; i < j->n; i++) {
+            mine += j->w[i].conn == r->conn;
+        }
+        same = j->gen == gen ? j : same;
     }
     if (srv->stopping) {
         return veu_req_fail(r, "busy", "the daemon is shutting down");
     }
-    if (mine >= KEPT_PER_CONN || srv->n_kept_jobs >= KEPT_JOBS) {
+    if (mine >= KEPT_PER_CONN || (!same && srv->n_kept_jobs >= KEPT_JOBS)) {
         return veu_req_fail(r, "busy",
-                            "%u answers from kept generations are under way (%u of them this "
-                            "connection's); ask again when they are answered",
+                            "%u kept generations are being mapped, %u requests of this "
+                            "connection wait for them; ask again when they are answered",
                             srv->n_kept_jobs, mine);
     }
+    if (same) { /* being mapped already: answered when it is */
+        return wait_on(same, r) < 0 ? veu_req_fail(r, "internal", "out of memory") : VEU_OP_PENDING;
+    }
     veu_kept_job_t *job = calloc(1, sizeof(*job));
-    if (!job) {
+    if (!job || wait_on(job, r) < 0) {
+        free(job);
         return veu_req_fail(r, "internal", "out of memory");
     }
     job->srv = srv;
-    job->conn = r->conn;
-    job->slot = r->slot;
-    job->j = json_incref(r->j);
-    job->id_json = r->id_json ? strdup(r->id_json) : NULL;
-    job->inline_form = r->inline_form;
-    job->op = r->op;
     job->gen = gen;
     snprintf(job->state, sizeof(job->state), "%s", srv->cfg.state);
     job->started_ms = veu_now_ms();
     job->work.data = job;
-    if ((r->id_json && !job->id_json) || uv_queue_work(srv->loop, &job->work, work, done) < 0) {
+    if (uv_queue_work(srv->loop, &job->work, work, done) < 0) {
         job_free(job);
         return veu_req_fail(r, "internal", "cannot queue the mapping of generation %" PRIu64, gen);
     }
@@ -307,8 +356,10 @@ int veu_kept_start(veu_req_t *r, uint64_t gen)
 void veu_kept_forget_conn(veu_server_t *srv, veu_conn_t *c)
 {
     for (veu_kept_job_t *j = srv->kept_jobs; j; j = j->next) {
-        if (j->conn == c) {
-            j->conn = NULL, j->slot = NULL;
+        for (size_t i = 0; i < j->n; i++) {
+            if (j->w[i].conn == c) {
+                j->w[i].conn = NULL, j->w[i].slot = NULL;
+            }
         }
     }
 }

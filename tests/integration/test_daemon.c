@@ -1197,6 +1197,22 @@ START_TEST(changes_between_generations)
         want += !b || !c || strcmp(json_string_value(b), json_string_value(c));
     }
     ck_assert_uint_ge(want, 4);
+    /* a pipelined replay: every request waits on the one mapping of generation 1, none busy */
+    int fd = hx_connect(&D);
+    for (int k = 0; k < 50; k++) {
+        static const char req[] = "{\"op\":\"risk\",\"entity\":\"B\",\"generation\":1}\n";
+        hx_send(fd, req, sizeof(req) - 1);
+    }
+    for (int k = 0; k < 50; k++) {
+        char *line = hx_readline(fd, 30000);
+        ck_assert_ptr_nonnull(line);
+        json_t *ans = json_loads(line, 0, NULL);
+        ck_assert_msg(json_is_true(json_object_get(ans, "ok")), "%s", line);
+        ck_assert_int_eq(json_integer_value(json_object_get(ans, "generation")), 1);
+        json_decref(ans);
+        free(line);
+    }
+    close(fd);
     a = hx_ask(&D, "changes");
     json_t *r = json_object_get(a, "result"), *ch = json_object_get(r, "changes"), *x;
     ck_assert_msg(r, "%s", json_dumps(a, 0));
