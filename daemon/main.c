@@ -38,6 +38,7 @@ static void usage(FILE *f)
             "       veud --check [--config FILE] --data DIR                         validate a "
             "dataset\n"
             "       veud query [--socket PATH] [--timeout S] [--format F] [REQUEST ...]\n"
+            "       veud screen [--socket PATH] [--format csv|jsonl] [FILE|-]      screen a file\n"
             "       veud diff OLD.snap NEW.snap                                     what changed\n"
             "       veud audit-verify FILE...                                       check the "
             "audit trail\n"
@@ -410,6 +411,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(mode, "query")) {
         return veu_query_main(argc, argv);
+    }
+    if (!strcmp(mode, "screen")) {
+        return veu_screen_main(argc, argv);
     }
     if (!strcmp(mode, "audit-verify")) {
         return audit_verify(argc - 1, argv + 1);

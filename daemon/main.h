@@ -14,4 +14,7 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src);
 /* `veud query`: the client; returns the exit code. */
 int veu_query_main(int argc, char **argv);
 
+/* `veud screen`: the batch screening client; returns the exit code. */
+int veu_screen_main(int argc, char **argv);
+
 #endif

@@ -1517,6 +1517,99 @@ START_TEST(watch_across_three_rebuilds)
 }
 END_TEST
 
+/*
+ * veud screen (SPEC section 9): a CSV of ids, names, a name two companies
+ * share (with and without country), unknown ones and blank lines, one
+ * report row each, in order; one id or name per line as JSON lines; and a
+ * report pinned to a kept generation.
+ */
+START_TEST(screen_a_file_of_buyers)
+{
+    char dir[] = "/tmp/veu-screen-XXXXXX", cmd[1200];
+    int st;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_file(dir, "entities.csv",
+               "id,name,country\nX,Seed Arms,US\nA,Alpha GmbH,DE\nA2,Alpha GmbH,FR\nB,Beta,DE\n");
+    write_file(dir, "designations.csv", "entity_id,designation\nX,defense\n");
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,55\n");
+    write_file(dir, "buyers.csv",
+               "ID,Name,Country\nX,,\n,Alpha GmbH,\n,\"Alpha GmbH\",FR\n\n,Nobody At All,\nB,,\n"
+               "zz-unknown,,\n");
+    hx_start(&D, dir, NULL);
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
+    json_t *stats = stat_of("dataset_digest");
+    snprintf(cmd, sizeof(cmd), "%s screen --socket %s %s/buyers.csv 2>%s/err", VEUD_PATH, D.sock,
+             dir, dir);
+    char *out = capture(cmd, &st);
+    ck_assert_int_eq(st, 1); /* some rows were not answered */
+    static const char *const want[] = {
+        "line,input,country,id,name,score,verdict,codes,generation,dataset_digest,policy_digest,"
+        "evidence,error",
+        "2,X,,X,Seed Arms,1,deny,is_seed,1,",
+        "3,Alpha GmbH,,,,,,,,,,,",
+        "4,Alpha GmbH,FR,A2,Alpha GmbH,1,standard,,1,",
+        "6,Nobody At All,,,,,,,,,,,",
+        "7,B,,B,Beta,1,deny,defense_controlled,1,",
+        "8,zz-unknown,,,,,,,,,,,",
+    };
+    char *save, *lines[16];
+    size_t n = 0;
+    for (char *l = strtok_r(out, "\n", &save); l && n < 16; l = strtok_r(NULL, "\n", &save)) {
+        lines[n++] = l;
+    }
+    ck_assert_uint_eq(n, 7);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(!strncmp(lines[i], want[i], strlen(want[i])), "row %zu: %s", i, lines[i]);
+    }
+    ck_assert_ptr_nonnull(strstr(lines[2], ",\"ambiguous: "));
+    ck_assert_ptr_nonnull(strstr(lines[4], "not_found: "));
+    ck_assert_ptr_nonnull(strstr(lines[5], json_string_value(stats))); /* the digest */
+    ck_assert_ptr_nonnull(strstr(lines[5], ",Seed Arms -[55%]-> Beta,"));
+    free(out);
+    snprintf(cmd, sizeof(cmd), "cat %s/err", dir);
+    out = capture(cmd, &st);
+    ck_assert_ptr_nonnull(strstr(out, "1 blank lines skipped"));
+    free(out);
+
+    /* one id or name per line, as JSON lines, from standard input */
+    snprintf(cmd, sizeof(cmd), "printf 'B\\nSeed Arms\\n' | %s screen --socket %s --format jsonl -",
+             VEUD_PATH, D.sock);
+    out = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    char *nl = strchr(out, '\n');
+    ck_assert_ptr_nonnull(nl);
+    *nl = '\0';
+    json_t *r1 = json_loads(out, 0, NULL), *r2 = json_loads(nl + 1, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(r1, "id")), "B");
+    ck_assert_str_eq(json_string_value(json_object_get(r1, "codes")
+                                           ? json_array_get(json_object_get(r1, "codes"), 0)
+                                           : NULL),
+                     "defense_controlled");
+    ck_assert_str_eq(json_string_value(json_object_get(r2, "id")), "X");
+    ck_assert_int_eq(json_integer_value(json_object_get(r2, "line")), 2);
+    json_decref(r1);
+    json_decref(r2);
+    free(out);
+
+    /* the report of a kept generation after the data changed */
+    write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,5\n");
+    json_decref(hx_ask(&D, "reload"));
+    snprintf(cmd, sizeof(cmd), "printf 'B\\n' | %s screen --socket %s -", VEUD_PATH, D.sock);
+    out = capture(cmd, &st);
+    ck_assert_ptr_nonnull(strstr(out, "\n1,B,,B,Beta,1,standard,,2,"));
+    free(out);
+    snprintf(cmd, sizeof(cmd), "printf 'B\\n' | %s screen --socket %s --generation 1 - 2>/dev/null",
+             VEUD_PATH, D.sock);
+    out = capture(cmd, &st);
+    ck_assert_msg(strstr(out, "\n1,B,,B,Beta,1,deny,defense_controlled,1,"), "%s", out);
+    free(out);
+    json_decref(stats);
+    ck_assert_int_eq(hx_stop(&D), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(registry_exports_through_rebuild)
 {
     start(NULL);
@@ -1751,6 +1844,7 @@ int main(void)
     tcase_add_test(t, registry_exports_through_rebuild);
     tcase_add_test(t, changes_between_generations);
     tcase_add_test(t, watch_across_three_rebuilds);
+    tcase_add_test(t, screen_a_file_of_buyers);
     tcase_add_test(t, dated_rows_through_rebuild);
     tcase_add_test(t, regime_reaches_the_builder);
     tcase_add_test(t, history_answers_are_bounded);
