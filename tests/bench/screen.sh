@@ -7,7 +7,7 @@
 #
 #   tests/bench/screen.sh [ROWS [ENTITIES]]     (default 1000000 100000)
 #
-# Needs redis-server (the harness starts one beside veud) and a build in ./build.
+# Needs a build in ./build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${1:-1000000}
@@ -16,7 +16,12 @@ RUNS=${RUNS:-3}
 cmake --build build -j "$(nproc)" --target veud veu-gen >/dev/null
 . tests/bench/lib.sh
 bench_registry "$N"
-bench_pair "$B/screen-$N"
+run="$B/screen-$N" sock="$B/screen-$N/veud.sock"
+rm -rf "$run" && mkdir -p "$run/state"
+build/daemon/veud --data "$d" --socket "$sock" --state "$run/state" 2>"$run/veud.log" &
+vpid=$!
+trap 'kill $vpid 2>/dev/null; wait 2>/dev/null' EXIT
+until grep -q "generation 1 serving" "$run/veud.log"; do sleep 0.2; done
 python3 - "$d/entities.csv" "$run" "$ROWS" <<'PY'
 import csv, json, sys
 src, run, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
