@@ -22,6 +22,7 @@
 
 #include "dot.h"
 #include "main.h"
+#include "words.h"
 
 static int64_t now_ms(void)
 {
@@ -30,7 +31,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { FMT_JSON, FMT_DOT, FMT_SVG };
+enum { FMT_JSON, FMT_DOT, FMT_SVG, FMT_TEXT };
 
 /*
  * For drawing: risk and paths requests ask for the "entities" member.  An
@@ -99,6 +100,13 @@ static int emit(const char *line, int format)
     veu_jbuf_init(&dot);
     if (format == FMT_JSON) {
         puts(line);
+    } else if (format == FMT_TEXT) {
+        if (!j || veu_words_answer(j, &dot) < 0) {
+            fprintf(stderr, "veud query: the answer cannot be written as text\n");
+            failed = 1;
+        } else {
+            fwrite(dot.buf, 1, dot.len, stdout);
+        }
     } else if (!j || veu_dot_answer(j, &dot) < 0) {
         /* nothing to draw: say why on stderr, and write no picture */
         json_t *e = json_object_get(j, "error");
@@ -154,8 +162,10 @@ int veu_query_main(int argc, char **argv)
                 format = FMT_DOT;
             } else if (!strcmp(optarg, "svg")) {
                 format = FMT_SVG;
+            } else if (!strcmp(optarg, "text")) {
+                format = FMT_TEXT;
             } else {
-                fprintf(stderr, "veud query: --format takes json, dot or svg\n");
+                fprintf(stderr, "veud query: --format takes json, text, dot or svg\n");
                 return EX_USAGE;
             }
             break;
@@ -165,7 +175,8 @@ int veu_query_main(int argc, char **argv)
                    "Sends each REQUEST (or each line of standard input) to veud and prints the\n"
                    "answers, one line each. Exits 1 if any answer is an error.\n"
                    "--format dot draws risk and paths answers as Graphviz DOT; --format svg\n"
-                   "renders them with Graphviz's dot, which must be installed.\n");
+                   "renders them with Graphviz's dot, which must be installed; --format text\n"
+                   "writes risk and paths answers for a person, every path in words.\n");
             return 0;
         default:
             return EX_USAGE;
@@ -211,7 +222,44 @@ int veu_query_main(int argc, char **argv)
         free(req);
         return EX_UNAVAILABLE;
     }
-    if (format != FMT_JSON) {
+    if (format == FMT_TEXT) {
+        /* every request a risk or paths request that asks for the entities its paths name */
+        veu_jbuf_t all;
+        veu_jbuf_init(&all);
+        for (size_t i = 0; i < req_len;) {
+            char *nl = memchr(req + i, '\n', req_len - i);
+            size_t n = nl ? (size_t)(nl - (req + i)) : req_len - i;
+            size_t k = 0;
+            while (k < n && (req[i + k] == ' ' || req[i + k] == '\t' || req[i + k] == '\r')) {
+                k++;
+            }
+            char *one = k < n ? with_graph(req + i, n) : NULL;
+            if (k < n && !one) {
+                fprintf(stderr,
+                        "veud query: --format text writes risk and paths answers only, not "
+                        "'%.*s'\n",
+                        (int)(n > 60 ? 60 : n), req + i);
+                veu_jbuf_destroy(&all);
+                free(req);
+                return EX_USAGE;
+            }
+            if (one) {
+                veu_jbuf_lit(&all, one);
+                veu_jbuf_raw(&all, "\n", 1);
+                free(one);
+            }
+            i += n + 1;
+        }
+        free(req);
+        req = malloc(all.len + 1);
+        if (!req || veu_jbuf_failed(&all)) {
+            veu_jbuf_destroy(&all);
+            return EX_OSERR;
+        }
+        memcpy(req, all.buf, all.len);
+        req_len = all.len;
+        veu_jbuf_destroy(&all);
+    } else if (format != FMT_JSON) {
         /* one picture a run, of a risk or paths answer: the request asks for its entities */
         char *one = NULL;
         int lines = 0;

@@ -33,6 +33,7 @@
 
 #include "main.h"
 #include "veu/jbuf.h"
+#include "words.h"
 
 #define WINDOW 256 /* requests in flight: their answers fit well within max_output */
 
@@ -276,48 +277,6 @@ static char *request_of(const screen_t *sc, const row_t *r)
     return s;
 }
 
-/* "Rheinmetall AG -[100%]-> Pierburg GmbH": the first evidence path of an answer, in words. */
-static void evidence(json_t *res, veu_jbuf_t *o)
-{
-    json_t *ents = json_object_get(res, "entities"), *reason, *path = NULL;
-    size_t i;
-
-    json_array_foreach(json_object_get(res, "reasons"), i, reason)
-    {
-        json_t *p = json_array_get(json_object_get(reason, "paths"), 0);
-        if (json_array_size(p)) {
-            path = p;
-            break;
-        }
-    }
-    json_t *hop;
-    json_array_foreach(path, i, hop)
-    {
-        const char *ids[2] = {json_string_value(json_object_get(hop, "from")),
-                              json_string_value(json_object_get(hop, "to"))};
-        const char *names[2];
-        for (int k = 0; k < 2; k++) {
-            names[k] = json_string_value(json_object_get(json_object_get(ents, ids[k]), "name"));
-            names[k] = names[k] ? names[k] : ids[k] ? ids[k] : "?";
-        }
-        if (i == 0) {
-            veu_jbuf_lit(o, names[0]);
-        }
-        const char *rel = json_string_value(json_object_get(hop, "rel"));
-        json_t *pct = json_object_get(hop, "percent");
-        if (rel && !strcmp(rel, "supplies")) {
-            veu_jbuf_lit(o, " -[supplies]-> ");
-        } else if (json_is_number(pct)) {
-            veu_jbuf_printf(o, " -[%s%g%%]-> ", rel && !strcmp(rel, "controls") ? "control " : "",
-                            json_number_value(pct));
-        } else {
-            veu_jbuf_printf(o, " -[%s]-> ",
-                            rel && !strcmp(rel, "controls") ? "control" : "stake of unknown size");
-        }
-        veu_jbuf_lit(o, names[1]);
-    }
-}
-
 static void csv_cell(veu_jbuf_t *o, const char *s, bool last)
 {
     if (strpbrk(s, ",\"\r\n")) {
@@ -399,7 +358,7 @@ static void report(screen_t *sc, const row_t *r, json_t *ans)
                             json_string_value(json_object_get(x, "code")));
         }
         cell[C_CODES] = strdup(codes.len ? codes.buf : "");
-        evidence(res, &ev);
+        veu_words_first_evidence(res, &ev);
         cell[C_EVIDENCE] = strdup(ev.len ? ev.buf : "");
     }
     if (ans && json_is_integer(json_object_get(ans, "generation"))) {

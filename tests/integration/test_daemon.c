@@ -1020,6 +1020,22 @@ START_TEST(query_client)
     char *n = capture(cmd, &st);
     ck_assert_msg(atoi(n) == 200000, "%s answers of 200000", n);
     free(n);
+    /* --format text: every path in words, for a person at a terminal */
+    snprintf(cmd, sizeof(cmd),
+             "%s query --socket %s --format text 'risk co:pierburg' "
+             "'paths co:pierburg'",
+             VEUD_PATH, D.sock);
+    n = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    ck_assert_msg(!strncmp(n, "Pierburg GmbH (co:pierburg, DE): deny, generation 1", 51), "%s", n);
+    ck_assert_msg(strstr(n, "\n    Rheinmetall AG -[100%]-> Rheinmetall Automotive AG -[100%]-> "
+                            "Pierburg GmbH\n"),
+                  "%s", n);
+    ck_assert_msg(strstr(n, "\n1 paths, generation 1\n  Rheinmetall AG -[100%]-> "), "%s", n);
+    free(n);
+    snprintf(cmd, sizeof(cmd), "%s query --socket %s --format text stats 2>/dev/null", VEUD_PATH,
+             D.sock);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 64);
     stop();
 }
 END_TEST
