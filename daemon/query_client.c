@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "dot.h"
+#include "html.h"
 #include "main.h"
 #include "words.h"
 
@@ -31,7 +32,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-enum { FMT_JSON, FMT_DOT, FMT_SVG, FMT_TEXT };
+enum { FMT_JSON, FMT_DOT, FMT_SVG, FMT_TEXT, FMT_HTML };
 
 /*
  * For drawing: risk and paths requests ask for the "entities" member.  An
@@ -90,6 +91,82 @@ static int have_dot(void)
     return 0;
 }
 
+/* The evidence of an answer drawn by Graphviz as SVG (malloc'd), or NULL. */
+static char *draw_svg(json_t *answer)
+{
+    char tmpl[] = "/tmp/veud-query-XXXXXX";
+    veu_jbuf_t dot, svg;
+    int fd = mkstemp(tmpl);
+    char *out = NULL;
+
+    if (fd < 0) {
+        return NULL;
+    }
+    veu_jbuf_init(&dot);
+    veu_jbuf_init(&svg);
+    if (veu_dot_answer(answer, &dot) == 0 && write(fd, dot.buf, dot.len) == (ssize_t)dot.len) {
+        char cmd[64], buf[65536];
+        snprintf(cmd, sizeof(cmd), "dot -Tsvg %s", tmpl);
+        FILE *p = popen(cmd, "r");
+        size_t n;
+        while (p && (n = fread(buf, 1, sizeof(buf), p)) > 0) {
+            veu_jbuf_raw(&svg, buf, n);
+        }
+        if (p && pclose(p) == 0 && svg.len && !veu_jbuf_failed(&svg)) {
+            out = strndup(svg.buf, svg.len);
+        }
+    }
+    close(fd);
+    unlink(tmpl);
+    veu_jbuf_destroy(&dot);
+    veu_jbuf_destroy(&svg);
+    return out;
+}
+
+/*
+ * --format html: the stats answer comes first and is kept, then the risk
+ * answer is written as a page with both.  1 when no page could be written.
+ */
+static int emit_html(json_t *j)
+{
+    static json_t *stats;
+    if (!stats) {
+        stats = json_incref(j);
+        if (!json_is_true(json_object_get(j, "ok"))) {
+            fprintf(stderr, "veud query: no report: stats failed\n");
+            return 1;
+        }
+        return 0;
+    }
+    int failed = 1;
+    json_t *e = json_object_get(j, "error");
+    veu_jbuf_t page;
+    veu_jbuf_init(&page);
+    if (e) {
+        fprintf(stderr, "veud query: no report: %s: %s\n",
+                json_string_value(json_object_get(e, "code")),
+                json_string_value(json_object_get(e, "message")));
+    } else if (json_integer_value(json_object_get(j, "generation")) !=
+               json_integer_value(
+                   json_object_get(json_object_get(stats, "result"), "generation"))) {
+        fprintf(stderr, "veud query: no report: the graph was rebuilt while it was asked for; "
+                        "run it again\n");
+    } else {
+        char *svg = draw_svg(j);
+        if (!svg) {
+            fprintf(stderr, "veud query: no report: Graphviz's dot could not draw the evidence\n");
+        } else if (veu_html_answer(stats, j, svg, &page) == 0 && !veu_jbuf_failed(&page)) {
+            fwrite(page.buf, 1, page.len, stdout);
+            failed = 0;
+        }
+        free(svg);
+    }
+    veu_jbuf_destroy(&page);
+    json_decref(stats);
+    stats = NULL;
+    return failed;
+}
+
 /* Prints one answer line as asked; returns 1 when it is an error answer. */
 static int emit(const char *line, int format)
 {
@@ -100,6 +177,8 @@ static int emit(const char *line, int format)
     veu_jbuf_init(&dot);
     if (format == FMT_JSON) {
         puts(line);
+    } else if (format == FMT_HTML) {
+        failed = j ? emit_html(j) : 1;
     } else if (format == FMT_TEXT) {
         if (!j || veu_words_answer(j, &dot) < 0) {
             fprintf(stderr, "veud query: the answer cannot be written as text\n");
@@ -164,8 +243,10 @@ int veu_query_main(int argc, char **argv)
                 format = FMT_SVG;
             } else if (!strcmp(optarg, "text")) {
                 format = FMT_TEXT;
+            } else if (!strcmp(optarg, "html")) {
+                format = FMT_HTML;
             } else {
-                fprintf(stderr, "veud query: --format takes json, text, dot or svg\n");
+                fprintf(stderr, "veud query: --format takes json, text, html, dot or svg\n");
                 return EX_USAGE;
             }
             break;
@@ -176,7 +257,8 @@ int veu_query_main(int argc, char **argv)
                    "answers, one line each. Exits 1 if any answer is an error.\n"
                    "--format dot draws risk and paths answers as Graphviz DOT; --format svg\n"
                    "renders them with Graphviz's dot, which must be installed; --format text\n"
-                   "writes risk and paths answers for a person, every path in words.\n");
+                   "writes risk and paths answers for a person, every path in words; --format\n"
+                   "html writes one risk answer as a self-contained decision report.\n");
             return 0;
         default:
             return EX_USAGE;
@@ -216,9 +298,11 @@ int veu_query_main(int argc, char **argv)
             req[req_len++] = '\n';
         }
     }
-    if (format == FMT_SVG && !have_dot()) {
-        fprintf(stderr, "veud query: --format svg needs Graphviz's dot, which is not installed "
-                        "(apt-get install graphviz); --format dot prints the graph as text\n");
+    if ((format == FMT_SVG || format == FMT_HTML) && !have_dot()) {
+        fprintf(stderr,
+                "veud query: --format %s needs Graphviz's dot, which is not installed "
+                "(apt-get install graphviz); --format dot prints the graph as text\n",
+                format == FMT_SVG ? "svg" : "html");
         free(req);
         return EX_UNAVAILABLE;
     }
@@ -260,7 +344,12 @@ int veu_query_main(int argc, char **argv)
         req_len = all.len;
         veu_jbuf_destroy(&all);
     } else if (format != FMT_JSON) {
-        /* one picture a run, of a risk or paths answer: the request asks for its entities */
+        /*
+         * One picture a run, of a risk or paths answer (a report: of a risk
+         * answer, after the stats of its generation); the request asks for
+         * its entities.
+         */
+        const char *fname = format == FMT_DOT ? "dot" : format == FMT_SVG ? "svg" : "html";
         char *one = NULL;
         int lines = 0;
         for (size_t i = 0; i < req_len;) {
@@ -272,11 +361,15 @@ int veu_query_main(int argc, char **argv)
             }
             if (k < n && lines++ == 0) {
                 one = with_graph(req + i, n);
+                if (one && format == FMT_HTML && !strstr(one, "\"op\":\"risk\"")) {
+                    free(one);
+                    one = NULL;
+                }
                 if (!one) {
-                    fprintf(stderr,
-                            "veud query: --format %s draws risk and paths answers only, "
-                            "not '%.*s'\n",
-                            format == FMT_DOT ? "dot" : "svg", (int)(n > 60 ? 60 : n), req + i);
+                    fprintf(stderr, "veud query: --format %s %s only, not '%.*s'\n", fname,
+                            format == FMT_HTML ? "reports risk answers"
+                                               : "draws risk and paths answers",
+                            (int)(n > 60 ? 60 : n), req + i);
                     free(req);
                     return EX_USAGE;
                 }
@@ -287,20 +380,20 @@ int veu_query_main(int argc, char **argv)
             fprintf(stderr,
                     "veud query: --format %s draws one answer a run (%d requests given); "
                     "run it once per picture\n",
-                    format == FMT_DOT ? "dot" : "svg", lines);
+                    fname, lines);
             free(one);
             free(req);
             return EX_USAGE;
         }
         free(req);
-        req_len = strlen(one) + 1;
+        const char *pre = format == FMT_HTML ? "stats\n" : "";
+        req_len = strlen(pre) + strlen(one) + 1;
         req = malloc(req_len + 1);
         if (!req) {
             free(one);
             return EX_OSERR;
         }
-        memcpy(req, one, req_len - 1);
-        req[req_len - 1] = '\n';
+        snprintf(req, req_len + 1, "%s%s\n", pre, one);
         free(one);
     }
     if (strlen(path) >= sizeof(sa.sun_path)) {

@@ -1136,6 +1136,87 @@ START_TEST(pictures)
 }
 END_TEST
 
+/*
+ * --format html (SPEC section 9): one self-contained decision report; in a
+ * real browser when Debian's chromium is installed (scripts/deps installs
+ * it): rendered to PNG and PDF, and the PNG is not a blank page.
+ */
+START_TEST(decision_report)
+{
+    start(NULL);
+    char dir[] = "/tmp/veu-report-XXXXXX", cmd[1400];
+    int st;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd), "%s query --socket %s --format html 'risk co:eurofighter'",
+             VEUD_PATH, D.sock);
+    char *page = capture(cmd, &st);
+    ck_assert_int_eq(st, 0);
+    json_t *digest = stat_of("dataset_digest");
+    ck_assert_msg(!strncmp(page, "<!DOCTYPE html>", 15), "%.200s", page);
+    ck_assert_ptr_nonnull(
+        strstr(page, "<title>veud decision: Eurofighter Jagdflugzeug GmbH, deny"));
+    ck_assert_ptr_nonnull(strstr(page, json_string_value(digest)));
+    ck_assert_ptr_nonnull(strstr(page, "<svg"));
+    ck_assert_ptr_nonnull(strstr(page, "Airbus SE -[46%]-&gt; Eurofighter Jagdflugzeug GmbH"));
+    ck_assert_ptr_nonnull(strstr(page, "<th>home_country</th><td>CN</td>"));
+    /* nothing fetched from elsewhere: no script, link, image, import or URL */
+    static const char *const external[] = {"src=",    "href=",   "url(",         "<link",
+                                           "@import", "<script", "<!DOCTYPE svg"};
+    for (size_t i = 0; i < sizeof(external) / sizeof(external[0]); i++) {
+        ck_assert_msg(!strstr(page, external[i]), "the report holds '%s'", external[i]);
+    }
+    char path[300];
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(page, f);
+    fclose(f);
+    free(page);
+    json_decref(digest);
+    /* one report a run, of a risk answer */
+    snprintf(cmd, sizeof(cmd), "%s query --socket %s --format html 'paths co:pierburg' 2>/dev/null",
+             VEUD_PATH, D.sock);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 64);
+    snprintf(cmd, sizeof(cmd), "%s query --socket %s --format html 'risk no:such' >/dev/null 2>&1",
+             VEUD_PATH, D.sock);
+    ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+    if (access("/usr/bin/chromium", X_OK) == 0) {
+        /* a blank page of the same size, to tell a rendering from nothing */
+        snprintf(path, sizeof(path), "%s/blank.html", dir);
+        f = fopen(path, "w");
+        fputs("<!DOCTYPE html><html><body></body></html>\n", f);
+        fclose(f);
+        const char *pages[] = {"report", "blank"};
+        long png[2];
+        for (int k = 0; k < 2; k++) {
+            snprintf(cmd, sizeof(cmd),
+                     "cd %s && HOME=%s chromium --headless --no-sandbox --disable-gpu "
+                     "--user-data-dir=%s/profile --window-size=1000,1400 --screenshot=%s/%s.png "
+                     "%s/%s.html >/dev/null 2>&1",
+                     dir, dir, dir, dir, pages[k], dir, pages[k]);
+            ck_assert_int_eq(system(cmd), 0);
+            struct stat sb;
+            snprintf(path, sizeof(path), "%s/%s.png", dir, pages[k]);
+            ck_assert_int_eq(stat(path, &sb), 0);
+            png[k] = (long)sb.st_size;
+        }
+        ck_assert_msg(png[0] > 10 * png[1], "report %ld bytes of PNG, blank %ld", png[0], png[1]);
+        snprintf(cmd, sizeof(cmd),
+                 "cd %s && HOME=%s chromium --headless --no-sandbox --disable-gpu "
+                 "--user-data-dir=%s/profile --print-to-pdf=%s/report.pdf %s/report.html "
+                 ">/dev/null 2>&1 && head -c 5 %s/report.pdf",
+                 dir, dir, dir, dir, dir, dir);
+        char *pdf = capture(cmd, &st);
+        ck_assert_int_eq(st, 0);
+        ck_assert_str_eq(pdf, "%PDF-");
+        free(pdf);
+    }
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    stop();
+}
+END_TEST
+
 /* Every id's verdict and codes through screen, as {id: "verdict codes"}; absent ids left out. */
 static json_t *screen_all(const char *const *ids, size_t n)
 {
@@ -1857,6 +1938,7 @@ int main(void)
     tcase_add_test(t, answer_cache_is_exact);
     tcase_add_test(t, query_client);
     tcase_add_test(t, pictures);
+    tcase_add_test(t, decision_report);
     tcase_add_test(t, registry_exports_through_rebuild);
     tcase_add_test(t, changes_between_generations);
     tcase_add_test(t, watch_across_three_rebuilds);
