@@ -17,10 +17,13 @@ typedef struct veu_changes_job veu_changes_job_t;
 /*
  * Starts r's answer: the changes from generation since (0: the newest kept
  * before the one serving) to r's graph, at most limit of them, only those
- * of the ids in entities (an array of strings, or NULL for all).
- * VEU_OP_PENDING, or VEU_OP_ERROR (busy, out of memory).
+ * of the ids in entities (an array of strings, or NULL for all).  From the
+ * generation the last rebuild replaced, answered at once into res from the
+ * changes that rebuild worked out (VEU_OP_OK); else VEU_OP_PENDING, or
+ * VEU_OP_ERROR (busy, out of memory).
  */
-int veu_changes_start(veu_req_t *r, uint64_t since, unsigned limit, json_t *entities);
+int veu_changes_start(veu_req_t *r, uint64_t since, unsigned limit, json_t *entities,
+                      veu_jbuf_t *res);
 /* A connection closes: its jobs run on, answering no one. */
 void veu_changes_forget_conn(veu_server_t *srv, veu_conn_t *c);
 /* No job runs. */

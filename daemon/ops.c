@@ -780,7 +780,6 @@ static int op_changes(veu_req_t *r, veu_jbuf_t *res)
     int limit;
     size_t i;
 
-    (void)res;
     if (v && json_is_string(v) && r->inline_form) {
         char *end;
         unsigned long long g = strtoull(json_string_value(v), &end, 10);
@@ -809,7 +808,7 @@ static int op_changes(veu_req_t *r, veu_jbuf_t *res)
             return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
         }
     }
-    return veu_changes_start(r, since, (unsigned)limit, a);
+    return veu_changes_start(r, since, (unsigned)limit, a, res);
 }
 
 /* watch (SPEC section 9): entities, optional; the connection then only receives events. */

@@ -147,6 +147,15 @@ static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_
 
 static void remove_old(veu_server_t *srv);
 
+void veu_rebuild_forget_changes(veu_server_t *srv)
+{
+    veu_snapref_put(srv->chg_from);
+    free(srv->chg);
+    srv->chg_from = NULL;
+    srv->chg = NULL;
+    srv->n_chg = 0;
+}
+
 struct cand {
     uint64_t gen;
     char policy[17]; /* the policy digest it was built under */
@@ -461,6 +470,12 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
                     (long long)rb->last_ms);
             veu_watch_publish(srv, rb->prev ? rb->prev->snap : NULL, r->snap, r->generation,
                               rb->changes, rb->n_changes);
+            /* kept for the changes op: the first question after a rebuild answers at once */
+            veu_rebuild_forget_changes(srv);
+            if (rb->prev && rb->changes && !rb->changes_failed) {
+                srv->chg_from = rb->prev, srv->chg = rb->changes, srv->n_chg = rb->n_changes;
+                rb->prev = NULL, rb->changes = NULL;
+            }
             log_pages(r);
             remove_old(srv);
         }

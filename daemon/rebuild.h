@@ -89,4 +89,7 @@ unsigned veu_rebuild_timeout(const veu_server_t *srv);
 /* (Re)starts the timer of rebuild_interval seconds (0: off). */
 void veu_rebuild_timer_set(veu_server_t *srv, unsigned seconds);
 
+/* Drops what the last rebuild changed (kept for the changes op). */
+void veu_rebuild_forget_changes(veu_server_t *srv);
+
 #endif

@@ -69,6 +69,7 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->next_turn, NULL);
     veu_kept_cleanup(srv);
     veu_watch_cleanup(srv);
+    veu_rebuild_forget_changes(srv);
 }
 
 /* Ends the loop once stopping and nothing is left: no client, no builder (on_work_done). */

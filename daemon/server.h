@@ -76,8 +76,12 @@ struct veu_server {
     int64_t kept_used[2];
     uv_timer_t kept_timer;
     struct veu_watcher *watchers; /* connections that receive changes (watch.c) */
-    veu_jbuf_t out;               /* scratch for building one answer */
-    veu_jbuf_t res;               /* scratch for one result object, kept between requests */
+    /* what the last rebuild changed: from chg_from to cur (rebuild.c; the changes op) */
+    struct veu_snapref *chg_from;
+    struct veu_change *chg;
+    size_t n_chg;
+    veu_jbuf_t out; /* scratch for building one answer */
+    veu_jbuf_t res; /* scratch for one result object, kept between requests */
     int exit_code;
 };
 
