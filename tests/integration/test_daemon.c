@@ -1272,9 +1272,13 @@ START_TEST(changes_between_generations)
                "C,Gamma,DE\nE,Epsilon,FR\n");
     write_file(dir, "designations.csv", "entity_id,designation\nX,defense\n");
     write_file(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,60\nX,B,5\nP,C,100\n");
-    hx_start(&D, dir, "keep_generations = 2\n");
+    char extra[300], audit[300];
+    snprintf(audit, sizeof(audit), "%s/audit.jsonl", dir);
+    snprintf(extra, sizeof(extra), "keep_generations = 2\naudit_log = %s\n", audit);
+    hx_start(&D, dir, extra);
     ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
     json_t *before = screen_all(ids, 7);
+    json_decref(hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"B\"}")); /* audited, as decided */
     json_t *a = hx_ask(&D, "changes");
     ck_assert_str_eq(err_code(a), "not_found"); /* nothing before the first */
     json_decref(a);
@@ -1429,7 +1433,34 @@ START_TEST(changes_between_generations)
     ck_assert_str_eq(err_code(a), "bad_request");
     json_decref(a);
 
-    /* a third generation: with keep_generations = 2 the first is no longer kept */
+    /* the audited decision replayed after the data changed: its request, at its generation */
+    size_t na;
+    json_t *trail = read_lines(audit, &na), *decided = NULL, *line_j;
+    json_array_foreach(trail, i, line_j)
+    {
+        if (!strcmp(json_string_value(json_object_get(line_j, "entity")) ?: "", "B") &&
+            !strcmp(json_string_value(json_object_get(json_object_get(line_j, "request"), "op")),
+                    "risk")) {
+            decided = line_j;
+            break;
+        }
+    }
+    ck_assert_ptr_nonnull(decided);
+    json_t *again = json_deep_copy(json_object_get(decided, "request"));
+    json_object_set(again, "generation", json_object_get(decided, "generation"));
+    line = json_dumps(again, JSON_COMPACT);
+    a = hx_ask(&D, line);
+    free(line);
+    json_decref(again);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(a, "result"), "verdict")),
+                     json_string_value(json_object_get(decided, "verdict")));
+    ck_assert_str_eq(json_string_value(json_object_get(decided, "verdict")), "standard");
+    ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 1);
+    json_decref(a);
+    json_decref(trail);
+
+    /* a third generation delists P: with keep_generations = 2 the first is no longer kept */
+    write_file(dir, "designations.csv", "entity_id,designation\nX,defense\n");
     a = hx_ask(&D, "reload");
     ck_assert_int_eq(json_integer_value(json_object_get(a, "generation")), 3);
     json_decref(a);
@@ -1440,7 +1471,14 @@ START_TEST(changes_between_generations)
                "the oldest kept is 2"));
     json_decref(a);
     a = hx_ask(&D, "changes 2");
-    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(a, "result"), "total")), 0);
+    json_t *p_ch = json_array_get(json_object_get(json_object_get(a, "result"), "changes"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p_ch, "entity"), "id")),
+                     "P");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p_ch, "before"), "verdict")),
+                     "deny");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p_ch, "after"), "verdict")),
+                     "standard");
+    changes_match_diff(a, 2, 3);
     json_decref(a);
     a = hx_ask(&D, "changes 9");
     ck_assert_str_eq(err_code(a), "not_found");
