@@ -83,30 +83,34 @@ void veu_kept_scan(const char *state, uint64_t before, uint64_t *oldest, uint64_
     closedir(d);
 }
 
+veu_snapref_t *veu_kept_open(const char *state, uint64_t gen, char *err, size_t errlen)
+{
+    char path[PATH_MAX + 32], why[256] = "no snapshot";
+    uint64_t oldest, before;
+
+    snprintf(path, sizeof(path), "%s/veud-%" PRIu64 ".snap", state, gen);
+    veu_snapref_t *r = access(path, F_OK) == 0 ? veu_snapref_open(path, why, sizeof(why)) : NULL;
+    if (r && r->generation != gen) {
+        snprintf(why, sizeof(why), "the file holds generation %" PRIu64, r->generation);
+        veu_snapshot_close(r->snap);
+        free(r);
+        r = NULL;
+    }
+    if (!r) {
+        veu_kept_scan(state, UINT64_MAX, &oldest, &before);
+        int k = snprintf(err, errlen, "generation %" PRIu64 " is not kept (%s)", gen, why);
+        if (oldest && k > 0 && (size_t)k < errlen) {
+            snprintf(err + k, errlen - (size_t)k, "; the oldest kept is %" PRIu64, oldest);
+        }
+    }
+    return r;
+}
+
 /* In the thread pool: maps and verifies the kept snapshot. */
 static void work(uv_work_t *w)
 {
     veu_kept_job_t *job = w->data;
-    char path[PATH_MAX + 32], why[256] = "no snapshot";
-    uint64_t oldest, before;
-
-    snprintf(path, sizeof(path), "%s/veud-%" PRIu64 ".snap", job->state, job->gen);
-    job->snap = access(path, F_OK) == 0 ? veu_snapref_open(path, why, sizeof(why)) : NULL;
-    if (job->snap && job->snap->generation != job->gen) {
-        snprintf(why, sizeof(why), "the file holds generation %" PRIu64, job->snap->generation);
-        veu_snapshot_close(job->snap->snap);
-        free(job->snap);
-        job->snap = NULL;
-    }
-    if (!job->snap) {
-        veu_kept_scan(job->state, UINT64_MAX, &oldest, &before);
-        int k = snprintf(job->err, sizeof(job->err), "generation %" PRIu64 " is not kept (%s)",
-                         job->gen, why);
-        if (oldest && k > 0 && (size_t)k < sizeof(job->err)) {
-            snprintf(job->err + k, sizeof(job->err) - (size_t)k, "; the oldest kept is %" PRIu64,
-                     oldest);
-        }
-    }
+    job->snap = veu_kept_open(job->state, job->gen, job->err, sizeof(job->err));
 }
 
 static void unlink_job(veu_server_t *srv, veu_kept_job_t *job)

@@ -22,6 +22,13 @@ typedef struct veu_kept_job veu_kept_job_t;
 void veu_kept_scan(const char *state, uint64_t before, uint64_t *oldest, uint64_t *newest_before);
 
 /*
+ * Maps and verifies generation gen's snapshot in the state directory (off
+ * the loop: a second at 10M entities); NULL with err saying why, naming the
+ * oldest kept.  The caller owns the one reference.
+ */
+veu_snapref_t *veu_kept_open(const char *state, uint64_t gen, char *err, size_t errlen);
+
+/*
  * Answers r from generation gen (not the one serving): maps its snapshot in
  * the thread pool, then runs r's op on it.  VEU_OP_PENDING, or VEU_OP_ERROR.
  */

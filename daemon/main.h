@@ -14,6 +14,12 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src);
 /* `veud query`: the client; returns the exit code. */
 int veu_query_main(int argc, char **argv);
 
+/*
+ * The clients' connection to veud at path: a descriptor, or minus the exit
+ * code (EX_USAGE, EX_UNAVAILABLE) after saying why on stderr as who.
+ */
+int veu_client_connect(const char *who, const char *path);
+
 /* `veud screen`: the batch screening client; returns the exit code. */
 int veu_screen_main(int argc, char **argv);
 

@@ -769,16 +769,41 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
 }
 
 /*
+ * The optional "entities" of changes and watch: *ret an array of at most
+ * SCREEN_MAX strings, or NULL when not given; -1 after failing r.
+ */
+static int ids_field(veu_req_t *r, json_t **ret)
+{
+    json_t *a = json_object_get(r->j, "entities"), *x;
+    size_t i;
+
+    *ret = a;
+    if (a && !json_is_array(a)) {
+        return veu_req_fail(r, "bad_request", "field 'entities' must be an array of ids");
+    }
+    if (a && json_array_size(a) > SCREEN_MAX) {
+        return veu_req_fail(r, "bad_request", "at most %d entities, got %zu", SCREEN_MAX,
+                            json_array_size(a));
+    }
+    json_array_foreach(a, i, x)
+    {
+        if (!json_is_string(x)) {
+            return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
+        }
+    }
+    return 0;
+}
+
+/*
  * changes (SPEC section 9): since (a kept generation; default the newest
  * before the one serving), limit, entities.  Worked out in the thread pool
  * (changes.c).
  */
 static int op_changes(veu_req_t *r, veu_jbuf_t *res)
 {
-    json_t *v = json_object_get(r->j, "since"), *a = json_object_get(r->j, "entities"), *x;
+    json_t *v = json_object_get(r->j, "since"), *a;
     uint64_t since = 0;
     int limit;
-    size_t i;
 
     if (v && json_is_string(v) && r->inline_form) {
         char *end;
@@ -792,21 +817,8 @@ static int op_changes(veu_req_t *r, veu_jbuf_t *res)
     } else if (v) {
         since = (uint64_t)json_integer_value(v);
     }
-    if (int_field(r, "limit", 1000, 1, 100000, &limit) < 0) {
+    if (int_field(r, "limit", 1000, 1, 100000, &limit) < 0 || ids_field(r, &a) < 0) {
         return VEU_OP_ERROR;
-    }
-    if (a && !json_is_array(a)) {
-        return veu_req_fail(r, "bad_request", "field 'entities' must be an array of ids");
-    }
-    if (a && json_array_size(a) > SCREEN_MAX) {
-        return veu_req_fail(r, "bad_request", "at most %d entities, got %zu", SCREEN_MAX,
-                            json_array_size(a));
-    }
-    json_array_foreach(a, i, x)
-    {
-        if (!json_is_string(x)) {
-            return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
-        }
     }
     return veu_changes_start(r, since, (unsigned)limit, a, res);
 }
@@ -814,23 +826,8 @@ static int op_changes(veu_req_t *r, veu_jbuf_t *res)
 /* watch (SPEC section 9): entities, optional; the connection then only receives events. */
 static int op_watch(veu_req_t *r, veu_jbuf_t *res)
 {
-    json_t *a = json_object_get(r->j, "entities"), *x;
-    size_t i;
-
-    if (a && !json_is_array(a)) {
-        return veu_req_fail(r, "bad_request", "field 'entities' must be an array of ids");
-    }
-    if (a && json_array_size(a) > SCREEN_MAX) {
-        return veu_req_fail(r, "bad_request", "at most %d entities, got %zu", SCREEN_MAX,
-                            json_array_size(a));
-    }
-    json_array_foreach(a, i, x)
-    {
-        if (!json_is_string(x)) {
-            return veu_req_fail(r, "bad_request", "entities[%zu] is not a string", i);
-        }
-    }
-    return veu_watch_start(r, a, res);
+    json_t *a;
+    return ids_field(r, &a) < 0 ? VEU_OP_ERROR : veu_watch_start(r, a, res);
 }
 
 static const veu_op_t ops[] = {

@@ -208,6 +208,29 @@ static int emit(const char *line, int format)
     return failed;
 }
 
+int veu_client_connect(const char *who, const char *path)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        fprintf(stderr, "%s: socket path too long: %s\n", who, path);
+        return -EX_USAGE;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "%s: cannot reach veud at %s: %s%s\n", who, path, strerror(errno),
+                errno == ENOENT || errno == ECONNREFUSED ? " (is veud running?)"
+                : errno == EACCES                        ? " (are you in the socket's group?)"
+                                                         : "");
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -EX_UNAVAILABLE;
+    }
+    return fd;
+}
+
 int veu_query_main(int argc, char **argv)
 {
     static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
@@ -217,7 +240,6 @@ int veu_query_main(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *path = "/run/veud/veud.sock";
     double timeout = 30;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
     char *req = NULL;
     size_t req_len = 0, req_cap = 0;
     int c, fd, errors = 0, format = FMT_JSON;
@@ -396,19 +418,10 @@ int veu_query_main(int argc, char **argv)
         snprintf(req, req_len + 1, "%s%s\n", pre, one);
         free(one);
     }
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "veud query: socket path too long: %s\n", path);
-        return EX_USAGE;
-    }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "veud query: cannot reach veud at %s: %s%s\n", path, strerror(errno),
-                errno == ENOENT || errno == ECONNREFUSED ? " (is veud running?)"
-                : errno == EACCES                        ? " (are you in the socket's group?)"
-                                                         : "");
+    fd = veu_client_connect("veud query", path);
+    if (fd < 0) {
         free(req);
-        return EX_UNAVAILABLE;
+        return -fd;
     }
     /*
      * Non-blocking: a send that found the socket full would otherwise wait

@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -548,16 +547,12 @@ int veu_screen_main(int argc, char **argv)
     if (fstat(fileno(sc.in), &st) == 0 && S_ISREG(st.st_mode)) {
         sc.in_size = st.st_size;
     }
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    if (strlen(path) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "veud screen: socket path too long: %s\n", path);
-        return EX_USAGE;
-    }
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "veud screen: cannot reach veud at %s: %s\n", path, strerror(errno));
-        return EX_UNAVAILABLE;
+    int fd = veu_client_connect("veud screen", path);
+    if (fd < 0) {
+        if (sc.in != stdin) {
+            fclose(sc.in);
+        }
+        return -fd;
     }
     int st_rc = ask_stats(fd, &sc, want_generation);
     if (st_rc < 0) {
