@@ -87,6 +87,18 @@ static void render(veu_jbuf_t *o, const veu_snapshot_t *a, const veu_snapshot_t 
     veu_jbuf_int(o, (int64_t)total);
     veu_jbuf_lit(o, ",\"truncated\":");
     veu_jbuf_bool(o, shown < total);
+    if (ids) { /* ids in neither graph: a typo would otherwise read as "no change" */
+        veu_jbuf_lit(o, ",\"unknown\":[");
+        for (size_t i = 0, k = 0; i < n_ids; i++) {
+            size_t len = strlen(ids[i]);
+            if (veu_snapshot_find(a, ids[i], len) == VEU_SNAP_NONE &&
+                veu_snapshot_find(b, ids[i], len) == VEU_SNAP_NONE) {
+                veu_jbuf_raw(o, ",", k++ ? 1 : 0);
+                veu_jbuf_str(o, ids[i]);
+            }
+        }
+        veu_jbuf_raw(o, "]", 1);
+    }
     veu_jbuf_raw(o, "}", 1);
 }
 
@@ -96,7 +108,6 @@ static void work(uv_work_t *w)
     veu_changes_job_t *job = w->data;
     const veu_snapshot_t *b = job->to->snap;
     uint64_t to = job->to->generation, oldest, before;
-    char path[PATH_MAX + 32];
 
     veu_kept_scan(job->state, to, &oldest, &before);
     if (!job->since) {
@@ -115,21 +126,11 @@ static void work(uv_work_t *w)
                  to);
         return;
     }
-    snprintf(path, sizeof(path), "%s/veud-%" PRIu64 ".snap", job->state, job->since);
     veu_snapref_t *opened = NULL; /* not when since is the graph itself: its refs are the loop's */
-    if (job->since != to) {
-        char why[256] = "no snapshot";
-        opened = access(path, F_OK) == 0 ? veu_snapref_open(path, why, sizeof(why)) : NULL;
-        if (!opened) {
-            job->code = "not_found";
-            int k = snprintf(job->err, sizeof(job->err), "generation %" PRIu64 " is not kept (%s)",
-                             job->since, why);
-            if (oldest && oldest <= to && k > 0 && (size_t)k < sizeof(job->err)) {
-                snprintf(job->err + k, sizeof(job->err) - (size_t)k,
-                         "; the oldest kept is %" PRIu64, oldest);
-            }
-            return;
-        }
+    if (job->since != to &&
+        !(opened = veu_kept_open(job->state, job->since, job->err, sizeof(job->err)))) {
+        job->code = "not_found";
+        return;
     }
     const veu_snapshot_t *a = opened ? opened->snap : b;
     veu_change_t *c = NULL;

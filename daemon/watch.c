@@ -87,6 +87,16 @@ int veu_watch_start(veu_req_t *r, json_t *entities, veu_jbuf_t *res)
     veu_jbuf_lit(res, "{\"watching\":");
     veu_jbuf_int(res, entities ? (int64_t)w->n_ids
                                : (int64_t)veu_snapshot_info(r->snap->snap)->entities);
+    if (entities) { /* ids the graph lacks: watched, but a typo would otherwise never be heard of */
+        veu_jbuf_lit(res, ",\"unknown\":[");
+        for (size_t i = 0, k = 0; i < w->n_ids; i++) {
+            if (veu_snapshot_find(r->snap->snap, w->ids[i], strlen(w->ids[i])) == VEU_SNAP_NONE) {
+                veu_jbuf_raw(res, ",", k++ ? 1 : 0);
+                veu_jbuf_str(res, w->ids[i]);
+            }
+        }
+        veu_jbuf_raw(res, "]", 1);
+    }
     veu_jbuf_raw(res, "}", 1);
     veu_log(LOG_INFO, "client %llu (uid %d) watches %s", (unsigned long long)r->conn->id,
             (int)r->conn->uid, entities ? "some entities" : "every entity");

@@ -1378,6 +1378,9 @@ START_TEST(changes_between_generations)
     a = hx_ask(&D, "{\"op\":\"changes\",\"entities\":[\"E\",\"B\",\"nobody\"]}");
     r = json_object_get(a, "result");
     ck_assert_int_eq(json_integer_value(json_object_get(r, "total")), 1); /* E did not change */
+    txt = json_dumps(json_object_get(r, "unknown"), JSON_COMPACT);
+    ck_assert_str_eq(txt, "[\"nobody\"]"); /* in neither generation: said, not read as no change */
+    free(txt);
     ck_assert_str_eq(
         json_string_value(json_object_get(
             json_object_get(json_array_get(json_object_get(r, "changes"), 0), "entity"), "id")),
@@ -1594,7 +1597,7 @@ START_TEST(watch_across_three_rebuilds)
     ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 60000), "%s", hx_log(&D));
     int all = hx_connect(&D), some = hx_connect(&D), half = hx_connect(&D);
     hx_send(all, "{\"op\":\"watch\",\"id\":\"w\"}\n", 24);
-    hx_send(some, "watch B D\n", 10);
+    hx_send(some, "watch B D\n", 10); /* D is not there yet */
     hx_send(half, "watch\n", 6);
     json_t *e = event_of(all);
     ck_assert_str_eq(json_string_value(json_object_get(e, "id")), "w");
@@ -1604,6 +1607,9 @@ START_TEST(watch_across_three_rebuilds)
     e = event_of(some);
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(e, "result"), "watching")),
                      2);
+    ck_assert_str_eq(json_string_value(json_array_get(
+                         json_object_get(json_object_get(e, "result"), "unknown"), 0)),
+                     "D");
     json_decref(e);
     json_decref(event_of(half));
     ck_assert_int_eq(shutdown(half, SHUT_WR), 0); /* as socat does at the end of its input */
