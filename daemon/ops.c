@@ -831,12 +831,12 @@ static int op_watch(veu_req_t *r, veu_jbuf_t *res)
 }
 
 static const veu_op_t ops[] = {
-    {"ping", false, NULL, op_ping},        {"version", false, NULL, op_version},
-    {"stats", false, NULL, op_stats},      {"reload", false, NULL, op_reload},
-    {"risk", true, "entity", op_risk},     {"screen", true, "entities", op_screen},
-    {"paths", true, "entity", op_paths},   {"owners", true, "entity", op_owners},
-    {"search", true, "name", op_search},   {"changes", true, "since", op_changes},
-    {"watch", true, "entities", op_watch},
+    {"ping", false, NULL, op_ping, false},        {"version", false, NULL, op_version, false},
+    {"stats", false, NULL, op_stats, false},      {"reload", false, NULL, op_reload, false},
+    {"risk", true, "entity", op_risk, true},      {"screen", true, "entities", op_screen, true},
+    {"paths", true, "entity", op_paths, true},    {"owners", true, "entity", op_owners, true},
+    {"search", true, "name", op_search, true},    {"changes", true, "since", op_changes, false},
+    {"watch", true, "entities", op_watch, false},
 };
 
 const veu_op_t *veu_ops_find(const char *name)

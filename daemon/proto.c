@@ -120,9 +120,7 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
     r.op = op;
     r.snap = srv->cur ? veu_snapref_get(srv->cur) : NULL;
     r.generation = r.snap ? r.snap->generation : 0;
-    /* the ops that answer about entities take a kept generation */
-    bool replayable = op->needs_graph && strcmp(op->name, "changes") && strcmp(op->name, "watch");
-    json_t *jg = replayable ? json_object_get(r.j, "generation") : NULL;
+    json_t *jg = op->kept ? json_object_get(r.j, "generation") : NULL;
     if (jg && (!json_is_integer(jg) || json_integer_value(jg) < 1)) {
         rc = veu_req_fail(&r, "bad_request", "field 'generation' must be a generation (1 or more)");
     } else if (jg && (uint64_t)json_integer_value(jg) > r.generation) {

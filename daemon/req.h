@@ -40,6 +40,7 @@ struct veu_op {
     const char *main_arg; /* the field an inline command's argument fills */
     /* Writes the result object into res; returns VEU_OP_*. */
     int (*fn)(veu_req_t *r, veu_jbuf_t *res);
+    bool kept; /* answers about entities: takes "generation", a kept one (kept.c) */
 };
 
 /* Sets the request's error; returns VEU_OP_ERROR. */
