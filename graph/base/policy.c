@@ -40,6 +40,10 @@ void veu_policy_init(veu_policy_t *p)
     p->n_topics = 1;
     strcpy(p->topics[0], "mil");
     p->topic_kind[0] = 2;
+    /* the DoD's 1260H list of Chinese military companies, as OpenSanctions names it */
+    p->n_sanctions = 1;
+    strcpy(p->sanctions[0], "us_dod_chinese_milcorps");
+    p->sanction_kind[0] = 2;
 }
 
 /*
@@ -174,6 +178,56 @@ static int parse_list(const char *v, char (*out)[VEU_POLICY_WORD], size_t wordle
     return 0;
 }
 
+/* "none", or word:defense|military pairs (ftm_topics, ftm_sanctions). */
+static int kind_pairs(const char *value, char (*words)[VEU_POLICY_WORD], unsigned char *kinds,
+                      int *ret_n, const char *key, const char *what, char *err, size_t errlen)
+{
+    char copy[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12)], want[64], *save = NULL;
+    char w[VEU_POLICY_TOPICS][VEU_POLICY_WORD];
+    unsigned char k[VEU_POLICY_TOPICS];
+    int n = 0;
+
+    snprintf(want, sizeof(want), "'none' or %s:defense|military pairs", what);
+    if (!strcmp(value, "none")) {
+        *ret_n = 0;
+        return 0;
+    }
+    if (strlen(value) >= sizeof(copy) || strpbrk(value, "\"\\")) {
+        return bad(err, errlen, key, value, want);
+    }
+    strcpy(copy, value);
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ' || *tok == '\t') {
+            tok++;
+        }
+        char *end = tok + strlen(tok), *colon = strchr(tok, ':');
+        while (end > tok && (end[-1] == ' ' || end[-1] == '\t')) {
+            *--end = '\0';
+        }
+        if (!*tok) {
+            continue;
+        }
+        if (n == VEU_POLICY_TOPICS || !colon || colon == tok ||
+            (size_t)(colon - tok) >= VEU_POLICY_WORD ||
+            (strcmp(colon + 1, "defense") && strcmp(colon + 1, "military"))) {
+            return bad(err, errlen, key, value, want);
+        }
+        k[n] = !strcmp(colon + 1, "defense") ? 1 : 2;
+        *colon = '\0';
+        for (char *c = tok; *c; c++) {
+            *c = (char)tolower((unsigned char)*c);
+        }
+        snprintf(w[n++], VEU_POLICY_WORD, "%s", tok);
+    }
+    if (n == 0) {
+        return bad(err, errlen, key, value, want);
+    }
+    memcpy(words, w, sizeof(w[0]) * (size_t)n);
+    memcpy(kinds, k, (size_t)n);
+    *ret_n = n;
+    return 0;
+}
+
 int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *err, size_t errlen)
 {
     double d;
@@ -283,28 +337,10 @@ int veu_policy_set(veu_policy_t *p, const char *key, const char *value, char *er
         p->all_lists = false;
         p->n_lists = n;
     } else if (!strcmp(key, "ftm_topics")) {
-        char pairs[VEU_POLICY_MAX_LIST][VEU_POLICY_WORD];
-        int n;
-        if (!strcmp(value, "none")) {
-            p->n_topics = 0;
-            return 0;
-        }
-        if (parse_list(value, pairs, VEU_POLICY_WORD, &n, 0) < 0 || n == 0 ||
-            n > VEU_POLICY_TOPICS) {
-            return bad(err, errlen, key, value, "'none' or topic:defense|military pairs");
-        }
-        for (int i = 0; i < n; i++) {
-            char *colon = strchr(pairs[i], ':');
-            if (!colon || colon == pairs[i] ||
-                (strcmp(colon + 1, "defense") && strcmp(colon + 1, "military")) ||
-                strpbrk(pairs[i], "\"\\")) {
-                return bad(err, errlen, key, value, "'none' or topic:defense|military pairs");
-            }
-            p->topic_kind[i] = !strcmp(colon + 1, "defense") ? 1 : 2;
-            *colon = '\0';
-            snprintf(p->topics[i], sizeof(p->topics[i]), "%s", pairs[i]);
-        }
-        p->n_topics = n;
+        return kind_pairs(value, p->topics, p->topic_kind, &p->n_topics, key, "topic", err, errlen);
+    } else if (!strcmp(key, "ftm_sanctions")) {
+        return kind_pairs(value, p->sanctions, p->sanction_kind, &p->n_sanctions, key, "list", err,
+                          errlen);
     } else if (!strcmp(key, "strict")) {
         if (parse_bool(value, &p->strict) < 0) {
             return bad(err, errlen, key, value, "true or false");
@@ -364,26 +400,38 @@ bool veu_policy_is_target(const veu_policy_t *p, const char *country)
     return false;
 }
 
-int veu_policy_topic_kind(const veu_policy_t *p, const char *topic)
+static int kind_of(const char (*words)[VEU_POLICY_WORD], const unsigned char *kinds, int n,
+                   const char *w)
 {
-    for (int i = 0; i < p->n_topics; i++) {
-        if (topic && !strcmp(topic, p->topics[i])) {
-            return p->topic_kind[i];
+    for (int i = 0; i < n; i++) {
+        if (w && !strcasecmp(w, words[i])) {
+            return kinds[i];
         }
     }
     return 0;
 }
 
-/* topic:kind pairs, comma-separated ("none" for none): the JSON value and the setting. */
-static void topics_text(const veu_policy_t *p, char *buf, size_t len)
+int veu_policy_topic_kind(const veu_policy_t *p, const char *topic)
+{
+    return kind_of(p->topics, p->topic_kind, p->n_topics, topic);
+}
+
+int veu_policy_sanction_kind(const veu_policy_t *p, const char *list)
+{
+    return kind_of(p->sanctions, p->sanction_kind, p->n_sanctions, list);
+}
+
+/* word:kind pairs, comma-separated ("none" for none): the JSON value and the setting. */
+static void pairs_text(const char (*words)[VEU_POLICY_WORD], const unsigned char *kinds, int n,
+                       char *buf, size_t len)
 {
     size_t o = 0;
     buf[0] = '\0';
-    for (int i = 0; i < p->n_topics && o < len; i++) {
-        o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? "," : "", p->topics[i],
-                              p->topic_kind[i] == 1 ? "defense" : "military");
+    for (int i = 0; i < n && o < len; i++) {
+        o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? "," : "", words[i],
+                              kinds[i] == 1 ? "defense" : "military");
     }
-    if (!p->n_topics) {
+    if (!n) {
         snprintf(buf, len, "none");
     }
 }
@@ -441,7 +489,9 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
     snprintf(sectors + o, sizeof(sectors) - o, "]");
     char lists[VEU_POLICY_MAX_LIST * (VEU_POLICY_WORD + 3) + 8] = "\"*\"";
     char topics[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12) + 8];
-    topics_text(p, topics, sizeof(topics));
+    char sanctions[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12) + 8];
+    pairs_text(p->topics, p->topic_kind, p->n_topics, topics, sizeof(topics));
+    pairs_text(p->sanctions, p->sanction_kind, p->n_sanctions, sanctions, sizeof(sanctions));
     if (!p->all_lists) {
         o = (size_t)snprintf(lists, sizeof(lists), "[");
         for (int i = 0; i < p->n_lists; i++) {
@@ -457,13 +507,13 @@ int veu_policy_json(const veu_policy_t *p, char *buf, size_t len)
         "\"dual_use_sectors\":%s,\"strict\":%s,\"evidence_paths\":%d,"
         "\"regime\":\"%s\",\"aggregate_owners\":%s,\"control_without_ownership\":%s,"
         "\"suspended\":\"%s%s%s\",\"control_inclusive_from\":\"%s\",\"unknown_stakes\":\"%s\","
-        "\"seed_lists\":%s,\"ftm_topics\":\"%s\"}",
+        "\"seed_lists\":%s,\"ftm_topics\":\"%s\",\"ftm_sanctions\":\"%s\"}",
         p->home_country, targets, p->control_threshold, p->control_inclusive ? "true" : "false",
         p->minority_threshold, p->supply_depth, sectors, p->strict ? "true" : "false",
         p->evidence_paths, p->regime[0] ? p->regime : "veu", p->aggregate_owners ? "true" : "false",
         p->control_without_ownership ? "true" : "false", p->suspended_from,
         p->suspended_from[0] ? ".." : "", p->suspended_until, p->inclusive_from,
-        p->review_unknown ? "review" : "ignore", lists, topics);
+        p->review_unknown ? "review" : "ignore", lists, topics, sanctions);
     return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
@@ -495,9 +545,11 @@ int veu_policy_args(const veu_policy_t *p, char out[VEU_POLICY_ARGS][VEU_POLICY_
     snprintf(out[k++], len, "strict=%s", p->strict ? "true" : "false");
     snprintf(out[k++], len, "evidence_paths=%d", p->evidence_paths);
     snprintf(out[k++], len, "unknown_stakes=%s", p->review_unknown ? "review" : "ignore");
-    char topics[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12) + 8];
-    topics_text(p, topics, sizeof(topics));
-    snprintf(out[k++], len, "ftm_topics=%s", topics);
+    char pairs[VEU_POLICY_TOPICS * (VEU_POLICY_WORD + 12) + 8];
+    pairs_text(p->topics, p->topic_kind, p->n_topics, pairs, sizeof(pairs));
+    snprintf(out[k++], len, "ftm_topics=%s", pairs);
+    pairs_text(p->sanctions, p->sanction_kind, p->n_sanctions, pairs, sizeof(pairs));
+    snprintf(out[k++], len, "ftm_sanctions=%s", pairs);
     if (p->all_lists) {
         snprintf(out[k++], len, "seed_lists=*");
     } else {

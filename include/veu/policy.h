@@ -46,6 +46,10 @@ typedef struct veu_policy {
     int n_topics;
     char topics[VEU_POLICY_TOPICS][VEU_POLICY_WORD];
     unsigned char topic_kind[VEU_POLICY_TOPICS]; /* 1 defense, 2 military (VEU_DES_*) */
+    /* ftm_sanctions: the lists (FtM datasets) whose Sanction entities are designations */
+    int n_sanctions;
+    char sanctions[VEU_POLICY_TOPICS][VEU_POLICY_WORD];
+    unsigned char sanction_kind[VEU_POLICY_TOPICS];
 } veu_policy_t;
 
 /* The keys a regime presets. */
@@ -59,6 +63,9 @@ enum {
 
 /* The designation (1 defense, 2 military) a FollowTheMoney topic stands for, or 0. */
 int veu_policy_topic_kind(const veu_policy_t *p, const char *topic);
+
+/* The designation a FollowTheMoney Sanction of list (its dataset) stands for, or 0. */
+int veu_policy_sanction_kind(const veu_policy_t *p, const char *list);
 
 /*
  * Whether designations from list (a `list` id, "" when the row names none)

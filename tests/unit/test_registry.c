@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "load/dataset.h"
 #include "helpers.h"
@@ -262,6 +265,231 @@ START_TEST(ftm_topics_designate)
 }
 END_TEST
 
+/* The ftm-sanctions fixture built for day (NULL: today) under extra policy keys. */
+static void build_sanctions(const char *day, const char *const *keys)
+{
+    veu_policy_t pol;
+    char err[256], cmd[1200];
+    veu_policy_init(&pol);
+    ck_assert_int_eq(veu_policy_set(&pol, "home_country", "US", err, sizeof(err)), 0);
+    for (int i = 0; keys && keys[i]; i += 2) {
+        ck_assert_msg(veu_policy_set(&pol, keys[i], keys[i + 1], err, sizeof(err)) == 0, "%s", err);
+    }
+    if (!dir) {
+        dir = th_tmpdir();
+        snprintf(cmd, sizeof(cmd), "cp %s/ftm-sanctions/*.json %s/", TEST_DATA_DIR, dir);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    th_built_free(&B);
+    th_as_of = day;
+    th_build(dir, &pol, &B);
+    th_as_of = NULL;
+    ck_assert_msg(B.rc == 0, "%s:%ld: %s", B.err.file, B.err.line, B.err.message);
+}
+
+static const char *seed_detail(const char *id)
+{
+    static char buf[512];
+    json_t *r = th_risk(&B, id);
+    json_t *why = th_reason(r, "is_seed");
+    snprintf(buf, sizeof(buf), "%s",
+             why ? json_string_value(json_object_get(why, "detail")) : "(no is_seed)");
+    json_decref(r);
+    return buf;
+}
+
+/* FtM Sanction entities: dated designations of their dataset, kinds by ftm_sanctions or topics. */
+START_TEST(ftm_sanctions_dated)
+{
+    build_sanctions("2026-12-01", NULL);
+    const char *d = seed_detail("s-avic");
+    ck_assert_msg(strstr(d, "US Department of Defense: Section 1260H [us_dod_chinese_milcorps]"),
+                  "%s", d);
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic-sub"), "deny");
+    /* delisted on 2025-01-07: no seed now, a seed the year before */
+    ck_assert_str_eq(th_verdict_of(&B, "s-crcc"), "standard");
+    ck_assert_str_eq(th_verdict_of(&B, "s-crcc-sub"), "standard");
+    /* listed from January 2030: not yet */
+    ck_assert_str_eq(th_verdict_of(&B, "s-future"), "standard");
+    /* Rostec: an OFAC sanction, military by the entity's own topic, dated by the sanction */
+    d = seed_detail("s-rostec");
+    ck_assert_msg(strstr(d, "Office of Foreign Assets Control: RUSSIA-EO14024 [us_ofac_sdn]"), "%s",
+                  d);
+    ck_assert_msg(!strstr(d, "topic"), "the undated topic stays beside the sanction: %s", d);
+    /* a sanction of an unmapped list without a military topic is no defense tie: counted */
+    ck_assert_str_eq(th_verdict_of(&B, "s-bank"), "standard");
+    ck_assert(th_reported(&B, "1 Sanctions of lists that ftm_sanctions does not map"));
+    ck_assert(th_reported(&B, "records of other schemas"));
+
+    build_sanctions("2024-06-01", NULL);
+    ck_assert_str_eq(th_verdict_of(&B, "s-crcc-sub"), "deny");
+    d = seed_detail("s-crcc");
+    ck_assert_msg(strstr(d, "[us_dod_chinese_milcorps]"), "%s", d);
+
+    build_sanctions("2022-01-01", NULL); /* before Rostec's listing */
+    ck_assert_str_eq(th_verdict_of(&B, "s-rostec"), "standard");
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "deny");
+
+    build_sanctions("2030-02-01", NULL); /* "2030-01": from its first day */
+    ck_assert_str_eq(th_verdict_of(&B, "s-future"), "deny");
+}
+END_TEST
+
+/* Names in other scripts, from name, alias, previousName and weakAlias, find their company. */
+START_TEST(ftm_names_in_other_scripts)
+{
+    static const struct {
+        const char *name, *id;
+    } cases[] = {
+        {"中国航空工业集团有限公司", "s-avic"},
+        {"中国铁建股份有限公司", "s-crcc"},
+        {"Государственная корпорация «Ростех»", "s-rostec"},
+        {"Rostekhnologii", "s-rostec"},
+        {"AVIC", "s-avic"},
+    };
+    build_sanctions(NULL, NULL);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        veu_name_match_t m;
+        int rc =
+            veu_snapshot_resolve_name(B.snap, cases[i].name, strlen(cases[i].name), NULL, 0.9, &m);
+        ck_assert_msg(rc == VEU_NAME_FOUND, "%s: %d", cases[i].name, rc);
+        ck_assert_str_eq(veu_snapshot_id(B.snap, m.idx), cases[i].id);
+    }
+}
+END_TEST
+
+/* seed_lists chooses among the lists, under two regimes. */
+START_TEST(ftm_seed_lists_two_regimes)
+{
+    const char *ofac[] = {"regime", "ofac", "seed_lists", "us_ofac_sdn", NULL};
+    build_sanctions("2026-12-01", ofac);
+    ck_assert_str_eq(th_verdict_of(&B, "s-rostec"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic-sub"), "standard");
+    json_t *r = th_risk(&B, "s-avic");
+    ck_assert(th_has_reason(r, "designated_not_seed"));
+    json_decref(r);
+
+    const char *bis[] = {"regime", "bis", "seed_lists", "us_dod_chinese_milcorps", NULL};
+    build_sanctions("2026-12-01", bis);
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "s-rostec"), "standard");
+    r = th_risk(&B, "s-rostec");
+    ck_assert(th_has_reason(r, "designated_not_seed"));
+    json_decref(r);
+
+    /* neither mapping: nothing is designated, and it is said */
+    const char *none[] = {"ftm_sanctions", "none", "ftm_topics", "none", NULL};
+    build_sanctions("2026-12-01", none);
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "standard");
+    ck_assert(th_reported(&B, "5 Sanctions of lists that ftm_sanctions does not map"));
+    /* the mapping alone, with no topic: AVIC's sanction still designates */
+    const char *map_only[] = {"ftm_topics", "none", NULL};
+    build_sanctions("2026-12-01", map_only);
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "s-rostec"), "standard");
+}
+END_TEST
+
+/*
+ * JSON exports streamed: a bad element of an array, or a bad line, is one
+ * record skipped and reported; an array whose own syntax breaks, or that
+ * was cut short, fails the build naming the line.
+ */
+START_TEST(json_array_in_pieces)
+{
+    static const char ok[] =
+        "[\n"
+        "{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Alpha ]} Co\"]}},\n"
+        "{\"id\":\"b\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Beta \\\"Co\\\"\"]}},\n"
+        "{\"id\":\"x\",\"schema\":\"Company\",\"properties\":{\"name\":[\"X\"],}},\n"
+        "7,\n"
+        "{\"id\":\"o\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"a\"],"
+        "\"asset\":[\"b\"],\"percentage\":[\"60\"]}}\n"
+        "]\n";
+    double pct;
+    dir = th_tmpdir();
+    th_write(dir, "export.json", ok);
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s:%ld: %s", B.err.file, B.err.line, B.err.message);
+    ck_assert(direct("b", "a", "equity", &pct) && pct == 60);
+    ck_assert_uint_eq(veu_snapshot_find(B.snap, "x", 1), VEU_SNAP_NONE);
+    ck_assert(th_reported(&B, "not a JSON object")); /* element 3, a bad object */
+    ck_assert(th_reported(&B, "near '7'"));          /* element 4, a number */
+    ck_assert_int_eq(B.rep.skipped, 2);
+    th_built_free(&B);
+
+    static const struct {
+        const char *text, *what;
+        long line;
+    } bad[] = {
+        {"[\n{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"A\"]}}\n"
+         "{\"id\":\"b\",\"schema\":\"Company\",\"properties\":{\"name\":[\"B\"]}}]\n",
+         "followed by neither", 3},
+        {"[\n{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"A\"]}},\n"
+         "{\"id\":\"b\",\"schema\":\"Comp",
+         "cut short", 3},
+        {"[{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"A\"]}},\n]",
+         "before the ']'", 2},
+        {"[{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"A\"]}}]\n\n{}",
+         "after the array's end", 3},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        th_write(dir, "export.json", bad[i].text);
+        th_build(dir, NULL, &B);
+        ck_assert_msg(B.rc < 0, "case %zu built", i);
+        ck_assert_msg(strstr(B.err.message, bad[i].what) && strstr(B.err.file, "export.json"),
+                      "case %zu: %s: %s", i, B.err.file, B.err.message);
+        ck_assert_msg(B.err.line == bad[i].line, "case %zu: line %ld", i, B.err.line);
+        th_built_free(&B);
+    }
+}
+END_TEST
+
+/*
+ * A JSON-lines export is read a record at a time: an 80 MB file of FtM
+ * records builds with its data segment limited to 48 MiB (a reader that
+ * read the file whole failed here).  Not under the sanitizers, whose
+ * shadow memory counts as data.
+ */
+START_TEST(json_lines_bounded_memory)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return;
+#endif
+    char path[4200];
+    dir = th_tmpdir();
+    snprintf(path, sizeof(path), "%s/export.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    char pad[901];
+    memset(pad, 'x', 900);
+    pad[900] = '\0';
+    fprintf(f, "{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Alpha\"]}}\n");
+    for (int i = 0; i < 85000; i++) {
+        fprintf(f, "{\"id\":\"ad%d\",\"schema\":\"Address\",\"properties\":{\"full\":[\"%s\"]}}\n",
+                i, pad);
+    }
+    fprintf(f, "{\"id\":\"b\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Beta\"]}}\n"
+               "{\"id\":\"o\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"a\"],"
+               "\"asset\":[\"b\"],\"percentage\":[\"60\"]}}\n");
+    ck_assert_int_eq(fclose(f), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit lim = {48u << 20, 48u << 20};
+        if (setrlimit(RLIMIT_DATA, &lim) < 0) {
+            _exit(2);
+        }
+        th_build(dir, NULL, &B);
+        double pct = 0;
+        _exit(B.rc == 0 && direct("b", "a", "equity", &pct) && pct == 60 ? 0 : 1);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the build under 48 MiB failed (%d)", st);
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -440,6 +668,11 @@ int main(void)
     tcase_add_test(t, zero_share_is_skipped);
     tcase_add_test(t, long_ids_not_cut);
     tcase_add_test(t, ftm_topics_designate);
+    tcase_add_test(t, ftm_sanctions_dated);
+    tcase_add_test(t, ftm_names_in_other_scripts);
+    tcase_add_test(t, ftm_seed_lists_two_regimes);
+    tcase_add_test(t, json_array_in_pieces);
+    tcase_add_test(t, json_lines_bounded_memory);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);

@@ -276,34 +276,46 @@ static int bods_relationship(struct loader *l, veu_regfile_t *f, json_t *rec, lo
 }
 
 /*
- * The statements a later one supersedes: those 0.2's replacesStatements
- * names, and in 0.4 every statement of a record but its last.
+ * The scan before the first pass: the statements a later one supersedes,
+ * those 0.2's replacesStatements names, and in 0.4 every statement of a
+ * record but its last (f->last: record id -> its latest statement).
  */
-static json_t *bods_superseded(json_t *recs)
+static int bods_scan(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
 {
-    json_t *gone = json_object(), *last = json_object(), *rec, *r;
-    size_t i, k;
+    json_t *r;
+    size_t k;
 
-    json_array_foreach(recs, i, rec)
+    (void)l, (void)line;
+    if (!f->gone) {
+        f->gone = json_object();
+        f->last = json_object();
+    }
+    json_array_foreach(json_object_get(rec, "replacesStatements"), k, r)
     {
-        json_array_foreach(json_object_get(rec, "replacesStatements"), k, r)
-        {
-            if (json_is_string(r)) {
-                json_object_set_new(gone, json_string_value(r), json_true());
-            }
-        }
-        const char *rid = json_string_value(json_object_get(rec, "recordId"));
-        const char *sid = json_string_value(json_object_get(rec, "statementId"));
-        if (rid && sid) {
-            const char *prev = json_string_value(json_object_get(last, rid));
-            if (prev) {
-                json_object_set_new(gone, prev, json_true());
-            }
-            json_object_set_new(last, rid, json_string(sid));
+        if (json_is_string(r)) {
+            json_object_set_new(f->gone, json_string_value(r), json_true());
         }
     }
-    json_decref(last);
-    return gone;
+    const char *rid = json_string_value(json_object_get(rec, "recordId"));
+    const char *sid = json_string_value(json_object_get(rec, "statementId"));
+    if (rid && sid) {
+        const char *prev = json_string_value(json_object_get(f->last, rid));
+        if (prev) {
+            json_object_set_new(f->gone, prev, json_true());
+        }
+        json_object_set_new(f->last, rid, json_string(sid));
+    }
+    return 0;
+}
+
+/* Whether a later statement in the file supersedes this one. */
+static int bods_skip(veu_regfile_t *f, json_t *rec)
+{
+    const char *sid = json_string_value(json_object_get(rec, "statementID"));
+    if (!sid) {
+        sid = json_string_value(json_object_get(rec, "statementId"));
+    }
+    return f->gone && sid && json_object_get(f->gone, sid);
 }
 
 static int bods_is(json_t *rec)
@@ -311,39 +323,33 @@ static int bods_is(json_t *rec)
     return json_object_get(rec, "statementType") || json_object_get(rec, "recordType");
 }
 
-/* Drops the statements a later one in the file supersedes, counting them. */
-static int bods_prepare(struct loader *l, json_t **recs, json_t **lines)
+static const char *bods_type(json_t *rec)
 {
-    json_t *gone = bods_superseded(*recs), *keep = json_array(), *kl = json_array();
-    for (size_t k = 0; k < json_array_size(*recs); k++) {
-        json_t *rec = json_array_get(*recs, k);
-        if (json_object_get(gone, json_string_value(json_object_get(rec, "statementID"))) ||
-            json_object_get(gone, json_string_value(json_object_get(rec, "statementId")))) {
-            reg_count(l, "statements superseded by a later statement in the file: not read");
-            continue;
-        }
-        json_array_append(keep, rec);
-        json_array_append(kl, json_array_get(*lines, k));
-    }
-    json_decref(gone);
-    json_decref(*recs);
-    json_decref(*lines);
-    *recs = keep;
-    *lines = kl;
-    return 0;
+    return bods_v04(rec) ? reg_jstr(rec, "recordType") : reg_jstr(rec, "statementType");
 }
 
-/* First pass: entity and person statements are read, relationships kept. */
+static int bods_later(json_t *rec)
+{
+    const char *what = bods_type(rec);
+    return !strcmp(what, "relationship") || !strcmp(what, "ownershipOrControlStatement");
+}
+
+static int bods_later_bytes(const char *bytes, size_t len)
+{
+    static const char *const words[] = {"relationship", "ownershipOrControlStatement", NULL};
+    return reg_bytes_may_hold(bytes, len, words);
+}
+
+/* First pass: entity and person statements are read; relationships wait. */
 static int bods_record(struct loader *l, veu_regfile_t *f, json_t *rec, long line)
 {
-    const char *what = bods_v04(rec) ? reg_jstr(rec, "recordType") : reg_jstr(rec, "statementType");
+    const char *what = bods_type(rec);
 
     if (!strcmp(what, "entity") || !strcmp(what, "person") || !strcmp(what, "entityStatement") ||
         !strcmp(what, "personStatement")) {
         return bods_entity(l, f, rec, line);
     }
-    if (!strcmp(what, "relationship") || !strcmp(what, "ownershipOrControlStatement")) {
-        reg_keep(f, rec, line);
+    if (bods_later(rec)) {
         return 0;
     }
     int rc =
@@ -354,6 +360,9 @@ static int bods_record(struct loader *l, veu_regfile_t *f, json_t *rec, long lin
 const reg_format_t reg_bods = {.kind = VEU_REG_BODS,
                                .name = "BODS",
                                .json_is = bods_is,
-                               .json_prepare = bods_prepare,
+                               .json_scan = bods_scan,
+                               .json_skip = bods_skip,
                                .json_entity = bods_record,
+                               .json_later = bods_later,
+                               .json_later_bytes = bods_later_bytes,
                                .json_relation = bods_relationship};

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * common.c: what the registry formats share: reading a JSON file's
- * records, percentages as people write them, end dates, and the tally of
- * records left out by design, reported once per file and kind.
+ * common.c: what the registry formats share: percentages as people write
+ * them, end dates, and the tally of records left out by design, reported
+ * once per file and kind.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,37 +18,6 @@
 
 #include "load/registry/common.h"
 #include "veu/snapshot.h"
-
-#define MAX_JSON (1u << 30) /* a registry file read whole: at most 1 GiB */
-
-/* Reads a whole file (at most MAX_JSON bytes); NUL-terminated; caller frees. */
-char *reg_slurp(const char *path, size_t *len, int *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) /* a FIFO must not stall the build */;
-    struct stat st;
-    char *buf = NULL;
-
-    *err = 0;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        *err = -errno;
-    } else if (!S_ISREG(st.st_mode)) {
-        *err = -EINVAL;
-    } else if ((uint64_t)st.st_size > MAX_JSON) {
-        *err = -EFBIG;
-    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
-        *err = -ENOMEM;
-    } else if ((*err = veu_read_full(fd, buf, (size_t)st.st_size)) < 0) {
-        free(buf);
-        buf = NULL;
-    } else {
-        buf[st.st_size] = '\0';
-        *len = (size_t)st.st_size;
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return buf;
-}
 
 /* ------------------------------------------------------------------ */
 /* Percentages as written                                              */
@@ -247,6 +216,19 @@ int reg_report_tally(struct loader *l, const struct tally *t)
 /* ------------------------------------------------------------------ */
 /* JSON: BODS statements and FollowTheMoney entities                   */
 
+int reg_bytes_may_hold(const char *bytes, size_t len, const char *const *words)
+{
+    if (memmem(bytes, len, "\\u", 2)) {
+        return 1;
+    }
+    for (; *words; words++) {
+        if (memmem(bytes, len, *words, strlen(*words))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *reg_jstr(json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
@@ -257,58 +239,4 @@ const char *reg_jstr(json_t *o, const char *key)
 const char *reg_prop(json_t *props, const char *key)
 {
     return json_string_value(json_array_get(json_object_get(props, key), 0));
-}
-
-/* The records of a JSON file: an array, or one object per line. */
-int reg_load_json(struct loader *l, const char *buf, size_t len, json_t **recs, json_t **lines)
-{
-    const char *p = buf;
-    json_error_t je;
-
-    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) {
-        p += 3;
-    }
-    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
-        p++;
-    }
-    *recs = json_array();
-    *lines = json_array();
-    if (*p == '[') {
-        json_t *a = json_loadb(p, len - (size_t)(p - buf), JSON_REJECT_DUPLICATES, &je);
-        if (!a) {
-            return ld_fatal(l, -VEU_ESYNTAX, je.line, "", "invalid JSON: %s", je.text);
-        }
-        for (size_t i = 0; i < json_array_size(a); i++) {
-            json_array_append(*recs, json_array_get(a, i));
-            json_array_append_new(*lines, json_integer((json_int_t)i + 1));
-        }
-        json_decref(a);
-        return 0;
-    }
-    long line = 0;
-    for (const char *s = buf; s < buf + len;) {
-        const char *nl = memchr(s, '\n', (size_t)(buf + len - s));
-        size_t n = nl ? (size_t)(nl - s) : (size_t)(buf + len - s);
-        line++;
-        size_t k = 0;
-        while (k < n && isspace((unsigned char)s[k])) {
-            k++;
-        }
-        if (k < n) {
-            json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
-            if (!json_is_object(o)) {
-                json_decref(o);
-                int rc = ld_problem(l, 0, line, "", "not a JSON object: %s",
-                                    o ? "another JSON value" : je.text);
-                if (rc < 0) {
-                    return rc;
-                }
-            } else {
-                json_array_append_new(*recs, o);
-                json_array_append_new(*lines, json_integer(line));
-            }
-        }
-        s += n + 1;
-    }
-    return 0;
 }

@@ -12,11 +12,15 @@
 
 /*
  * One registry format.  A CSV format names its header, columns and a row
- * reader for each pass; a JSON format says whether a record is its own,
- * may drop records superseded within the file, reads entity records in the
- * first pass (keeping its relationships with reg_keep) and the kept records
- * in the second.  prepare runs before the first pass with every file known
- * (GLEIF finds records restated across files); done after the load.
+ * reader for each pass.  A JSON format says whether a record is its own;
+ * may scan every record first (json_scan: BODS finds the statements a
+ * later one supersedes) and then skip records (json_skip); reads entity
+ * records in the first pass (json_entity, called with every record) and,
+ * in the second, once every entity is known, the records json_later
+ * names (json_relation).  A JSON file is streamed once per pass and no
+ * record is kept.  prepare runs before the first pass with every file
+ * known (GLEIF finds records restated across files); finish after the
+ * second pass (FtM adds the designations its topics hold); done at the end.
  */
 typedef struct reg_format {
     int kind; /* VEU_REG_* */
@@ -26,11 +30,15 @@ typedef struct reg_format {
     int ncols;
     row_fn entity_row, relation_row;
     int (*json_is)(json_t *rec);
-    int (*json_prepare)(struct loader *l, json_t **recs, json_t **lines);
+    int (*json_scan)(struct loader *l, veu_regfile_t *f, json_t *rec, long line);
+    int (*json_skip)(veu_regfile_t *f, json_t *rec);
     int (*json_entity)(struct loader *l, veu_regfile_t *f, json_t *rec, long line);
+    int (*json_later)(json_t *rec);
+    int (*json_later_bytes)(const char *bytes, size_t len); /* 0: surely not json_later's */
     int (*json_relation)(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
                          const char *day);
     int (*prepare)(struct loader *l, veu_registry_t *reg, const char *dir);
+    int (*finish)(struct loader *l, veu_registry_t *reg); /* after the second pass */
     void (*done)(void);
 } reg_format_t;
 
@@ -42,18 +50,10 @@ extern const reg_format_t reg_gleif_lei, reg_gleif_rr, reg_bods, reg_ftm;
  */
 int reg_id(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Keeps a relationship record of file f for the second pass. */
-void reg_keep(veu_regfile_t *f, json_t *rec, long line);
-
 /* Counts one record of the file being read (l->file) left out by design. */
 void reg_count(struct loader *l, const char *what);
 /* Reports a file's counts, one warning per kind. */
 int reg_report_tally(struct loader *l, const struct tally *t);
-
-/* A whole file (at most 1 GiB), NUL-terminated, or NULL with *err; caller frees. */
-char *reg_slurp(const char *path, size_t *len, int *err);
-/* The records of a JSON file: an array, or one object per line, with their numbers. */
-int reg_load_json(struct loader *l, const char *buf, size_t len, json_t **recs, json_t **lines);
 
 /*
  * The stake the engine uses for a published range: its lower bound, just
@@ -69,6 +69,12 @@ double reg_stake_of(double lo, double hi, int lo_excl);
  * "0" or "0000-00-00" must not clear a buyer).
  */
 int reg_ended(const char *end, const char *day);
+
+/*
+ * Whether a record's bytes may hold one of the words (NULL-terminated),
+ * or an escape (\u) that could spell one: 0 only when it surely holds none.
+ */
+int reg_bytes_may_hold(const char *bytes, size_t len, const char *const *words);
 
 /* A string member of o, "" when absent. */
 const char *reg_jstr(json_t *o, const char *key);

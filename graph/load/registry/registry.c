@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "load/registry/common.h"
+#include "load/registry/jstream.h"
 #include "veu/snapshot.h"
 
 #define SNIFF_BYTES 65536
@@ -87,20 +88,48 @@ int veu_registry_list(const char *dir, veu_registry_t *reg)
     return reg->n;
 }
 
+/* Adds a file's bytes to xx, a chunk at a time: an export of any size is hashed. */
+static int digest_file(const char *path, XXH3_state_t *xx)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0;
+    struct stat st;
+    char *buf = malloc(1u << 20);
+
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        rc = -errno;
+    } else if (!S_ISREG(st.st_mode)) {
+        rc = -EINVAL;
+    } else if (!buf) {
+        rc = -ENOMEM;
+    }
+    while (rc == 0) {
+        ssize_t n = read(fd, buf, 1u << 20);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            rc = n < 0 ? -errno : 0;
+            break;
+        }
+        XXH3_128bits_update(xx, buf, (size_t)n);
+    }
+    free(buf);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return rc;
+}
+
 int veu_registry_digest(const char *dir, const veu_registry_t *reg, XXH3_state_t *xx)
 {
     for (int i = 0; i < reg->n; i++) {
         char path[4096];
-        size_t len = 0;
-        int err;
         snprintf(path, sizeof(path), "%s/%s", dir, reg->f[i].name);
-        char *buf = reg_slurp(path, &len, &err);
-        if (!buf) {
-            return err;
-        }
         XXH3_128bits_update(xx, reg->f[i].name, strlen(reg->f[i].name) + 1);
-        XXH3_128bits_update(xx, buf, len);
-        free(buf);
+        int rc = digest_file(path, xx);
+        if (rc < 0) {
+            return rc;
+        }
     }
     return 0;
 }
@@ -165,52 +194,116 @@ static const char *begin_file(struct loader *l, const char *dir, veu_regfile_t *
     return l->path_buf;
 }
 
-void reg_keep(veu_regfile_t *f, json_t *rec, long line)
-{
-    json_array_append(f->records, rec);
-    json_array_append_new(f->lines, json_integer(line));
-}
+/*
+ * Streams a JSON file's records through fn; pass 1 reports what cannot be
+ * read (later passes are quiet: each problem is said once).  fn returns 0
+ * to go on, 1 to stop, or a negative code.
+ */
+typedef int (*rec_fn)(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt, json_t *rec,
+                      long no);
 
-/* A JSON file's records through its format's entity pass. */
-static int read_json(struct loader *l, veu_registry_t *reg, veu_regfile_t *f, const char *path)
+static int each_record(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt,
+                       const char *path, int report, rec_fn fn, veu_jstream_filter_fn filter)
 {
-    size_t len = 0;
-    int err, rc;
-    struct stat st;
-    char *buf = reg_slurp(path, &len, &err);
+    int err, rc = 0;
+    veu_jstream_t *js = veu_jstream_open(path, 0, 0, &err);
+    char msg[300];
 
-    if (!buf) {
+    if (!js) {
         return ld_fatal(l, err, 0, "", "cannot read: %s", veu_strerror(err));
     }
+    veu_jstream_filter(js, filter);
+    for (;;) {
+        json_t *rec;
+        long no, line;
+        int got = veu_jstream_next(js, &rec, &no, &line, msg, sizeof(msg));
+        if (got == VEU_JS_END) {
+            break;
+        }
+        if (got < 0) {
+            rc = ld_fatal(l, got, line, "", "%s", msg);
+            break;
+        }
+        if (got == VEU_JS_BAD) {
+            rc = report ? ld_problem(l, 0, no, "", "%s", msg) : 0;
+        } else {
+            rc = fn(l, f, fmt, rec, no);
+            json_decref(rec);
+        }
+        if (rc) {
+            break;
+        }
+    }
+    veu_jstream_close(js);
+    return rc < 0 ? rc : 0;
+}
+
+static int sniff_record(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt, json_t *rec,
+                        long no)
+{
+    (void)l, (void)fmt, (void)no;
+    f->kind = sniff_json(rec);
+    return 1;
+}
+
+static int scan_record(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt, json_t *rec,
+                       long no)
+{
+    return fmt->json_is(rec) ? fmt->json_scan(l, f, rec, no) : 0;
+}
+
+static int entity_record(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt, json_t *rec,
+                         long no)
+{
+    if (!fmt->json_is(rec)) {
+        return ld_problem(l, 0, no, "", "not a %s record", fmt->name);
+    }
+    if (fmt->json_skip && fmt->json_skip(f, rec)) {
+        reg_count(l, "statements superseded by a later statement in the file: not read");
+        return 0;
+    }
+    return fmt->json_entity(l, f, rec, no);
+}
+
+static int relation_record(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt, json_t *rec,
+                           long no)
+{
+    if (!fmt->json_is(rec) || !fmt->json_later(rec) || (fmt->json_skip && fmt->json_skip(f, rec))) {
+        return 0;
+    }
+    return fmt->json_relation(l, f, rec, no, l->ds->as_of);
+}
+
+/*
+ * A JSON file's first pass: its format from its first record, the
+ * format's scan (BODS finds superseded statements), then its entities.
+ * Relationships wait for the second pass, which reads the file again:
+ * nothing of a record is kept but what the graph keeps.
+ */
+static int read_json(struct loader *l, veu_registry_t *reg, veu_regfile_t *f, const char *path)
+{
+    struct stat st;
+    int rc;
+
     if (stat(path, &st) == 0 && l->n_seen < VEU_LD_MAX_FILES) {
         l->seen[l->n_seen] = st; /* a file replaced while read fails the build */
         snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
     }
-    json_t *recs, *lines;
-    rc = reg_load_json(l, buf, len, &recs, &lines);
-    free(buf);
-    f->records = json_array();
-    f->lines = json_array();
     if (!reg->ids) {
         reg->ids = json_object(); /* statements may point into other files */
     }
     f->ids = json_incref(reg->ids);
-    f->kind = json_array_size(recs) ? sniff_json(json_array_get(recs, 0)) : VEU_REG_UNKNOWN;
+    f->kind = VEU_REG_UNKNOWN;
+    l->quiet++;
+    rc = each_record(l, f, NULL, path, 0, sniff_record, NULL);
+    l->quiet--;
     const reg_format_t *fmt = format_of(f->kind);
-    if (rc == 0 && fmt && fmt->json_prepare) {
-        rc = fmt->json_prepare(l, &recs, &lines);
+    if (rc == 0 && fmt && fmt->json_scan) {
+        rc = each_record(l, f, fmt, path, 0, scan_record, NULL);
     }
-    for (size_t k = 0; rc == 0 && fmt && k < json_array_size(recs); k++) {
-        json_t *rec = json_array_get(recs, k);
-        long line = (long)json_integer_value(json_array_get(lines, k));
-        if (!json_is_object(rec) || !fmt->json_is(rec)) {
-            rc = ld_problem(l, 0, line, "", "not a %s record", fmt->name);
-        } else {
-            rc = fmt->json_entity(l, f, rec, line);
-        }
+    if (rc == 0 && fmt) {
+        rc = each_record(l, f, fmt, path, 1, entity_record, NULL);
     }
-    json_decref(recs);
-    json_decref(lines);
     return rc;
 }
 
@@ -219,10 +312,14 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
     static char paths[VEU_REG_MAX][4096];
     int rc = 0;
 
+    if (!reg->held && !(reg->held = json_object())) {
+        return -ENOMEM;
+    }
     for (int i = 0; i < reg->n; i++) {
         veu_regfile_t *f = &reg->f[i];
         snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, f->name);
         f->index = i;
+        f->reg = reg;
         f->kind = has_suffix(f->name, ".csv") ? sniff_csv(paths[i]) : VEU_REG_UNKNOWN;
     }
     for (size_t i = 0; rc == 0 && i < N_FORMATS; i++) {
@@ -255,7 +352,6 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
 
 int veu_registry_relations(struct loader *l, const char *dir, veu_registry_t *reg)
 {
-    const char *day = l->ds->as_of; /* ended: on or before the build day */
     for (int i = 0; i < reg->n; i++) {
         veu_regfile_t *f = &reg->f[i];
         const char *path = begin_file(l, dir, f);
@@ -265,14 +361,18 @@ int veu_registry_relations(struct loader *l, const char *dir, veu_registry_t *re
         if (fmt && fmt->relation_row) {
             rc = ld_read_csv(l, path, fmt->cols, fmt->ncols, fmt->relation_row, NULL);
         }
-        for (size_t k = 0; rc == 0 && fmt && k < json_array_size(f->records); k++) {
-            json_t *rec = json_array_get(f->records, k);
-            long line = (long)json_integer_value(json_array_get(f->lines, k));
-            rc = fmt->json_relation(l, f, rec, line, day);
+        if (fmt && fmt->json_relation) {
+            rc = each_record(l, f, fmt, path, 0, relation_record, fmt->json_later_bytes);
         }
         if (rc == 0) {
             rc = reg_report_tally(l, &f->tally);
         }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    for (size_t i = 0; i < N_FORMATS; i++) {
+        int rc = formats[i]->finish ? formats[i]->finish(l, reg) : 0;
         if (rc < 0) {
             return rc;
         }
@@ -283,13 +383,14 @@ int veu_registry_relations(struct loader *l, const char *dir, veu_registry_t *re
 void veu_registry_free(veu_registry_t *reg)
 {
     for (int i = 0; i < reg->n; i++) {
-        json_decref(reg->f[i].records);
-        json_decref(reg->f[i].lines);
         json_decref(reg->f[i].ids);
-        reg->f[i].records = reg->f[i].lines = reg->f[i].ids = NULL;
+        json_decref(reg->f[i].gone);
+        json_decref(reg->f[i].last);
+        reg->f[i].ids = reg->f[i].gone = reg->f[i].last = NULL;
     }
     json_decref(reg->ids);
-    reg->ids = NULL;
+    json_decref(reg->held);
+    reg->ids = reg->held = NULL;
     for (size_t i = 0; i < N_FORMATS; i++) {
         if (formats[i]->done) {
             formats[i]->done();

@@ -3,8 +3,8 @@
  * registry.h: registry exports read as their registries publish them, found
  * in the data directory by their content: GLEIF golden-copy LEI-CDF and
  * RR-CDF files (CSV), Beneficial Ownership Data Standard statements (0.2
- * and 0.4, a JSON array or JSON lines) and FollowTheMoney entities (JSON
- * lines).  The mapping is in the README ("Registry formats").
+ * and 0.4) and FollowTheMoney entities, JSON lines or a JSON array, of any
+ * size (streamed, jstream.h).  The mapping is in the README ("Registry formats").
  */
 #ifndef VEU_GRAPH_REGISTRY_H
 #define VEU_GRAPH_REGISTRY_H
@@ -24,14 +24,17 @@ struct tally {
     int used;
 };
 
+struct veu_registry;
+
 typedef struct veu_regfile {
     char name[256];
     int kind;
     int index;          /* its place in the directory's sorted list */
     struct tally tally; /* of this file */
-    void *records;      /* json_t *: the relationship records kept for the second pass */
-    void *lines;        /* json_t *: their record numbers */
-    void *ids;          /* json_t *: statement or FtM id -> entity id */
+    void *ids;          /* json_t *: statement or FtM id -> entity id (FtM: where they differ) */
+    void *gone;         /* json_t *: BODS statements a later one supersedes */
+    void *last;         /* json_t *: BODS 0.4 record id -> its latest statement */
+    struct veu_registry *reg;
 } veu_regfile_t;
 
 #define VEU_REG_ODD 8 /* names kept of the files that are not regular files */
@@ -41,7 +44,8 @@ typedef struct veu_registry {
     int n;
     char odd[VEU_REG_ODD][256]; /* FIFOs, sockets, directories: reported, not read */
     int n_odd;
-    void *ids; /* json_t *: every file's statement and FtM ids -> entity ids */
+    void *ids;  /* json_t *: every file's statement and FtM ids -> entity ids */
+    void *held; /* json_t *: FtM topics' designations, held until the Sanctions are read */
 } veu_registry_t;
 
 /*
