@@ -27,8 +27,10 @@ struct reader {
     long line;     /* the physical line being fed */
     long row_line; /* where the pending row started */
     int in_row;
-    int err;        /* first error, stops the feed */
-    int valid_utf8; /* the whole file passed at once: skip per-field checks */
+    int err;          /* first error, stops the feed */
+    int region_valid; /* the bytes being fed passed the UTF-8 check at once */
+    int valid_utf8;   /* every byte of the pending row did: skip per-field checks */
+    int cont;         /* the next bytes continue a physical line fed in part */
     /* the pending row: fields packed in buf, NUL-terminated */
     char *buf;
     size_t buf_len, buf_cap;
@@ -67,9 +69,21 @@ static void on_field(void *data, size_t len, void *p)
         return;
     }
     if (data && !r->valid_utf8 && !veu_utf8_valid(data, len, &bad)) {
-        char where[64];
-        snprintf(where, sizeof(where), "field %zu, byte %zu", r->n + 1, bad + 1);
-        fail(r, r->line, "invalid UTF-8 or NUL byte in %s", where);
+        char where[300];
+        unsigned char b = (unsigned char)((const char *)data)[bad];
+        if (b == 0) {
+            snprintf(where, sizeof(where),
+                     "a NUL byte in field %zu, byte %zu: a binary file, or UTF-16 (convert it: "
+                     "iconv -f UTF-16 -t UTF-8)",
+                     r->n + 1, bad + 1);
+        } else {
+            snprintf(where, sizeof(where),
+                     "invalid UTF-8 in field %zu, byte %zu (0x%02x); veud reads UTF-8, and "
+                     "this looks like a file saved as Latin-1 or Windows-1252: convert it "
+                     "with iconv -f WINDOWS-1252 -t UTF-8",
+                     r->n + 1, bad + 1, b);
+        }
+        fail(r, r->line, "%s", where);
         return;
     }
     if (r->buf_len + len + 1 > r->buf_cap) {
@@ -125,40 +139,116 @@ static int is_blank_line(const char *s, size_t len)
            (len == 2 && s[0] == '\r' && s[1] == '\n');
 }
 
-static int feed(struct reader *r, struct csv_parser *p, const char *data, size_t size)
+/* Feeds one physical line, or a part of one (partial: no newline ends it yet). */
+static void feed_line(struct reader *r, struct csv_parser *p, const char *data, size_t len,
+                      int partial)
 {
-    const char *end = data + size;
-
-    if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;
-    }
-    /*
-     * One pass over the whole file at memory speed; only a file that fails
-     * it is checked field by field, to name the line and field at fault.
-     */
-    r->valid_utf8 = veu_utf8_valid(data, (size_t)(end - data), NULL);
-    r->line = 0;
-    while (data < end && !r->err) {
-        const char *nl = memchr(data, '\n', (size_t)(end - data));
-        size_t len = nl ? (size_t)(nl - data) + 1 : (size_t)(end - data);
-
+    if (!r->cont) {
         r->line++;
         if (!r->in_row) {
-            if (is_blank_line(data, len)) {
-                data += len;
-                continue;
+            if (!partial && is_blank_line(data, len)) {
+                return;
             }
             r->row_line = r->line;
             r->in_row = 1;
+            r->valid_utf8 = r->region_valid;
         }
-        if (csv_parse(p, data, len, on_field, on_row, r) != len) {
-            fail(r, r->line, "%s",
-                 csv_error(p) == CSV_EPARSE
-                     ? "malformed quoting: a quote inside an unquoted field, or text after a "
-                       "closing quote"
-                     : csv_strerror(csv_error(p)));
-        }
+    }
+    r->valid_utf8 &= r->region_valid;
+    r->cont = partial;
+    if (csv_parse(p, data, len, on_field, on_row, r) != len) {
+        fail(r, r->line, "%s",
+             csv_error(p) == CSV_EPARSE
+                 ? "malformed quoting: a quote inside an unquoted field, or text after a "
+                   "closing quote"
+                 : csv_strerror(csv_error(p)));
+    }
+}
+
+/*
+ * Feeds a region of whole lines (the last may be partial).  One UTF-8 pass
+ * over the region at memory speed; only a row with bytes from a region
+ * that fails it is checked field by field, to name the line and field.
+ */
+static void feed_region(struct reader *r, struct csv_parser *p, const char *data, size_t size,
+                        int last_partial)
+{
+    const char *end = data + size;
+
+    r->region_valid = veu_utf8_valid(data, size, NULL);
+    while (data < end && !r->err) {
+        const char *nl = memchr(data, '\n', (size_t)(end - data));
+        size_t len = nl ? (size_t)(nl - data) + 1 : (size_t)(end - data);
+        feed_line(r, p, data, len, !nl && last_partial);
         data += len;
+    }
+}
+
+/* Bytes read at a time, and the line kept whole up to which (then fed in parts). */
+size_t veu_csv_chunk = 4u << 20, veu_csv_long_line = 8u << 20;
+
+/*
+ * Reads fd a chunk at a time and feeds whole lines; the bytes after the
+ * last newline wait for the next chunk (fed in parts beyond long_line).
+ * -VEU_ECHANGED when the file ends before size bytes: cut short under us.
+ */
+static int feed(struct reader *r, struct csv_parser *p, int fd, uint64_t size, void *digest)
+{
+    const size_t chunk = veu_csv_chunk, long_line = veu_csv_long_line;
+    size_t cap = chunk + long_line, have = 0;
+    uint64_t total = 0;
+    char *buf = malloc(cap);
+    int first = 1;
+
+    if (!buf) {
+        return -ENOMEM;
+    }
+    r->line = 0;
+    while (!r->err) {
+        ssize_t n = read(fd, buf + have, cap - have < chunk ? cap - have : chunk);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            r->err = -errno;
+            break;
+        }
+        if (digest && n > 0) {
+            XXH3_128bits_update(digest, buf + have, (size_t)n);
+        }
+        total += (uint64_t)n;
+        size_t skip = 0;
+        have += (size_t)n;
+        if (first && (n == 0 || have >= 3)) {
+            first = 0;
+            skip = have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+            if (have >= 2 && (!memcmp(buf, "\xFF\xFE", 2) || !memcmp(buf, "\xFE\xFF", 2))) {
+                fail(r, 1, "%s",
+                     "the file is UTF-16 (it starts with a UTF-16 byte-order mark); veud reads "
+                     "UTF-8: convert it with iconv -f UTF-16 -t UTF-8");
+                break;
+            }
+        } else if (first) {
+            continue; /* fewer than 3 bytes so far: the BOM is not known yet */
+        }
+        if (n == 0) {
+            feed_region(r, p, buf + skip, have - skip, 0);
+            break;
+        }
+        char *last_nl = memrchr(buf + skip, '\n', have - skip);
+        size_t whole = last_nl ? (size_t)(last_nl - buf) + 1 : skip;
+        if (whole == skip && have - skip >= long_line) {
+            whole = have; /* one long line: fed in parts */
+            feed_region(r, p, buf + skip, whole - skip, 1);
+        } else {
+            feed_region(r, p, buf + skip, whole - skip, 0);
+        }
+        memmove(buf, buf + whole, have - whole);
+        have -= whole;
+    }
+    free(buf);
+    if (!r->err && total != size) {
+        r->err = -VEU_ECHANGED;
     }
     if (!r->err && csv_fini(p, on_field, on_row, r) != 0) {
         fail(r, r->row_line, "%s", "unterminated quoted field at end of file");
@@ -193,7 +283,6 @@ int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, v
     struct reader r = {.path = path, .fn = fn, .ctx = ctx, .diag = diag};
     struct csv_parser p;
     struct stat st;
-    void *text = NULL;
     int fd, rc;
 
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) /* a FIFO must not stall the build */;
@@ -211,33 +300,18 @@ int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, v
         rc = -EINVAL;
         goto out_close;
     }
-    if (st.st_size > 0) {
-        /*
-         * read(), not mmap(): a file cut short by whoever replaces the export
-         * under us must end this build with a message, not a SIGBUS.
-         */
-        text = malloc((size_t)st.st_size);
-        if (!text) {
-            rc = -ENOMEM;
-            goto out_close;
-        }
-        rc = veu_read_full(fd, text, (size_t)st.st_size);
-        if (rc < 0) {
-            goto out_free;
-        }
-    }
-    if (digest) {
-        XXH3_128bits_update(digest, text ? text : "", (size_t)st.st_size);
-    }
+    /*
+     * read(), not mmap(): a file cut short by whoever replaces the export
+     * under us must end this build with a message, not a SIGBUS.  A chunk
+     * at a time: a registry export of gigabytes costs a few MiB.
+     */
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         rc = -ENOMEM;
-        goto out_free;
+        goto out_close;
     }
-    rc = feed(&r, &p, text ? text : "", (size_t)st.st_size);
+    rc = feed(&r, &p, fd, (uint64_t)st.st_size, digest);
     csv_free(&p);
-out_free:
     free(r.buf);
-    free(text);
 out_close:
     close(fd);
     return rc;

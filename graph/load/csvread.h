@@ -41,6 +41,13 @@ typedef int (*veu_csv_row_fn)(void *ctx, const veu_csv_row_t *row);
 int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
                  struct stat *ret_st);
 
+/*
+ * Bytes read at a time (4 MiB) and the longest physical line kept whole
+ * (8 MiB; a longer one is fed in parts).  Tests set small ones so that
+ * rows, fields and characters fall across chunks.
+ */
+extern size_t veu_csv_chunk, veu_csv_long_line;
+
 /* Reads exactly len bytes from fd: 0, -errno, or -VEU_ECHANGED when the file ends sooner. */
 int veu_read_full(int fd, void *buf, size_t len);
 

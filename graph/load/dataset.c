@@ -439,6 +439,95 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
     return rc;
 }
 
+/*
+ * Our four files under any name: a CSV of the data directory whose header
+ * names the required columns of one of them (in any case) is read as that
+ * file, after the one of the standard name, in name order.  A user's
+ * kek-entities.csv is an entities file; one whose header is separated by
+ * ';' or tabs fails the build naming the fix, never read as nothing.
+ */
+enum { K_ENTITIES, K_DESIGNATIONS, K_OWNERSHIP, K_SUPPLY, K_N };
+static const struct {
+    const char *name;
+    const struct colspec *cols;
+    int ncols;
+    row_fn fn;
+} kinds[K_N] = {
+    {"entities.csv", entity_cols, NCOLS(entity_cols), entity_row},
+    {"designations.csv", des_cols, NCOLS(des_cols), des_row},
+    {"ownership.csv", own_cols, NCOLS(own_cols), own_row},
+    {"supply.csv", sup_cols, NCOLS(sup_cols), sup_row},
+};
+
+struct sniff {
+    int kind;
+    char sep;
+    long line;
+};
+
+static int sniff_header(void *ctx, const veu_csv_row_t *row)
+{
+    struct sniff *sn = ctx;
+    for (int k = 0; k < K_N && sn->kind < 0; k++) {
+        char sep;
+        if (ld_header_has(row, kinds[k].cols, kinds[k].ncols, &sep)) {
+            sn->kind = k;
+        } else if (sep && !sn->sep) {
+            sn->sep = sep;
+            sn->line = row->line;
+        }
+    }
+    return -EALREADY; /* the header is all we need */
+}
+
+/* Finds our files under other names; a header written with ';' or tabs is fatal. */
+static int find_ours(struct loader *l, const char *dir, veu_registry_t *reg)
+{
+    for (int i = 0; i < reg->n; i++) {
+        veu_regfile_t *f = &reg->f[i];
+        size_t n = strlen(f->name);
+        if (n < 5 || strcmp(f->name + n - 4, ".csv") != 0) {
+            continue;
+        }
+        char path[4096];
+        veu_diag_t d;
+        struct sniff sn = {.kind = -1};
+        snprintf(path, sizeof(path), "%s/%s", dir, f->name);
+        veu_csv_read(path, sniff_header, &sn, NULL, &d, NULL);
+        if (sn.kind >= 0) {
+            f->kind = VEU_REG_OURS;
+            f->ours = sn.kind;
+        } else if (sn.sep) {
+            l->path = path;
+            return ld_separator_error(l, sn.line, "", sn.sep);
+        }
+    }
+    return 0;
+}
+
+/* The files of kind k under other names, after the standard one. */
+static int load_others(struct loader *l, const char *dir, veu_registry_t *reg, int k)
+{
+    for (int i = 0; i < reg->n; i++) {
+        if (reg->f[i].kind != VEU_REG_OURS || reg->f[i].ours != k) {
+            continue;
+        }
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, reg->f[i].name);
+        l->not_in_effect = 0;
+        /* hashed with the registry files (veu_registry_digest), as digest.c does */
+        int rc = ld_read_csv(l, path, kinds[k].cols, kinds[k].ncols, kinds[k].fn, NULL);
+        if (rc == 0 && l->not_in_effect > 0) {
+            rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
+                            l->not_in_effect, l->ds->as_of);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
 /* Warns once per entity whose incoming equity adds up to more than 100%. */
 static void warn_over_100(struct loader *l)
 {
@@ -667,8 +756,14 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         }
     }
     /* with registry exports beside it, our entities.csv is optional */
-    rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, NCOLS(entity_cols), entity_row,
-                   digest);
+    rc = find_ours(&l, dir, &reg);
+    if (rc == 0) {
+        rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, NCOLS(entity_cols),
+                       entity_row, digest);
+    }
+    if (rc == 0) {
+        rc = load_others(&l, dir, &reg, K_ENTITIES);
+    }
     if (rc == 0) {
         rc = veu_registry_entities(&l, dir, &reg);
     }
@@ -682,10 +777,16 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     if (rc == 0) {
         rc = load_file(&l, dir, "designations.csv", 0, des_cols, NCOLS(des_cols), des_row, digest);
     }
+    if (rc == 0) {
+        rc = load_others(&l, dir, &reg, K_DESIGNATIONS);
+    }
     /* without registry files, nothing between the two adds entities: both cores */
     struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir) : NULL;
     if (rc == 0) {
         rc = load_file(&l, dir, "ownership.csv", 0, own_cols, NCOLS(own_cols), own_row, digest);
+    }
+    if (rc == 0) {
+        rc = load_others(&l, dir, &reg, K_OWNERSHIP);
     }
     if (rc == 0) {
         rc = veu_registry_relations(&l, dir, &reg);
@@ -709,6 +810,9 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
             veu_digest_fold(digest, "supply.csv", sub);
         }
         XXH3_freeState(sub);
+    }
+    if (rc == 0) {
+        rc = load_others(&l, dir, &reg, K_SUPPLY);
     }
     /*
      * A file replaced or changed while we read the others makes a mixed

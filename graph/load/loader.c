@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "load/csvread.h"
@@ -94,17 +95,96 @@ const char *ld_field(const struct loader *l, const veu_csv_row_t *row, int c, si
     return row->f[i];
 }
 
+/* Whether header field f names column col: any case, blanks around ignored. */
+int ld_names_column(const char *f, size_t len, const char *col)
+{
+    while (len && (*f == ' ' || *f == '\t')) {
+        f++, len--;
+    }
+    while (len && (f[len - 1] == ' ' || f[len - 1] == '\t' || f[len - 1] == '\r')) {
+        len--;
+    }
+    return len == strlen(col) && strncasecmp(f, col, len) == 0;
+}
+
+/*
+ * The separator a header written with another one uses, when splitting it
+ * by that one finds col: ';' (spreadsheets set to a locale with a decimal
+ * comma) or a tab; 0 otherwise.
+ */
+char ld_other_separator(const veu_csv_row_t *row, const char *col)
+{
+    static const char seps[] = {';', '\t', '|'};
+    for (size_t s = 0; s < sizeof(seps); s++) {
+        for (size_t i = 0; i < row->n; i++) {
+            const char *p = row->f[i], *end = p + row->len[i];
+            while (p <= end) {
+                const char *q = memchr(p, seps[s], (size_t)(end - p));
+                q = q ? q : end;
+                if (q - p > 0 && (q < end || p > row->f[i]) &&
+                    ld_names_column(p, (size_t)(q - p), col)) {
+                    return seps[s];
+                }
+                p = q + 1;
+            }
+        }
+    }
+    return 0;
+}
+
+int ld_separator_error(struct loader *l, long line, const char *col, char sep)
+{
+    return ld_fatal(l, -VEU_ECOLUMN, line, col,
+                    "the header is separated by %s, not ','; veud reads CSV with ',' (RFC 4180): "
+                    "export the file again with ',' as the field separator (in a spreadsheet: "
+                    "Save as CSV, field delimiter ',')",
+                    sep == '\t'  ? "tabs"
+                    : sep == ';' ? "';'"
+                                 : "'|'");
+}
+
+int ld_header_has(const veu_csv_row_t *row, const struct colspec *cols, int ncols, char *sep)
+{
+    int found = 1;
+    *sep = 0;
+    for (int c = 0; c < ncols; c++) {
+        int here = !cols[c].required;
+        for (size_t i = 0; i < row->n && !here; i++) {
+            here = ld_names_column(row->f[i], row->len[i], cols[c].name);
+        }
+        if (!here) {
+            found = 0;
+        }
+    }
+    if (!found) {
+        char s0 = 0;
+        for (int c = 0; c < ncols; c++) {
+            char s1 = cols[c].required ? ld_other_separator(row, cols[c].name) : s0;
+            if (cols[c].required && (!s1 || (s0 && s1 != s0))) {
+                return 0;
+            }
+            s0 = s1 ? s1 : s0;
+        }
+        *sep = s0;
+    }
+    return found;
+}
+
 static int on_header(struct loader *l, const veu_csv_row_t *row)
 {
     for (int c = 0; c < l->ncols; c++) {
         l->col[c] = -1;
         for (size_t i = 0; i < row->n; i++) {
-            if (strcmp(row->f[i], l->cols[c].name) == 0) {
+            if (ld_names_column(row->f[i], row->len[i], l->cols[c].name)) {
                 l->col[c] = (int)i;
                 break;
             }
         }
         if (l->col[c] < 0 && l->cols[c].required) {
+            char sep = ld_other_separator(row, l->cols[c].name);
+            if (sep) {
+                return ld_separator_error(l, row->line, l->cols[c].name, sep);
+            }
             return ld_fatal(l, -VEU_ECOLUMN, row->line, l->cols[c].name,
                             "required column '%s' is missing from the header", l->cols[c].name);
         }
@@ -400,7 +480,9 @@ int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, 
         return rc; /* csvread.c filled the position of a syntax error */
     }
     if (rc == -VEU_ECHANGED) {
-        return ld_fatal(l, rc, 0, "", "the file was cut short while read; build again");
+        return ld_fatal(l, rc, 0, "",
+                        "the file changed size while it was read (cut short, or still being "
+                        "written); build again");
     }
     if (rc < 0 && rc > -VEU_ESYNTAX) {
         return ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));

@@ -122,6 +122,24 @@ int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, doub
 int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
                 row_fn fn, void *digest);
 
+/* Whether header field f (len bytes) names column col: any case, blanks around ignored. */
+int ld_names_column(const char *f, size_t len, const char *col);
+
+/*
+ * The separator a header uses instead of ',' when splitting it by that one
+ * (';', a tab, '|') finds col; 0 when none does.
+ */
+char ld_other_separator(const veu_csv_row_t *row, const char *col);
+
+/*
+ * Whether a header row names every required column of cols: 1 yes; 0 no,
+ * with *sep the other separator with which it would (0: none).
+ */
+int ld_header_has(const veu_csv_row_t *row, const struct colspec *cols, int ncols, char *sep);
+
+/* The fatal error of a header written with separator sep: names the fix. */
+int ld_separator_error(struct loader *l, long line, const char *col, char sep);
+
 /* The value of column c in row, "" when the column is absent. */
 const char *ld_field(const struct loader *l, const veu_csv_row_t *row, int c, size_t *len);
 

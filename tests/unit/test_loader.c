@@ -6,8 +6,10 @@
  * column, and strict mode.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "load/csvread.h"
 #include "load/dataset.h"
@@ -70,6 +72,137 @@ START_TEST(quoting_bom_crlf)
     json_decref(r);
     /* the unknown id is on physical line 3, after a quoted field spanning two lines */
     ck_assert(has_problem(3, "owned_id", "unknown entity id 'Q'"));
+}
+END_TEST
+
+/* Every row of path, or the error, as text: line, fields. */
+static int dump_row(void *ctx, const veu_csv_row_t *row)
+{
+    char **out = ctx;
+    size_t n = strlen(*out), add = 32;
+    for (size_t i = 0; i < row->n; i++) {
+        add += row->len[i] + 3;
+    }
+    *out = realloc(*out, n + add);
+    ck_assert_ptr_nonnull(*out);
+    n += (size_t)sprintf(*out + n, "%ld:", row->line);
+    for (size_t i = 0; i < row->n; i++) {
+        n += (size_t)sprintf(*out + n, "[%s]", row->f[i]);
+    }
+    strcpy(*out + n, "\n");
+    return 0;
+}
+
+static char *read_rows(const char *path)
+{
+    char *out = calloc(1, 1);
+    veu_diag_t d = {0};
+    int rc = veu_csv_read(path, dump_row, &out, NULL, &d, NULL);
+    size_t n = strlen(out);
+    out = realloc(out, n + sizeof(d.message) + 64);
+    sprintf(out + n, "rc %d line %ld %s\n", rc, d.line, rc ? d.message : "");
+    return out;
+}
+
+/*
+ * The reader is fed a chunk at a time: rows, quoted fields over several
+ * lines, CRLF, blank lines, a BOM and characters of several bytes read
+ * with every chunk size from 1 to 23 bytes (and lines fed in parts from
+ * 5 bytes) give exactly the rows, lines and errors of one large chunk, on
+ * random files, valid or not.
+ */
+START_TEST(chunks_read_as_one)
+{
+    static const char *const bits[] = {
+        "a",  ",",       "\"q,\"\"x\"\"\n y\"", "\r\n", "\n", "\n\n", "é", "中文", "\xff", "\"",
+        "bb", "\xe4\xb8"};
+    char *tmp = th_tmpdir(), path[4200];
+    snprintf(path, sizeof(path), "%s/f.csv", tmp);
+    srand(7);
+    for (int round = 0; round < 300; round++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        if (round % 3 == 0) {
+            fputs("\xEF\xBB\xBF", f);
+        }
+        fputs("id,name\n", f);
+        int n = rand() % 60;
+        for (int i = 0; i < n; i++) {
+            int k = rand() % 100;
+            /* mostly valid pieces; now and then one that breaks the file */
+            int b = k < 85 ? rand() % 8 : k < 95 ? 8 + rand() % 2 : rand() % 12;
+            fputs(bits[b], f);
+        }
+        ck_assert_int_eq(fclose(f), 0);
+        veu_csv_chunk = 4u << 20;
+        veu_csv_long_line = 8u << 20;
+        char *want = read_rows(path);
+        for (size_t c = 1; c <= 23; c += 1 + (size_t)(round % 3)) {
+            veu_csv_chunk = c;
+            veu_csv_long_line = 5 + (size_t)(round % 7);
+            char *got = read_rows(path);
+            ck_assert_msg(!strcmp(want, got), "round %d chunk %zu:\n%s\n--- one chunk:\n%s", round,
+                          c, got, want);
+            free(got);
+        }
+        free(want);
+    }
+    veu_csv_chunk = 4u << 20;
+    veu_csv_long_line = 8u << 20;
+    th_rmdir(tmp);
+}
+END_TEST
+
+/*
+ * Files as users have them: our files under any name, found by their
+ * header (in any case); a header separated by ';' or tabs, a Latin-1 or a
+ * UTF-16 file each fail with the problem and the fix named; the digest of
+ * a directory with such files is the loader's.
+ */
+START_TEST(files_as_users_have_them)
+{
+    th_write(dir, "kek-entities.csv", "ID , Name,COUNTRY\nA,Alpha,RU\nB,Beta,DE\n");
+    th_write(dir, "more-entities.csv", "id,name\nC,Gamma\n");
+    th_write(dir, "stakes 2026.csv", "Owner_Id,owned_id,percent\nA,B,60\n");
+    th_write(dir, "lists.csv", "entity_id,designation,source\nA,military,a list\n");
+    th_write(dir, "notes.csv", "what,ever\nx,y\n");
+    veu_build_opts_t o = {.data_dir = dir};
+    char digest[33], want[33];
+    veu_policy_init(&o.policy);
+    ck_assert_int_eq(veu_policy_set(&o.policy, "home_country", "US", want, sizeof(want)), 0);
+    ck_assert_int_eq(veu_build(&o, &B.rep, &B.counts, digest, &B.err), 0);
+    ck_assert_int_eq(veu_dataset_digest(dir, want), 0);
+    ck_assert_str_eq(digest, want);
+    build();
+    ck_assert_msg(B.rc == 0, "%s: %s", B.err.file, B.err.message);
+    ck_assert_str_eq(th_verdict_of(&B, "B"), "deny"); /* 60% held by a seed */
+    ck_assert_str_eq(th_verdict_of(&B, "C"), "standard");
+    ck_assert(th_reported(&B, "matches none of the formats")); /* notes.csv */
+    th_built_free(&B);
+
+    static const struct {
+        const char *name, *text, *says;
+    } bad[] = {
+        {"semi.csv", "id;name;country\nD;Delta;FR\n", "separated by ';'"},
+        {"entities.csv", "id\tname\nD\tDelta\n", "separated by tabs"},
+        {"latin.csv", "id,name\nD,Caf\xe9\n", "Latin-1 or Windows-1252"},
+        {"entities.csv", "\xff\xfei\0d\0,\0n\0", "UTF-16"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/%s", dir, bad[i].name);
+        FILE *f = fopen(path, "wb");
+        ck_assert_ptr_nonnull(f);
+        size_t n = i == 3 ? 12 : strlen(bad[i].text);
+        ck_assert_uint_eq(fwrite(bad[i].text, 1, n, f), n);
+        ck_assert_int_eq(fclose(f), 0);
+        build();
+        ck_assert_msg(B.rc < 0 && strstr(B.err.message, bad[i].says) &&
+                          strstr(B.err.file, bad[i].name),
+                      "case %zu: %d %s: %s", i, B.rc, B.err.file, B.err.message);
+        th_built_free(&B);
+        unlink(path);
+    }
 }
 END_TEST
 
@@ -522,6 +655,8 @@ int main(void)
     TCase *t = tcase_create("loader");
     tcase_add_checked_fixture(t, setup_dir, teardown_dir);
     tcase_add_test(t, quoting_bom_crlf);
+    tcase_add_test(t, chunks_read_as_one);
+    tcase_add_test(t, files_as_users_have_them);
     tcase_add_test(t, columns_by_name_extra_ignored);
     tcase_add_test(t, missing_required_column);
     tcase_add_test(t, missing_entities_file);

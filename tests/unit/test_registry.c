@@ -578,7 +578,7 @@ START_TEST(registry_files_found_by_content)
     th_build(dir, NULL, &B);
     ck_assert_msg(B.rc == 0, "%s", B.err.message);
     ck_assert_uint_eq(B.counts.entities, 13);
-    ck_assert(th_reported(&B, "matches no registry format"));
+    ck_assert(th_reported(&B, "matches none of the formats"));
     double p;
     ck_assert(direct("co:x", "LEI:98450051BS9C610A8T78", "equity", &p));
     ck_assert_double_eq_tol(p, 60, 1e-9);

@@ -320,7 +320,9 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
         snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, f->name);
         f->index = i;
         f->reg = reg;
-        f->kind = has_suffix(f->name, ".csv") ? sniff_csv(paths[i]) : VEU_REG_UNKNOWN;
+        if (f->kind != VEU_REG_OURS) {
+            f->kind = has_suffix(f->name, ".csv") ? sniff_csv(paths[i]) : VEU_REG_UNKNOWN;
+        }
     }
     for (size_t i = 0; rc == 0 && i < N_FORMATS; i++) {
         if (formats[i]->prepare) {
@@ -329,6 +331,9 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
     }
     for (int i = 0; rc == 0 && i < reg->n; i++) {
         veu_regfile_t *f = &reg->f[i];
+        if (f->kind == VEU_REG_OURS) {
+            continue; /* the dataset loader reads it */
+        }
         const char *path = begin_file(l, dir, f);
         const reg_format_t *fmt = format_of(f->kind);
 
@@ -340,8 +345,10 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
         }
         if (rc == 0 && !fmt) {
             rc = ld_problem(l, 1, 0, "",
-                            "not read: its content matches no registry format veud reads (GLEIF "
-                            "LEI-CDF or RR-CDF CSV, BODS statements, FollowTheMoney JSON lines)");
+                            "not read: its content matches none of the formats veud reads (our "
+                            "entities, designations, ownership or supply CSV by their required "
+                            "columns; GLEIF LEI-CDF or RR-CDF CSV; BODS statements or "
+                            "FollowTheMoney entities, JSON lines or a JSON array)");
         }
         if (rc == 0) {
             rc = reg_report_tally(l, &f->tally);
@@ -354,6 +361,9 @@ int veu_registry_relations(struct loader *l, const char *dir, veu_registry_t *re
 {
     for (int i = 0; i < reg->n; i++) {
         veu_regfile_t *f = &reg->f[i];
+        if (f->kind == VEU_REG_OURS) {
+            continue;
+        }
         const char *path = begin_file(l, dir, f);
         const reg_format_t *fmt = format_of(f->kind);
         int rc = 0;

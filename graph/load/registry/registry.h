@@ -15,7 +15,8 @@
 
 #define VEU_REG_MAX 64
 
-enum { VEU_REG_UNKNOWN, VEU_REG_GLEIF_LEI, VEU_REG_GLEIF_RR, VEU_REG_BODS, VEU_REG_FTM };
+/* VEU_REG_OURS: one of our four CSV files under another name, read by the dataset loader */
+enum { VEU_REG_UNKNOWN, VEU_REG_GLEIF_LEI, VEU_REG_GLEIF_RR, VEU_REG_BODS, VEU_REG_FTM, VEU_REG_OURS };
 
 /* Kinds of records left out by design, counted per file and reported once each. */
 struct tally {
@@ -29,6 +30,7 @@ struct veu_registry;
 typedef struct veu_regfile {
     char name[256];
     int kind;
+    int ours;           /* VEU_REG_OURS: which of our files (the dataset loader's number) */
     int index;          /* its place in the directory's sorted list */
     struct tally tally; /* of this file */
     void *ids;          /* json_t *: statement or FtM id -> entity id (FtM: where they differ) */
