@@ -643,13 +643,13 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
                         "\"supply_edges\":%u,\"designations\":%llu,\"seeds\":%llu,"
                         "\"defense_controlled\":%llu,\"deny\":%llu,\"review\":%llu,"
                         "\"fast_track\":%llu,\"standard\":%llu},\"dataset_digest\":\"%s\","
-                        "\"policy_digest\":\"%s\",\"policy\":%s,",
+                        "\"policy_digest\":\"%s\",\"policy\":%s,\"lists\":%s,",
                         (unsigned long long)r->snap->generation, i->entities, i->ownership_edges,
                         i->supply_edges, (unsigned long long)c->designations,
                         (unsigned long long)c->seeds, (unsigned long long)c->controlled,
                         (unsigned long long)c->deny, (unsigned long long)c->review,
                         (unsigned long long)c->fast_track, (unsigned long long)c->standard,
-                        i->digest, i->policy_digest, i->policy_json);
+                        i->digest, i->policy_digest, i->policy_json, i->lists_json);
         veu_jbuf_lit(res, "\"snapshot\":{\"path\":");
         veu_jbuf_str(res, r->snap->path);
         iso_time(i->built_at, started, sizeof(started));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 7.
+ * snapfmt.h: the snapshot file format, version 8.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -18,6 +18,8 @@
  *   SUP_LAB .. DS_PRED   uint32_t[2 n] each: the evidence labels of ties.c
  *   PROBLEMS             veu_snap_problem_t[n_problems]
  *   POLICY               the policy as JSON text (for stats)
+ *   LISTS                the designations' lists as JSON text (for stats): per
+ *                        list, rows, entities and seeds on the build day
  *   WSTR, WMAP           the name index's words and their id map (as IDMAP)
  *   WORDS                veu_snap_word_t[n_words]: posting range and weight
  *   POST                 uint32_t entity indices, ascending within a word
@@ -91,6 +93,7 @@ enum {
     SEC_HDES,
     SEC_HDES_OFF,
     SEC_ENTX,
+    SEC_LISTS,
     SEC_COUNT
 };
 

@@ -859,5 +859,6 @@ void veu_dataset_destroy(veu_dataset_t *ds)
     free(ds->hown);
     free(ds->hsup);
     free(ds->hdes);
+    free(ds->hdes_list);
     memset(ds, 0, sizeof(*ds));
 }

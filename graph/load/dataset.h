@@ -49,6 +49,8 @@ typedef struct veu_dataset {
     veu_hsup_t *hsup;
     size_t n_hdes, cap_hdes;
     veu_hdes_t *hdes;
+    uint32_t *hdes_list; /* beside hdes: each row's list id (pool offset; 0: none), for stats */
+    size_t cap_hdes_list;
 } veu_dataset_t;
 
 /*

@@ -512,9 +512,16 @@ int ld_add_designation(struct loader *l, long line, uint32_t idx, uint8_t bit, c
     if (bit != VEU_DES_VEU && !veu_policy_selects_list(l->pol, list)) {
         bit |= VEU_DES_UNSELECTED; /* seed_lists leaves this list out: no seed, but said */
     }
-    if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0) {
+    uint32_t loff = 0;
+    if (*list && (rc = ld_pool_add(l, list, strlen(list), &loff)) < 0) {
+        return rc;
+    }
+    if (veu_grow((void **)&ds->hdes, &ds->cap_hdes, ds->n_hdes, sizeof(*ds->hdes)) < 0 ||
+        veu_grow((void **)&ds->hdes_list, &ds->cap_hdes_list, ds->n_hdes, sizeof(*ds->hdes_list)) <
+            0) {
         return -ENOMEM;
     }
+    ds->hdes_list[ds->n_hdes] = loff;
     ds->hdes[ds->n_hdes++] = (veu_hdes_t){.entity = idx, .source = off, .span = span, .bit = bit};
     if (!ld_in_effect(l, span)) {
         return 0;

@@ -26,6 +26,7 @@ struct veu_snapshot {
     const uint32_t *sup_lab, *sup_next, *up_lab, *up_next, *dn_lab, *dn_pred, *ds_lab, *ds_pred;
     const veu_snap_problem_t *problems;
     const char *policy_json;
+    const char *lists_json;
     /* the name index */
     const char *wstr;
     size_t wstr_len;

@@ -194,6 +194,7 @@ static int layout(veu_snapshot_t *s, char *err, size_t len)
     s->ds_pred = sec(s, SEC_DS_PRED, n2, &bad);
     s->problems = sec(s, SEC_PROBLEMS, (uint64_t)h->n_problems * sizeof(veu_snap_problem_t), &bad);
     s->policy_json = sec(s, SEC_POLICY, h->sec[SEC_POLICY].len, &bad);
+    s->lists_json = sec(s, SEC_LISTS, h->sec[SEC_LISTS].len, &bad);
     s->wstr = sec(s, SEC_WSTR, h->sec[SEC_WSTR].len, &bad);
     s->wstr_len = h->sec[SEC_WSTR].len;
     s->wmap_mask = h->wmap_mask;
@@ -226,7 +227,9 @@ static int layout(veu_snapshot_t *s, char *err, size_t len)
         return refuse(err, len, "header counts are inconsistent");
     }
     if (s->str_len == 0 || s->str[0] != '\0' || s->str[s->str_len - 1] != '\0' ||
-        h->sec[SEC_POLICY].len == 0 || s->policy_json[h->sec[SEC_POLICY].len - 1] != '\0') {
+        h->sec[SEC_POLICY].len == 0 || s->policy_json[h->sec[SEC_POLICY].len - 1] != '\0' ||
+        h->sec[SEC_LISTS].len < 3 || s->lists_json[0] != '[' ||
+        s->lists_json[h->sec[SEC_LISTS].len - 1] != '\0') {
         return refuse(err, len, "string section is not terminated");
     }
     return 0;
@@ -525,6 +528,7 @@ int veu_snapshot_open_fd(int fd, bool trusted, veu_snapshot_t **ret, char *err, 
         .digest = s->h->digest,
         .policy_digest = s->h->policy_digest,
         .policy_json = s->policy_json,
+        .lists_json = s->lists_json,
         .data_dir = s->h->data_dir,
         .veud_version = s->h->veud_version,
         .file_size = s->size,

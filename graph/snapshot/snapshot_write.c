@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include <xxhash.h>
 
 #include "engine/graph.h"
@@ -212,6 +213,68 @@ static void write_history(struct out *o, veu_snap_header_t *h, const veu_history
  */
 static int write_all(struct out *o, veu_snap_header_t *h, const veu_snapshot_src_t *src);
 
+struct lrow {
+    uint32_t list, entity;
+    uint8_t in_effect, seeds;
+};
+
+static int cmp_lrow(const void *a, const void *b, void *pool)
+{
+    const struct lrow *x = a, *y = b;
+    int c = strcmp(veu_str(pool, x->list), veu_str(pool, y->list));
+    return c ? c : x->entity < y->entity ? -1 : x->entity > y->entity;
+}
+
+/*
+ * The designations' lists, for stats: per list id (sorted; "" for rows
+ * naming none), whether the policy selects it, its rows, the entities it
+ * designates on the build day and how many of them it makes seeds.  A
+ * malloc'd JSON array; NULL when out of memory.
+ */
+static char *lists_json(const veu_snapshot_src_t *src)
+{
+    const veu_dataset_t *ds = src->ds;
+    struct lrow *r = malloc((ds->n_hdes ? ds->n_hdes : 1) * sizeof(*r));
+    json_t *out = json_array();
+    char *text = NULL;
+
+    if (!r || !out) {
+        goto done;
+    }
+    for (size_t i = 0; i < ds->n_hdes; i++) {
+        const veu_hdes_t *d = &ds->hdes[i];
+        uint8_t kind = d->bit & (VEU_DES_DEFENSE | VEU_DES_MILITARY);
+        r[i] = (struct lrow){ds->hdes_list[i], d->entity, veu_span_has(d->span, ds->day), 0};
+        r[i].seeds =
+            r[i].in_effect && kind && !(d->bit & VEU_DES_UNSELECTED) && src->t->seed[d->entity];
+    }
+    qsort_r(r, ds->n_hdes, sizeof(*r), cmp_lrow, (void *)&ds->pool);
+    for (size_t i = 0, j = 0; i < ds->n_hdes; i = j) {
+        const char *name = veu_str(&ds->pool, r[i].list);
+        json_int_t rows = 0, ents = 0, seeds = 0;
+        while (j < ds->n_hdes && !strcmp(veu_str(&ds->pool, r[j].list), name)) {
+            uint32_t e = r[j].entity; /* one entity's rows of this list */
+            int eff = 0, sd = 0;
+            for (;
+                 j < ds->n_hdes && r[j].entity == e && !strcmp(veu_str(&ds->pool, r[j].list), name);
+                 j++, rows++) {
+                eff |= r[j].in_effect;
+                sd |= r[j].seeds;
+            }
+            ents += eff;
+            seeds += sd;
+        }
+        json_array_append_new(out, json_pack("{s:s,s:b,s:I,s:I,s:I}", "list", name, "selected",
+                                             veu_policy_selects_list(src->policy, name), "rows",
+                                             rows, "entities", ents, "seeds", seeds));
+    }
+    text = json_dumps(out, JSON_COMPACT);
+done:
+    free(r);
+    json_decref(out);
+    return text;
+}
+
 int veu_snapshot_write(const char *path, const veu_snapshot_src_t *src, veu_diag_t *err)
 {
     veu_snap_header_t *h = calloc(1, VEU_SNAP_HEADER);
@@ -361,6 +424,12 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     }
     int plen = veu_policy_json(src->policy, policy, sizeof(policy));
     section(&o, h, SEC_POLICY, policy, plen > 0 ? (size_t)plen + 1 : 1);
+    char *lists = lists_json(src);
+    if (!lists) {
+        o.err = -ENOMEM;
+    }
+    section(&o, h, SEC_LISTS, lists ? lists : "", lists ? strlen(lists) + 1 : 1);
+    free(lists);
     section(&o, h, SEC_WSTR, ix->wstr.buf, ix->wstr.len);
     section(&o, h, SEC_WMAP, ix->wmap.slot, (ix->wmap.mask + 1) * sizeof(veu_idslot_t));
     section(&o, h, SEC_WORDS, ix->words, (size_t)ix->n_words * sizeof(*ix->words));

@@ -17,7 +17,7 @@
 #include "veu/jbuf.h"
 
 #define VEU_SNAP_NONE   UINT32_MAX
-#define VEU_SNAP_FORMAT 7 /* the snapshot file format this veud reads and writes */
+#define VEU_SNAP_FORMAT 8 /* the snapshot file format this veud reads and writes */
 
 typedef struct veu_snapshot veu_snapshot_t;
 
@@ -31,6 +31,7 @@ typedef struct veu_snapshot_info {
     const char *digest; /* dataset digest, hex */
     const char *policy_digest;
     const char *policy_json;
+    const char *lists_json; /* [{list, selected, rows, entities, seeds}] */
     const char *data_dir;
     const char *veud_version;
     uint64_t file_size;

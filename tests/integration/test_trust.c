@@ -289,6 +289,74 @@ START_TEST(configuration_on_disk_is_in_force)
 }
 END_TEST
 
+/* The list entry of stats.lists named list (borrowed), or NULL. */
+static json_t *list_entry(json_t *stats, const char *list)
+{
+    json_t *it;
+    size_t i;
+    json_array_foreach(json_object_get(json_object_get(stats, "result"), "lists"), i, it)
+    {
+        if (!strcmp(json_string_value(json_object_get(it, "list")), list)) {
+            return it;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Lists and feeds through a real rebuild (SPEC section 10): an OpenSanctions
+ * shaped export (FtM entities in JSON lines, Sanctions in a JSON array) and
+ * our designations under a name of the user's; seed_lists picks two lists;
+ * stats names every list with what it designates and seeds; a Chinese name
+ * finds its company.
+ */
+START_TEST(lists_and_feeds_through_the_socket)
+{
+    char cmd[600];
+    snprintf(data, sizeof(data), "/tmp/veu-trust-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(data));
+    snprintf(cmd, sizeof(cmd), "cp %s/ftm-sanctions/*.json '%s'/", TEST_DATA_DIR, data);
+    ck_assert_int_eq(system(cmd), 0);
+    write_file("China lists 2026.csv",
+               "Entity_ID,Designation,Source,List\n"
+               "s-bank,military,MOFCOM Unreliable Entity List,cn-mofcom-uel\n");
+    hx_start(&D, data,
+             "[policy]\nhome_country = US\nseed_lists = us_dod_chinese_milcorps, cn-mofcom-uel\n");
+    ck_assert_msg(hx_wait_log(&D, "generation 1 serving", 30000), "no first build:\n%s",
+                  hx_log(&D));
+    json_t *st = hx_ask(&D, "stats");
+    json_t *dod = list_entry(st, "us_dod_chinese_milcorps");
+    json_t *sdn = list_entry(st, "us_ofac_sdn");
+    json_t *uel = list_entry(st, "cn-mofcom-uel");
+    ck_assert_msg(dod && sdn && uel, "%s", json_dumps(st, 0));
+    /* AVIC listed; CRCC delisted in 2025 and the 2090 listing not yet: one entity, one seed */
+    ck_assert(json_is_true(json_object_get(dod, "selected")));
+    ck_assert_int_eq(json_integer_value(json_object_get(dod, "rows")), 3);
+    ck_assert_int_eq(json_integer_value(json_object_get(dod, "entities")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(dod, "seeds")), 1);
+    /* Rostec, military by its own topic: designated, no seed (not selected) */
+    ck_assert(json_is_false(json_object_get(sdn, "selected")));
+    ck_assert_int_eq(json_integer_value(json_object_get(sdn, "entities")), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(sdn, "seeds")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(uel, "seeds")), 1);
+    json_decref(st);
+    ck_assert_str_eq(verdict_of("risk s-avic-sub"), "deny");
+    ck_assert_str_eq(verdict_of("risk s-crcc-sub"), "standard");
+    ck_assert_str_eq(verdict_of("risk s-bank"), "deny");
+    json_t *a = hx_ask(&D, "{\"op\":\"risk\",\"name\":\"中国航空工业集团有限公司\"}");
+    json_t *res = json_object_get(a, "result");
+    ck_assert_msg(res, "%s", json_dumps(a, 0));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "entity"), "id")),
+                     "s-avic");
+    ck_assert_str_eq(json_string_value(json_object_get(res, "verdict")), "deny");
+    json_decref(a);
+    a = hx_ask(&D, "risk s-rostec");
+    ck_assert_msg(strstr(json_dumps(a, 0), "designated_not_seed"), "%s", json_dumps(a, 0));
+    json_decref(a);
+    stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trust");
@@ -298,6 +366,7 @@ int main(void)
     tcase_add_test(t, bare_lei_finds_its_record);
     tcase_add_test(t, misses_and_ties_are_audited);
     tcase_add_test(t, configuration_on_disk_is_in_force);
+    tcase_add_test(t, lists_and_feeds_through_the_socket);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
