@@ -416,9 +416,19 @@ int veu_policy_topic_kind(const veu_policy_t *p, const char *topic)
     return kind_of(p->topics, p->topic_kind, p->n_topics, topic);
 }
 
-int veu_policy_sanction_kind(const veu_policy_t *p, const char *list)
+int veu_policy_sanction_kind(const veu_policy_t *p, const char *list, const char *program)
 {
-    return kind_of(p->sanctions, p->sanction_kind, p->n_sanctions, list);
+    for (int i = 0; i < p->n_sanctions; i++) {
+        const char *w = p->sanctions[i], *slash = strchr(w, '/');
+        size_t dl = slash ? (size_t)(slash - w) : strlen(w);
+        if (!list || strlen(list) != dl || strncasecmp(list, w, dl) != 0) {
+            continue;
+        }
+        if (!slash || (program && strcasestr(program, slash + 1))) {
+            return p->sanction_kind[i]; /* the first pair that fits */
+        }
+    }
+    return 0;
 }
 
 /* word:kind pairs, comma-separated ("none" for none): the JSON value and the setting. */

@@ -64,8 +64,14 @@ enum {
 /* The designation (1 defense, 2 military) a FollowTheMoney topic stands for, or 0. */
 int veu_policy_topic_kind(const veu_policy_t *p, const char *topic);
 
-/* The designation a FollowTheMoney Sanction of list (its dataset) stands for, or 0. */
-int veu_policy_sanction_kind(const veu_policy_t *p, const char *list);
+/*
+ * The designation a FollowTheMoney Sanction of list (its dataset) under
+ * program stands for, or 0: ftm_sanctions pairs name a dataset, or
+ * dataset/TEXT for the sanctions of that dataset whose program contains
+ * TEXT (any case), so that one list of a consolidated dataset can be
+ * chosen (us_trade_csl/military end user).  The first pair that fits wins.
+ */
+int veu_policy_sanction_kind(const veu_policy_t *p, const char *list, const char *program);
 
 /*
  * Whether designations from list (a `list` id, "" when the row names none)

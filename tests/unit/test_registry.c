@@ -318,7 +318,7 @@ START_TEST(ftm_sanctions_dated)
     ck_assert_msg(!strstr(d, "topic"), "the undated topic stays beside the sanction: %s", d);
     /* a sanction of an unmapped list without a military topic is no defense tie: counted */
     ck_assert_str_eq(th_verdict_of(&B, "s-bank"), "standard");
-    ck_assert(th_reported(&B, "1 Sanctions of lists that ftm_sanctions does not map"));
+    ck_assert(th_reported(&B, "3 Sanctions of lists that ftm_sanctions does not map"));
     ck_assert(th_reported(&B, "records of other schemas"));
 
     build_sanctions("2024-06-01", NULL);
@@ -381,12 +381,22 @@ START_TEST(ftm_seed_lists_two_regimes)
     const char *none[] = {"ftm_sanctions", "none", "ftm_topics", "none", NULL};
     build_sanctions("2026-12-01", none);
     ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "standard");
-    ck_assert(th_reported(&B, "5 Sanctions of lists that ftm_sanctions does not map"));
+    ck_assert(th_reported(&B, "7 Sanctions of lists that ftm_sanctions does not map"));
     /* the mapping alone, with no topic: AVIC's sanction still designates */
     const char *map_only[] = {"ftm_topics", "none", NULL};
     build_sanctions("2026-12-01", map_only);
     ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "deny");
     ck_assert_str_eq(th_verdict_of(&B, "s-rostec"), "standard");
+    /* one list of a consolidated dataset, by its program: the MEU list, not the Entity List */
+    const char *meu[] = {"ftm_sanctions", "us_trade_csl/Military End User:military", NULL};
+    build_sanctions("2026-12-01", meu);
+    ck_assert_str_eq(th_verdict_of(&B, "s-meu"), "deny");
+    ck_assert_str_eq(th_verdict_of(&B, "s-el"), "standard");
+    ck_assert_msg(strstr(seed_detail("s-meu"), "Military End User (MEU) List"), "%s",
+                  seed_detail("s-meu"));
+    const char *csl[] = {"ftm_sanctions", "us_trade_csl:defense", NULL};
+    build_sanctions("2026-12-01", csl);
+    ck_assert_str_eq(th_verdict_of(&B, "s-el"), "deny");
 }
 END_TEST
 

@@ -348,7 +348,7 @@ static int ftm_sanction(struct loader *l, veu_regfile_t *f, json_t *rec, long li
         list = list ? list : "";
         held_key(key, sizeof(key), v, list);
         json_t *h = json_object_get(held, key);
-        int kind = veu_policy_sanction_kind(l->pol, list);
+        int kind = veu_policy_sanction_kind(l->pol, list, prog);
         if (!kind && h) {
             kind = (int)json_integer_value(json_object_get(h, "kind"));
         }
