@@ -793,7 +793,12 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     }
     char own_path[4096];
     if (rc == 0) {
-        snprintf(own_path, sizeof(own_path), "%s/ownership.csv", dir);
+        /* the stakes may come from any file: the directory, unless ownership.csv is all */
+        if (reg.n == 0) {
+            snprintf(own_path, sizeof(own_path), "%s/ownership.csv", dir);
+        } else {
+            snprintf(own_path, sizeof(own_path), "%s", dir);
+        }
         l.path = own_path;
         warn_over_100(&l);
     }

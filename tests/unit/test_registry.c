@@ -115,9 +115,11 @@ START_TEST(gleif_delta_supersedes_by_date)
 {
     dir = th_tmpdir();
     th_write(dir, "b-golden-lei.csv",
-             LEI_HEAD "5493001KJTIIGC8Y1R12,Old Name AG,DE,ISSUED,2023-01-01T08:00:00Z\n"
-                      "529900T8BM49AURSDO55,Parent SE,FR,ISSUED,2023-01-01T08:00:00Z\n"
-                      "HWUPKR0MPOU8FGXBT394,Other Parent SE,FR,ISSUED,2023-01-01T08:00:00Z\n");
+             /* times as the golden copy writes them, with milliseconds: a date longer than
+                an LEI once hid the LEI's length from the comparison */
+             LEI_HEAD "5493001KJTIIGC8Y1R12,Old Name AG,DE,ISSUED,2023-01-01T08:00:00.000Z\n"
+                      "529900T8BM49AURSDO55,Parent SE,FR,ISSUED,2023-01-01T08:00:00.000Z\n"
+                      "HWUPKR0MPOU8FGXBT394,Other Parent SE,FR,ISSUED,2023-01-01T08:00:00.000Z\n");
     th_write(dir, "a-delta-lei.csv",
              LEI_HEAD "5493001KJTIIGC8Y1R12,New Name AG,DE,ISSUED,2024-06-01T10:00:00+02:00\n"
                       "529900T8BM49AURSDO55,Stale Parent SE,FR,ISSUED,2022-12-31T23:59:59Z\n");

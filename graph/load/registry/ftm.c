@@ -158,10 +158,17 @@ static int ftm_entity(struct loader *l, veu_regfile_t *f, json_t *rec, long line
     if (!aliases) {
         return ld_fatal(l, -ENOMEM, line, "", "out of memory");
     }
+    /* a sector word, lower case (dual_use_sectors compares words): "Automotive" is automotive */
+    const char *sec = reg_prop(props, "sector");
+    char sector[64] = "";
+    for (size_t k = 0; sec && sec[k] && k < sizeof(sector) - 1; k++) {
+        sector[k] = (char)tolower((unsigned char)sec[k]);
+        sector[k + 1] = '\0';
+    }
     ld_entity_t e = {.id = id,
                      .name = name,
                      .country = country && strlen(country) == 2 ? country : "",
-                     .sector = !strcmp(reg_jstr(rec, "schema"), "Person") ? "person" : "",
+                     .sector = !strcmp(reg_jstr(rec, "schema"), "Person") ? "person" : sector,
                      .aliases = aliases,
                      .line = line};
     int rc = ld_add_entity(l, &e);

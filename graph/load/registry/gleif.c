@@ -194,10 +194,11 @@ static size_t rr_key(struct loader *l, const veu_csv_row_t *row, char *buf, size
 
 static int scan_lei_row(struct loader *l, const veu_csv_row_t *row)
 {
-    size_t len;
+    size_t len, ulen;
     const char *lei = ld_field(l, row, L_LEI, &len);
-    return latest_offer(&latest_lei, lei, len, iso_seconds(ld_field(l, row, L_UPDATED, &len)),
-                        row->line);
+    int64_t when = iso_seconds(ld_field(l, row, L_UPDATED, &ulen)); /* not into len: the
+                                                                   arguments' order is free */
+    return latest_offer(&latest_lei, lei, len, when, row->line);
 }
 
 static int scan_rr_row(struct loader *l, const veu_csv_row_t *row)
