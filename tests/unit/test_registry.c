@@ -502,6 +502,40 @@ START_TEST(json_lines_bounded_memory)
 }
 END_TEST
 
+/*
+ * Records the first pass leaves unparsed (surely links: they name a link
+ * schema and no entity schema) are read in full by the second: a bad one
+ * is reported once, one that is no link after all is counted or reported
+ * as the first pass would have, and links are read.
+ */
+START_TEST(links_parsed_once_said_once)
+{
+    dir = th_tmpdir();
+    th_write(
+        dir, "export.jsonl",
+        "{\"id\":\"a\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Alpha\"]}}\n"
+        "{\"id\":\"b\",\"schema\":\"Company\",\"properties\":{\"name\":[\"Beta\"]}}\n"
+        "{\"id\":\"o1\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"a\"],"
+        "\"asset\":[\"b\"],\"percentage\":[\"60\"]}}\n"
+        "{\"id\":\"o2\",\"schema\":\"Ownership\",\"properties\":{\"owner\":[\"a\"],}\n"
+        "{\"id\":\"ad\",\"schema\":\"Address\",\"properties\":{\"full\":[\"1 Control Road\"]}}\n"
+        "{\"id\":\"x\",\"schema\":\"Ownership\"}\n");
+    th_build(dir, NULL, &B);
+    ck_assert_msg(B.rc == 0, "%s", B.err.message);
+    double pct;
+    ck_assert(direct("b", "a", "equity", &pct) && pct == 60);
+    ck_assert_int_eq(B.rep.skipped, 2); /* line 4 (bad JSON), line 6 (no properties) */
+    int bad4 = 0, bad6 = 0;
+    for (int i = 0; i < B.rep.n_kept; i++) {
+        bad4 += B.rep.kept[i].line == 4 && strstr(B.rep.kept[i].message, "not a JSON object");
+        bad6 += B.rep.kept[i].line == 6 && strstr(B.rep.kept[i].message, "not a FollowTheMoney");
+    }
+    ck_assert_int_eq(bad4, 1);
+    ck_assert_int_eq(bad6, 1);
+    ck_assert(th_reported(&B, "records of other schemas")); /* the address, counted */
+}
+END_TEST
+
 START_TEST(bods_02_psc_ranges)
 {
     build_from("bods", NULL);
@@ -685,6 +719,7 @@ int main(void)
     tcase_add_test(t, ftm_seed_lists_two_regimes);
     tcase_add_test(t, json_array_in_pieces);
     tcase_add_test(t, json_lines_bounded_memory);
+    tcase_add_test(t, links_parsed_once_said_once);
     tcase_add_test(t, bods_02_psc_ranges);
     tcase_add_test(t, bods_designated_parent_controls);
     tcase_add_test(t, bods_04_records_and_supersession);

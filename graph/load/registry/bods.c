@@ -334,10 +334,17 @@ static int bods_later(json_t *rec)
     return !strcmp(what, "relationship") || !strcmp(what, "ownershipOrControlStatement");
 }
 
+/* 0 when a statement's bytes surely are no relationship (its type read off them). */
 static int bods_later_bytes(const char *bytes, size_t len)
 {
-    static const char *const words[] = {"relationship", "ownershipOrControlStatement", NULL};
-    return reg_bytes_may_hold(bytes, len, words);
+    static const char *const links[] = {"relationship", "ownershipOrControlStatement", NULL};
+    const char *v;
+    size_t n;
+    if (reg_bytes_value(bytes, len, "statementType", &v, &n) ||
+        reg_bytes_value(bytes, len, "recordType", &v, &n)) {
+        return reg_value_in(v, n, links);
+    }
+    return 1;
 }
 
 /* First pass: entity and person statements are read; relationships wait. */

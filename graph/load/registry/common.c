@@ -216,13 +216,44 @@ int reg_report_tally(struct loader *l, const struct tally *t)
 /* ------------------------------------------------------------------ */
 /* JSON: BODS statements and FollowTheMoney entities                   */
 
-int reg_bytes_may_hold(const char *bytes, size_t len, const char *const *words)
+int reg_bytes_value(const char *bytes, size_t len, const char *key, const char **val, size_t *vlen)
 {
-    if (memmem(bytes, len, "\\u", 2)) {
-        return 1;
+    char pat[64];
+    int n = snprintf(pat, sizeof(pat), "\"%s\"", key);
+    const char *end = bytes + len, *p = memmem(bytes, len, pat, (size_t)n);
+
+    if (!p || memmem(p + n, (size_t)(end - p - n), pat, (size_t)n)) {
+        return 0;
     }
+    p += n;
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+    if (p == end || *p++ != ':') {
+        return 0;
+    }
+    while (p < end && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+    if (p == end || *p++ != '"') {
+        return 0;
+    }
+    const char *q = p;
+    while (q < end && *q != '"' && *q != '\\') {
+        q++;
+    }
+    if (q == end || *q != '"') {
+        return 0;
+    }
+    *val = p;
+    *vlen = (size_t)(q - p);
+    return 1;
+}
+
+int reg_value_in(const char *val, size_t vlen, const char *const *words)
+{
     for (; *words; words++) {
-        if (memmem(bytes, len, *words, strlen(*words))) {
+        if (strlen(*words) == vlen && !memcmp(*words, val, vlen)) {
             return 1;
         }
     }

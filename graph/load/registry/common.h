@@ -18,9 +18,10 @@
  * records in the first pass (json_entity, called with every record) and,
  * in the second, once every entity is known, the records json_later
  * names (json_relation).  A JSON file is streamed once per pass and no
- * record is kept.  prepare runs before the first pass with every file
- * known (GLEIF finds records restated across files); finish after the
- * second pass (FtM adds the designations its topics hold); done at the end.
+ * record is kept; byte filters spare records a pass has no use for from
+ * being parsed (json_later_bytes, json_first_bytes).  prepare runs before the first pass with every
+ * file known (GLEIF finds records restated across files); finish after the second pass (FtM adds
+ * the designations its topics hold); done at the end.
  */
 typedef struct reg_format {
     int kind; /* VEU_REG_* */
@@ -35,6 +36,12 @@ typedef struct reg_format {
     int (*json_entity)(struct loader *l, veu_regfile_t *f, json_t *rec, long line);
     int (*json_later)(json_t *rec);
     int (*json_later_bytes)(const char *bytes, size_t len); /* 0: surely not json_later's */
+    /*
+     * 0 when a record's bytes are surely json_later's and no entity's: the
+     * first pass leaves it unparsed, and the second reads it in full (its
+     * problems, its count if it is neither).  NULL: the first pass parses all.
+     */
+    int (*json_first_bytes)(const char *bytes, size_t len);
     int (*json_relation)(struct loader *l, veu_regfile_t *f, json_t *rec, long line,
                          const char *day);
     int (*prepare)(struct loader *l, veu_registry_t *reg, const char *dir);
@@ -71,10 +78,16 @@ double reg_stake_of(double lo, double hi, int lo_excl);
 int reg_ended(const char *end, const char *day);
 
 /*
- * Whether a record's bytes may hold one of the words (NULL-terminated),
- * or an escape (\u) that could spell one: 0 only when it surely holds none.
+ * The string value of key in a record's bytes, read without parsing: 1
+ * with *val and *vlen when "key" occurs exactly once, followed by ':' and
+ * a string without escapes; 0 when it cannot be told so (then parse).
+ * Inside a JSON string a quote is escaped, so "key" can only be a key;
+ * once only, so it is the top level's.
  */
-int reg_bytes_may_hold(const char *bytes, size_t len, const char *const *words);
+int reg_bytes_value(const char *bytes, size_t len, const char *key, const char **val, size_t *vlen);
+
+/* Whether the value reg_bytes_value read is one of words (NULL-terminated). */
+int reg_value_in(const char *val, size_t vlen, const char *const *words);
 
 /* A string member of o, "" when absent. */
 const char *reg_jstr(json_t *o, const char *key);

@@ -30,10 +30,25 @@ static int ftm_later(json_t *rec)
            !strcmp(schema, "Sanction");
 }
 
+static const char *const ftm_links[] = {"Ownership", "Control", "Sanction", NULL};
+
+/* 0 when a record's bytes surely are no link or sanction (its schema read off them). */
 static int ftm_later_bytes(const char *bytes, size_t len)
 {
-    static const char *const words[] = {"Ownership", "Control", "Sanction", NULL};
-    return reg_bytes_may_hold(bytes, len, words);
+    const char *v;
+    size_t n;
+    return !reg_bytes_value(bytes, len, "schema", &v, &n) || reg_value_in(v, n, ftm_links);
+}
+
+/*
+ * 0 when a record surely is a link or a sanction: the first pass leaves it
+ * to the second, which parses it anyway, so that it is parsed once.
+ */
+static int ftm_first_bytes(const char *bytes, size_t len)
+{
+    const char *v;
+    size_t n;
+    return !reg_bytes_value(bytes, len, "schema", &v, &n) || !reg_value_in(v, n, ftm_links);
 }
 
 /* The key of a held designation: entity index and list. */
@@ -441,5 +456,6 @@ const reg_format_t reg_ftm = {.kind = VEU_REG_FTM,
                               .json_entity = ftm_record,
                               .json_later = ftm_later,
                               .json_later_bytes = ftm_later_bytes,
+                              .json_first_bytes = ftm_first_bytes,
                               .json_relation = ftm_relation,
                               .finish = ftm_finish};

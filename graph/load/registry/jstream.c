@@ -45,7 +45,15 @@ struct veu_jstream {
     int state, need_value, depth, in_str, esc, scalar;
     long elem_line;
     veu_jstream_filter_fn filter;
+    const char *last; /* the bytes of the record returned last */
+    size_t last_len;
 };
+
+const char *veu_jstream_last(const veu_jstream_t *js, size_t *len)
+{
+    *len = js->last_len;
+    return js->last;
+}
 
 void veu_jstream_filter(veu_jstream_t *js, veu_jstream_filter_fn fn)
 {
@@ -146,6 +154,8 @@ static int is_ws(char c)
 /* Parses buf[a, b) as one record: REC with an object, else BAD with msg. */
 static int parse(veu_jstream_t *js, size_t a, size_t b, json_t **rec, char *msg, size_t cap)
 {
+    js->last = js->buf + a;
+    js->last_len = b - a;
     json_error_t je;
     json_t *o = json_loadb(js->buf + a, b - a, JSON_REJECT_DUPLICATES, &je);
 
@@ -212,6 +222,8 @@ static int next_line(veu_jstream_t *js, json_t **rec, long *no, long *line, char
             *no = *line = js->line;
             if (js->discarding || end - a > js->max) {
                 js->discarding = 0;
+                js->last = NULL;
+                js->last_len = 0;
                 if (js->max % (1u << 20) == 0) {
                     snprintf(msg, cap, "a record longer than %zu MiB: not read", js->max >> 20);
                 } else {

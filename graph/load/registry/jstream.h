@@ -48,6 +48,12 @@ int veu_jstream_next(veu_jstream_t *js, json_t **rec, long *no, long *line, char
 typedef int (*veu_jstream_filter_fn)(const char *bytes, size_t len);
 void veu_jstream_filter(veu_jstream_t *js, veu_jstream_filter_fn fn);
 
+/*
+ * The bytes of the record next returned last (REC or BAD), valid until the
+ * next call; NULL after a line too long to keep.
+ */
+const char *veu_jstream_last(const veu_jstream_t *js, size_t *len);
+
 /* Whether the file is one JSON array (known after the first call of next). */
 int veu_jstream_is_array(const veu_jstream_t *js);
 

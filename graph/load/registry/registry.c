@@ -224,8 +224,13 @@ static int each_record(struct loader *l, veu_regfile_t *f, const reg_format_t *f
             rc = ld_fatal(l, got, line, "", "%s", msg);
             break;
         }
+        /* a later pass says what the first passed over unparsed (json_first_bytes) */
+        size_t blen;
+        const char *b = veu_jstream_last(js, &blen);
+        f->first_skipped =
+            !report && b && fmt && fmt->json_first_bytes && !fmt->json_first_bytes(b, blen);
         if (got == VEU_JS_BAD) {
-            rc = report ? ld_problem(l, 0, no, "", "%s", msg) : 0;
+            rc = report || f->first_skipped ? ld_problem(l, 0, no, "", "%s", msg) : 0;
         } else {
             rc = fn(l, f, fmt, rec, no);
             json_decref(rec);
@@ -268,10 +273,11 @@ static int entity_record(struct loader *l, veu_regfile_t *f, const reg_format_t 
 static int relation_record(struct loader *l, veu_regfile_t *f, const reg_format_t *fmt, json_t *rec,
                            long no)
 {
-    if (!fmt->json_is(rec) || !fmt->json_later(rec) || (fmt->json_skip && fmt->json_skip(f, rec))) {
-        return 0;
+    if (fmt->json_is(rec) && fmt->json_later(rec) && !(fmt->json_skip && fmt->json_skip(f, rec))) {
+        return fmt->json_relation(l, f, rec, no, l->ds->as_of);
     }
-    return fmt->json_relation(l, f, rec, no, l->ds->as_of);
+    /* passed over by the first pass and no link after all: read as the first pass would */
+    return f->first_skipped ? entity_record(l, f, fmt, rec, no) : 0;
 }
 
 /*
@@ -302,7 +308,7 @@ static int read_json(struct loader *l, veu_registry_t *reg, veu_regfile_t *f, co
         rc = each_record(l, f, fmt, path, 0, scan_record, NULL);
     }
     if (rc == 0 && fmt) {
-        rc = each_record(l, f, fmt, path, 1, entity_record, NULL);
+        rc = each_record(l, f, fmt, path, 1, entity_record, fmt->json_first_bytes);
     }
     return rc;
 }

@@ -16,7 +16,14 @@
 #define VEU_REG_MAX 64
 
 /* VEU_REG_OURS: one of our four CSV files under another name, read by the dataset loader */
-enum { VEU_REG_UNKNOWN, VEU_REG_GLEIF_LEI, VEU_REG_GLEIF_RR, VEU_REG_BODS, VEU_REG_FTM, VEU_REG_OURS };
+enum {
+    VEU_REG_UNKNOWN,
+    VEU_REG_GLEIF_LEI,
+    VEU_REG_GLEIF_RR,
+    VEU_REG_BODS,
+    VEU_REG_FTM,
+    VEU_REG_OURS
+};
 
 /* Kinds of records left out by design, counted per file and reported once each. */
 struct tally {
@@ -37,6 +44,7 @@ typedef struct veu_regfile {
     void *gone;         /* json_t *: BODS statements a later one supersedes */
     void *last;         /* json_t *: BODS 0.4 record id -> its latest statement */
     struct veu_registry *reg;
+    int first_skipped; /* the record being read was passed over by the first pass */
 } veu_regfile_t;
 
 #define VEU_REG_ODD 8 /* names kept of the files that are not regular files */
