@@ -351,7 +351,9 @@ START_TEST(lists_and_feeds_through_the_socket)
     ck_assert_str_eq(json_string_value(json_object_get(res, "verdict")), "deny");
     json_decref(a);
     a = hx_ask(&D, "risk s-rostec");
-    ck_assert_msg(strstr(json_dumps(a, 0), "designated_not_seed"), "%s", json_dumps(a, 0));
+    char *text = json_dumps(a, 0);
+    ck_assert_msg(strstr(text, "designated_not_seed"), "%s", text);
+    free(text);
     json_decref(a);
     stop();
 }
