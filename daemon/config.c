@@ -86,6 +86,14 @@ static int set_daemon(veu_config_t *c, const char *key, const char *v, char *err
     UINT_KEY("build_timeout", 0, 31536000, build_timeout)
     UINT_KEY("keep_generations", 2, 100000, keep_generations)
 #undef UINT_KEY
+    if (!strcmp(key, "follow")) {
+        if (strcmp(v, "true") && strcmp(v, "false")) {
+            snprintf(err, errlen, "key '%s': value '%s' is not true or false", key, v);
+            return -VEU_ECONFIG;
+        }
+        c->follow = !strcmp(v, "true");
+        return 0;
+    }
     if (!strcmp(key, "socket")) {
         return set_path(c->socket, v, key, err, errlen);
     }
@@ -236,6 +244,9 @@ int veu_config_compose(const veu_config_src_t *src, veu_config_t *out, char *err
     }
     if (src->strict) {
         c.policy.strict = true;
+    }
+    if (src->follow) {
+        c.follow = true;
     }
     *out = c;
     return 0;

@@ -29,6 +29,7 @@ typedef struct veu_config {
     unsigned history_entities; /* bound on the part of the graph an answer for another day takes */
     unsigned build_timeout;    /* seconds a builder may run before it is killed; 0: from the data */
     unsigned keep_generations; /* snapshots kept in the state directory (SPEC section 9) */
+    bool follow; /* serve what another veud renames into the state directory; build nothing */
     int n_admin;
     uid_t admin_uids[VEU_MAX_ADMINS];
     char audit_log[PATH_MAX];
@@ -49,6 +50,7 @@ typedef struct veu_config_src {
     const char *path;                                   /* the configuration file, or NULL */
     const char *data, *socket, *state;                  /* --data, --socket, --state, or NULL */
     bool strict;                                        /* --strict */
+    bool follow;                                        /* --follow */
     const char *policy_kv[VEU_CONFIG_MAX_POLICY_FLAGS]; /* --policy KEY=VALUE */
     int n_policy;
 } veu_config_src_t;

@@ -50,6 +50,8 @@ static void usage(FILE *f)
             "  -S, --state DIR     where snapshots are kept\n"
             "  -o, --out FILE      (build) the snapshot to write\n"
             "      --strict        invalid rows fail the build (policy strict = true)\n"
+            "      --follow        serve the snapshots another veud renames into the state\n"
+            "                      directory; build nothing ([daemon] follow = true)\n"
             "      --as-of DAY     (build, --check) read dated rows as they stand on DAY\n"
             "                      (YYYY-MM-DD; default today, UTC)\n"
             "  -v, --verbose       log debug events too\n");
@@ -383,6 +385,7 @@ int main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"check", no_argument, NULL, 'C'},
         {"strict", no_argument, NULL, 'T'},
+        {"follow", no_argument, NULL, 'F'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {"verbose", no_argument, NULL, 'v'},
@@ -394,7 +397,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
-    bool check = false, strict = false;
+    bool check = false, strict = false, follow = false;
     const char *skip_if = NULL;
     veu_config_src_t src = {0};
     uint64_t generation = 1;
@@ -440,6 +443,9 @@ int main(int argc, char **argv)
             break;
         case 'C':
             check = true;
+            break;
+        case 'F':
+            follow = true;
             break;
         case 'T':
             strict = true;
@@ -491,6 +497,7 @@ int main(int argc, char **argv)
     src.socket = sock;
     src.state = state;
     src.strict = strict;
+    src.follow = follow;
     if ((rc = veu_config_compose(&src, &cfg, err, sizeof(err))) < 0) {
         fprintf(stderr, "veud: %s\n", err);
         return rc == -EINVAL ? EX_USAGE : EX_CONFIG;

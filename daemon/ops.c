@@ -635,6 +635,14 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
     char started[40];
 
     veu_jbuf_lit(res, "{");
+    if (srv->cfg.follow) { /* a follower: what it has served and refused of its directory */
+        veu_jbuf_lit(res, "\"follow\":{\"state\":");
+        veu_jbuf_str(res, srv->cfg.state);
+        veu_jbuf_printf(res, ",\"watching\":%s,\"served\":%llu,\"refused\":%llu},",
+                        srv->follow.watching ? "true" : "false",
+                        (unsigned long long)srv->follow.served,
+                        (unsigned long long)srv->follow.refusals);
+    }
     if (r->snap) {
         const veu_snapshot_info_t *i = veu_snapshot_info(r->snap->snap);
         const veu_counts_t *c = &i->counts;
@@ -747,6 +755,13 @@ static int op_reload(veu_req_t *r, veu_jbuf_t *res)
                             "reload is allowed to the daemon's uid and "
                             "admin_uids only; uid %d is neither",
                             (int)r->conn->uid);
+    }
+    if (r->srv->cfg.follow) {
+        return veu_req_fail(r, "forbidden",
+                            "this veud follows %s (follow = true): it serves the snapshots a "
+                            "producer renames into that directory and builds none; reload the "
+                            "producer",
+                            r->srv->cfg.state);
     }
     if (r->srv->stopping) {
         return veu_req_fail(r, "busy", "the daemon is shutting down");

@@ -137,8 +137,8 @@ static int peek_header(const veu_server_t *srv, const char *path, uint64_t *ret_
     if (veu_snapshot_peek(path, &p, why) < 0) {
         return -1;
     }
-    if (strcmp(p.data_dir, srv->data_real)) {
-        return 1;
+    if (strcmp(p.data_dir, srv->data_real) && !srv->cfg.follow) {
+        return 1; /* a follower serves its producer's, whatever the data directory */
     }
     *ret_gen = p.generation;
     memcpy(ret_policy, p.policy_digest, 17);
@@ -307,7 +307,9 @@ static void remove_old(veu_server_t *srv)
     srv->rb.oldest_kept = 0;
     for (size_t i = 0; i < n; i++) {
         bool serving = srv->cur && !strcmp(c[i].path, srv->cur->path);
-        if (i >= srv->cfg.keep_generations && !serving && unlink(c[i].path) == 0) {
+        /* a follower removes nothing: the directory is its producer's */
+        if (i >= srv->cfg.keep_generations && !serving && !srv->cfg.follow &&
+            unlink(c[i].path) == 0) {
             veu_log(LOG_DEBUG, "removed old snapshot %s", c[i].path);
             veu_kept_drop(srv, c[i].gen);
         } else if (stat(c[i].path, &st) == 0) { /* what the state directory holds, for stats */
@@ -416,6 +418,35 @@ static void on_retry(uv_timer_t *t)
     start_build(srv, true);
 }
 
+void veu_rebuild_serve(veu_server_t *srv, veu_snapref_t *r, veu_snapref_t **prev,
+                       struct veu_change **changes, size_t n_changes, bool changes_failed,
+                       int64_t ms, const char *how)
+{
+    char since[128] = "";
+    if (*prev && !changes_failed) {
+        snprintf(since, sizeof(since),
+                 ", %zu entities changed verdict or codes since generation %llu", n_changes,
+                 (unsigned long long)(*prev)->generation);
+    } else if (*prev) {
+        snprintf(since, sizeof(since), ", the changes since generation %llu not known",
+                 (unsigned long long)(*prev)->generation);
+    }
+    veu_server_swap(srv, r);
+    veu_log(LOG_INFO, "generation %llu serving%s: %u entities, %llu rows skipped%s (%lld ms)",
+            (unsigned long long)r->generation, how, veu_snapshot_info(r->snap)->entities,
+            (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows, since, (long long)ms);
+    veu_watch_publish(srv, *prev ? (*prev)->snap : NULL, r->snap, r->generation, *changes,
+                      n_changes);
+    /* kept for the changes op: the first question after a rebuild answers at once */
+    veu_rebuild_forget_changes(srv);
+    if (*prev && *changes && !changes_failed) {
+        srv->chg_from = *prev, srv->chg = *changes, srv->n_chg = n_changes;
+        *prev = NULL, *changes = NULL;
+    }
+    log_pages(r);
+    remove_old(srv);
+}
+
 static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
 {
     veu_rebuild_t *rb = &srv->rb;
@@ -451,33 +482,11 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
             snprintf(rb->last_msg, sizeof(rb->last_msg), "the new snapshot %s was refused: %s",
                      rb->out_path, err);
         } else {
-            char since[128] = "";
-            if (rb->prev && !rb->changes_failed) {
-                snprintf(since, sizeof(since),
-                         ", %zu entities changed verdict or codes since generation %llu",
-                         rb->n_changes, (unsigned long long)rb->prev->generation);
-            } else if (rb->prev) {
-                snprintf(since, sizeof(since), ", the changes since generation %llu not known",
-                         (unsigned long long)rb->prev->generation);
-            }
-            veu_server_swap(srv, r);
+            veu_rebuild_serve(srv, r, &rb->prev, &rb->changes, rb->n_changes, rb->changes_failed,
+                              rb->last_ms, "");
             snprintf(rb->status, sizeof(rb->status), "ok");
             ok = true;
             rb->builds++;
-            veu_log(LOG_INFO, "generation %llu serving: %u entities, %llu rows skipped%s (%lld ms)",
-                    (unsigned long long)r->generation, veu_snapshot_info(r->snap)->entities,
-                    (unsigned long long)veu_snapshot_info(r->snap)->skipped_rows, since,
-                    (long long)rb->last_ms);
-            veu_watch_publish(srv, rb->prev ? rb->prev->snap : NULL, r->snap, r->generation,
-                              rb->changes, rb->n_changes);
-            /* kept for the changes op: the first question after a rebuild answers at once */
-            veu_rebuild_forget_changes(srv);
-            if (rb->prev && rb->changes && !rb->changes_failed) {
-                srv->chg_from = rb->prev, srv->chg = rb->changes, srv->n_chg = rb->n_changes;
-                rb->prev = NULL, rb->changes = NULL;
-            }
-            log_pages(r);
-            remove_old(srv);
         }
     }
     bool changed = !ok && rb->exit_status == VEU_EXIT_AGAIN /* a file changed while read */ &&

@@ -89,6 +89,18 @@ unsigned veu_rebuild_timeout(const veu_server_t *srv);
 /* (Re)starts the timer of rebuild_interval seconds (0: off). */
 void veu_rebuild_timer_set(veu_server_t *srv, unsigned seconds);
 
+/*
+ * Serves r, a snapshot opened and verified, in place of the graph served
+ * (*prev, when the changes from it were worked out: changes, n_changes):
+ * the journal's line ("generation N serving<how>: ..."), watchers told,
+ * the changes kept for the changes op (*prev and *changes taken), the
+ * state directory's old generations removed (not by a follower).
+ */
+struct veu_change;
+void veu_rebuild_serve(veu_server_t *srv, struct veu_snapref *r, struct veu_snapref **prev,
+                       struct veu_change **changes, size_t n_changes, bool changes_failed,
+                       int64_t ms, const char *how);
+
 /* Drops what the last rebuild changed (kept for the changes op). */
 void veu_rebuild_forget_changes(veu_server_t *srv);
 

@@ -37,6 +37,13 @@ int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
                 "configuration: state '%s' changed to '%s'; not applied until veud restarts",
                 c->state, n.state);
     }
+    if (n.follow != c->follow) {
+        veu_log(LOG_NOTICE,
+                "configuration: follow changed to %s; not applied until veud restarts (a "
+                "follower and a builder are different servers)",
+                n.follow ? "true" : "false");
+        n.follow = c->follow;
+    }
     snprintf(n.socket, sizeof(n.socket), "%s", c->socket);
     snprintf(n.state, sizeof(n.state), "%s", c->state);
     n.socket_mode = c->socket_mode;
@@ -57,7 +64,7 @@ int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
     if (strcmp(n.audit_log, c->audit_log)) {
         veu_audit_set_path(&srv->audit, n.audit_log);
     }
-    if (n.rebuild_interval != c->rebuild_interval) {
+    if (n.rebuild_interval != c->rebuild_interval && !n.follow) {
         veu_rebuild_timer_set(srv, n.rebuild_interval);
         veu_log(LOG_INFO, "configuration: rebuild_interval now %u s", n.rebuild_interval);
     }

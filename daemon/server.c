@@ -76,8 +76,8 @@ static void close_all(veu_server_t *srv)
 static void maybe_exit(veu_server_t *srv)
 {
     if (!srv->stopping || srv->conns || srv->rb.running || srv->rb.proc_open || srv->rb.err_open ||
-        !veu_asof_idle(srv) || !veu_changes_idle(srv) || !veu_kept_idle(srv) ||
-        uv_is_closing((uv_handle_t *)&srv->sig_term)) {
+        veu_follow_busy(srv) || !veu_asof_idle(srv) || !veu_changes_idle(srv) ||
+        !veu_kept_idle(srv) || uv_is_closing((uv_handle_t *)&srv->sig_term)) {
         return;
     }
     close_all(srv);
@@ -122,6 +122,7 @@ static void stop(veu_server_t *srv, const char *why)
     veu_rebuild_timer_set(srv, 0);
     uv_timer_stop(&srv->rb.retry);
     veu_rebuild_stop(srv);
+    veu_follow_stop(srv);
     for (veu_conn_t *c = srv->conns, *next; c; c = next) {
         next = c->next;
         veu_conn_stop_reading(c);
@@ -139,6 +140,10 @@ static void on_signal(uv_signal_t *h, int sig)
         char err[1024];
         if (veu_server_reconfigure(srv, err, sizeof(err)) < 0) {
             return; /* logged: a file that does not read changes nothing, builds nothing */
+        }
+        if (srv->cfg.follow) {
+            veu_log(LOG_INFO, "SIGHUP: configuration read again; a follower builds nothing");
+            return;
         }
         veu_log(LOG_INFO, "SIGHUP: configuration read again; rebuilding");
         veu_rebuild_trigger(srv, true, NULL);
@@ -399,12 +404,16 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     veu_log(LOG_INFO, "veud %s serving on %s (data %s, state %s)", VEU_VERSION, cfg->socket,
             srv->data_real, cfg->state);
     veu_names_init();
-    bool have = veu_rebuild_load_newest(srv) == 0;
-    if (!have) {
-        veu_log(LOG_INFO, "no snapshot of this data directory yet: building the first one");
+    if (cfg->follow) {
+        veu_follow_start(srv); /* serves what a producer renames in; builds nothing */
+    } else {
+        bool have = veu_rebuild_load_newest(srv) == 0;
+        if (!have) {
+            veu_log(LOG_INFO, "no snapshot of this data directory yet: building the first one");
+        }
+        veu_rebuild_trigger(srv, !have, NULL);
+        veu_rebuild_timer_set(srv, cfg->rebuild_interval);
     }
-    veu_rebuild_trigger(srv, !have, NULL);
-    veu_rebuild_timer_set(srv, cfg->rebuild_interval);
 
     uv_run(srv->loop, UV_RUN_DEFAULT);
 

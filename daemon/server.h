@@ -19,6 +19,7 @@
 #include "cache.h"
 #include "config.h"
 #include "conn.h"
+#include "follow.h"
 #include "rebuild.h"
 #include "snapref.h"
 #include "veu/jbuf.h"
@@ -66,6 +67,7 @@ struct veu_server {
     bool stopping;
     uid_t uid;
     veu_rebuild_t rb;
+    veu_follow_t follow; /* a follower's watch of the state directory (follow.c) */
     veu_asof_job_t *asof_running, *asof_queue; /* answers for other days (asof.c) */
     unsigned n_asof_running, n_asof_queued;
     struct veu_changes_job *changes_jobs; /* comparisons of generations (changes.c) */
