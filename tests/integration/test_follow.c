@@ -63,6 +63,18 @@ static double wait_generation(const hx_daemon_t *d, long g, double since)
     return -1;
 }
 
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    static char buf[65536];
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    buf[n] = '\0';
+    if (f) {
+        fclose(f);
+    }
+    return buf;
+}
+
 static void start_b(void)
 {
     char conf[256];
@@ -87,21 +99,9 @@ static void start_b(void)
         execl(VEUD_PATH, VEUD_PATH, "--config", conf, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 500 && access(B.sock, F_OK) != 0; i++) {
-        usleep(10000);
+    for (int i = 0; i < 3000 && !strstr(read_file(blog), "following "); i++) {
+        usleep(10000); /* its socket is bound before it says it follows */
     }
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    static char buf[65536];
-    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-    buf[n] = '\0';
-    if (f) {
-        fclose(f);
-    }
-    return buf;
 }
 
 /* Writes bytes under a temporary name and renames them in as generation g. */
@@ -126,6 +126,7 @@ START_TEST(two_followers_serve_each_generation)
     produce(1);
     snprintf(extra, sizeof(extra), "state = %s\nfollow = true\n", shared);
     hx_start(&A, data, extra);
+    ck_assert_msg(hx_wait_log(&A, "following ", 30000), "A did not start:\n%s", hx_log(&A));
     start_b();
     ck_assert_msg(wait_generation(&A, 1, now_s()) >= 0, "A serves no generation:\n%s", hx_log(&A));
     ck_assert_msg(wait_generation(&B, 1, now_s()) >= 0, "B serves no generation:\n%s",
