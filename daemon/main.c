@@ -75,6 +75,18 @@ static void on_problem_log(void *ctx, const veu_diag_t *d, bool warning)
     }
 }
 
+static void on_file_print(void *ctx, const char *name, const char *what)
+{
+    (void)ctx;
+    printf("read %s as %s\n", name, what);
+}
+
+static void on_file_log(void *ctx, const char *name, const char *what)
+{
+    (void)ctx;
+    veu_log(LOG_INFO, "build: load: read %s as %s", name, what);
+}
+
 static void on_problem_print(void *ctx, const veu_diag_t *d, bool warning)
 {
     char line[1024];
@@ -284,9 +296,11 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
 
     if (check) {
         rep.on_problem = on_problem_print;
+        rep.on_file = on_file_print;
         printf("checking %s\n", cfg->data);
     } else {
         rep.on_problem = on_problem_log;
+        rep.on_file = on_file_log;
         rep.ctx = &logged;
         o.progress = on_progress;
     }

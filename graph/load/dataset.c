@@ -425,6 +425,11 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
     XXH3_128bits_update(digest, name, strlen(name) + 1);
     l->not_in_effect = 0;
     rc = ld_read_csv(l, path, cols, ncols, fn, digest);
+    if (rc != -ENOENT && l->rep->on_file) {
+        char what[64];
+        snprintf(what, sizeof(what), "%.*s", (int)strlen(name) - 4, name);
+        l->rep->on_file(l->rep->ctx, name, what);
+    }
     if (rc == 0 && l->not_in_effect > 0) {
         rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
                         l->not_in_effect, l->ds->as_of);
@@ -512,8 +517,13 @@ static int load_others(struct loader *l, const char *dir, veu_registry_t *reg, i
         if (reg->f[i].kind != VEU_REG_OURS || reg->f[i].ours != k) {
             continue;
         }
-        char path[4096];
+        char path[4096], what[64];
         snprintf(path, sizeof(path), "%s/%s", dir, reg->f[i].name);
+        if (l->rep->on_file) {
+            snprintf(what, sizeof(what), "%.*s (found by its header)",
+                     (int)strlen(kinds[k].name) - 4, kinds[k].name);
+            l->rep->on_file(l->rep->ctx, reg->f[i].name, what);
+        }
         l->not_in_effect = 0;
         /* hashed with the registry files (veu_registry_digest), as digest.c does */
         int rc = ld_read_csv(l, path, kinds[k].cols, kinds[k].ncols, kinds[k].fn, NULL);

@@ -41,6 +41,13 @@ typedef struct veu_report {
     /* Called for every problem when not NULL (the --check listing, the log). */
     void (*on_problem)(void *ctx, const veu_diag_t *d, bool warning);
     void *ctx;
+    /*
+     * Called for every file of the data directory that is read, with what it
+     * was read as ("entities (found by its header)", "FollowTheMoney, 1200
+     * records"), when not NULL: a file found by its content is said, never
+     * read unseen.  ctx as above.
+     */
+    void (*on_file)(void *ctx, const char *name, const char *what);
 } veu_report_t;
 
 typedef struct veu_counts {

@@ -109,6 +109,18 @@ contains lists-left-out "$tmp/out" '"verdict":"standard"'
 check lists-said 0 "$SNAPQ" "$tmp/l.snap" Y
 contains lists-said "$tmp/out" "by 'SIPRI [sipri-top100]'"
 contains lists-said "$tmp/out" '"designated_not_seed"'
+# files as users have them: found by their content, and said so
+mkdir "$tmp/named"
+printf 'ID,Name,country\nX,Ex,US\nA,Ay,DE\n' >"$tmp/named/kek-entities.csv"
+printf 'owner_id,owned_id,percent\nX,A,60\n' >"$tmp/named/stakes 2026.csv"
+printf '{"id":"f1","schema":"Company","properties":{"name":["Eff"]}}\n' >"$tmp/named/export.ftm.json"
+check check-named 0 "$VEUD" --check --data "$tmp/named"
+contains check-named "$tmp/out" "read kek-entities.csv as entities (found by its header)"
+contains check-named "$tmp/out" "read stakes 2026.csv as ownership (found by its header)"
+contains check-named "$tmp/out" "read export.ftm.json as FollowTheMoney, 1 records"
+printf 'id;name\nY;Why\n' >"$tmp/named/semi.csv"
+check check-semicolon 65 "$VEUD" --check --data "$tmp/named"
+contains check-semicolon "$tmp/out" "semi.csv:1: the header is separated by ';', not ','"
 printf '[policy]\nseed_lists = us bis\n' >"$tmp/badlists.conf"
 check config-bad-lists 78 "$VEUD" --check --config "$tmp/badlists.conf" --data "$tmp/lists"
 

@@ -47,7 +47,13 @@ struct veu_jstream {
     veu_jstream_filter_fn filter;
     const char *last; /* the bytes of the record returned last */
     size_t last_len;
+    unsigned long records;
 };
+
+unsigned long veu_jstream_records(const veu_jstream_t *js)
+{
+    return js->records;
+}
 
 const char *veu_jstream_last(const veu_jstream_t *js, size_t *len)
 {
@@ -221,6 +227,7 @@ static int next_line(veu_jstream_t *js, json_t **rec, long *no, long *line, char
             js->start = js->pos = nl ? end + 1 : js->len;
             *no = *line = js->line;
             if (js->discarding || end - a > js->max) {
+                js->records++;
                 js->discarding = 0;
                 js->last = NULL;
                 js->last_len = 0;
@@ -238,6 +245,7 @@ static int next_line(veu_jstream_t *js, json_t **rec, long *no, long *line, char
             if (k == end) {
                 continue; /* a blank line */
             }
+            js->records++;
             if (js->filter && !js->filter(js->buf + a, end - a)) {
                 continue;
             }
@@ -360,6 +368,7 @@ static int next_element(veu_jstream_t *js, json_t **rec, long *no, long *line, c
                 js->need_value = 0;
                 js->start = js->pos;
                 *no = ++js->no;
+                js->records++;
                 *line = js->elem_line;
                 if (js->filter && !js->filter(js->buf + a, js->pos - a)) {
                     continue;

@@ -54,6 +54,9 @@ void veu_jstream_filter(veu_jstream_t *js, veu_jstream_filter_fn fn);
  */
 const char *veu_jstream_last(const veu_jstream_t *js, size_t *len);
 
+/* The records met so far: read, passed over by the filter, or bad; blank lines not. */
+unsigned long veu_jstream_records(const veu_jstream_t *js);
+
 /* Whether the file is one JSON array (known after the first call of next). */
 int veu_jstream_is_array(const veu_jstream_t *js);
 

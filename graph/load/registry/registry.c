@@ -239,6 +239,9 @@ static int each_record(struct loader *l, veu_regfile_t *f, const reg_format_t *f
             break;
         }
     }
+    if (report) {
+        f->records = veu_jstream_records(js);
+    }
     veu_jstream_close(js);
     return rc < 0 ? rc : 0;
 }
@@ -348,6 +351,15 @@ int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg
             fmt = format_of(f->kind);
         } else if (fmt && fmt->entity_row) {
             rc = ld_read_csv(l, path, fmt->cols, fmt->ncols, fmt->entity_row, NULL);
+        }
+        if (rc == 0 && fmt && l->rep->on_file) {
+            char what[96];
+            if (f->records) {
+                snprintf(what, sizeof(what), "%s, %lu records", fmt->name, f->records);
+            } else {
+                snprintf(what, sizeof(what), "%s", fmt->name);
+            }
+            l->rep->on_file(l->rep->ctx, f->name, what);
         }
         if (rc == 0 && !fmt) {
             rc = ld_problem(l, 1, 0, "",

@@ -44,7 +44,8 @@ typedef struct veu_regfile {
     void *gone;         /* json_t *: BODS statements a later one supersedes */
     void *last;         /* json_t *: BODS 0.4 record id -> its latest statement */
     struct veu_registry *reg;
-    int first_skipped; /* the record being read was passed over by the first pass */
+    int first_skipped;     /* the record being read was passed over by the first pass */
+    unsigned long records; /* JSON records the first pass read (for what the file was) */
 } veu_regfile_t;
 
 #define VEU_REG_ODD 8 /* names kept of the files that are not regular files */
