@@ -320,7 +320,7 @@ START_TEST(ftm_sanctions_dated)
     ck_assert_msg(!strstr(d, "topic"), "the undated topic stays beside the sanction: %s", d);
     /* a sanction of an unmapped list without a military topic is no defense tie: counted */
     ck_assert_str_eq(th_verdict_of(&B, "s-bank"), "standard");
-    ck_assert(th_reported(&B, "3 Sanctions of lists that ftm_sanctions does not map"));
+    ck_assert(th_reported(&B, "4 Sanctions of lists that ftm_sanctions does not map"));
     ck_assert(th_reported(&B, "records of other schemas"));
 
     build_sanctions("2024-06-01", NULL);
@@ -383,7 +383,7 @@ START_TEST(ftm_seed_lists_two_regimes)
     const char *none[] = {"ftm_sanctions", "none", "ftm_topics", "none", NULL};
     build_sanctions("2026-12-01", none);
     ck_assert_str_eq(th_verdict_of(&B, "s-avic"), "standard");
-    ck_assert(th_reported(&B, "7 Sanctions of lists that ftm_sanctions does not map"));
+    ck_assert(th_reported(&B, "8 Sanctions of lists that ftm_sanctions does not map"));
     /* the mapping alone, with no topic: AVIC's sanction still designates */
     const char *map_only[] = {"ftm_topics", "none", NULL};
     build_sanctions("2026-12-01", map_only);
@@ -399,6 +399,20 @@ START_TEST(ftm_seed_lists_two_regimes)
     const char *csl[] = {"ftm_sanctions", "us_trade_csl:defense", NULL};
     build_sanctions("2026-12-01", csl);
     ck_assert_str_eq(th_verdict_of(&B, "s-el"), "deny");
+    /* the other side: mofcom, China at home, China's Unreliable Entity List deciding */
+    ck_assert_str_eq(th_verdict_of(&B, "s-lmt-sub"), "standard"); /* home US: no seed */
+    const char *mofcom[] = {
+        "regime",     "mofcom",       "home_country",  "CN",
+        "seed_lists", "cn_sanctions", "ftm_sanctions", "cn_sanctions/unreliable entity:defense",
+        NULL};
+    build_sanctions("2026-12-01", mofcom);
+    ck_assert_str_eq(th_verdict_of(&B, "s-lmt-sub"), "deny");
+    ck_assert_msg(
+        strstr(seed_detail("s-lmt"), "Ministry of Commerce: Unreliable Entity List [cn_sanctions]"),
+        "%s", seed_detail("s-lmt"));
+    ck_assert_str_eq(th_verdict_of(&B, "s-avic-sub"), "standard"); /* a home listing: none */
+    build_sanctions("2023-01-01", mofcom);                         /* before the listing */
+    ck_assert_str_eq(th_verdict_of(&B, "s-lmt-sub"), "standard");
 }
 END_TEST
 
