@@ -538,6 +538,15 @@ static int load_others(struct loader *l, const char *dir, veu_registry_t *reg, i
     return 0;
 }
 
+/* Our file of kind k: the one of the standard name, then those of other names. */
+static int load_kind(struct loader *l, const char *dir, veu_registry_t *reg, int k, int required,
+                     XXH3_state_t *digest)
+{
+    int rc = load_file(l, dir, kinds[k].name, required, kinds[k].cols, kinds[k].ncols, kinds[k].fn,
+                       digest);
+    return rc < 0 ? rc : load_others(l, dir, reg, k);
+}
+
 /* Warns once per entity whose incoming equity adds up to more than 100%. */
 static void warn_over_100(struct loader *l)
 {
@@ -575,7 +584,8 @@ static void warn_over_100(struct loader *l)
 static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
 {
     XXH3_128bits_reset(sub);
-    return load_file(l, dir, "supply.csv", 0, sup_cols, NCOLS(sup_cols), sup_row, sub);
+    return load_file(l, dir, kinds[K_SUPPLY].name, 0, kinds[K_SUPPLY].cols, kinds[K_SUPPLY].ncols,
+                     kinds[K_SUPPLY].fn, sub);
 }
 
 /*
@@ -768,11 +778,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     /* with registry exports beside it, our entities.csv is optional */
     rc = find_ours(&l, dir, &reg);
     if (rc == 0) {
-        rc = load_file(&l, dir, "entities.csv", reg.n == 0, entity_cols, NCOLS(entity_cols),
-                       entity_row, digest);
-    }
-    if (rc == 0) {
-        rc = load_others(&l, dir, &reg, K_ENTITIES);
+        rc = load_kind(&l, dir, &reg, K_ENTITIES, reg.n == 0, digest);
     }
     if (rc == 0) {
         rc = veu_registry_entities(&l, dir, &reg);
@@ -785,18 +791,12 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
                       "files are empty or absent); nothing is built");
     }
     if (rc == 0) {
-        rc = load_file(&l, dir, "designations.csv", 0, des_cols, NCOLS(des_cols), des_row, digest);
-    }
-    if (rc == 0) {
-        rc = load_others(&l, dir, &reg, K_DESIGNATIONS);
+        rc = load_kind(&l, dir, &reg, K_DESIGNATIONS, 0, digest);
     }
     /* without registry files, nothing between the two adds entities: both cores */
     struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir) : NULL;
     if (rc == 0) {
-        rc = load_file(&l, dir, "ownership.csv", 0, own_cols, NCOLS(own_cols), own_row, digest);
-    }
-    if (rc == 0) {
-        rc = load_others(&l, dir, &reg, K_OWNERSHIP);
+        rc = load_kind(&l, dir, &reg, K_OWNERSHIP, 0, digest);
     }
     if (rc == 0) {
         rc = veu_registry_relations(&l, dir, &reg);

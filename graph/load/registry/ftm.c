@@ -30,25 +30,31 @@ static int ftm_later(json_t *rec)
            !strcmp(schema, "Sanction");
 }
 
-static const char *const ftm_links[] = {"Ownership", "Control", "Sanction", NULL};
-
-/* 0 when a record's bytes surely are no link or sanction (its schema read off them). */
-static int ftm_later_bytes(const char *bytes, size_t len)
+/*
+ * Whether a record's bytes name a link or sanction schema: 1 surely, 0
+ * surely not, -1 when it cannot be told without parsing (reg_bytes_value).
+ */
+static int ftm_bytes_link(const char *bytes, size_t len)
 {
+    static const char *const links[] = {"Ownership", "Control", "Sanction", NULL};
     const char *v;
     size_t n;
-    return !reg_bytes_value(bytes, len, "schema", &v, &n) || reg_value_in(v, n, ftm_links);
+    return reg_bytes_value(bytes, len, "schema", &v, &n) ? reg_value_in(v, n, links) : -1;
+}
+
+/* The link pass parses all but what surely is no link. */
+static int ftm_later_bytes(const char *bytes, size_t len)
+{
+    return ftm_bytes_link(bytes, len) != 0;
 }
 
 /*
- * 0 when a record surely is a link or a sanction: the first pass leaves it
- * to the second, which parses it anyway, so that it is parsed once.
+ * The entity pass leaves what surely is a link to the link pass, which
+ * parses it anyway: each record is parsed once.
  */
 static int ftm_first_bytes(const char *bytes, size_t len)
 {
-    const char *v;
-    size_t n;
-    return !reg_bytes_value(bytes, len, "schema", &v, &n) || !reg_value_in(v, n, ftm_links);
+    return ftm_bytes_link(bytes, len) != 1;
 }
 
 /* The key of a held designation: entity index and list. */

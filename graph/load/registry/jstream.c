@@ -106,11 +106,6 @@ void veu_jstream_close(veu_jstream_t *js)
     }
 }
 
-int veu_jstream_is_array(const veu_jstream_t *js)
-{
-    return js->mode == M_ARRAY;
-}
-
 /*
  * Reads one more chunk after the bytes kept (from start).  0 when bytes
  * came, 1 at the end of the file, a negative code on an error.

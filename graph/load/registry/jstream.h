@@ -57,9 +57,6 @@ const char *veu_jstream_last(const veu_jstream_t *js, size_t *len);
 /* The records met so far: read, passed over by the filter, or bad; blank lines not. */
 unsigned long veu_jstream_records(const veu_jstream_t *js);
 
-/* Whether the file is one JSON array (known after the first call of next). */
-int veu_jstream_is_array(const veu_jstream_t *js);
-
 void veu_jstream_close(veu_jstream_t *js);
 
 #endif
