@@ -14,9 +14,11 @@
  * changes, and swapped in between two requests, as a rebuild's is.  A file
  * that is not a snapshot this veud serves (cut short, corrupt, of another
  * format) is refused, logged once, and not tried again unless it changes;
- * the graph served stays.  Data directory and policy are the producer's:
- * the follower has neither of its own, and stats shows the ones in force.
- * Nothing is ever removed: the directory is the producer's.
+ * the graph served stays.  Only a snapshot built under the follower's own
+ * [policy] is served (SPEC section 8: the configuration in force is the
+ * one on disk), so a follower carries its producer's [policy]; the data
+ * directory is the producer's alone.  Nothing is ever removed: the
+ * directory is the producer's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -151,6 +153,8 @@ static void scan(veu_server_t *srv)
         f->again = true; /* once this one is in */
         return;
     }
+    char want[17];
+    veu_policy_digest(&srv->cfg.policy, want);
     DIR *d = opendir(srv->cfg.state);
     if (!d) {
         return;
@@ -170,6 +174,16 @@ static void scan(veu_server_t *srv)
         veu_snapshot_peek_t p;
         if (veu_snapshot_peek(path, &p, &why) < 0) {
             refuse(srv, path, why); /* cut short, foreign: said once, until it changes */
+            continue;
+        }
+        if (strcmp(p.policy_digest, want)) {
+            /* the configuration in force is the one on disk (SPEC section 8) */
+            char msg[160];
+            snprintf(msg, sizeof(msg),
+                     "built under another policy (%s, not %s); give the follower the "
+                     "producer's [policy]",
+                     p.policy_digest, want);
+            refuse(srv, path, msg);
             continue;
         }
         best = g;
@@ -248,6 +262,12 @@ void veu_follow_stop(veu_server_t *srv)
         uv_close((uv_handle_t *)&f->every, NULL);
         f->timers_open = false;
     }
+}
+
+void veu_follow_reconfigured(veu_server_t *srv)
+{
+    srv->follow.n_refused = 0; /* refused under the old policy: looked at again */
+    scan(srv);
 }
 
 bool veu_follow_busy(const veu_server_t *srv)

@@ -46,6 +46,9 @@ typedef struct veu_follow {
 /* Serves the newest snapshot of the state directory and watches it for newer ones. */
 void veu_follow_start(veu_server_t *srv);
 
+/* The configuration was read again: files refused under the old policy are looked at again. */
+void veu_follow_reconfigured(veu_server_t *srv);
+
 /* Stopping: closes the watch and the timers (a job in the pool finishes on its own). */
 void veu_follow_stop(veu_server_t *srv);
 

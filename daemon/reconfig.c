@@ -50,10 +50,9 @@ int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
     veu_policy_digest(&c->policy, was);
     veu_policy_digest(&n.policy, now);
     if (strcmp(was, now)) {
-        veu_log(LOG_INFO,
-                "configuration: the policy changed (digest %s -> %s); the build now "
-                "starting applies it",
-                was, now);
+        veu_log(LOG_INFO, "configuration: the policy changed (digest %s -> %s); %s", was, now,
+                c->follow ? "only snapshots built under it are served from now on"
+                          : "the build now starting applies it");
     }
     if (strcmp(n.data, c->data)) {
         if (!realpath(n.data, srv->data_real)) {

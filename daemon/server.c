@@ -142,7 +142,9 @@ static void on_signal(uv_signal_t *h, int sig)
             return; /* logged: a file that does not read changes nothing, builds nothing */
         }
         if (srv->cfg.follow) {
-            veu_log(LOG_INFO, "SIGHUP: configuration read again; a follower builds nothing");
+            veu_log(LOG_INFO, "SIGHUP: configuration read again; a follower builds nothing, "
+                              "and serves the newest snapshot of its [policy]");
+            veu_follow_reconfigured(srv);
             return;
         }
         veu_log(LOG_INFO, "SIGHUP: configuration read again; rebuilding");

@@ -3,8 +3,9 @@
  * test_follow.c: followers (SPEC section 6, "Beyond one machine").  A
  * producer (`veud build --out STATE/veud-N.snap`, which renames its file
  * in) writes generations into a directory that two followers share; both
- * serve each new one, through their sockets; a corrupt file and a file cut
- * short are refused and logged while the generation before keeps serving;
+ * serve each new one, through their sockets; a corrupt file, a file cut
+ * short and one built under another policy than the followers' are refused
+ * and logged while the generation before keeps serving;
  * reload is forbidden, naming the mode; nothing in the directory is removed.
  */
 #include <check.h>
@@ -32,14 +33,19 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* The producer: builds the data into the shared directory as generation g. */
-static void produce(int g)
+/* The producer: builds the data into the shared directory as generation g, with flags. */
+static void produce_with(int g, const char *flags)
 {
     char cmd[1024];
     snprintf(cmd, sizeof(cmd),
-             "'%s' build --data '%s' --generation %d --out '%s/veud-%d.snap' 2>/dev/null",
-             VEUD_PATH, data, g, shared, g);
+             "'%s' build %s --data '%s' --generation %d --out '%s/veud-%d.snap' 2>/dev/null",
+             VEUD_PATH, flags, data, g, shared, g);
     ck_assert_int_eq(system(cmd), 0);
+}
+
+static void produce(int g)
+{
+    produce_with(g, "");
 }
 
 /* The generation d serves (0 when none). */
@@ -192,13 +198,20 @@ START_TEST(two_followers_serve_each_generation)
     t0 = now_s();
     ck_assert(wait_generation(&A, 5, t0) >= 0 && wait_generation(&B, 5, t0) >= 0);
 
+    /* a generation built under another policy than the follower's: refused (SPEC section 8) */
+    produce_with(6, "--policy home_country=US");
+    ck_assert_msg(hx_wait_log(&A, "veud-6.snap refused: built under another policy", 10000), "%s",
+                  hx_log(&A));
+    ck_assert_int_eq(generation_of(&A), 5);
+    ck_assert_int_eq(generation_of(&B), 5);
+
     /* reload: forbidden, naming the mode; the directory keeps every file */
     json_t *a = hx_ask(&A, "{\"op\":\"reload\",\"id\":1}");
     json_t *e = json_object_get(a, "error");
     ck_assert_str_eq(json_string_value(json_object_get(e, "code")), "forbidden");
     ck_assert(strstr(json_string_value(json_object_get(e, "message")), "follows"));
     json_decref(a);
-    for (int g = 1; g <= 5; g++) {
+    for (int g = 1; g <= 6; g++) {
         char p[256];
         snprintf(p, sizeof(p), "%s/veud-%d.snap", shared, g);
         ck_assert_msg(access(p, F_OK) == 0, "%s was removed", p);
