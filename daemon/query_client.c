@@ -231,6 +231,26 @@ int veu_client_connect(const char *who, const char *path)
     return fd;
 }
 
+/*
+ * The request line of req[0, len) that starts at *i, blanks at its front
+ * skipped: 1 with *line and *n (0 for a blank line), *i moved past it; 0 at
+ * the end.
+ */
+static int next_request(const char *req, size_t len, size_t *i, const char **line, size_t *n)
+{
+    if (*i >= len) {
+        return 0;
+    }
+    const char *nl = memchr(req + *i, '\n', len - *i);
+    size_t end = nl ? (size_t)(nl - req) : len, k = *i;
+    while (k < end && (req[k] == ' ' || req[k] == '\t' || req[k] == '\r')) {
+        k++;
+    }
+    *line = req + k;
+    *n = end - k;
+    *i = end + 1;
+    return 1;
+}
 int veu_query_main(int argc, char **argv)
 {
     static const struct option opts[] = {{"socket", required_argument, NULL, 's'},
@@ -332,19 +352,15 @@ int veu_query_main(int argc, char **argv)
         /* every request a risk or paths request that asks for the entities its paths name */
         veu_jbuf_t all;
         veu_jbuf_init(&all);
-        for (size_t i = 0; i < req_len;) {
-            char *nl = memchr(req + i, '\n', req_len - i);
-            size_t n = nl ? (size_t)(nl - (req + i)) : req_len - i;
-            size_t k = 0;
-            while (k < n && (req[i + k] == ' ' || req[i + k] == '\t' || req[i + k] == '\r')) {
-                k++;
-            }
-            char *one = k < n ? with_graph(req + i, n) : NULL;
-            if (k < n && !one) {
+        const char *line;
+        size_t n;
+        for (size_t i = 0; next_request(req, req_len, &i, &line, &n);) {
+            char *one = n ? with_graph(line, n) : NULL;
+            if (n && !one) {
                 fprintf(stderr,
                         "veud query: --format text writes risk and paths answers only, not "
                         "'%.*s'\n",
-                        (int)(n > 60 ? 60 : n), req + i);
+                        (int)(n > 60 ? 60 : n), line);
                 veu_jbuf_destroy(&all);
                 free(req);
                 return EX_USAGE;
@@ -354,7 +370,6 @@ int veu_query_main(int argc, char **argv)
                 veu_jbuf_raw(&all, "\n", 1);
                 free(one);
             }
-            i += n + 1;
         }
         free(req);
         req = malloc(all.len + 1);
@@ -374,15 +389,11 @@ int veu_query_main(int argc, char **argv)
         const char *fname = format == FMT_DOT ? "dot" : format == FMT_SVG ? "svg" : "html";
         char *one = NULL;
         int lines = 0;
-        for (size_t i = 0; i < req_len;) {
-            char *nl = memchr(req + i, '\n', req_len - i);
-            size_t n = nl ? (size_t)(nl - (req + i)) : req_len - i;
-            size_t k = 0;
-            while (k < n && (req[i + k] == ' ' || req[i + k] == '\t' || req[i + k] == '\r')) {
-                k++;
-            }
-            if (k < n && lines++ == 0) {
-                one = with_graph(req + i, n);
+        const char *line;
+        size_t n;
+        for (size_t i = 0; next_request(req, req_len, &i, &line, &n);) {
+            if (n && lines++ == 0) {
+                one = with_graph(line, n);
                 if (one && format == FMT_HTML && !strstr(one, "\"op\":\"risk\"")) {
                     free(one);
                     one = NULL;
@@ -391,12 +402,11 @@ int veu_query_main(int argc, char **argv)
                     fprintf(stderr, "veud query: --format %s %s only, not '%.*s'\n", fname,
                             format == FMT_HTML ? "reports risk answers"
                                                : "draws risk and paths answers",
-                            (int)(n > 60 ? 60 : n), req + i);
+                            (int)(n > 60 ? 60 : n), line);
                     free(req);
                     return EX_USAGE;
                 }
             }
-            i += n + 1;
         }
         if (lines != 1) {
             fprintf(stderr,
