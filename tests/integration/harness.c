@@ -107,8 +107,11 @@ void hx_start(hx_daemon_t *d, const char *data_dir, const char *config_extra)
             }
         }
         dup2(p[1], 2);
-        close(p[0]);
-        close(p[1]);
+        /*
+         * veud starts with 0, 1 and 2 only, as systemd starts it: descriptors the
+         * test runner leaves open would eat into the fault tests' RLIMIT_NOFILE
+         */
+        close_range(3, ~0U, 0);
         if (getenv("HX_ACTIVATE")) {
             /* socket activation as systemd does it: the socket exists before veud */
             execlp("systemd-socket-activate", "systemd-socket-activate", "-l", d->sock, VEUD_PATH,
