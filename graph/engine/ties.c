@@ -80,53 +80,120 @@ static inline const uint32_t *edge_at(const struct adj *a, uint32_t e)
     return (const uint32_t *)(a->edges + (size_t)e * a->stride);
 }
 
-struct labels {
-    uint32_t *lab; /* 2 per vertex */
-    uint32_t *via; /* 2 per vertex: edge index, VEU_ORIGIN on a label's first hop */
-    int32_t *dist; /* 2 per vertex, or NULL */
-    uint64_t *queue;
-    size_t head, tail;
+/*
+ * Two labels per vertex, spread a level at a time.  Within a level the
+ * offers a vertex receives are weighed, not taken as they come: it keeps the
+ * lowest labels it does not hold yet, each by the offer from the lowest
+ * vertex index (then the lowest edge).  The result depends on the graph
+ * alone, not on the order of any queue, so a producer that spreads the same
+ * levels in supersteps across processes (graph/mpi) gets the same labels and
+ * the same evidence edges.
+ */
+struct pending {
+    uint32_t L, far, e;
 };
 
-/* Gives label L to v by edge e unless v has it or is full; queues it. */
-static inline void label_offer(struct labels *s, uint32_t v, uint32_t L, uint32_t e, int32_t d)
+struct labels {
+    uint32_t *lab;   /* 2 per vertex */
+    uint32_t *via;   /* 2 per vertex: edge index, VEU_ORIGIN on a label's first hop */
+    int32_t *dist;   /* 2 per vertex, or NULL */
+    uint64_t *front; /* slots given labels in the level being spread */
+    uint64_t *next;  /* slots given labels in the level being decided */
+    size_t n_front, n_next;
+    struct pending *pend; /* 2 per vertex: the best offers of this level */
+    uint32_t *touched;    /* vertices with pending offers */
+    size_t n_touched;
+    int32_t level;
+};
+
+/* The best 2 offers so far of labels v lacks, lowest labels first. */
+static inline void label_offer(struct labels *s, uint32_t v, uint32_t L, uint32_t e, uint32_t far)
 {
     size_t k = (size_t)v * 2;
+    struct pending *p = &s->pend[k];
 
     VEU_ASSERT(L != VEU_NONE);
     if (s->lab[k] == L || s->lab[k + 1] == L) {
         return;
     }
-    if (s->lab[k] != VEU_NONE) {
-        k++;
-        if (s->lab[k] != VEU_NONE) {
+    unsigned room = (s->lab[k] == VEU_NONE) + (s->lab[k + 1] == VEU_NONE);
+    if (!room) {
+        return;
+    }
+    if (p[0].L == VEU_NONE) {
+        s->touched[s->n_touched++] = v;
+    }
+    for (unsigned i = 0; i < room; i++) {
+        if (p[i].L == L) {
+            if (far < p[i].far || (far == p[i].far && e < p[i].e)) {
+                p[i].far = far;
+                p[i].e = e;
+            }
             return;
         }
     }
-    s->lab[k] = L;
-    s->via[k] = e;
-    if (s->dist) {
-        s->dist[k] = d;
+    struct pending o = {L, far, e};
+    for (unsigned i = 0; i < room; i++) {
+        if (p[i].L == VEU_NONE || L < p[i].L) {
+            if (i + 1 < room) {
+                p[i + 1] = p[i]; /* room is 2 here: the second slot gives way */
+            }
+            p[i] = o;
+            return;
+        }
     }
-    s->queue[s->tail++] = k;
 }
 
-/* Runs the queue: every label spreads to the neighbours the view gives. */
-static void label_run(struct labels *s, const struct adj *a)
+/* Gives each touched vertex the labels it was offered best; they spread next. */
+static void label_commit(struct labels *s)
 {
-    while (s->head < s->tail) {
-        size_t k = s->queue[s->head++];
-        uint32_t v = (uint32_t)(k / 2);
-        uint32_t L = s->lab[k];
-        int32_t d = s->dist ? s->dist[k] + 1 : 0;
-        for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
-            uint32_t e = adj_edge(a, i);
-            const uint32_t *ed = edge_at(a, e);
-            if (a->ok && !a->ok(ed, a->arg)) {
+    for (size_t t = 0; t < s->n_touched; t++) {
+        uint32_t v = s->touched[t];
+        size_t k = (size_t)v * 2;
+        for (unsigned i = 0; i < 2; i++) {
+            struct pending *p = &s->pend[k + i];
+            if (p->L == VEU_NONE) {
                 continue;
             }
-            label_offer(s, ed[a->far ? 1 : 0], L, e, d);
+            size_t slot = s->lab[k] == VEU_NONE ? k : k + 1;
+            VEU_ASSERT(s->lab[slot] == VEU_NONE);
+            s->lab[slot] = p->L;
+            s->via[slot] = p->e;
+            if (s->dist) {
+                s->dist[slot] = s->level;
+            }
+            s->next[s->n_next++] = slot;
+            p->L = VEU_NONE;
         }
+    }
+    s->n_touched = 0;
+}
+
+/* Spreads level after level: every label to the neighbours the view gives. */
+static void label_run(struct labels *s, const struct adj *a)
+{
+    label_commit(s);
+    while (s->n_next) {
+        uint64_t *t = s->front;
+        s->front = s->next;
+        s->next = t;
+        s->n_front = s->n_next;
+        s->n_next = 0;
+        s->level++;
+        for (size_t q = 0; q < s->n_front; q++) {
+            size_t k = s->front[q];
+            uint32_t v = (uint32_t)(k / 2);
+            uint32_t L = s->lab[k];
+            for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+                uint32_t e = adj_edge(a, i);
+                const uint32_t *ed = edge_at(a, e);
+                if (a->ok && !a->ok(ed, a->arg)) {
+                    continue;
+                }
+                label_offer(s, ed[a->far ? 1 : 0], L, e, v);
+            }
+        }
+        label_commit(s);
     }
 }
 
@@ -137,15 +204,20 @@ static int labels_init(struct labels *s, uint32_t n, uint32_t **lab, uint32_t **
     memset(s, 0, sizeof(*s));
     *lab = malloc(slots * sizeof(**lab));
     *via = malloc(slots * sizeof(**via));
-    s->queue = malloc(slots * sizeof(*s->queue));
+    s->front = malloc(slots * sizeof(*s->front));
+    s->next = malloc(slots * sizeof(*s->next));
+    s->pend = malloc(slots * sizeof(*s->pend));
+    s->touched = malloc(((size_t)n + 1) * sizeof(*s->touched));
     s->dist = with_dist ? malloc(slots * sizeof(*s->dist)) : NULL;
-    if (!*lab || !*via || !s->queue || (with_dist && !s->dist)) {
-        free(s->queue);
-        free(s->dist);
+    if (!*lab || !*via || !s->front || !s->next || !s->pend || !s->touched ||
+        (with_dist && !s->dist)) {
+        free(s->front), free(s->next), free(s->pend), free(s->touched), free(s->dist);
+        memset(s, 0, sizeof(*s));
         return -ENOMEM;
     }
     memset(*lab, 0xff, slots * sizeof(**lab));
     memset(*via, 0xff, slots * sizeof(**via));
+    memset(s->pend, 0xff, slots * sizeof(*s->pend));
     s->lab = *lab;
     s->via = *via;
     return 0;
@@ -153,10 +225,8 @@ static int labels_init(struct labels *s, uint32_t n, uint32_t **lab, uint32_t **
 
 static void labels_done(struct labels *s)
 {
-    free(s->queue);
-    free(s->dist);
-    s->queue = NULL;
-    s->dist = NULL;
+    free(s->front), free(s->next), free(s->pend), free(s->touched), free(s->dist);
+    memset(s, 0, sizeof(*s));
 }
 
 static int own_controls(const void *edge, const void *pol)
@@ -241,6 +311,13 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
     return compute_controlled_as(t, g, pol, 1, t->controlled_hi, t->ctrl_share_hi, t->ctrl_pred_hi);
 }
 
+/* An edge a chain of control may take: a stake, or control where control counts. */
+static inline int chain_edge(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
+{
+    return stake(e, pol, hi) > 0.0 ||
+           ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership);
+}
+
 static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
                                  int hi, uint8_t *controlled, double *ctrl_share,
                                  uint32_t *ctrl_pred)
@@ -280,35 +357,49 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
     for (uint32_t v = 0; v < n; v++) {
         ctrl_share[v] = fmin(100.0, ctrl_share[v]);
     }
-    /* a shortest chain from a seed, through controlled entities only */
+    /*
+     * a shortest chain from a seed, through controlled entities only: the
+     * depth of each entity first, then, of the owners one level up, the one
+     * with the lowest index, so the chain does not depend on the order of
+     * the search (graph/mpi finds it in supersteps)
+     */
     head = tail = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        if (t->seed[v]) {
-            queue[tail++] = v;
-        }
-    }
-    uint8_t *seen = calloc(n ? n : 1, 1);
-    if (!seen) {
+    int32_t *depth = malloc(((size_t)n + 1) * sizeof(*depth));
+    if (!depth) {
         free(queue);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < tail; i++) {
-        seen[queue[i]] = 1;
+    for (uint32_t v = 0; v < n; v++) {
+        ctrl_pred[v] = VEU_NONE;
+        depth[v] = t->seed[v] ? 0 : -1;
+        if (t->seed[v]) {
+            queue[tail++] = v;
+        }
     }
     while (head < tail) {
         uint32_t u = queue[head++];
         for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
-            if (!seen[e->to] && controlled[e->to] &&
-                (stake(e, pol, hi) > 0.0 ||
-                 ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership))) {
-                seen[e->to] = 1;
-                ctrl_pred[e->to] = i;
+            if (depth[e->to] < 0 && controlled[e->to] && chain_edge(e, pol, hi)) {
+                depth[e->to] = depth[u] + 1;
                 queue[tail++] = e->to;
             }
         }
     }
-    free(seen);
+    for (uint32_t v = 0; v < n; v++) {
+        if (depth[v] <= 0) {
+            continue;
+        }
+        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
+            uint32_t j = g->own_in_e[i];
+            const veu_oedge_t *e = &g->own[j];
+            if (depth[e->from] == depth[v] - 1 && chain_edge(e, pol, hi) &&
+                (ctrl_pred[v] == VEU_NONE || e->from < g->own[ctrl_pred[v]].from)) {
+                ctrl_pred[v] = j;
+            }
+        }
+    }
+    free(depth);
     free(queue);
     return 0;
 }
@@ -845,7 +936,7 @@ static int compute_supply(veu_ties_t *t, const veu_graph_t *g)
     }
     for (uint32_t v = 0; v < g->n; v++) {
         if (t->controlled[v]) {
-            label_offer(&s, v, v, VEU_NONE, 0);
+            label_offer(&s, v, v, VEU_NONE, v);
         }
     }
     label_run(&s, &a);
@@ -880,7 +971,7 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
         for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
             uint32_t e = g->own_in_e[i];
             if (veu_oedge_controls(&g->own[e], pol)) {
-                label_offer(&s, g->own[e].from, v, e | VEU_ORIGIN, 0);
+                label_offer(&s, g->own[e].from, v, e | VEU_ORIGIN, v);
             }
         }
     }
@@ -897,7 +988,7 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
         }
         for (uint32_t e = g->own_out[c]; e < g->own_out[c + 1]; e++) {
             if (veu_oedge_controls(&g->own[e], pol)) {
-                label_offer(&s, g->own[e].to, c, e | VEU_ORIGIN, 0);
+                label_offer(&s, g->own[e].to, c, e | VEU_ORIGIN, c);
             }
         }
     }
@@ -919,7 +1010,7 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
             }
             for (uint32_t e = g->own_out[c]; e < g->own_out[c + 1]; e++) {
                 if (veu_oedge_controls(&g->own[e], pol)) {
-                    label_offer(&s, g->own[e].to, sd, e | VEU_ORIGIN, 0);
+                    label_offer(&s, g->own[e].to, sd, e | VEU_ORIGIN, c);
                 }
             }
         }
