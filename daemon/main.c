@@ -28,33 +28,41 @@
 #include "sandbox.h"
 #include "veu/build.h"
 #include "veu/snapshot.h"
+#ifdef VEU_WITH_MPI
+#include <mpi.h>
+
+#include "veu/mpi.h"
+#endif
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
-            "       veud build [--config FILE] [--data DIR] --out FILE              build a "
-            "snapshot\n"
-            "       veud --check [--config FILE] --data DIR                         validate a "
-            "dataset\n"
-            "       veud query [--socket PATH] [--timeout S] [--format F] [REQUEST ...]\n"
-            "       veud screen [--socket PATH] [--format csv|jsonl] [FILE|-]      screen a file\n"
-            "       veud diff OLD.snap NEW.snap                                     what changed\n"
-            "       veud audit-verify FILE...                                       check the "
-            "audit trail\n"
-            "       veud --version | --help\n"
-            "\n"
-            "  -c, --config FILE   configuration file (key = value, [daemon] and [policy])\n"
-            "  -d, --data DIR      dataset directory (entities.csv, ownership.csv, ...)\n"
-            "  -s, --socket PATH   Unix socket to serve on\n"
-            "  -S, --state DIR     where snapshots are kept\n"
-            "  -o, --out FILE      (build) the snapshot to write\n"
-            "      --strict        invalid rows fail the build (policy strict = true)\n"
-            "      --follow        serve the snapshots another veud renames into the state\n"
-            "                      directory; build nothing ([daemon] follow = true)\n"
-            "      --as-of DAY     (build, --check) read dated rows as they stand on DAY\n"
-            "                      (YYYY-MM-DD; default today, UTC)\n"
-            "  -v, --verbose       log debug events too\n");
+    fprintf(
+        f, "usage: veud [--config FILE] [--data DIR] [--socket PATH] [--state DIR]   serve\n"
+           "       veud build [--config FILE] [--data DIR] --out FILE              build a "
+           "snapshot\n"
+           "       mpirun -n N veud build --mpi [--config FILE] [--data DIR] --out FILE\n"
+           "                                                 the same, by the ranks of an MPI job\n"
+           "       veud --check [--config FILE] --data DIR                         validate a "
+           "dataset\n"
+           "       veud query [--socket PATH] [--timeout S] [--format F] [REQUEST ...]\n"
+           "       veud screen [--socket PATH] [--format csv|jsonl] [FILE|-]      screen a file\n"
+           "       veud diff OLD.snap NEW.snap                                     what changed\n"
+           "       veud audit-verify FILE...                                       check the "
+           "audit trail\n"
+           "       veud --version | --help\n"
+           "\n"
+           "  -c, --config FILE   configuration file (key = value, [daemon] and [policy])\n"
+           "  -d, --data DIR      dataset directory (entities.csv, ownership.csv, ...)\n"
+           "  -s, --socket PATH   Unix socket to serve on\n"
+           "  -S, --state DIR     where snapshots are kept\n"
+           "  -o, --out FILE      (build) the snapshot to write\n"
+           "      --strict        invalid rows fail the build (policy strict = true)\n"
+           "      --follow        serve the snapshots another veud renames into the state\n"
+           "                      directory; build nothing ([daemon] follow = true)\n"
+           "      --mpi           (build) run as one rank of an MPI job (veud-mpi)\n"
+           "      --as-of DAY     (build, --check) read dated rows as they stand on DAY\n"
+           "                      (YYYY-MM-DD; default today, UTC)\n"
+           "  -v, --verbose       log debug events too\n");
 }
 
 static void on_progress(void *ctx, const char *stage, const char *msg)
@@ -280,6 +288,27 @@ static int sandbox(const char *out)
     return rc < 0 ? rc : 0;
 }
 
+#ifdef VEU_WITH_MPI
+/* What each rank did: the figures tests/bench/mpi.sh reads from the log. */
+static void log_mpi(const veu_mpi_stats_t *st)
+{
+    if (!st->ranks) {
+        return; /* the build stopped before the ties */
+    }
+    veu_log(LOG_INFO, "mpi: %d ranks, %llu supersteps (%llu for the share fixpoints)", st->ranks,
+            (unsigned long long)st->supersteps, (unsigned long long)st->share_steps);
+    for (int r = 0; r < st->ranks && r < VEU_MPI_MAX_REPORTED; r++) {
+        veu_log(LOG_INFO,
+                "mpi: rank %d: %llu entities, sent %llu bytes (at most %llu in one superstep, "
+                "%.0f on average), peak %lld KiB",
+                r, (unsigned long long)st->rank_entities[r], (unsigned long long)st->rank_sent[r],
+                (unsigned long long)st->rank_max_step[r],
+                st->supersteps ? (double)st->rank_sent[r] / (double)st->supersteps : 0.0,
+                (long long)st->rank_peak_kib[r]);
+    }
+}
+#endif
+
 static int run_build(const veu_config_t *cfg, const char *out, bool check, uint64_t generation)
 {
     veu_build_opts_t o = {.data_dir = cfg->data,
@@ -304,7 +333,16 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
         rep.ctx = &logged;
         o.progress = on_progress;
     }
+#ifdef VEU_WITH_MPI
+    veu_mpi_stats_t st;
+    memset(&st, 0, sizeof(st));
+    o.ties = veu_mpi_ties;
+    o.ties_ctx = &st;
+#endif
     rc = veu_build(&o, &rep, &counts, digest, &err);
+#ifdef VEU_WITH_MPI
+    log_mpi(&st);
+#endif
     if (check) {
         print_counts(&counts, &rep);
         if (rc < 0) {
@@ -389,30 +427,55 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
     return rc == 0 ? 0 : rc == -E2BIG ? 3 : 1;
 }
 
-int main(int argc, char **argv)
+/*
+ * veud build --mpi, run by mpirun as every rank: veud itself links no MPI,
+ * so it hands over to veud-mpi beside it, with the same arguments.
+ */
+static int exec_mpi(char **argv)
+{
+#ifdef VEU_WITH_MPI
+    (void)argv;
+    return 0;
+#else
+    char self[PATH_MAX], path[PATH_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        snprintf(self, sizeof(self), "%s", argv[0]);
+    } else {
+        self[n] = '\0';
+    }
+    char *slash = strrchr(self, '/');
+    snprintf(path, sizeof(path), "%.*s/veud-mpi", slash ? (int)(slash - self) : 1,
+             slash ? self : ".");
+    argv[0] = path;
+    execv(path, argv);
+    fprintf(stderr,
+            "veud: build --mpi: cannot run %s: %s (it is built when Open MPI is installed: "
+            "apt-get install openmpi-bin libopenmpi-dev, then build veud again)\n",
+            path, strerror(errno));
+    return EX_UNAVAILABLE;
+#endif
+}
+
+static bool mpi_rank; /* veud-mpi under mpirun: rank 0 leads the build */
+
+static int veud_main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"data", required_argument, NULL, 'd'},
-        {"socket", required_argument, NULL, 's'},
-        {"state", required_argument, NULL, 'S'},
-        {"out", required_argument, NULL, 'o'},
-        {"check", no_argument, NULL, 'C'},
-        {"strict", no_argument, NULL, 'T'},
-        {"follow", no_argument, NULL, 'F'},
-        {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"generation", required_argument, NULL, 'g'},
-        {"policy", required_argument, NULL, 'P'},
-        {"skip-if", required_argument, NULL, 'K'},
-        {"as-of", required_argument, NULL, 'A'},
-        {"max-entities", required_argument, NULL, 'M'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},    {"check", no_argument, NULL, 'C'},
+        {"strict", no_argument, NULL, 'T'},       {"follow", no_argument, NULL, 'F'},
+        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},      {"generation", required_argument, NULL, 'g'},
+        {"policy", required_argument, NULL, 'P'}, {"skip-if", required_argument, NULL, 'K'},
+        {"as-of", required_argument, NULL, 'A'},  {"max-entities", required_argument, NULL, 'M'},
+        {"mpi", no_argument, NULL, 'm'},          {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
-    bool check = false, strict = false, follow = false;
+    bool check = false, strict = false, follow = false, mpi = false;
     const char *skip_if = NULL;
+    char **all_args = argv;
     veu_config_src_t src = {0};
     uint64_t generation = 1;
     uint32_t max_entities = 100000;
@@ -483,6 +546,9 @@ int main(int argc, char **argv)
         case 'M':
             max_entities = (uint32_t)strtoul(optarg, NULL, 10);
             break;
+        case 'm':
+            mpi = true;
+            break;
         case 'A':
             if (!veu_iso_date(optarg, strlen(optarg))) {
                 fprintf(stderr, "veud: --as-of '%s' is not a date (YYYY-MM-DD)\n", optarg);
@@ -504,6 +570,17 @@ int main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "veud: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
+        return EX_USAGE;
+    }
+    if (mpi && strcmp(mode, "build")) {
+        fprintf(stderr, "veud: --mpi is for veud build\n");
+        return EX_USAGE;
+    }
+    if (mpi && !mpi_rank) {
+        return exec_mpi(all_args);
+    }
+    if (mpi_rank && !mpi) {
+        fprintf(stderr, "veud-mpi: run it as mpirun -n N veud build --mpi ...\n");
         return EX_USAGE;
     }
     src.path = config;
@@ -534,7 +611,10 @@ int main(int argc, char **argv)
             return VEU_EXIT_UNCHANGED;
         }
         signal(SIGXFSZ, SIG_IGN); /* a file size limit is a write error, not a kill */
-        if (sandbox(out) < 0) {
+        if (mpi) {
+            /* Open MPI needs its session directory, shared memory and sockets */
+            veu_log(LOG_NOTICE, "build: an MPI build runs without the builder's sandbox");
+        } else if (sandbox(out) < 0) {
             return EX_OSERR;
         }
         return run_build(&cfg, out, false, generation);
@@ -551,4 +631,24 @@ int main(int argc, char **argv)
     fprintf(stderr, "veud: unknown mode '%s'\n", mode);
     usage(stderr);
     return EX_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+#ifdef VEU_WITH_MPI
+    int provided, rank, rc;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank != 0) {
+        rc = veu_mpi_worker(); /* rank 0 parses the arguments and leads */
+    } else {
+        mpi_rank = true;
+        rc = veud_main(argc, argv);
+        veu_mpi_release();
+    }
+    MPI_Finalize();
+    return rc;
+#else
+    return veud_main(argc, argv);
+#endif
 }

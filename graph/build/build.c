@@ -143,7 +143,8 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
                  "entities themselves are defense-controlled",
                  ds->as_of, eff.suspended_from, eff.suspended_until);
     }
-    rc = veu_ties_compute(&t, &g, ds, &eff, err);
+    rc = o->ties ? o->ties(o->ties_ctx, &t, &g, ds, &eff, err)
+                 : veu_ties_compute(&t, &g, ds, &eff, err);
     int64_t ties_ms = now_ms() - t1;
     if (writing && rc == 0) {
         order_history(&sd);

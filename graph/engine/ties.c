@@ -26,10 +26,8 @@
 #include <string.h>
 
 #include "engine/graph.h"
+#include "engine/ties_int.h"
 #include "veu/assert.h"
-
-#define VEU_TIES_TOL        1e-13 /* fraction; SPEC compares percents to 1e-6 */
-#define VEU_TIES_MAX_SWEEPS 1000000
 
 static char igraph_msg[256];
 static igraph_error_t igraph_err;
@@ -80,78 +78,14 @@ static inline const uint32_t *edge_at(const struct adj *a, uint32_t e)
     return (const uint32_t *)(a->edges + (size_t)e * a->stride);
 }
 
-/*
- * Two labels per vertex, spread a level at a time.  Within a level the
- * offers a vertex receives are weighed, not taken as they come: it keeps the
- * lowest labels it does not hold yet, each by the offer from the lowest
- * vertex index (then the lowest edge).  The result depends on the graph
- * alone, not on the order of any queue, so a producer that spreads the same
- * levels in supersteps across processes (graph/mpi) gets the same labels and
- * the same evidence edges.
- */
-struct pending {
-    uint32_t L, far, e;
-};
-
-struct labels {
-    uint32_t *lab;   /* 2 per vertex */
-    uint32_t *via;   /* 2 per vertex: edge index, VEU_ORIGIN on a label's first hop */
-    int32_t *dist;   /* 2 per vertex, or NULL */
-    uint64_t *front; /* slots given labels in the level being spread */
-    uint64_t *next;  /* slots given labels in the level being decided */
-    size_t n_front, n_next;
-    struct pending *pend; /* 2 per vertex: the best offers of this level */
-    uint32_t *touched;    /* vertices with pending offers */
-    size_t n_touched;
-    int32_t level;
-};
-
-/* The best 2 offers so far of labels v lacks, lowest labels first. */
-static inline void label_offer(struct labels *s, uint32_t v, uint32_t L, uint32_t e, uint32_t far)
-{
-    size_t k = (size_t)v * 2;
-    struct pending *p = &s->pend[k];
-
-    VEU_ASSERT(L != VEU_NONE);
-    if (s->lab[k] == L || s->lab[k + 1] == L) {
-        return;
-    }
-    unsigned room = (s->lab[k] == VEU_NONE) + (s->lab[k + 1] == VEU_NONE);
-    if (!room) {
-        return;
-    }
-    if (p[0].L == VEU_NONE) {
-        s->touched[s->n_touched++] = v;
-    }
-    for (unsigned i = 0; i < room; i++) {
-        if (p[i].L == L) {
-            if (far < p[i].far || (far == p[i].far && e < p[i].e)) {
-                p[i].far = far;
-                p[i].e = e;
-            }
-            return;
-        }
-    }
-    struct pending o = {L, far, e};
-    for (unsigned i = 0; i < room; i++) {
-        if (p[i].L == VEU_NONE || L < p[i].L) {
-            if (i + 1 < room) {
-                p[i + 1] = p[i]; /* room is 2 here: the second slot gives way */
-            }
-            p[i] = o;
-            return;
-        }
-    }
-}
-
 /* Gives each touched vertex the labels it was offered best; they spread next. */
-static void label_commit(struct labels *s)
+void veu_labels_commit(struct veu_labels *s)
 {
     for (size_t t = 0; t < s->n_touched; t++) {
         uint32_t v = s->touched[t];
         size_t k = (size_t)v * 2;
         for (unsigned i = 0; i < 2; i++) {
-            struct pending *p = &s->pend[k + i];
+            struct veu_pending *p = &s->pend[k + i];
             if (p->L == VEU_NONE) {
                 continue;
             }
@@ -169,35 +103,7 @@ static void label_commit(struct labels *s)
     s->n_touched = 0;
 }
 
-/* Spreads level after level: every label to the neighbours the view gives. */
-static void label_run(struct labels *s, const struct adj *a)
-{
-    label_commit(s);
-    while (s->n_next) {
-        uint64_t *t = s->front;
-        s->front = s->next;
-        s->next = t;
-        s->n_front = s->n_next;
-        s->n_next = 0;
-        s->level++;
-        for (size_t q = 0; q < s->n_front; q++) {
-            size_t k = s->front[q];
-            uint32_t v = (uint32_t)(k / 2);
-            uint32_t L = s->lab[k];
-            for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
-                uint32_t e = adj_edge(a, i);
-                const uint32_t *ed = edge_at(a, e);
-                if (a->ok && !a->ok(ed, a->arg)) {
-                    continue;
-                }
-                label_offer(s, ed[a->far ? 1 : 0], L, e, v);
-            }
-        }
-        label_commit(s);
-    }
-}
-
-static int labels_init(struct labels *s, uint32_t n, uint32_t **lab, uint32_t **via, int with_dist)
+int veu_labels_init(struct veu_labels *s, uint32_t n, uint32_t **lab, uint32_t **via, int with_dist)
 {
     size_t slots = (size_t)n * 2 + 2;
 
@@ -223,10 +129,43 @@ static int labels_init(struct labels *s, uint32_t n, uint32_t **lab, uint32_t **
     return 0;
 }
 
-static void labels_done(struct labels *s)
+void veu_labels_next_level(struct veu_labels *s)
+{
+    uint64_t *t = s->front;
+    s->front = s->next;
+    s->next = t;
+    s->n_front = s->n_next;
+    s->n_next = 0;
+    s->level++;
+}
+
+void veu_labels_done(struct veu_labels *s)
 {
     free(s->front), free(s->next), free(s->pend), free(s->touched), free(s->dist);
     memset(s, 0, sizeof(*s));
+}
+
+/* Spreads level after level: every label to the neighbours the view gives. */
+static void label_run(struct veu_labels *s, const struct adj *a)
+{
+    veu_labels_commit(s);
+    while (s->n_next) {
+        veu_labels_next_level(s);
+        for (size_t q = 0; q < s->n_front; q++) {
+            size_t k = s->front[q];
+            uint32_t v = (uint32_t)(k / 2);
+            uint32_t L = s->lab[k];
+            for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
+                uint32_t e = adj_edge(a, i);
+                const uint32_t *ed = edge_at(a, e);
+                if (a->ok && !a->ok(ed, a->arg)) {
+                    continue;
+                }
+                veu_label_offer(s, ed[a->far ? 1 : 0], L, e, v);
+            }
+        }
+        veu_labels_commit(s);
+    }
 }
 
 static int own_controls(const void *edge, const void *pol)
@@ -236,27 +175,6 @@ static int own_controls(const void *edge, const void *pol)
 
 /* ------------------------------------------------------------------ */
 /* The 50 percent rule                                                 */
-
-/*
- * The stake an edge carries in one of the two readings: the certain one (the
- * stated stakes, a range's lower bound), or the highest the data allows (a
- * range's top; a stake of unknown size counts as 100 when the policy says
- * unknown stakes are to be reviewed).
- */
-static inline double stake(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
-{
-    if (!hi) {
-        return e->pct;
-    }
-    if ((e->flags & VEU_OE_UNKNOWN) && pol->review_unknown) {
-        return 100.0;
-    }
-    if (!(e->flags & VEU_OE_RANGE)) {
-        return e->pct; /* exact: pct_hi is only its float rounding */
-    }
-    double top = round((double)e->pct_hi * 1e4) / 1e4; /* ranges come in hundredths */
-    return top > e->pct ? top : e->pct;
-}
 
 static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
                                  int hi, uint8_t *controlled, double *ctrl_share,
@@ -311,13 +229,6 @@ static int compute_controlled(veu_ties_t *t, const veu_graph_t *g, const veu_pol
     return compute_controlled_as(t, g, pol, 1, t->controlled_hi, t->ctrl_share_hi, t->ctrl_pred_hi);
 }
 
-/* An edge a chain of control may take: a stake, or control where control counts. */
-static inline int chain_edge(const veu_oedge_t *e, const veu_policy_t *pol, int hi)
-{
-    return stake(e, pol, hi) > 0.0 ||
-           ((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership);
-}
-
 static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t *pol,
                                  int hi, uint8_t *controlled, double *ctrl_share,
                                  uint32_t *ctrl_pred)
@@ -340,22 +251,34 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
         for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
             uint32_t w = e->to;
-            ctrl_share[w] += stake(e, pol, hi);
+            ctrl_share[w] += veu_stake(e, pol, hi);
             if (pol->suspended) {
                 continue; /* a suspended rule reaches no affiliate */
             }
             /* a regime may count only one owner's stake at a time, or no bare control */
             if (!controlled[w] &&
                 (((e->flags & VEU_OE_CONTROL) && pol->control_without_ownership) ||
-                 veu_policy_controls(pol,
-                                     pol->aggregate_owners ? ctrl_share[w] : stake(e, pol, hi)))) {
+                 veu_policy_controls(pol, pol->aggregate_owners ? ctrl_share[w]
+                                                                : veu_stake(e, pol, hi)))) {
                 controlled[w] = 1;
                 queue[tail++] = w;
             }
         }
     }
+    /*
+     * the sums the rule was decided on came in the order of the worklist; the
+     * share reported is added up again in the order of the owners' edges, so
+     * that it does not depend on that order (graph/mpi adds it up alike)
+     */
     for (uint32_t v = 0; v < n; v++) {
-        ctrl_share[v] = fmin(100.0, ctrl_share[v]);
+        double sum = 0.0;
+        for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
+            const veu_oedge_t *e = &g->own[g->own_in_e[i]];
+            if (controlled[e->from]) {
+                sum += veu_stake(e, pol, hi);
+            }
+        }
+        ctrl_share[v] = fmin(100.0, sum);
     }
     /*
      * a shortest chain from a seed, through controlled entities only: the
@@ -380,7 +303,7 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
         uint32_t u = queue[head++];
         for (uint32_t i = g->own_out[u]; i < g->own_out[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
-            if (depth[e->to] < 0 && controlled[e->to] && chain_edge(e, pol, hi)) {
+            if (depth[e->to] < 0 && controlled[e->to] && veu_chain_edge(e, pol, hi)) {
                 depth[e->to] = depth[u] + 1;
                 queue[tail++] = e->to;
             }
@@ -393,7 +316,7 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
         for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
             uint32_t j = g->own_in_e[i];
             const veu_oedge_t *e = &g->own[j];
-            if (depth[e->from] == depth[v] - 1 && chain_edge(e, pol, hi) &&
+            if (depth[e->from] == depth[v] - 1 && veu_chain_edge(e, pol, hi) &&
                 (ctrl_pred[v] == VEU_NONE || e->from < g->own[ctrl_pred[v]].from)) {
                 ctrl_pred[v] = j;
             }
@@ -406,21 +329,6 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
 
 /* ------------------------------------------------------------------ */
 /* Integrated shares: components (igraph for the cycles), strongest paths */
-
-/*
- * Strongest paths: each stake edge weighs -log(p) plus HOP_COST, so that of
- * two chains with the same product the shorter wins, and no chain of 100%
- * stakes weighs nothing (the edges on strongest paths then form no cycle).
- * A path's weight is exact to about 1e-15 per hop, far below HOP_COST;
- * products that differ by less than HOP_COST are the same to the data.
- */
-#define HOP_COST  1e-10
-#define TIGHT_TOL 1e-12
-
-static int has_stake(const veu_oedge_t *e)
-{
-    return (e->flags & VEU_OE_KNOWN) && e->pct > 0.0;
-}
 
 enum { ST_CORE, ST_FRONT, ST_BACK };
 
@@ -439,13 +347,13 @@ static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, c
 
     for (uint32_t i = 0; i < c; i++) {
         for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
-            m += has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE;
+            m += veu_has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE;
         }
     }
     IGRAPH_VECTOR_INT_INIT_FINALLY(&ev, 2 * m);
     for (uint32_t i = 0; i < c; i++) {
         for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
-            if (has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE) {
+            if (veu_has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE) {
                 VECTOR(ev)[k++] = i;
                 VECTOR(ev)[k++] = loc[g->own[j].to];
             }
@@ -498,7 +406,7 @@ static int order_core(const veu_graph_t *g, const uint8_t *st, const uint32_t *c
     for (uint32_t i = 0; i < c; i++) {
         for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
             const veu_oedge_t *e = &g->own[j];
-            if (has_stake(e) && st[e->to] == ST_CORE && memb[loc[e->to]] != memb[i]) {
+            if (veu_has_stake(e) && st[e->to] == ST_CORE && memb[loc[e->to]] != memb[i]) {
                 indeg[memb[loc[e->to]]]++;
             }
         }
@@ -519,7 +427,7 @@ static int order_core(const veu_graph_t *g, const uint8_t *st, const uint32_t *c
             uint32_t u = members[i];
             for (uint32_t j = g->own_out[u]; j < g->own_out[u + 1]; j++) {
                 const veu_oedge_t *e = &g->own[j];
-                if (has_stake(e) && st[e->to] == ST_CORE) {
+                if (veu_has_stake(e) && st[e->to] == ST_CORE) {
                     uint32_t kw = memb[loc[e->to]];
                     if (kw != k && --indeg[kw] == 0) {
                         corder[tail++] = kw;
@@ -560,7 +468,7 @@ static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t 
     }
     /* from the front: owners first */
     for (uint32_t j = 0; j < g->n_own; j++) {
-        deg[g->own[j].to] += has_stake(&g->own[j]);
+        deg[g->own[j].to] += veu_has_stake(&g->own[j]);
     }
     for (uint32_t v = 0; v < n; v++) {
         if (deg[v] == 0) {
@@ -572,7 +480,7 @@ static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t 
         uint32_t u = order[h];
         for (uint32_t j = g->own_out[u]; j < g->own_out[u + 1]; j++) {
             const veu_oedge_t *e = &g->own[j];
-            if (has_stake(e) && --deg[e->to] == 0) {
+            if (veu_has_stake(e) && --deg[e->to] == 0) {
                 order[front++] = e->to;
                 st[e->to] = ST_FRONT;
             }
@@ -581,7 +489,7 @@ static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t 
     /* from the back: holdings last (a vertex not peeled holds only such) */
     memset(deg, 0, ((size_t)n + 1) * sizeof(*deg));
     for (uint32_t j = 0; j < g->n_own; j++) {
-        deg[g->own[j].from] += has_stake(&g->own[j]) && st[g->own[j].from] == ST_CORE;
+        deg[g->own[j].from] += veu_has_stake(&g->own[j]) && st[g->own[j].from] == ST_CORE;
     }
     for (uint32_t v = 0; v < n; v++) {
         if (st[v] == ST_CORE && deg[v] == 0) {
@@ -593,7 +501,7 @@ static int component_order(const veu_graph_t *g, uint32_t **ret_order, uint32_t 
         uint32_t u = order[h - 1];
         for (uint32_t i = g->own_in[u]; i < g->own_in[u + 1]; i++) {
             const veu_oedge_t *e = &g->own[g->own_in_e[i]];
-            if (has_stake(e) && st[e->from] == ST_CORE && --deg[e->from] == 0) {
+            if (veu_has_stake(e) && st[e->from] == ST_CORE && --deg[e->from] == 0) {
                 order[--back] = e->from;
                 st[e->from] = ST_BACK;
             }
@@ -650,12 +558,12 @@ static inline double flow(const veu_graph_t *g, const veu_policy_t *pol, const d
     if (!down) {
         for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
             const veu_oedge_t *e = &g->own[g->own_in_e[i]];
-            s += stake(e, pol, hi) / 100.0 * x[e->from];
+            s += veu_stake(e, pol, hi) / 100.0 * x[e->from];
         }
     } else {
         for (uint32_t i = g->own_out[v]; i < g->own_out[v + 1]; i++) {
             const veu_oedge_t *e = &g->own[i];
-            s += stake(e, pol, hi) / 100.0 * x[e->to];
+            s += veu_stake(e, pol, hi) / 100.0 * x[e->to];
         }
     }
     return s < 1.0 ? s : 1.0;
@@ -807,7 +715,7 @@ static int cycle_paths(const struct sides *sd, const uint8_t *seed, const double
     h->n = 0;
     for (uint32_t i = a; i < b; i++) {
         uint32_t v = order[i];
-        double d = seed[v] ? HOP_COST : nearest(&sd->toward, w, dist, v);
+        double d = seed[v] ? VEU_HOP_COST : nearest(&sd->toward, w, dist, v);
         if (isfinite(d) && heap_push(h, d, v) < 0) {
             return -ENOMEM;
         }
@@ -856,7 +764,7 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
         uint32_t lo = cstart[k], hi = cstart[k + 1];
         if (hi - lo == 1) {
             uint32_t v = order[lo];
-            dist[v] = seed[v] ? HOP_COST : nearest(a, w, dist, v);
+            dist[v] = seed[v] ? VEU_HOP_COST : nearest(a, w, dist, v);
         } else if (cycle_paths(&sd, seed, w, comp, k, order, lo, hi, &h, dist) < 0) {
             free(h.a);
             return -ENOMEM;
@@ -866,13 +774,13 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
     for (uint32_t v = 0; v < g->n; v++) {
         double dv = dist[v];
         ret_edge[v] = VEU_NONE;
-        if (!isfinite(dv) || dv <= HOP_COST + TIGHT_TOL) {
+        if (!isfinite(dv) || dv <= VEU_HOP_COST + VEU_TIGHT_TOL) {
             continue; /* unreached, or a seed: its path is the seed itself */
         }
         uint32_t best_far = VEU_NONE;
         for (uint32_t i = a->off[v]; i < a->off[v + 1]; i++) {
             uint32_t e = adj_edge(a, i), far = edge_at(a, e)[a->far];
-            if (far < best_far && isfinite(w[e]) && dist[far] + w[e] <= dv + TIGHT_TOL) {
+            if (far < best_far && isfinite(w[e]) && dist[far] + w[e] <= dv + VEU_TIGHT_TOL) {
                 best_far = far;
                 ret_edge[v] = e;
             }
@@ -901,7 +809,7 @@ static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
     }
     for (uint32_t j = 0; j < g->n_own; j++) {
         const veu_oedge_t *e = &g->own[j];
-        w[j] = has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + HOP_COST : INFINITY;
+        w[j] = veu_has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + VEU_HOP_COST : INFINITY;
     }
     for (uint32_t k = 0; k < ncomp; k++) {
         for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
@@ -925,18 +833,18 @@ out:
 
 static int compute_supply(veu_ties_t *t, const veu_graph_t *g)
 {
-    struct labels s;
+    struct veu_labels s;
     /* labels spread from targets to their suppliers: walk in-edges, take from */
     struct adj a = {g->sup_in, g->sup_in_e, (const char *)g->sup, sizeof(veu_sedge_t), 0,
                     NULL,      NULL};
-    int rc = labels_init(&s, g->n, &t->sup_lab, &t->sup_next, 1);
+    int rc = veu_labels_init(&s, g->n, &t->sup_lab, &t->sup_next, 1);
 
     if (rc < 0) {
         return rc;
     }
     for (uint32_t v = 0; v < g->n; v++) {
         if (t->controlled[v]) {
-            label_offer(&s, v, v, VEU_NONE, v);
+            veu_label_offer(&s, v, v, VEU_NONE, v);
         }
     }
     label_run(&s, &a);
@@ -947,7 +855,7 @@ static int compute_supply(veu_ties_t *t, const veu_graph_t *g)
         }
         t->hops[v] = t->sup_lab[k] == VEU_NONE ? -1 : s.dist[k];
     }
-    labels_done(&s);
+    veu_labels_done(&s);
     return 0;
 }
 
@@ -957,11 +865,11 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
                      own_controls, pol};
     struct adj down = {g->own_out,   NULL, (const char *)g->own, sizeof(veu_oedge_t), 1,
                        own_controls, pol};
-    struct labels s;
+    struct veu_labels s;
     int rc;
 
     /* seeds below each entity (paths of one edge or more) */
-    if ((rc = labels_init(&s, g->n, &t->up_lab, &t->up_next, 0)) < 0) {
+    if ((rc = veu_labels_init(&s, g->n, &t->up_lab, &t->up_next, 0)) < 0) {
         return rc;
     }
     for (uint32_t v = 0; v < g->n; v++) {
@@ -971,15 +879,15 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
         for (uint32_t i = g->own_in[v]; i < g->own_in[v + 1]; i++) {
             uint32_t e = g->own_in_e[i];
             if (veu_oedge_controls(&g->own[e], pol)) {
-                label_offer(&s, g->own[e].from, v, e | VEU_ORIGIN, v);
+                veu_label_offer(&s, g->own[e].from, v, e | VEU_ORIGIN, v);
             }
         }
     }
     label_run(&s, &up);
-    labels_done(&s);
+    veu_labels_done(&s);
 
     /* controllers (non-seeds with a seed below) above each entity */
-    if ((rc = labels_init(&s, g->n, &t->dn_lab, &t->dn_pred, 0)) < 0) {
+    if ((rc = veu_labels_init(&s, g->n, &t->dn_lab, &t->dn_pred, 0)) < 0) {
         return rc;
     }
     for (uint32_t c = 0; c < g->n; c++) {
@@ -988,15 +896,15 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
         }
         for (uint32_t e = g->own_out[c]; e < g->own_out[c + 1]; e++) {
             if (veu_oedge_controls(&g->own[e], pol)) {
-                label_offer(&s, g->own[e].to, c, e | VEU_ORIGIN, c);
+                veu_label_offer(&s, g->own[e].to, c, e | VEU_ORIGIN, c);
             }
         }
     }
     label_run(&s, &down);
-    labels_done(&s);
+    veu_labels_done(&s);
 
     /* the seeds those controllers reach, carried down (for seed buyers) */
-    if ((rc = labels_init(&s, g->n, &t->ds_lab, &t->ds_pred, 0)) < 0) {
+    if ((rc = veu_labels_init(&s, g->n, &t->ds_lab, &t->ds_pred, 0)) < 0) {
         return rc;
     }
     for (uint32_t c = 0; c < g->n; c++) {
@@ -1010,13 +918,13 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
             }
             for (uint32_t e = g->own_out[c]; e < g->own_out[c + 1]; e++) {
                 if (veu_oedge_controls(&g->own[e], pol)) {
-                    label_offer(&s, g->own[e].to, sd, e | VEU_ORIGIN, c);
+                    veu_label_offer(&s, g->own[e].to, sd, e | VEU_ORIGIN, c);
                 }
             }
         }
     }
     label_run(&s, &down);
-    labels_done(&s);
+    veu_labels_done(&s);
 
     for (uint32_t v = 0; v < g->n; v++) {
         const uint32_t *L = t->seed[v] ? &t->ds_lab[(size_t)v * 2] : &t->dn_lab[(size_t)v * 2];
@@ -1027,8 +935,8 @@ static int compute_group(veu_ties_t *t, const veu_graph_t *g, const veu_policy_t
 
 /* ------------------------------------------------------------------ */
 
-static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
-                             const veu_policy_t *pol)
+void veu_ties_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
+                       const veu_policy_t *pol)
 {
     double minor = pol->minority_threshold - VEU_PERCENT_EPS;
 
@@ -1081,14 +989,12 @@ static void compute_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_data
     }
 }
 
-int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
-                     const veu_policy_t *pol, veu_diag_t *err)
+int veu_ties_alloc(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
+                   const veu_policy_t *pol)
 {
     size_t n = (size_t)g->n + 1;
-    int rc;
 
     memset(t, 0, sizeof(*t));
-    stuck_size = 0;
     t->seed = calloc(n, 1);
     t->controlled = calloc(n, 1);
     t->group = calloc(n, 1);
@@ -1104,14 +1010,27 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
     if (!t->seed || !t->controlled || !t->group || !t->verdict || !t->ctrl_share || !t->share ||
         !t->holding || !t->hops || !t->reasons || !t->ctrl_pred || !t->share_pred ||
         !t->hold_next) {
-        rc = -ENOMEM;
-        goto fail;
+        veu_ties_destroy(t);
+        return -ENOMEM;
     }
     memset(t->ctrl_pred, 0xff, n * sizeof(uint32_t));
     for (uint32_t v = 0; v < g->n; v++) {
         const veu_entity_row_t *e = &ds->ent[v];
         t->seed[v] = (e->des & (VEU_DES_DEFENSE | VEU_DES_MILITARY)) &&
                      veu_policy_is_target(pol, veu_str(&ds->pool, e->country));
+    }
+    return 0;
+}
+
+int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
+                     const veu_policy_t *pol, veu_diag_t *err)
+{
+    size_t n = (size_t)g->n + 1;
+    int rc;
+
+    stuck_size = 0;
+    if ((rc = veu_ties_alloc(t, g, ds, pol)) < 0) {
+        goto fail;
     }
     if ((rc = compute_controlled(t, g, pol)) < 0) {
         goto fail;
@@ -1147,7 +1066,7 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
     if ((rc = compute_supply(t, g)) < 0 || (rc = compute_group(t, g, pol)) < 0) {
         goto fail;
     }
-    compute_verdicts(t, g, ds, pol);
+    veu_ties_verdicts(t, g, ds, pol);
     return 0;
 stuck:
     /* a bound that fails the build loudly (the review's F6), never shares left low */

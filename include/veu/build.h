@@ -67,6 +67,14 @@ typedef struct veu_counts {
 /* Progress of a long build: a stage name and a sentence, for the log. */
 typedef void (*veu_progress_fn)(void *ctx, const char *stage, const char *message);
 
+struct veu_ties;
+struct veu_graph;
+struct veu_dataset;
+
+/* Computes the ties of a graph (veu_ties_compute's contract): another producer's hook. */
+typedef int (*veu_ties_fn)(void *ctx, struct veu_ties *t, const struct veu_graph *g,
+                           const struct veu_dataset *ds, const veu_policy_t *pol, veu_diag_t *err);
+
 typedef struct veu_build_opts {
     const char *data_dir;
     const char *out_path; /* the snapshot; NULL for --check */
@@ -75,6 +83,8 @@ typedef struct veu_build_opts {
     const char *as_of;        /* the day dated rows are read for; NULL: today (UTC) */
     veu_progress_fn progress; /* may be NULL */
     void *progress_ctx;
+    veu_ties_fn ties; /* NULL: veu_ties_compute (the MPI build sets veu_mpi_ties) */
+    void *ties_ctx;
 } veu_build_opts_t;
 
 /*

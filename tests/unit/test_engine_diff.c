@@ -571,9 +571,49 @@ START_TEST(engine_matches_brute_force)
 }
 END_TEST
 
+/*
+ * VEU_WORLDS=DIR [VEU_WORLDS_N=n]: writes n random worlds (default 24), each
+ * a data directory DIR/wNNN with its policy in DIR/wNNN.conf, for the MPI
+ * build's differential test (tests/integration/mpi.sh), and checks nothing.
+ */
+START_TEST(dump_worlds)
+{
+    const char *out = getenv("VEU_WORLDS");
+    static struct world w;
+    char path[4096], args[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE];
+    int n = getenv("VEU_WORLDS_N") ? atoi(getenv("VEU_WORLDS_N")) : 24;
+
+    rng = 777u;
+    for (int g = 0; g < n; g++) {
+        char *dir = generate(&w);
+        snprintf(path, sizeof(path), "mv %s %s/w%03d", dir, out, g);
+        ck_assert_int_eq(system(path), 0);
+        free(dir);
+        snprintf(path, sizeof(path), "%s/w%03d.conf", out, g);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fprintf(f, "[policy]\n");
+        int k = veu_policy_args(&w.pol, args);
+        for (int i = 0; i < k; i++) {
+            char *eq = strchr(args[i], '=');
+            if (eq && eq[1]) {
+                fprintf(f, "%.*s = %s\n", (int)(eq - args[i]), args[i], eq + 1);
+            }
+        }
+        fclose(f);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine_diff");
+    if (getenv("VEU_WORLDS")) {
+        TCase *d = tcase_create("dump");
+        tcase_add_test(d, dump_worlds);
+        suite_add_tcase(s, d);
+        return th_run(s);
+    }
     TCase *t = tcase_create("random");
     tcase_set_timeout(t, 300);
     tcase_add_loop_test(t, engine_matches_brute_force, 0, 2);
