@@ -39,6 +39,17 @@ compare_all() { # NAME DATA CONF
 
 answers=0
 compare_all sample "$sample" ""
+# exact ties: two chains of the same stakes from one seed to each buyer, where
+# only the rule (the neighbour of lowest index) tells which chain is the evidence
+mkdir "$t/ties"
+{ echo id,name,country; echo S,Seed,US
+  for i in 1 2 3; do echo "B$i,Beta $i,DE"; echo "A$i,Alpha $i,DE"; echo "X$i,Buyer $i,DE"; done
+} >"$t/ties/entities.csv"
+printf 'entity_id,designation,source\nS,defense,SIPRI\n' >"$t/ties/designations.csv"
+{ echo owner_id,owned_id,percent
+  for i in 1 2 3; do echo "S,A$i,30"; echo "S,B$i,30"; echo "A$i,X$i,40"; echo "B$i,X$i,40"; done
+} >"$t/ties/ownership.csv"
+compare_all "equal chains" "$t/ties" ""
 for seed in 1 2; do
   "$gen" 3000 "$t/gen$seed" "$seed" >/dev/null
   compare_all "generated registry $seed" "$t/gen$seed" ""
