@@ -64,6 +64,7 @@ typedef struct veu_ties {
     uint32_t *ds_lab;     /* 2 per vertex: a seed reached through a controller above */
     uint32_t *ds_pred;    /* 2 per vertex: own edge from above (VEU_ORIGIN: first) */
     uint32_t iterations;  /* fixpoint sweeps, for the log */
+    uint32_t largest_cycle, largest_sweeps; /* the largest component and its sweeps */
     /* under the highest stakes the data allows (NULL when nothing is uncertain) */
     uint8_t *controlled_hi;
     double *ctrl_share_hi;

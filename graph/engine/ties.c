@@ -570,16 +570,92 @@ static inline double flow(const veu_graph_t *g, const veu_policy_t *pol, const d
 }
 
 /*
+ * A large cycle swept in arrays of its own: each vertex's stakes from outside
+ * the component (finished before it) are added up once, and the sweeps read
+ * only the component's own edges and values, packed in the order of the
+ * sweep.  On a giant core (millions of entities) a sweep then reads a few
+ * compact arrays instead of the whole graph's edges and values at random.
+ * Returns the sweeps, or -1 when memory is short (the caller sweeps in place).
+ */
+uint32_t veu_ties_local_min = 4096;
+
+static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, const uint32_t *order,
+                                 uint32_t a, uint32_t b, const uint32_t *comp, uint32_t k, int down,
+                                 double *x, uint32_t *lidx)
+{
+    uint32_t m = b - a;
+    size_t ne = 0;
+    for (uint32_t i = a; i < b; i++) {
+        uint32_t v = order[i];
+        lidx[v] = i - a;
+        ne += down ? g->own_out[v + 1] - g->own_out[v] : g->own_in[v + 1] - g->own_in[v];
+    }
+    double *base = malloc((size_t)m * sizeof(*base)), *xl = malloc((size_t)m * sizeof(*xl));
+    double *p = malloc((ne + 1) * sizeof(*p));
+    uint32_t *off = malloc(((size_t)m + 1) * sizeof(*off)), *far = malloc((ne + 1) * sizeof(*far));
+    int64_t sweeps = -1;
+    if (!base || !xl || !p || !off || !far) {
+        goto out;
+    }
+    size_t q = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t v = order[a + i];
+        uint32_t lo = down ? g->own_out[v] : g->own_in[v];
+        uint32_t hi = down ? g->own_out[v + 1] : g->own_in[v + 1];
+        double outside = 0.0;
+        off[i] = (uint32_t)q;
+        for (uint32_t j = lo; j < hi; j++) {
+            const veu_oedge_t *e = &g->own[down ? j : g->own_in_e[j]];
+            uint32_t u = down ? e->to : e->from;
+            double w = veu_stake(e, NULL, 0) / 100.0;
+            if (comp[u] == k) {
+                p[q] = w;
+                far[q++] = lidx[u];
+            } else {
+                outside += w * x[u];
+            }
+        }
+        base[i] = outside;
+        xl[i] = x[v];
+    }
+    off[m] = (uint32_t)q;
+    for (sweeps = 0; sweeps < VEU_TIES_MAX_SWEEPS;) {
+        double delta = 0.0;
+        for (uint32_t i = 0; i < m; i++) {
+            double sum = base[i];
+            for (uint32_t j = off[i]; j < off[i + 1]; j++) {
+                sum += p[j] * xl[far[j]];
+            }
+            double nv = seed[order[a + i]] ? 1.0 : sum < 1.0 ? sum : 1.0;
+            delta = fmax(delta, nv - xl[i]);
+            xl[i] = nv;
+        }
+        sweeps++;
+        if (delta <= VEU_TIES_TOL) {
+            break;
+        }
+    }
+    for (uint32_t i = 0; i < m; i++) {
+        x[order[a + i]] = xl[i];
+    }
+out:
+    free(base), free(xl), free(p), free(off), free(far);
+    return sweeps;
+}
+
+/*
  * Solves one of the two share fixpoints, component by component, from zero
- * (the least fixpoint).  order NULL: every vertex as one component in index
+ * (the least fixpoint); a cycle of veu_ties_local_min entities or more in
+ * packed arrays of its own (solve_cycle_local).  order NULL: every vertex as one component in index
  * order, as the highest-stakes reading (hi) needs, since edges that only a
  * range or an unknown stake makes are in no component of the certain graph.
  */
 static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, const uint8_t *seed,
                              const uint32_t *order, const uint32_t *cstart, uint32_t ncomp,
-                             int down, int hi, double *x)
+                             const uint32_t *comp, int down, int hi, double *x, veu_ties_t *t)
 {
     uint32_t sweeps = 0, whole[2] = {0, g->n};
+    uint32_t *lidx = NULL;
 
     if (!order) {
         cstart = whole;
@@ -587,8 +663,20 @@ static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, cons
     }
     for (uint32_t k = 0; k < ncomp; k++) {
         uint32_t c = down ? ncomp - 1 - k : k;
-        uint32_t a = cstart[c], b = cstart[c + 1];
-        for (uint32_t it = 0; it < VEU_TIES_MAX_SWEEPS; it++) {
+        uint32_t a = cstart[c], b = cstart[c + 1], before = sweeps;
+        int64_t local = -1;
+        if (comp && b - a >= veu_ties_local_min && b - a > 1 &&
+            (lidx || (lidx = malloc((size_t)g->n * 4)))) {
+            local = solve_cycle_local(g, seed, order, a, b, comp, c, down, x, lidx);
+        }
+        if (local >= VEU_TIES_MAX_SWEEPS && !stuck_size) {
+            stuck_size = b - a;
+            stuck_first = order[a];
+        }
+        if (local >= 0) {
+            sweeps += (uint32_t)local;
+        }
+        for (uint32_t it = 0; local < 0 && it < VEU_TIES_MAX_SWEEPS; it++) {
             double delta = 0.0;
             for (uint32_t i = a; i < b; i++) {
                 uint32_t v = order ? order[i] : i;
@@ -609,7 +697,13 @@ static uint32_t solve_shares(const veu_graph_t *g, const veu_policy_t *pol, cons
                 stuck_first = order ? order[a] : a;
             }
         }
+        if (t && b - a >= t->largest_cycle && b - a > 1) {
+            t->largest_sweeps =
+                (b - a > t->largest_cycle ? 0 : t->largest_sweeps) + sweeps - before;
+            t->largest_cycle = b - a;
+        }
     }
+    free(lidx);
     return sweeps;
 }
 
@@ -798,23 +892,28 @@ static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
     if (rc < 0) {
         return rc;
     }
-    t->iterations = solve_shares(g, NULL, t->seed, order, cstart, ncomp, 0, 0, t->share);
-    t->iterations += solve_shares(g, NULL, t->seed, order, cstart, ncomp, 1, 0, t->holding);
     rc = -ENOMEM;
-    w = malloc(((size_t)g->n_own + 1) * sizeof(*w));
-    dist = malloc(((size_t)g->n + 1) * sizeof(*dist));
     comp = malloc(((size_t)g->n + 1) * sizeof(*comp));
-    if (!w || !dist || !comp) {
+    if (!comp) {
         goto out;
-    }
-    for (uint32_t j = 0; j < g->n_own; j++) {
-        const veu_oedge_t *e = &g->own[j];
-        w[j] = veu_has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + VEU_HOP_COST : INFINITY;
     }
     for (uint32_t k = 0; k < ncomp; k++) {
         for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
             comp[order[i]] = k;
         }
+    }
+    t->iterations = solve_shares(g, NULL, t->seed, order, cstart, ncomp, comp, 0, 0, t->share, t);
+    t->iterations +=
+        solve_shares(g, NULL, t->seed, order, cstart, ncomp, comp, 1, 0, t->holding, t);
+    rc = -ENOMEM;
+    w = malloc(((size_t)g->n_own + 1) * sizeof(*w));
+    dist = malloc(((size_t)g->n + 1) * sizeof(*dist));
+    if (!w || !dist) {
+        goto out;
+    }
+    for (uint32_t j = 0; j < g->n_own; j++) {
+        const veu_oedge_t *e = &g->own[j];
+        w[j] = veu_has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + VEU_HOP_COST : INFINITY;
     }
     if ((rc = strongest_paths(g, t->seed, w, order, cstart, ncomp, comp, 0, dist, t->share_pred)) <
             0 ||
@@ -1057,8 +1156,10 @@ int veu_ties_compute(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *d
             rc = -ENOMEM;
             goto fail;
         }
-        t->iterations += solve_shares(g, pol, t->seed, NULL, NULL, 0, 0, 1, t->share_hi);
-        t->iterations += solve_shares(g, pol, t->seed, NULL, NULL, 0, 1, 1, t->holding_hi);
+        t->iterations +=
+            solve_shares(g, pol, t->seed, NULL, NULL, 0, NULL, 0, 1, t->share_hi, NULL);
+        t->iterations +=
+            solve_shares(g, pol, t->seed, NULL, NULL, 0, NULL, 1, 1, t->holding_hi, NULL);
     }
     if (stuck_size) {
         goto stuck;

@@ -141,6 +141,12 @@ void veu_labels_next_level(struct veu_labels *s);
 int veu_ties_alloc(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
                    const veu_policy_t *pol);
 
+/*
+ * Cycles of at least this many entities are swept in packed arrays of their
+ * own (4096; the tests set 2 so that every cycle of their small graphs is).
+ */
+extern uint32_t veu_ties_local_min;
+
 /* The reasons and verdict of every entity, from the metrics in t (SPEC section 3). */
 void veu_ties_verdicts(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
                        const veu_policy_t *pol);

@@ -8,7 +8,13 @@
  * "upwards" to make cross-holdings and cycles, about 3% of entities are
  * designated defense or military, and 1% validated end users.
  *
- * usage: gen [--format csv|ftm|gleif] ENTITIES OUT_DIR [SEED]
+ * usage: gen [--format csv|ftm|gleif] [--shape core] ENTITIES OUT_DIR [SEED]
+ *
+ * --shape core makes a hard graph, as real ownership networks are (a giant
+ * strongly connected core among the largest groups; registers whose stakes
+ * add up above 100%): owners are drawn heavy-tailed from the whole id range,
+ * not only from above what they own, and a third of the entities have stakes
+ * of 40-90% per row, so that their recorded stakes often add up above 100%.
  *
  * --format ftm writes the same graph (entities, ownership, the defense and
  * military designations as dated Sanctions; no supply, which FtM has not)
@@ -533,14 +539,22 @@ int main(int argc, char **argv)
                                     "finance",    "retail",    "mining",      "software",
                                     "chemicals",  "logistics"};
     const char *format = "csv";
-    if (argc > 2 && !strcmp(argv[1], "--format")) {
-        format = argv[2];
+    int core = 0;
+    for (;;) {
+        if (argc > 2 && !strcmp(argv[1], "--format")) {
+            format = argv[2];
+        } else if (argc > 2 && !strcmp(argv[1], "--shape") && !strcmp(argv[2], "core")) {
+            core = 1;
+        } else {
+            break;
+        }
         argv += 2;
         argc -= 2;
     }
     int ftm = !strcmp(format, "ftm");
     if (argc < 3 || (!ftm && strcmp(format, "csv") && strcmp(format, "gleif"))) {
-        fprintf(stderr, "usage: gen [--format csv|ftm|gleif] ENTITIES OUT_DIR [SEED]\n");
+        fprintf(stderr,
+                "usage: gen [--format csv|ftm|gleif] [--shape core] ENTITIES OUT_DIR [SEED]\n");
         return 64;
     }
     uint64_t n = strtoull(argv[1], NULL, 10);
@@ -592,7 +606,8 @@ int main(int argc, char **argv)
     }
     for (uint64_t k = 0; k < 2 * n; k++) {
         uint64_t owned = 1 + next() % (n - 1);
-        uint64_t owner = skewed(owned); /* owners mostly sit "above" what they own */
+        /* owners mostly sit "above" what they own; in a core, anywhere */
+        uint64_t owner = core ? skewed(n) : skewed(owned);
         if (next() % 50 == 0) {
             owner = owned + 1 + next() % 16; /* an upward row: cross-holdings, cycles */
             if (owner >= n) {
@@ -626,6 +641,9 @@ int main(int argc, char **argv)
         } else if (r < 10) {
             fprintf(o, "GEN:%010llu,GEN:%010llu,%.2f,equity\n", (unsigned long long)owner,
                     (unsigned long long)owned, 50.0 + unit() * 50.0);
+        } else if (core && mix(owned) % 3 == 0) {
+            fprintf(o, "GEN:%010llu,GEN:%010llu,%.2f,equity\n", (unsigned long long)owner,
+                    (unsigned long long)owned, 40.0 + unit() * 50.0);
         } else {
             fprintf(o, "GEN:%010llu,GEN:%010llu,%.2f,equity\n", (unsigned long long)owner,
                     (unsigned long long)owned, 0.5 + unit() * 14.5);
