@@ -38,4 +38,4 @@ for l in usual core core-A; do
   printf '%-7s build %6s ms  ties %6s ms  %s\n' "$l" "$(median <"$t/$l.build")" \
     "$(median <"$t/$l.ties")" "$(cat "$t/$l.cycle")"
 done
-echo "core / usual: $(echo "$(median <"$t/core.build") / $(median <"$t/usual.build")" | bc -l | cut -c1-4)"
+printf "core / usual: %.2f\n" "$(echo "$(median <"$t/core.build") / $(median <"$t/usual.build")" | bc -l)"
