@@ -166,14 +166,18 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
         goto out_graph;
     }
     count(counts, ds, &g, &t);
+    char cyc[96] = "";
+    if (t.largest_cycle > 1) {
+        snprintf(cyc, sizeof(cyc), ", %u in the largest cycle (%u entities)", t.largest_sweeps,
+                 t.largest_cycle);
+    }
     progress(o, "ties",
              "%llu seeds, %llu defense-controlled; deny %llu, review %llu, fast_track %llu, "
-             "standard %llu; %u fixpoint sweeps, %u in the largest cycle (%u entities) (%lld "
-             "ms)",
+             "standard %llu; %u fixpoint sweeps%s (%lld ms)",
              (unsigned long long)counts->seeds, (unsigned long long)counts->controlled,
              (unsigned long long)counts->deny, (unsigned long long)counts->review,
              (unsigned long long)counts->fast_track, (unsigned long long)counts->standard,
-             t.iterations, t.largest_sweeps, t.largest_cycle, (long long)ties_ms);
+             t.iterations, cyc, (long long)ties_ms);
     if (writing) {
         veu_nameindex_t *ix = &sd.ix;
         if (sd.names_rc < 0) {

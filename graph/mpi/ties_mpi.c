@@ -99,9 +99,9 @@ struct ctx {
     struct part p;
     struct box *out;
     int *scount, *sdispl, *rcount, *rdispl;
-    char *in;
-    size_t in_len, in_cap;
-    uint64_t steps, sent, max_step_sent; /* supersteps and bytes this rank sent */
+    char *in, *sb; /* what came in the last exchange; what goes to other ranks */
+    size_t in_len, in_cap, sb_cap;
+    uint64_t steps, sent, max_step_sent; /* supersteps; bytes this rank sent other ranks */
     int failed;                          /* -ENOMEM or -E2BIG on this rank */
     uint32_t sweeps;                     /* share supersteps, for the log */
     int stuck;
@@ -158,12 +158,15 @@ static void put(struct ctx *c, int to, const void *rec, size_t sz)
 
 /*
  * One exchange: every rank's boxes go to their ranks; c->in then holds
- * what came, rank by rank.  Returns 0, or a negative code when any rank
- * failed (all ranks return it, so all stop together).
+ * what came, rank by rank.  What a rank sends itself is copied straight into
+ * its place in c->in, not through MPI; the send buffer is kept between
+ * exchanges (a fresh one each time cost a page fault per 4 KiB sent).
+ * Returns 0, or a negative code when any rank failed (all ranks return it,
+ * so all stop together).
  */
 static int flush(struct ctx *c)
 {
-    int bad = c->failed, any;
+    int bad = c->failed, any, me = c->rank;
     uint64_t sent = 0;
 
     for (int r = 0; r < c->size; r++) {
@@ -171,7 +174,7 @@ static int flush(struct ctx *c)
             bad = -E2BIG; /* MPI counts are int: more ranks make each step smaller */
         }
         c->scount[r] = bad ? 0 : (int)c->out[r].len;
-        sent += c->out[r].len;
+        sent += r == me ? 0 : c->out[r].len;
     }
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (any < 0) {
@@ -179,46 +182,53 @@ static int flush(struct ctx *c)
         return any;
     }
     MPI_Alltoall(c->scount, 1, MPI_INT, c->rcount, 1, MPI_INT, MPI_COMM_WORLD);
-    size_t total = 0;
-    char *sb = NULL;
-    size_t slen = 0;
+    size_t total = 0, slen = 0;
     for (int r = 0; r < c->size; r++) {
         c->rdispl[r] = (int)total;
         total += (size_t)c->rcount[r];
-        slen += c->out[r].len;
+        slen += r == me ? 0 : c->out[r].len;
     }
     if (total > INT_MAX || slen > INT_MAX) {
         bad = -E2BIG;
-    } else if (total > c->in_cap) {
+    }
+    if (!bad && total > c->in_cap) {
         char *ni = realloc(c->in, total);
-        if (!ni) {
-            bad = -ENOMEM;
-        } else {
+        bad = ni ? 0 : -ENOMEM;
+        if (ni) {
             c->in = ni;
             c->in_cap = total;
         }
     }
-    if (!bad && !(sb = malloc(slen ? slen : 1))) {
-        bad = -ENOMEM;
+    if (!bad && slen > c->sb_cap) {
+        char *nb = realloc(c->sb, slen);
+        bad = nb ? 0 : -ENOMEM;
+        if (nb) {
+            c->sb = nb;
+            c->sb_cap = slen;
+        }
     }
     MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (any < 0) {
-        free(sb);
         c->failed = any;
         return any;
     }
     size_t off = 0;
     for (int r = 0; r < c->size; r++) {
         c->sdispl[r] = (int)off;
-        if (c->out[r].len) {
-            memcpy(sb + off, c->out[r].b, c->out[r].len);
+        if (r != me && c->out[r].len) {
+            memcpy(c->sb + off, c->out[r].b, c->out[r].len);
+            off += c->out[r].len;
         }
-        off += c->out[r].len;
+    }
+    if (c->out[me].len) {
+        memcpy(c->in + c->rdispl[me], c->out[me].b, c->out[me].len);
+    }
+    c->scount[me] = c->rcount[me] = 0; /* copied above */
+    MPI_Alltoallv(c->sb, c->scount, c->sdispl, MPI_BYTE, c->in, c->rcount, c->rdispl, MPI_BYTE,
+                  MPI_COMM_WORLD);
+    for (int r = 0; r < c->size; r++) {
         c->out[r].len = 0;
     }
-    MPI_Alltoallv(sb, c->scount, c->sdispl, MPI_BYTE, c->in, c->rcount, c->rdispl, MPI_BYTE,
-                  MPI_COMM_WORLD);
-    free(sb);
     c->in_len = total;
     c->steps++;
     c->sent += sent;
@@ -392,6 +402,15 @@ struct val_msg {
 };
 
 /*
+ * An entity fed by at most this many edges adds them all up again when one
+ * changes, in their order, as ties.c does (the same bits outside cycles); a
+ * hub (a holding company's holding is fed by every company it holds) keeps a
+ * running sum and adds each change, or every superstep would read all its
+ * edges again.
+ */
+#define FULL_SUM_MAX 32
+
+/*
  * down = 0: share, fed by in-edges, sent along out-edges; 1: holding, the
  * other way.  pol NULL with hi = 0: the certain stakes.
  */
@@ -408,11 +427,24 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
     uint32_t *changed = malloc(((size_t)p->n + 1) * sizeof(*changed));
     uint32_t *dirty = malloc(((size_t)p->n + 1) * sizeof(*dirty));
     uint8_t *is_dirty = calloc((size_t)p->n + 1, 1);
+    double *sum = calloc((size_t)p->n + 1, sizeof(*sum));
+    /* the weights of the feeding edges and the ends of the sending ones, packed */
+    double *wf = malloc(((size_t)n_slots + 1) * sizeof(*wf));
+    struct dst {
+        uint32_t slot;
+        int32_t rank;
+    } *ds = malloc(((size_t)(down ? p->n_in : p->n_out) + 1) * sizeof(*ds));
     size_t nc = 0;
     int rc = -ENOMEM;
 
-    if (!inval || !changed || !dirty || !is_dirty) {
+    if (!inval || !changed || !dirty || !is_dirty || !sum || !wf || !ds) {
         c->failed = -ENOMEM;
+    }
+    for (uint32_t i = 0; i < n_slots && !c->failed; i++) {
+        wf[i] = veu_stake(&f_edges[i].oe, pol, hi) / 100.0;
+    }
+    for (uint32_t i = 0; i < (down ? p->n_in : p->n_out) && !c->failed; i++) {
+        ds[i] = (struct dst){s_edges[i].far_slot, s_edges[i].far_rank};
     }
     for (uint32_t v = 0; v < p->n && !c->failed; v++) {
         x[v] = p->seed[v] ? 1.0 : 0.0;
@@ -424,8 +456,8 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
         for (size_t q = 0; q < nc && !c->failed; q++) {
             uint32_t v = changed[q];
             for (uint32_t i = s_off[v]; i < s_off[v + 1]; i++) {
-                struct val_msg m = {x[v], s_edges[i].far_slot};
-                put(c, s_edges[i].far_rank, &m, sizeof(m));
+                struct val_msg m = {x[v], ds[i].slot};
+                put(c, ds[i].rank, &m, sizeof(m));
             }
         }
         if ((rc = flush(c)) < 0) {
@@ -434,8 +466,12 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
         size_t nd = 0;
         EACH_MSG(c, struct val_msg, m)
         {
-            inval[m->slot] = m->x;
             uint32_t v = slot_v[m->slot];
+            if (f_off[v + 1] - f_off[v] > FULL_SUM_MAX) {
+                sum[v] +=
+                    veu_stake(&f_edges[m->slot].oe, pol, hi) / 100.0 * (m->x - inval[m->slot]);
+            }
+            inval[m->slot] = m->x;
             if (!is_dirty[v]) {
                 is_dirty[v] = 1;
                 dirty[nd++] = v;
@@ -450,8 +486,12 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
                 continue;
             }
             double s = 0.0;
-            for (uint32_t i = f_off[v]; i < f_off[v + 1]; i++) {
-                s += veu_stake(&f_edges[i].oe, pol, hi) / 100.0 * inval[i];
+            if (f_off[v + 1] - f_off[v] > FULL_SUM_MAX) {
+                s = sum[v];
+            } else {
+                for (uint32_t i = f_off[v]; i < f_off[v + 1]; i++) {
+                    s += wf[i] * inval[i];
+                }
             }
             double nv = s < 1.0 ? s : 1.0;
             if (nv != x[v]) {
@@ -471,7 +511,7 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
     }
     rc = 0;
 out:
-    free(inval), free(changed), free(dirty), free(is_dirty);
+    free(inval), free(changed), free(dirty), free(is_dirty), free(sum), free(wf), free(ds);
     return rc;
 }
 
@@ -1045,6 +1085,7 @@ static void ctx_free(struct ctx *c)
         }
     }
     free(c->out), free(c->scount), free(c->sdispl), free(c->rcount), free(c->rdispl), free(c->in);
+    free(c->sb);
 }
 
 static int ctx_init(struct ctx *c)

@@ -23,7 +23,7 @@ typedef struct veu_mpi_stats {
     uint64_t supersteps;  /* exchanges in all */
     uint64_t share_steps; /* of them, the share and holding fixpoints' */
     uint64_t rank_entities[VEU_MPI_MAX_REPORTED];
-    uint64_t rank_sent[VEU_MPI_MAX_REPORTED];     /* bytes each rank sent */
+    uint64_t rank_sent[VEU_MPI_MAX_REPORTED];     /* bytes each rank sent the others */
     uint64_t rank_max_step[VEU_MPI_MAX_REPORTED]; /* the most it sent in one superstep */
     int64_t rank_peak_kib[VEU_MPI_MAX_REPORTED];  /* its peak resident memory */
 } veu_mpi_stats_t;
