@@ -297,6 +297,17 @@ static void log_mpi(const veu_mpi_stats_t *st)
     }
     veu_log(LOG_INFO, "mpi: %d ranks, %llu supersteps (%llu for the share fixpoints)", st->ranks,
             (unsigned long long)st->supersteps, (unsigned long long)st->share_steps);
+    veu_log(LOG_INFO,
+            "mpi: by phase: control %llu supersteps (%.0f ms), shares %llu (%.0f ms), paths "
+            "%llu (%.0f ms), labels %llu (%.0f ms)",
+            (unsigned long long)st->phase_steps[VEU_MPI_PHASE_CONTROL],
+            st->phase_ms[VEU_MPI_PHASE_CONTROL],
+            (unsigned long long)st->phase_steps[VEU_MPI_PHASE_SHARES],
+            st->phase_ms[VEU_MPI_PHASE_SHARES],
+            (unsigned long long)st->phase_steps[VEU_MPI_PHASE_PATHS],
+            st->phase_ms[VEU_MPI_PHASE_PATHS],
+            (unsigned long long)st->phase_steps[VEU_MPI_PHASE_LABELS],
+            st->phase_ms[VEU_MPI_PHASE_LABELS]);
     for (int r = 0; r < st->ranks && r < VEU_MPI_MAX_REPORTED; r++) {
         veu_log(LOG_INFO,
                 "mpi: rank %d: %llu entities, sent %llu bytes (at most %llu in one superstep, "

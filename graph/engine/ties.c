@@ -883,6 +883,12 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
     return 0;
 }
 
+int veu_ties_components(const veu_graph_t *g, uint32_t **ret_order, uint32_t **ret_start,
+                        uint32_t *ret_ncomp)
+{
+    return component_order(g, ret_order, ret_start, ret_ncomp);
+}
+
 static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
 {
     uint32_t *order = NULL, *cstart = NULL, *comp = NULL, ncomp = 0;

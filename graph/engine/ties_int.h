@@ -142,6 +142,15 @@ int veu_ties_alloc(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
                    const veu_policy_t *pol);
 
 /*
+ * The strongly connected components of the stake graph in topological order
+ * (owners before holdings): order[] lists the vertices, start[k] where
+ * component k begins (malloc'd, ncomp + 1 entries).  igraph finds the
+ * components of the core between cycles.  Returns 0 or a negative code.
+ */
+int veu_ties_components(const veu_graph_t *g, uint32_t **ret_order, uint32_t **ret_start,
+                        uint32_t *ret_ncomp);
+
+/*
  * Cycles of at least this many entities are swept in packed arrays of their
  * own (4096; the tests set 2 so that every cycle of their small graphs is).
  */

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "engine/graph.h"
@@ -66,6 +67,17 @@ typedef struct {
     int32_t far_rank;
 } psedge_t;
 
+/*
+ * Where an entity's share and holding can be worked out: the level of its
+ * component in the condensation of the stake graph, counted from the
+ * components no stake reaches (up, for shares) and from those that hold no
+ * stake (down, for holdings), and whether the component is a cycle.
+ */
+typedef struct {
+    uint32_t up, down;
+    uint8_t cyc;
+} vlev_t;
+
 /* One rank's part of the graph: its entities, in increasing global index. */
 struct part {
     uint32_t n, n_out, n_in, n_sin;
@@ -75,6 +87,7 @@ struct part {
     pedge_t *out, *in;                    /* own edges out of and into each entity */
     psedge_t *sin;                        /* supply edges into each entity */
     uint32_t *out_v, *in_v;               /* the entity each slot belongs to */
+    vlev_t *lev;
 };
 
 /* What each rank sends back per entity. */
@@ -104,6 +117,10 @@ struct ctx {
     uint64_t steps, sent, max_step_sent; /* supersteps; bytes this rank sent other ranks */
     int failed;                          /* -ENOMEM or -E2BIG on this rank */
     uint32_t sweeps;                     /* share supersteps, for the log */
+    double phase_ms[VEU_MPI_PHASES];     /* time and supersteps by phase */
+    uint64_t phase_steps[VEU_MPI_PHASES];
+    double mark_ms;
+    uint64_t mark_steps;
     int stuck;
 };
 
@@ -241,6 +258,25 @@ static uint64_t sum_all(uint64_t v)
     uint64_t s;
     MPI_Allreduce(&v, &s, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
     return s;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* What happened since the last mark goes to phase (VEU_MPI_PHASE_*). */
+static void mark(struct ctx *c, int phase)
+{
+    double t = now_ms();
+    if (phase >= 0) {
+        c->phase_ms[phase] += t - c->mark_ms;
+        c->phase_steps[phase] += c->steps - c->mark_steps;
+    }
+    c->mark_ms = t;
+    c->mark_steps = c->steps;
 }
 
 #define EACH_MSG(c, T, m)                                                                          \
@@ -515,6 +551,118 @@ out:
     return rc;
 }
 
+/*
+ * The certain shares (down = 0) or holdings (1) level by level (vlev_t): an
+ * entity outside a cycle is worked out once, from its owners' final values
+ * added up in the order of its edges, as veud build does (the same bits);
+ * a level with cycles is swept in Jacobi steps until no value moves by more
+ * than the tolerance.  Each entity outside a cycle sends its value once.
+ */
+static int shares_levels(struct ctx *c, int down, double *x)
+{
+    struct part *p = &c->p;
+    uint32_t n_slots = down ? p->n_out : p->n_in, n_send = down ? p->n_in : p->n_out;
+    const uint32_t *f_off = down ? p->out_off : p->in_off;
+    const pedge_t *f_edges = down ? p->out : p->in;
+    const uint32_t *s_off = down ? p->in_off : p->out_off;
+    const pedge_t *s_edges = down ? p->in : p->out;
+    double *inval = calloc((size_t)n_slots + 1, sizeof(*inval));
+    double *wf = malloc(((size_t)n_slots + 1) * sizeof(*wf));
+    struct dst {
+        uint32_t slot;
+        int32_t rank;
+    } *ds = malloc(((size_t)n_send + 1) * sizeof(*ds));
+    uint32_t *changed = malloc(((size_t)p->n + 1) * sizeof(*changed));
+    uint32_t *bv = malloc(((size_t)p->n + 1) * sizeof(*bv)), *boff = NULL;
+    uint32_t my_max = 0, max_l = 0;
+    int rc = -ENOMEM;
+
+    for (uint32_t v = 0; v < p->n; v++) {
+        uint32_t l = down ? p->lev[v].down : p->lev[v].up;
+        my_max = l > my_max ? l : my_max;
+    }
+    MPI_Allreduce(&my_max, &max_l, 1, MPI_UINT32_T, MPI_MAX, MPI_COMM_WORLD);
+    boff = calloc((size_t)max_l + 2, sizeof(*boff));
+    if (!inval || !wf || !ds || !changed || !bv || !boff) {
+        c->failed = -ENOMEM;
+    }
+    if (!c->failed) {
+        for (uint32_t i = 0; i < n_slots; i++) {
+            wf[i] = veu_stake(&f_edges[i].oe, NULL, 0) / 100.0;
+        }
+        for (uint32_t i = 0; i < n_send; i++) {
+            ds[i] = (struct dst){s_edges[i].far_slot, s_edges[i].far_rank};
+        }
+        /* the entities by level, a counting sort */
+        for (uint32_t v = 0; v < p->n; v++) {
+            boff[(down ? p->lev[v].down : p->lev[v].up) + 1]++;
+            x[v] = 0.0;
+        }
+        for (uint32_t l = 0; l <= max_l; l++) {
+            boff[l + 1] += boff[l];
+        }
+        for (uint32_t v = 0; v < p->n; v++) {
+            bv[boff[down ? p->lev[v].down : p->lev[v].up]++] = v;
+        }
+        for (uint32_t l = max_l + 1; l > 0; l--) {
+            boff[l] = boff[l - 1];
+        }
+        boff[0] = 0;
+    }
+    for (uint32_t l = 0; l <= max_l; l++) {
+        int cyc = 0, any_cyc = 0;
+        for (uint32_t q = c->failed ? 0 : boff[l]; q < (c->failed ? 0 : boff[l + 1]); q++) {
+            cyc |= p->lev[bv[q]].cyc;
+        }
+        MPI_Allreduce(&cyc, &any_cyc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        for (uint32_t it = 0;; it++) {
+            size_t nc = 0;
+            uint64_t moved = 0;
+            for (uint32_t q = c->failed ? 0 : boff[l]; q < (c->failed ? 0 : boff[l + 1]); q++) {
+                uint32_t v = bv[q];
+                double s = 0.0, nv = 1.0;
+                if (!p->seed[v]) {
+                    for (uint32_t i = f_off[v]; i < f_off[v + 1]; i++) {
+                        s += wf[i] * inval[i];
+                    }
+                    nv = s < 1.0 ? s : 1.0;
+                }
+                if (nv != x[v]) {
+                    moved += nv - x[v] > VEU_TIES_TOL;
+                    x[v] = nv;
+                    changed[nc++] = v;
+                }
+            }
+            for (size_t q = 0; q < nc && !c->failed; q++) {
+                uint32_t v = changed[q];
+                for (uint32_t i = s_off[v]; i < s_off[v + 1]; i++) {
+                    struct val_msg m = {x[v], ds[i].slot};
+                    put(c, ds[i].rank, &m, sizeof(m));
+                }
+            }
+            if ((rc = flush(c)) < 0) {
+                goto out;
+            }
+            EACH_MSG(c, struct val_msg, m)
+            {
+                inval[m->slot] = m->x;
+            }
+            c->sweeps++;
+            if (!any_cyc || sum_all(moved) == 0) {
+                break;
+            }
+            if (it + 1 >= VEU_TIES_MAX_SWEEPS) {
+                c->stuck = 1; /* values still rising: lower bounds, which could clear a buyer */
+                break;
+            }
+        }
+    }
+    rc = flush(c); /* every rank agrees it went well (a failure stops all) */
+out:
+    free(inval), free(wf), free(ds), free(changed), free(bv), free(boff);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Strongest paths                                                     */
 
@@ -773,6 +921,7 @@ static int compute(struct ctx *c, struct result *res)
         c->failed = -ENOMEM;
     }
     memset(res, 0, n * sizeof(*res));
+    mark(c, -1);
 #define EACH_V for (uint32_t v = 0; v < p->n; v++)
     if ((rc = controlled_as(c, pol, 0, ctl, d1, u1)) < 0) {
         goto out;
@@ -802,7 +951,8 @@ static int compute(struct ctx *c, struct result *res)
             res[v].ctrl_pred_hi = u1[v];
         }
     }
-    if ((rc = shares(c, NULL, 0, 0, d1)) < 0 || (rc = shares(c, NULL, 1, 0, d2)) < 0) {
+    mark(c, VEU_MPI_PHASE_CONTROL);
+    if ((rc = shares_levels(c, 0, d1)) < 0 || (rc = shares_levels(c, 1, d2)) < 0) {
         goto out;
     }
     EACH_V
@@ -810,6 +960,7 @@ static int compute(struct ctx *c, struct result *res)
         res[v].share = d1[v];
         res[v].holding = d2[v];
     }
+    mark(c, VEU_MPI_PHASE_SHARES);
     if ((rc = strongest(c, 0, u1)) < 0) {
         goto out;
     }
@@ -818,6 +969,7 @@ static int compute(struct ctx *c, struct result *res)
         goto out;
     }
     EACH_V res[v].hold_next = u1[v];
+    mark(c, VEU_MPI_PHASE_PATHS);
     if (c->h.uncertain) {
         if ((rc = shares(c, pol, 0, 1, d1)) < 0 || (rc = shares(c, pol, 1, 1, d2)) < 0) {
             goto out;
@@ -829,7 +981,9 @@ static int compute(struct ctx *c, struct result *res)
         }
     }
 #undef EACH_V
+    mark(c, VEU_MPI_PHASE_SHARES);
     rc = labels(c, ctl, res);
+    mark(c, VEU_MPI_PHASE_LABELS);
 out:
     free(ctl), free(ctl2), free(d1), free(d2), free(u1);
     return rc;
@@ -841,7 +995,7 @@ out:
 static void part_free(struct part *p)
 {
     free(p->gid), free(p->seed), free(p->out_off), free(p->in_off), free(p->sin_off);
-    free(p->out), free(p->in), free(p->sin), free(p->out_v), free(p->in_v);
+    free(p->out), free(p->in), free(p->sin), free(p->out_v), free(p->in_v), free(p->lev);
     memset(p, 0, sizeof(*p));
 }
 
@@ -858,8 +1012,9 @@ static int part_alloc(struct part *p)
     p->sin = malloc(((size_t)p->n_sin + 1) * sizeof(*p->sin));
     p->out_v = malloc(((size_t)p->n_out + 1) * sizeof(uint32_t));
     p->in_v = malloc(((size_t)p->n_in + 1) * sizeof(uint32_t));
+    p->lev = malloc(n * sizeof(*p->lev));
     if (!p->gid || !p->seed || !p->out_off || !p->in_off || !p->sin_off || !p->out || !p->in ||
-        !p->sin || !p->out_v || !p->in_v) {
+        !p->sin || !p->out_v || !p->in_v || !p->lev) {
         return -ENOMEM;
     }
     return 0;
@@ -891,6 +1046,7 @@ static void part_send(const struct part *p, int to)
     send_bytes(p->out, (size_t)p->n_out * sizeof(*p->out), to);
     send_bytes(p->in, (size_t)p->n_in * sizeof(*p->in), to);
     send_bytes(p->sin, (size_t)p->n_sin * sizeof(*p->sin), to);
+    send_bytes(p->lev, p->n * sizeof(*p->lev), to);
 }
 
 static int part_recv(struct part *p)
@@ -909,7 +1065,8 @@ static int part_recv(struct part *p)
         {p->gid, p->n * sizeof(uint32_t)},         {p->seed, p->n},
         {p->out_off, n * sizeof(uint32_t)},        {p->in_off, n * sizeof(uint32_t)},
         {p->sin_off, n * sizeof(uint32_t)},        {p->out, (size_t)p->n_out * sizeof(*p->out)},
-        {p->in, (size_t)p->n_in * sizeof(*p->in)}, {p->sin, (size_t)p->n_sin * sizeof(*p->sin)}};
+        {p->in, (size_t)p->n_in * sizeof(*p->in)}, {p->sin, (size_t)p->n_sin * sizeof(*p->sin)},
+        {p->lev, p->n * sizeof(*p->lev)}};
     for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
         void *d = in[i].dst;
         char *scratch = NULL;
@@ -934,11 +1091,73 @@ static int part_recv(struct part *p)
 }
 
 /*
+ * Rank 0: each entity's levels (vlev_t) from the components veud build
+ * sweeps in (igraph finds those of the core between cycles).  A share is
+ * final once every component feeding it is; so the ranks work out level 0,
+ * then level 1, and so on, each entity outside a cycle once, with its
+ * owners' final values, as veud build does in component order.
+ */
+static int levels(const veu_graph_t *g, vlev_t **ret)
+{
+    uint32_t *order = NULL, *cstart = NULL, ncomp = 0;
+    int rc = veu_ties_components(g, &order, &cstart, &ncomp);
+    if (rc < 0) {
+        return rc;
+    }
+    uint32_t *comp = malloc(((size_t)g->n + 1) * sizeof(*comp));
+    uint32_t *up = calloc((size_t)ncomp + 1, sizeof(*up));
+    uint32_t *down = calloc((size_t)ncomp + 1, sizeof(*down));
+    vlev_t *lev = malloc(((size_t)g->n + 1) * sizeof(*lev));
+    rc = -ENOMEM;
+    if (comp && up && down && lev) {
+        for (uint32_t k = 0; k < ncomp; k++) {
+            for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
+                comp[order[i]] = k;
+            }
+        }
+        /* owners' components come first: one pass each way */
+        for (uint32_t k = 0; k < ncomp; k++) {
+            for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
+                uint32_t v = order[i];
+                for (uint32_t j = g->own_in[v]; j < g->own_in[v + 1]; j++) {
+                    const veu_oedge_t *e = &g->own[g->own_in_e[j]];
+                    uint32_t kf = comp[e->from];
+                    if (kf != k && veu_has_stake(e) && up[kf] + 1 > up[k]) {
+                        up[k] = up[kf] + 1;
+                    }
+                }
+            }
+        }
+        for (uint32_t kk = ncomp; kk-- > 0;) {
+            for (uint32_t i = cstart[kk]; i < cstart[kk + 1]; i++) {
+                uint32_t v = order[i];
+                for (uint32_t j = g->own_out[v]; j < g->own_out[v + 1]; j++) {
+                    const veu_oedge_t *e = &g->own[j];
+                    uint32_t kt = comp[e->to];
+                    if (kt != kk && veu_has_stake(e) && down[kt] + 1 > down[kk]) {
+                        down[kk] = down[kt] + 1;
+                    }
+                }
+            }
+        }
+        for (uint32_t v = 0; v < g->n; v++) {
+            uint32_t k = comp[v];
+            lev[v] = (vlev_t){up[k], down[k], cstart[k + 1] - cstart[k] > 1};
+        }
+        *ret = lev;
+        lev = NULL;
+        rc = 0;
+    }
+    free(order), free(cstart), free(comp), free(up), free(down), free(lev);
+    return rc;
+}
+
+/*
  * Rank 0: each rank's part, sent as soon as it is made (rank 0's own kept).
  * Time O(P (V + E)) to scan, O(V + E) to fill; memory one part at a time.
  */
 static int make_parts(struct ctx *c, const veu_graph_t *g, const veu_dataset_t *ds,
-                      const uint8_t *seed)
+                      const uint8_t *seed, const vlev_t *lev)
 {
     uint32_t n = g->n;
     int32_t *owner = malloc(((size_t)n + 1) * sizeof(*owner));
@@ -949,7 +1168,7 @@ static int make_parts(struct ctx *c, const veu_graph_t *g, const veu_dataset_t *
     uint32_t *cnt = calloc((size_t)c->size * 4, sizeof(*cnt));
     int rc = -ENOMEM;
 
-    if (!owner || !loc || !base_out || !base_in || !inslot || !cnt) {
+    if (!seed || !owner || !loc || !base_out || !base_in || !inslot || !cnt) {
         n = 0; /* every rank is still sent a part: an empty one */
         free(cnt);
         cnt = calloc((size_t)c->size * 4, sizeof(*cnt));
@@ -988,7 +1207,7 @@ static int make_parts(struct ctx *c, const veu_graph_t *g, const veu_dataset_t *
             if (r > 0) {
                 uint32_t zero[4] = {0, 0, 0, 0};
                 send_bytes(zero, sizeof(zero), r);
-                for (int k = 0; k < 8; k++) {
+                for (int k = 0; k < 9; k++) {
                     send_bytes(NULL, 0, r);
                 }
             }
@@ -1002,6 +1221,7 @@ static int make_parts(struct ctx *c, const veu_graph_t *g, const veu_dataset_t *
             }
             p->gid[k] = v;
             p->seed[k] = seed[v];
+            p->lev[k] = lev ? lev[v] : (vlev_t){0, 0, 1};
             for (uint32_t j = g->own_out[v]; j < g->own_out[v + 1]; j++) {
                 uint32_t w = g->own[j].to;
                 p->out[o++] = (pedge_t){g->own[j], j, w, loc[w], base_in[w] + inslot[j], owner[w]};
@@ -1066,6 +1286,8 @@ static void report(struct ctx *c, veu_mpi_stats_t *st)
         st->ranks = c->size;
         st->supersteps = c->steps;
         st->share_steps = c->sweeps;
+        memcpy(st->phase_ms, c->phase_ms, sizeof(st->phase_ms));
+        memcpy(st->phase_steps, c->phase_steps, sizeof(st->phase_steps));
         for (int r = 0; r < c->size && r < VEU_MPI_MAX_REPORTED; r++) {
             st->rank_entities[r] = all[r].entities;
             st->rank_sent[r] = all[r].sent;
@@ -1281,7 +1503,12 @@ int veu_mpi_ties(void *ctx, veu_ties_t *t, const veu_graph_t *g, const veu_datas
     rc = alloc_ties(t, g, ds, pol, uncertain, c.h.cw);
     MPI_Bcast(&c.h, sizeof(c.h), MPI_BYTE, 0, MPI_COMM_WORLD);
     /* the workers wait for their parts whatever happened: make_parts sends empty ones */
-    int prc = make_parts(&c, g, ds, rc == 0 ? t->seed : (const uint8_t *)"");
+    vlev_t *lev = NULL;
+    if (rc == 0 && (rc = levels(g, &lev)) < 0) {
+        veu_ties_destroy(t);
+    }
+    int prc = make_parts(&c, g, ds, rc == 0 ? t->seed : NULL, lev);
+    free(lev);
     if (rc == 0) {
         rc = prc;
     }

@@ -17,11 +17,17 @@
 
 #define VEU_MPI_MAX_REPORTED 64
 
+/* The phases of the ties, for the log: the 50 percent rule, shares, paths, labels. */
+enum { VEU_MPI_PHASE_CONTROL, VEU_MPI_PHASE_SHARES, VEU_MPI_PHASE_PATHS, VEU_MPI_PHASE_LABELS };
+#define VEU_MPI_PHASES 4
+
 /* What the ranks did, for the log and tests/bench/mpi.sh. */
 typedef struct veu_mpi_stats {
     int ranks;
-    uint64_t supersteps;  /* exchanges in all */
-    uint64_t share_steps; /* of them, the share and holding fixpoints' */
+    uint64_t supersteps;             /* exchanges in all */
+    uint64_t share_steps;            /* of them, the share and holding fixpoints' */
+    double phase_ms[VEU_MPI_PHASES]; /* rank 0's time in each phase */
+    uint64_t phase_steps[VEU_MPI_PHASES];
     uint64_t rank_entities[VEU_MPI_MAX_REPORTED];
     uint64_t rank_sent[VEU_MPI_MAX_REPORTED];     /* bytes each rank sent the others */
     uint64_t rank_max_step[VEU_MPI_MAX_REPORTED]; /* the most it sent in one superstep */
