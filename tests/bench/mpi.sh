@@ -40,6 +40,7 @@ for n in "${@:-1000000}"; do
     printf '  %s ranks: %s ms (median of %s); %s\n' "$k" "$(median <"$t/mpi.ms")" "$runs" \
       "$(grep -o 'ties: .*' "$t/log" | sed 's/.*(\([0-9]*\) ms)$/ties \1 ms/')"
     grep -o 'mpi: [0-9]* ranks.*' "$t/log" | sed 's/^/    /'
+    grep -o 'mpi: by phase.*' "$t/log" | sed 's/^/    /'
     grep -o 'mpi: rank .*' "$t/log" | sed 's/^/    /'
     if [ "${CMP:-0}" = 1 ]; then # every answer compared: minutes at 1M
       "$build/tests/snapcmp" "$t/single.snap" "$t/mpi.snap" | sed 's/^/    answers: /'
