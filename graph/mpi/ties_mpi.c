@@ -438,127 +438,19 @@ struct val_msg {
 };
 
 /*
- * An entity fed by at most this many edges adds them all up again when one
- * changes, in their order, as ties.c does (the same bits outside cycles); a
- * hub (a holding company's holding is fed by every company it holds) keeps a
- * running sum and adds each change, or every superstep would read all its
- * edges again.
- */
-#define FULL_SUM_MAX 32
-
-/*
- * down = 0: share, fed by in-edges, sent along out-edges; 1: holding, the
- * other way.  pol NULL with hi = 0: the certain stakes.
+ * Shares (down = 0: fed by in-edges, sent along out-edges) or holdings (1,
+ * the other way), in the reading hi (pol: the policy that reading needs).
+ *
+ * The certain reading goes level by level (vlev_t): an entity outside a
+ * cycle is worked out once, from its owners' final values added up in the
+ * order of its edges, as veud build does (the same bits), and sends its value
+ * once; a level with cycles takes Jacobi steps until no value moves by more
+ * than the tolerance.  The highest reading has no levels (its ranges and
+ * unknown stakes make edges the components were not found on), as veud build
+ * sweeps it whole: all entities are one level with cycles.  After a level's
+ * first step only the entities something was sent to are worked out again.
  */
 static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, double *x)
-{
-    struct part *p = &c->p;
-    uint32_t n_slots = down ? p->n_out : p->n_in;
-    const uint32_t *f_off = down ? p->out_off : p->in_off;
-    const pedge_t *f_edges = down ? p->out : p->in;
-    const uint32_t *s_off = down ? p->in_off : p->out_off;
-    const pedge_t *s_edges = down ? p->in : p->out;
-    const uint32_t *slot_v = down ? p->out_v : p->in_v;
-    double *inval = calloc((size_t)n_slots + 1, sizeof(*inval));
-    uint32_t *changed = malloc(((size_t)p->n + 1) * sizeof(*changed));
-    uint32_t *dirty = malloc(((size_t)p->n + 1) * sizeof(*dirty));
-    uint8_t *is_dirty = calloc((size_t)p->n + 1, 1);
-    double *sum = calloc((size_t)p->n + 1, sizeof(*sum));
-    /* the weights of the feeding edges and the ends of the sending ones, packed */
-    double *wf = malloc(((size_t)n_slots + 1) * sizeof(*wf));
-    struct dst {
-        uint32_t slot;
-        int32_t rank;
-    } *ds = malloc(((size_t)(down ? p->n_in : p->n_out) + 1) * sizeof(*ds));
-    size_t nc = 0;
-    int rc = -ENOMEM;
-
-    if (!inval || !changed || !dirty || !is_dirty || !sum || !wf || !ds) {
-        c->failed = -ENOMEM;
-    }
-    for (uint32_t i = 0; i < n_slots && !c->failed; i++) {
-        wf[i] = veu_stake(&f_edges[i].oe, pol, hi) / 100.0;
-    }
-    for (uint32_t i = 0; i < (down ? p->n_in : p->n_out) && !c->failed; i++) {
-        ds[i] = (struct dst){s_edges[i].far_slot, s_edges[i].far_rank};
-    }
-    for (uint32_t v = 0; v < p->n && !c->failed; v++) {
-        x[v] = p->seed[v] ? 1.0 : 0.0;
-        if (p->seed[v]) {
-            changed[nc++] = v;
-        }
-    }
-    for (uint32_t step = 0;; step++) {
-        for (size_t q = 0; q < nc && !c->failed; q++) {
-            uint32_t v = changed[q];
-            for (uint32_t i = s_off[v]; i < s_off[v + 1]; i++) {
-                struct val_msg m = {x[v], ds[i].slot};
-                put(c, ds[i].rank, &m, sizeof(m));
-            }
-        }
-        if ((rc = flush(c)) < 0) {
-            goto out;
-        }
-        size_t nd = 0;
-        EACH_MSG(c, struct val_msg, m)
-        {
-            uint32_t v = slot_v[m->slot];
-            if (f_off[v + 1] - f_off[v] > FULL_SUM_MAX) {
-                sum[v] +=
-                    veu_stake(&f_edges[m->slot].oe, pol, hi) / 100.0 * (m->x - inval[m->slot]);
-            }
-            inval[m->slot] = m->x;
-            if (!is_dirty[v]) {
-                is_dirty[v] = 1;
-                dirty[nd++] = v;
-            }
-        }
-        nc = 0;
-        uint64_t moved = 0;
-        for (size_t q = 0; q < nd; q++) {
-            uint32_t v = dirty[q];
-            is_dirty[v] = 0;
-            if (p->seed[v]) {
-                continue;
-            }
-            double s = 0.0;
-            if (f_off[v + 1] - f_off[v] > FULL_SUM_MAX) {
-                s = sum[v];
-            } else {
-                for (uint32_t i = f_off[v]; i < f_off[v + 1]; i++) {
-                    s += wf[i] * inval[i];
-                }
-            }
-            double nv = s < 1.0 ? s : 1.0;
-            if (nv != x[v]) {
-                moved += nv - x[v] > VEU_TIES_TOL;
-                x[v] = nv;
-                changed[nc++] = v;
-            }
-        }
-        c->sweeps++;
-        if (sum_all(moved) == 0) {
-            break;
-        }
-        if (step + 1 >= VEU_TIES_MAX_SWEEPS) {
-            c->stuck = 1; /* values still rising: lower bounds, which could clear a buyer */
-            break;
-        }
-    }
-    rc = 0;
-out:
-    free(inval), free(changed), free(dirty), free(is_dirty), free(sum), free(wf), free(ds);
-    return rc;
-}
-
-/*
- * The certain shares (down = 0) or holdings (1) level by level (vlev_t): an
- * entity outside a cycle is worked out once, from its owners' final values
- * added up in the order of its edges, as veud build does (the same bits);
- * a level with cycles is swept in Jacobi steps until no value moves by more
- * than the tolerance.  Each entity outside a cycle sends its value once.
- */
-static int shares_levels(struct ctx *c, int down, double *x)
 {
     struct part *p = &c->p;
     uint32_t n_slots = down ? p->n_out : p->n_in, n_send = down ? p->n_in : p->n_out;
@@ -566,43 +458,47 @@ static int shares_levels(struct ctx *c, int down, double *x)
     const pedge_t *f_edges = down ? p->out : p->in;
     const uint32_t *s_off = down ? p->in_off : p->out_off;
     const pedge_t *s_edges = down ? p->in : p->out;
+    const uint32_t *slot_v = down ? p->out_v : p->in_v;
     double *inval = calloc((size_t)n_slots + 1, sizeof(*inval));
+    /* the weights of the feeding edges and the far ends of the sending ones, packed */
     double *wf = malloc(((size_t)n_slots + 1) * sizeof(*wf));
     struct dst {
         uint32_t slot;
         int32_t rank;
     } *ds = malloc(((size_t)n_send + 1) * sizeof(*ds));
     uint32_t *changed = malloc(((size_t)p->n + 1) * sizeof(*changed));
+    uint32_t *work = malloc(((size_t)p->n + 1) * sizeof(*work));
+    uint8_t *queued = calloc((size_t)p->n + 1, 1);
     uint32_t *bv = malloc(((size_t)p->n + 1) * sizeof(*bv)), *boff = NULL;
     uint32_t my_max = 0, max_l = 0;
+#define LEVEL(v) (hi ? 0 : down ? p->lev[v].down : p->lev[v].up)
     int rc = -ENOMEM;
 
     for (uint32_t v = 0; v < p->n; v++) {
-        uint32_t l = down ? p->lev[v].down : p->lev[v].up;
-        my_max = l > my_max ? l : my_max;
+        my_max = LEVEL(v) > my_max ? LEVEL(v) : my_max;
     }
     MPI_Allreduce(&my_max, &max_l, 1, MPI_UINT32_T, MPI_MAX, MPI_COMM_WORLD);
     boff = calloc((size_t)max_l + 2, sizeof(*boff));
-    if (!inval || !wf || !ds || !changed || !bv || !boff) {
+    if (!inval || !wf || !ds || !changed || !work || !queued || !bv || !boff) {
         c->failed = -ENOMEM;
     }
     if (!c->failed) {
         for (uint32_t i = 0; i < n_slots; i++) {
-            wf[i] = veu_stake(&f_edges[i].oe, NULL, 0) / 100.0;
+            wf[i] = veu_stake(&f_edges[i].oe, pol, hi) / 100.0;
         }
         for (uint32_t i = 0; i < n_send; i++) {
             ds[i] = (struct dst){s_edges[i].far_slot, s_edges[i].far_rank};
         }
         /* the entities by level, a counting sort */
         for (uint32_t v = 0; v < p->n; v++) {
-            boff[(down ? p->lev[v].down : p->lev[v].up) + 1]++;
+            boff[LEVEL(v) + 1]++;
             x[v] = 0.0;
         }
         for (uint32_t l = 0; l <= max_l; l++) {
             boff[l + 1] += boff[l];
         }
         for (uint32_t v = 0; v < p->n; v++) {
-            bv[boff[down ? p->lev[v].down : p->lev[v].up]++] = v;
+            bv[boff[LEVEL(v)]++] = v;
         }
         for (uint32_t l = max_l + 1; l > 0; l--) {
             boff[l] = boff[l - 1];
@@ -610,17 +506,20 @@ static int shares_levels(struct ctx *c, int down, double *x)
         boff[0] = 0;
     }
     for (uint32_t l = 0; l <= max_l; l++) {
-        int cyc = 0, any_cyc = 0;
+        int cyc = hi, any_cyc = 0;
+        size_t nw = 0;
         for (uint32_t q = c->failed ? 0 : boff[l]; q < (c->failed ? 0 : boff[l + 1]); q++) {
             cyc |= p->lev[bv[q]].cyc;
+            work[nw++] = bv[q];
         }
         MPI_Allreduce(&cyc, &any_cyc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         for (uint32_t it = 0;; it++) {
             size_t nc = 0;
             uint64_t moved = 0;
-            for (uint32_t q = c->failed ? 0 : boff[l]; q < (c->failed ? 0 : boff[l + 1]); q++) {
-                uint32_t v = bv[q];
+            for (size_t q = 0; q < nw; q++) {
+                uint32_t v = work[q];
                 double s = 0.0, nv = 1.0;
+                queued[v] = 0;
                 if (!p->seed[v]) {
                     for (uint32_t i = f_off[v]; i < f_off[v + 1]; i++) {
                         s += wf[i] * inval[i];
@@ -643,9 +542,15 @@ static int shares_levels(struct ctx *c, int down, double *x)
             if ((rc = flush(c)) < 0) {
                 goto out;
             }
+            nw = 0;
             EACH_MSG(c, struct val_msg, m)
             {
+                uint32_t v = slot_v[m->slot];
                 inval[m->slot] = m->x;
+                if (LEVEL(v) == l && !queued[v]) { /* a cycle of this level: again */
+                    queued[v] = 1;
+                    work[nw++] = v;
+                }
             }
             c->sweeps++;
             if (!any_cyc || sum_all(moved) == 0) {
@@ -656,10 +561,14 @@ static int shares_levels(struct ctx *c, int down, double *x)
                 break;
             }
         }
+        for (size_t q = 0; q < nw; q++) {
+            queued[work[q]] = 0;
+        }
     }
+#undef LEVEL
     rc = flush(c); /* every rank agrees it went well (a failure stops all) */
 out:
-    free(inval), free(wf), free(ds), free(changed), free(bv), free(boff);
+    free(inval), free(wf), free(ds), free(changed), free(work), free(queued), free(bv), free(boff);
     return rc;
 }
 
@@ -952,7 +861,7 @@ static int compute(struct ctx *c, struct result *res)
         }
     }
     mark(c, VEU_MPI_PHASE_CONTROL);
-    if ((rc = shares_levels(c, 0, d1)) < 0 || (rc = shares_levels(c, 1, d2)) < 0) {
+    if ((rc = shares(c, NULL, 0, 0, d1)) < 0 || (rc = shares(c, NULL, 1, 0, d2)) < 0) {
         goto out;
     }
     EACH_V
@@ -1401,7 +1310,7 @@ static int run(struct ctx *c, veu_ties_t *t, veu_mpi_stats_t *st)
         int stuck = c->stuck, all_stuck;
         MPI_Allreduce(&stuck, &all_stuck, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         if (any == 0 && all_stuck) {
-            any = -VEU_EGRAPH;
+            any = -ETIMEDOUT; /* told apart from igraph's errors below */
         }
     }
     if (any == 0) {
@@ -1521,14 +1430,20 @@ int veu_mpi_ties(void *ctx, veu_ties_t *t, const veu_graph_t *g, const veu_datas
         snprintf(err->file, sizeof(err->file), "(graph)");
         err->line = 0;
         err->column[0] = '\0';
-        snprintf(err->message, sizeof(err->message),
-                 any == -VEU_EGRAPH ? "the ownership shares did not settle within %d supersteps: "
-                                      "stakes near 100%% in a cycle?  Nothing is built rather "
-                                      "than shares left too low"
-                 : any == -E2BIG    ? "one superstep's messages to a rank passed 2 GiB: run the "
-                                      "build with more ranks (%d supersteps bound the shares)"
-                                    : "the ranks could not compute the ties: out of memory (%d)",
-                 VEU_TIES_MAX_SWEEPS);
+        if (any == -ETIMEDOUT) {
+            snprintf(err->message, sizeof(err->message),
+                     "the ownership shares did not settle within %d supersteps: stakes near "
+                     "100%% in a cycle?  Nothing is built rather than shares left too low",
+                     VEU_TIES_MAX_SWEEPS);
+        } else if (any == -E2BIG) {
+            snprintf(err->message, sizeof(err->message),
+                     "one superstep's messages to a rank passed 2 GiB: run the build with more "
+                     "ranks");
+        } else {
+            snprintf(err->message, sizeof(err->message), "the ranks could not compute the ties: %s",
+                     veu_strerror(any));
+        }
+        any = any == -ETIMEDOUT ? -VEU_EGRAPH : any;
         if (rc == 0) {
             veu_ties_destroy(t);
         }
