@@ -507,19 +507,19 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
     }
     for (uint32_t l = 0; l <= max_l; l++) {
         int cyc = hi, any_cyc = 0;
-        size_t nw = 0;
-        for (uint32_t q = c->failed ? 0 : boff[l]; q < (c->failed ? 0 : boff[l + 1]); q++) {
-            cyc |= p->lev[bv[q]].cyc;
-            work[nw++] = bv[q];
+        /* the level's entities; in the flat reading, later, those sent something */
+        const uint32_t *list = c->failed ? bv : bv + boff[l];
+        size_t nw = c->failed ? 0 : boff[l + 1] - boff[l];
+        for (size_t q = 0; q < nw; q++) {
+            cyc |= p->lev[list[q]].cyc;
         }
         MPI_Allreduce(&cyc, &any_cyc, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
         for (uint32_t it = 0;; it++) {
             size_t nc = 0;
             uint64_t moved = 0;
             for (size_t q = 0; q < nw; q++) {
-                uint32_t v = work[q];
+                uint32_t v = list[q];
                 double s = 0.0, nv = 1.0;
-                queued[v] = 0;
                 if (!p->seed[v]) {
                     for (uint32_t i = f_off[v]; i < f_off[v + 1]; i++) {
                         s += wf[i] * inval[i];
@@ -532,6 +532,9 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
                     changed[nc++] = v;
                 }
             }
+            for (size_t q = 0; list == work && q < nw; q++) {
+                queued[work[q]] = 0;
+            }
             for (size_t q = 0; q < nc && !c->failed; q++) {
                 uint32_t v = changed[q];
                 for (uint32_t i = s_off[v]; i < s_off[v + 1]; i++) {
@@ -542,14 +545,16 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
             if ((rc = flush(c)) < 0) {
                 goto out;
             }
-            nw = 0;
+            if (hi) {
+                list = work; /* the whole graph is one level: only what moved works again */
+                nw = 0;
+            }
             EACH_MSG(c, struct val_msg, m)
             {
-                uint32_t v = slot_v[m->slot];
                 inval[m->slot] = m->x;
-                if (LEVEL(v) == l && !queued[v]) { /* a cycle of this level: again */
-                    queued[v] = 1;
-                    work[nw++] = v;
+                if (hi && !queued[slot_v[m->slot]]) {
+                    queued[slot_v[m->slot]] = 1;
+                    work[nw++] = slot_v[m->slot];
                 }
             }
             c->sweeps++;
@@ -561,7 +566,7 @@ static int shares(struct ctx *c, const veu_policy_t *pol, int down, int hi, doub
                 break;
             }
         }
-        for (size_t q = 0; q < nw; q++) {
+        for (size_t q = 0; list == work && q < nw; q++) {
             queued[work[q]] = 0;
         }
     }
