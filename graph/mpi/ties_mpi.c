@@ -603,11 +603,16 @@ static int strongest(struct ctx *c, int down, uint32_t *ret_edge)
     double *tdist = malloc(((size_t)n_t + 1) * sizeof(*tdist));
     uint32_t *changed = malloc(((size_t)p->n + 1) * sizeof(*changed));
     uint8_t *mark = calloc((size_t)p->n + 1, 1);
+    uint32_t n_a = down ? p->n_in : p->n_out;
+    double *wa = malloc(((size_t)n_a + 1) * sizeof(*wa)); /* once, not per superstep */
     size_t nc = 0;
     int rc = -ENOMEM;
 
-    if (!dist || !tdist || !changed || !mark) {
+    if (!dist || !tdist || !changed || !mark || !wa) {
         c->failed = -ENOMEM;
+    }
+    for (uint32_t i = 0; i < n_a && !c->failed; i++) {
+        wa[i] = weight(&a_edges[i].oe);
     }
     for (uint32_t v = 0; v < p->n && !c->failed; v++) {
         dist[v] = p->seed[v] ? VEU_HOP_COST : INFINITY;
@@ -619,9 +624,8 @@ static int strongest(struct ctx *c, int down, uint32_t *ret_edge)
         for (size_t q = 0; q < nc && !c->failed; q++) {
             uint32_t v = changed[q];
             for (uint32_t i = a_off[v]; i < a_off[v + 1]; i++) {
-                double w = weight(&a_edges[i].oe);
-                if (isfinite(w)) {
-                    struct dist_msg m = {dist[v] + w, a_edges[i].far_loc};
+                if (isfinite(wa[i])) {
+                    struct dist_msg m = {dist[v] + wa[i], a_edges[i].far_loc};
                     put(c, a_edges[i].far_rank, &m, sizeof(m));
                 }
             }
@@ -678,7 +682,7 @@ static int strongest(struct ctx *c, int down, uint32_t *ret_edge)
     }
     rc = 0;
 out:
-    free(dist), free(tdist), free(changed), free(mark);
+    free(dist), free(tdist), free(changed), free(mark), free(wa);
     return rc;
 }
 
@@ -963,45 +967,32 @@ static void part_send(const struct part *p, int to)
     send_bytes(p->lev, p->n * sizeof(*p->lev), to);
 }
 
-static int part_recv(struct part *p)
+static int part_recv(struct part *p, int rank)
 {
     uint32_t counts[4];
     recv_bytes(counts, sizeof(counts), 0);
     memset(p, 0, sizeof(*p));
     p->n = counts[0], p->n_out = counts[1], p->n_in = counts[2], p->n_sin = counts[3];
-    int rc = part_alloc(p);
-    /* the sends come whatever happens here: take them into a scratch buffer if need be */
+    if (part_alloc(p) < 0) {
+        /* rank 0 is sending the part already: nothing to do but stop the job */
+        fprintf(stderr,
+                "veud-mpi: rank %d: out of memory for its part (%u entities, %u edges); "
+                "nothing is built\n",
+                rank, p->n, p->n_out + p->n_in);
+        MPI_Abort(MPI_COMM_WORLD, 71);
+    }
     size_t n = (size_t)p->n + 1;
-    struct {
-        void *dst;
-        size_t len;
-    } in[] = {
-        {p->gid, p->n * sizeof(uint32_t)},         {p->seed, p->n},
-        {p->out_off, n * sizeof(uint32_t)},        {p->in_off, n * sizeof(uint32_t)},
-        {p->sin_off, n * sizeof(uint32_t)},        {p->out, (size_t)p->n_out * sizeof(*p->out)},
-        {p->in, (size_t)p->n_in * sizeof(*p->in)}, {p->sin, (size_t)p->n_sin * sizeof(*p->sin)},
-        {p->lev, p->n * sizeof(*p->lev)}};
-    for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
-        void *d = in[i].dst;
-        char *scratch = NULL;
-        if (!d) {
-            d = scratch = malloc(in[i].len < CHUNK ? in[i].len + 1 : CHUNK);
-            for (size_t off = 0; off < in[i].len || off == 0; off += CHUNK) {
-                size_t k = in[i].len - off < CHUNK ? in[i].len - off : CHUNK;
-                MPI_Recv(scratch, (int)k, MPI_BYTE, 0, 7, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                if (in[i].len == 0) {
-                    break;
-                }
-            }
-            free(scratch);
-            continue;
-        }
-        recv_bytes(d, in[i].len, 0);
-    }
-    if (rc == 0) {
-        part_slots(p);
-    }
-    return rc;
+    recv_bytes(p->gid, p->n * sizeof(uint32_t), 0);
+    recv_bytes(p->seed, p->n, 0);
+    recv_bytes(p->out_off, n * sizeof(uint32_t), 0);
+    recv_bytes(p->in_off, n * sizeof(uint32_t), 0);
+    recv_bytes(p->sin_off, n * sizeof(uint32_t), 0);
+    recv_bytes(p->out, (size_t)p->n_out * sizeof(*p->out), 0);
+    recv_bytes(p->in, (size_t)p->n_in * sizeof(*p->in), 0);
+    recv_bytes(p->sin, (size_t)p->n_sin * sizeof(*p->sin), 0);
+    recv_bytes(p->lev, p->n * sizeof(*p->lev), 0);
+    part_slots(p);
+    return 0;
 }
 
 /*
@@ -1341,7 +1332,7 @@ int veu_mpi_worker(void)
             ctx_free(&c);
             return 0;
         }
-        int rc = part_recv(&c.p);
+        int rc = part_recv(&c.p, c.rank);
         int any;
         MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
         if (any == 0) {
