@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * snapfmt.h: the snapshot file format, version 8.
+ * snapfmt.h: the snapshot file format, version 9.
  *
  * A snapshot is a header followed by sections, each 64-byte aligned and
  * named by (offset, length) in the header; every reference inside is an
@@ -23,8 +23,11 @@
  *   WSTR, WMAP           the name index's words and their id map (as IDMAP)
  *   WORDS                veu_snap_word_t[n_words]: posting range and weight
  *   POST                 uint32_t entity indices, ascending within a word
+ *   POSTK                uint32_t beside each posting: its entity's keys offset
  *   KEYS                 uint32_t stream: per entity (at entity.keys) the key
- *                        count, then per key: word count, joined word, words
+ *                        count, then per key: word count, joined word, the
+ *                        sum of its words' weights (a double in two words),
+ *                        words
  *   GRAMS, GRAMW         trigram -> words, for words spelt a little apart
  *   UPPER                veu_snap_upper_t[], by entity: the metrics under the
  *                        highest stakes the data allows, where they differ
@@ -48,6 +51,9 @@
 #include "veu/build.h"
 #include "veu/policy.h"
 #include "veu/snapshot.h"
+
+/* A key in KEYS: its word count, joined word and weight take this many words before its words. */
+#define VEU_KEY_WORDS 4
 
 #define VEU_SNAP_MAGIC   "VEUDSNAP"
 #define VEU_SNAP_VERSION VEU_SNAP_FORMAT
@@ -94,6 +100,7 @@ enum {
     SEC_HDES_OFF,
     SEC_ENTX,
     SEC_LISTS,
+    SEC_POSTK,
     SEC_COUNT
 };
 

@@ -99,7 +99,9 @@ static int add_key(veu_nameindex_t *ix, struct vec *keys, struct vec *is_word, c
         return -ENOMEM;
     }
     qsort(ids, (size_t)w.n, sizeof(ids[0]), cmp_u32);
-    if (push(keys, (uint32_t)w.n) < 0 || push(keys, joined) < 0) {
+    /* the weight of its words is known once every key is in: set_weights() */
+    if (push(keys, (uint32_t)w.n) < 0 || push(keys, joined) < 0 || push(keys, 0) < 0 ||
+        push(keys, 0) < 0) {
         return -ENOMEM;
     }
     for (int i = 0; i < w.n; i++) {
@@ -120,13 +122,13 @@ static void entity_words(const veu_nameindex_t *ix, uint32_t v, uint32_t *last,
     for (uint32_t i = 0; i < nk; i++) {
         uint32_t nw = k[0];
         for (uint32_t j = 0; j <= nw; j++) {
-            uint32_t id = k[1 + j];
+            uint32_t id = j ? k[VEU_KEY_WORDS + j - 1] : k[1];
             if (last[id] != v) {
                 last[id] = v;
                 fn((veu_nameindex_t *)ix, v, id, ctx);
             }
         }
-        k += 2 + nw;
+        k += VEU_KEY_WORDS + nw;
     }
 }
 
@@ -139,8 +141,31 @@ static void count_word(veu_nameindex_t *ix, uint32_t v, uint32_t id, void *ctx)
 
 static void post_word(veu_nameindex_t *ix, uint32_t v, uint32_t id, void *ctx)
 {
-    uint32_t *fill = ctx;
-    ix->post[ix->words[id].off + fill[id]++] = v;
+    uint32_t *fill = ctx, at = ix->words[id].off + fill[id]++;
+    ix->post[at] = v;
+    ix->postk[at] = ix->ent_keys[v];
+}
+
+/*
+ * Each key's weight, the sum of its words' weights, in the key's order and
+ * in double as search.c's score would add them: a search then reads one
+ * line of KEYS per entity it scores, not one per word as well.
+ */
+static void set_weights(veu_nameindex_t *ix)
+{
+    for (size_t at = 0; at < ix->n_keys;) {
+        /* entities' keys lie one after another: a count, then its keys */
+        uint32_t nk = ix->keys[at++];
+        for (uint32_t i = 0; i < nk; i++) {
+            uint32_t *k = ix->keys + at, cnt = k[0];
+            double sum = 0;
+            for (uint32_t j = 0; j < cnt; j++) {
+                sum += ix->words[k[VEU_KEY_WORDS + j]].weight;
+            }
+            memcpy(k + 2, &sum, sizeof(sum));
+            at += VEU_KEY_WORDS + cnt;
+        }
+    }
 }
 
 static int build_postings(veu_nameindex_t *ix, uint32_t n)
@@ -165,7 +190,8 @@ static int build_postings(veu_nameindex_t *ix, uint32_t n)
     }
     ix->n_post = total;
     ix->post = malloc((total ? total : 1) * sizeof(*ix->post));
-    if (!ix->post || total > UINT32_MAX) {
+    ix->postk = malloc((total ? total : 1) * sizeof(*ix->postk));
+    if (!ix->post || !ix->postk || total > UINT32_MAX) {
         free(last);
         free(fill);
         return -ENOMEM;
@@ -176,6 +202,7 @@ static int build_postings(veu_nameindex_t *ix, uint32_t n)
     }
     free(last);
     free(fill);
+    set_weights(ix);
     return 0;
 }
 
@@ -294,6 +321,7 @@ void veu_nameindex_destroy(veu_nameindex_t *ix)
     veu_idmap_destroy(&ix->wmap);
     free(ix->words);
     free(ix->post);
+    free(ix->postk);
     free(ix->keys);
     free(ix->ent_keys);
     free(ix->grams);

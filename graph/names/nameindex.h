@@ -18,6 +18,7 @@ typedef struct veu_nameindex {
     veu_snap_word_t *words;
     uint32_t n_words, cap_words;
     uint32_t *post;
+    uint32_t *postk; /* beside each posting, its entity's offset in keys */
     size_t n_post;
     uint32_t *keys; /* the KEYS stream */
     size_t n_keys;

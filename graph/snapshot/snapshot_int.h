@@ -35,6 +35,7 @@ struct veu_snapshot {
     const veu_snap_word_t *words;
     uint32_t n_words;
     const uint32_t *post;
+    const uint32_t *postk; /* beside each posting, its entity's offset in keys */
     size_t n_post;
     const uint32_t *keys;
     size_t n_keys;

@@ -114,7 +114,7 @@ static int verify_names(const veu_snapshot_t *s)
         }
     }
     for (size_t i = 0; i < s->n_post; i++) {
-        if (s->post[i] >= n) {
+        if (s->post[i] >= n || s->postk[i] != s->entx[s->post[i]].keys) {
             return -1;
         }
     }
@@ -129,7 +129,7 @@ static int verify_names(const veu_snapshot_t *s)
             return -1;
         }
     }
-    /* each entity's keys: count, then (words, joined, word ids...) */
+    /* each entity's keys: count, then (words, joined, weight, word ids...) */
     for (uint32_t v = 0; v < n; v++) {
         size_t at = s->entx[v].keys;
         if (at >= s->n_keys) {
@@ -140,19 +140,22 @@ static int verify_names(const veu_snapshot_t *s)
             return -1;
         }
         for (uint32_t k = 0; k < nk; k++) {
-            if (at + 2 > s->n_keys) {
+            if (at + VEU_KEY_WORDS > s->n_keys) {
                 return -1;
             }
             uint32_t cnt = s->keys[at];
-            if (cnt == 0 || cnt > 32 || at + 2 + cnt > s->n_keys || s->keys[at + 1] >= nw) {
+            double weight;
+            memcpy(&weight, s->keys + at + 2, sizeof(weight));
+            if (cnt == 0 || cnt > 32 || at + VEU_KEY_WORDS + cnt > s->n_keys ||
+                s->keys[at + 1] >= nw || !(weight >= 0 && weight < 32e6)) {
                 return -1;
             }
             for (uint32_t j = 0; j < cnt; j++) {
-                if (s->keys[at + 2 + j] >= nw) {
+                if (s->keys[at + VEU_KEY_WORDS + j] >= nw) {
                     return -1;
                 }
             }
-            at += 2 + cnt;
+            at += VEU_KEY_WORDS + cnt;
         }
     }
     return 0;
@@ -203,6 +206,7 @@ static int layout(veu_snapshot_t *s, char *err, size_t len)
     s->words = sec(s, SEC_WORDS, (uint64_t)h->n_words * sizeof(veu_snap_word_t), &bad);
     s->n_post = h->sec[SEC_POST].len / 4;
     s->post = sec(s, SEC_POST, (uint64_t)s->n_post * 4, &bad);
+    s->postk = sec(s, SEC_POSTK, (uint64_t)s->n_post * 4, &bad);
     s->n_keys = h->sec[SEC_KEYS].len / 4;
     s->keys = sec(s, SEC_KEYS, (uint64_t)s->n_keys * 4, &bad);
     s->n_grams = h->n_grams;

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 N=${1:-1000000}
 RUNS=${RUNS:-3}
 SECS=${SECS:-4}
-cmake --build build -j "$(nproc)" --target veud veu-gen veu-loadgen >/dev/null
+cmake --build build -j "$(nproc)" --target veud veu-gen veu-loadgen veu-searchtime >/dev/null
 . tests/bench/lib.sh
 bench_registry "$N"
 # the snapshot beside the registry, made by this build: its log line states the index
@@ -41,6 +41,10 @@ def typo(s):
 for kind, f in (('exact', lambda s: s), ('bare', bare), ('typo', typo)):
     open(f'{run}/{kind}', 'w').write('\n'.join(f(s) for s in names) + '\n')
 PY
+# the same names through the library alone (no socket, no JSON): the search's own cost
+for kind in exact bare typo; do
+  echo "in-process $kind: $(build/tests/bench/veu-searchtime "$d.snap" "$run/$kind" 5)"
+done
 answer=$(head -1 "$run/exact" | sed 's/^/search /' | build/daemon/veud query --socket "$sock")
 printf '%s' "$answer" | redis-cli -s "$rsock" -x SET veu >/dev/null
 echo "graph: $N entities; $RUNS runs of $SECS s, medians; 1 client, 1 in flight"

@@ -158,6 +158,45 @@ START_TEST(close_spellings_score_below_a_match)
 }
 END_TEST
 
+/*
+ * A close spelling's likeness is its trigram Dice however common its
+ * trigrams are: 9,000 other words share "^ka" with "kalmonex" (and nothing
+ * else), and "kalmonex" is the last of them on that trigram's list.  The
+ * search once counted only a list's first 8,192 words, so it found the
+ * word with 5 of its 6 trigrams shared with "kalmonez" and scored 0.625.
+ */
+START_TEST(close_spelling_on_a_long_trigram_list)
+{
+    size_t cap = 9100 * 32, len = 0;
+    char *csv = malloc(cap), *d = th_tmpdir();
+    th_built_t b;
+    veu_match_t m[10];
+
+    len += (size_t)snprintf(csv + len, cap - len, "id,name,country,sector,aliases\n");
+    for (int i = 0; i < 9000; i++) {
+        char w[8] = "ka";
+        for (int k = 0, x = i; k < 5; k++, x /= 8) {
+            w[2 + k] = "bcdfghjk"[x % 8]; /* none of kalmonex's other letters */
+        }
+        len += (size_t)snprintf(csv + len, cap - len, "f%d,%s,DE,trading,\n", i, w);
+    }
+    snprintf(csv + len, cap - len, "target,Kalmonex,DE,trading,\n");
+    th_write(d, "entities.csv", csv);
+    th_write(d, "ownership.csv", "owner_id,owned_id,percent,kind\n");
+    th_write(d, "supply.csv", "supplier_id,customer_id\n");
+    th_build(d, NULL, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err.message);
+    size_t n = veu_snapshot_search(b.snap, "Kalmonez", 8, m, 10);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_str_eq(veu_snapshot_id(b.snap, m[0].idx), "target");
+    /* ^ka kal alm lmo mon one: 6 of 8 trigrams each, 2 * 6 / (8 + 8) */
+    ck_assert_double_eq_tol(m[0].score, 0.75, 1e-9);
+    th_built_free(&b);
+    th_rmdir(d);
+    free(csv);
+}
+END_TEST
+
 START_TEST(different_companies_score_low)
 {
     double sc;
@@ -305,6 +344,7 @@ int main(void)
     tcase_add_test(t, other_scripts);
     tcase_add_test(t, close_spellings_score_below_a_match);
     tcase_add_test(t, different_companies_score_low);
+    tcase_add_test(t, close_spelling_on_a_long_trigram_list);
     suite_add_tcase(s, t);
     t = tcase_create("resolve");
     tcase_set_timeout(t, 120);

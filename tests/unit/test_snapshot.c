@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -244,6 +245,24 @@ START_TEST(forged_indices_refused)
     memcpy(copy, orig, orig_len);
     x = (veu_snap_entx_t *)(copy + h->sec[SEC_ENTX].off);
     x[1].keys = 0xfffffff0u;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
+    /* a posting's keys offset that is not its entity's: search would read another's keys */
+    memcpy(copy, orig, orig_len);
+    ck_assert_uint_gt(h->sec[SEC_POSTK].len, 4);
+    uint32_t *pk = (uint32_t *)(copy + h->sec[SEC_POSTK].off);
+    pk[1] = pk[0] + 1;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
+    /* a key whose weight is not a number: every score against it would be NaN */
+    memcpy(copy, orig, orig_len);
+    uint32_t *keys = (uint32_t *)(copy + h->sec[SEC_KEYS].off);
+    x = (veu_snap_entx_t *)(copy + h->sec[SEC_ENTX].off);
+    ck_assert_uint_gt(keys[x[0].keys], 0); /* entity 0 has a key */
+    double nan = NAN;
+    memcpy(keys + x[0].keys + 1 + 2, &nan, sizeof(nan));
     reseal(copy, orig_len);
     ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
 
