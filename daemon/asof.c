@@ -14,9 +14,17 @@
  * buyers' indices on the way in, the part's snapshot (or an error
  * sentence) on the way out.  At most ASOF_RUNNING builders run at once;
  * up to ASOF_QUEUED more requests wait; beyond that the answer is busy.
+ *
+ * A day asked for is also built whole, once, by one more builder in the
+ * background (every entity its buyer, "all" in the memory file), and the
+ * [daemon] history_days days asked last are kept mapped: an answer for a
+ * kept day is then the op run on that day's graph at once, as fast as one
+ * for the day served.  Kept days belong to the graph served; a new one
+ * drops them.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 #include "builder.h"
 #include "conn.h"
 #include "log.h"
+#include "rebuild.h"
 #include "req.h"
 #include "server.h"
 #include "snapref.h"
@@ -39,6 +48,8 @@
 
 struct veu_asof_job {
     veu_asof_job_t *next;
+    bool whole;     /* the day's whole graph, to keep; no client waits for it */
+    bool abandoned; /* its builder was told to stop */
     veu_server_t *srv;
     veu_conn_t *conn; /* NULL once the client has gone */
     veu_slot_t *slot;
@@ -102,11 +113,102 @@ static void unlink_running(veu_server_t *srv, veu_asof_job_t *job)
 
 static void start_next(veu_server_t *srv);
 
+/* Drops the kept days not worked out from the graph served (a new one came in). */
+void veu_asof_purge(veu_server_t *srv)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < srv->n_asof_days; i++) {
+        struct veu_asof_day *d = &srv->asof_days[i];
+        if (d->base == srv->cur && !srv->stopping) {
+            srv->asof_days[k++] = *d;
+            continue;
+        }
+        veu_log(LOG_INFO,
+                "history: the whole graph of %s dropped (generation %llu is no longer "
+                "served)",
+                d->day, (unsigned long long)d->base->generation);
+        veu_snapref_put(d->graph);
+        veu_snapref_put(d->base);
+    }
+    srv->n_asof_days = k;
+}
+
+/* The kept whole graph of day worked out from base, or NULL. */
+static veu_snapref_t *day_graph(veu_server_t *srv, const veu_snapref_t *base, const char *day)
+{
+    veu_asof_purge(srv);
+    for (unsigned i = 0; i < srv->n_asof_days; i++) {
+        struct veu_asof_day *d = &srv->asof_days[i];
+        if (d->base == base && !strcmp(d->day, day)) {
+            d->used_ms = veu_now_ms();
+            return d->graph;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps a day's whole graph in place of the day used longest ago, when all are taken. */
+static void keep_day(veu_server_t *srv, veu_asof_job_t *job)
+{
+    struct veu_asof_day *d;
+
+    veu_asof_purge(srv);
+    if (srv->stopping || job->base != srv->cur || srv->cfg.history_days == 0) {
+        return; /* worked out from a graph no longer served */
+    }
+    if (srv->n_asof_days < srv->cfg.history_days && srv->n_asof_days < VEU_ASOF_DAYS_MAX) {
+        d = &srv->asof_days[srv->n_asof_days++];
+    } else {
+        d = &srv->asof_days[0];
+        for (unsigned i = 1; i < srv->n_asof_days; i++) {
+            if (srv->asof_days[i].used_ms < d->used_ms) {
+                d = &srv->asof_days[i];
+            }
+        }
+        veu_log(LOG_INFO, "history: the whole graph of %s dropped for %s (history_days = %u)",
+                d->day, job->day, srv->cfg.history_days);
+        veu_snapref_put(d->graph);
+        veu_snapref_put(d->base);
+    }
+    d->base = veu_snapref_get(job->base);
+    d->graph = veu_snapref_get(job->part);
+    snprintf(d->day, sizeof(d->day), "%s", job->day);
+    d->used_ms = veu_now_ms();
+    veu_log(LOG_INFO,
+            "history: the whole graph of %s kept (%u entities, %lld ms); its answers "
+            "need no part from now on",
+            job->day, veu_snapshot_info(job->part->snap)->entities,
+            (long long)(veu_now_ms() - job->started_ms));
+}
+
+/* The whole graph of a day is built (or not): kept, or its failure told. */
+static void day_done(veu_asof_job_t *job, const char *code)
+{
+    veu_server_t *srv = job->srv;
+
+    uv_timer_stop(&srv->asof_deadline);
+    srv->asof_day_job = NULL;
+    if (code && !job->abandoned) {
+        veu_log(LOG_NOTICE,
+                "history: the whole graph of %s was not built: %s; its answers are "
+                "worked out part by part",
+                job->day, job->err);
+    } else if (!code) {
+        keep_day(srv, job);
+    }
+    job_free(job);
+    srv->on_work_done(srv);
+}
+
 /* Answers the job's request (from its part, or with its error) and frees it. */
 static void job_done(veu_asof_job_t *job, const char *code)
 {
     veu_server_t *srv = job->srv;
 
+    if (job->whole) {
+        day_done(job, code);
+        return;
+    }
     unlink_running(srv, job);
     if (job->conn && !job->conn->closing) {
         veu_req_t r = {.srv = srv,
@@ -216,11 +318,14 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
 {
     veu_server_t *srv = job->srv;
     char max[24];
-    char *buf = malloc(nb * 11 + 1);
+    char *buf = malloc(nb * 11 + 5);
     size_t len = 0;
 
     if (!buf) {
         return -ENOMEM;
+    }
+    if (job->whole) {
+        len = (size_t)sprintf(buf, "all\n"); /* every entity (main.c run_history) */
     }
     for (size_t i = 0; i < nb; i++) {
         len += (size_t)sprintf(buf + len, "%u\n", buyers[i]);
@@ -230,7 +335,8 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
     if (w != (ssize_t)len) {
         return -EIO;
     }
-    snprintf(max, sizeof(max), "%u", srv->cfg.history_entities);
+    snprintf(max, sizeof(max), "%u",
+             job->whole ? veu_snapshot_info(job->base->snap)->entities : srv->cfg.history_entities);
     const char *args[] = {"--as-of", job->day, "--max-entities", max};
     uv_stdio_container_t stdio[5] = {
         {.flags = UV_IGNORE},
@@ -297,9 +403,76 @@ static json_t *slim_request(json_t *j)
     return o;
 }
 
-int veu_asof_start(veu_req_t *r, const char *day, const uint32_t *buyers, size_t n_buyers)
+static void day_past_deadline(uv_timer_t *t)
+{
+    veu_server_t *srv = t->data;
+    veu_asof_job_t *job = srv->asof_day_job;
+
+    if (job) {
+        veu_log(LOG_NOTICE,
+                "history: the builder of the whole graph of %s ran past "
+                "build_timeout (%u s); killed",
+                job->day, veu_rebuild_timeout(srv));
+        uv_process_kill(&job->proc, SIGKILL);
+    }
+}
+
+/*
+ * Starts building day's whole graph from base in the background, unless
+ * one is being built, a rebuild runs (a builder's memory at a time), the
+ * day is kept, no day is to be kept, or base is not the graph served (an
+ * answer from a kept generation).
+ */
+static void start_day(veu_server_t *srv, veu_snapref_t *base, const char *day)
+{
+    if (srv->cfg.history_days == 0 || srv->stopping || srv->asof_day_job || srv->rb.running ||
+        base != srv->cur || day_graph(srv, base, day)) {
+        return;
+    }
+    veu_asof_job_t *job = calloc(1, sizeof(*job));
+    if (!job) {
+        return;
+    }
+    job->xfd = memfd_create("veud-history-day", MFD_CLOEXEC);
+    if (job->xfd < 0) {
+        free(job);
+        return;
+    }
+    job->whole = true;
+    job->srv = srv;
+    job->base = veu_snapref_get(base);
+    snprintf(job->day, sizeof(job->day), "%s", day);
+    int rc = spawn(job, NULL, 0);
+    if (rc < 0) {
+        veu_log(LOG_NOTICE, "history: cannot start the builder of the whole graph of %s: %s", day,
+                uv_strerror(rc));
+        job_free(job);
+        return;
+    }
+    srv->asof_day_job = job;
+    uv_timer_start(&srv->asof_deadline, day_past_deadline,
+                   (uint64_t)veu_rebuild_timeout(srv) * 1000, 0);
+    veu_log(LOG_INFO, "history: building the whole graph of %s (builder pid %d)", day,
+            job->proc.pid);
+}
+
+int veu_asof_start(veu_req_t *r, veu_jbuf_t *res, const char *day, const uint32_t *buyers,
+                   size_t n_buyers)
 {
     veu_server_t *srv = r->srv;
+    veu_snapref_t *kept = day_graph(srv, r->snap, day);
+
+    if (kept) {
+        /* the day is kept whole: the op runs on it now, as on the graph served */
+        veu_snapref_t *base = r->snap;
+        r->snap = kept;
+        srv->asof_from_kept++;
+        int rc = r->op->fn(r, res);
+        r->snap = base;
+        return rc;
+    }
+    start_day(srv, r->snap, day);
+    srv->asof_parts++;
 
     if (jobs_of(srv, r->conn) >= ASOF_PER_CONN) {
         return veu_req_fail(r, "busy",
@@ -355,5 +528,56 @@ int veu_asof_start(veu_req_t *r, const char *day, const uint32_t *buyers, size_t
 
 bool veu_asof_idle(const veu_server_t *srv)
 {
-    return !srv->asof_running && !srv->asof_queue;
+    return !srv->asof_running && !srv->asof_queue && !srv->asof_day_job;
+}
+
+void veu_asof_init(veu_server_t *srv)
+{
+    uv_timer_init(srv->loop, &srv->asof_deadline);
+    srv->asof_deadline.data = srv;
+}
+
+void veu_asof_abandon_day(veu_server_t *srv, const char *why)
+{
+    if (srv->asof_day_job && !srv->asof_day_job->abandoned) {
+        veu_log(LOG_INFO, "history: the whole graph of %s abandoned: %s", srv->asof_day_job->day,
+                why);
+        srv->asof_day_job->abandoned = true;
+        uv_process_kill(&srv->asof_day_job->proc, SIGTERM); /* only a day to keep is lost */
+    }
+}
+
+void veu_asof_stop(veu_server_t *srv)
+{
+    veu_asof_abandon_day(srv, "stopping");
+    veu_asof_purge(srv);
+}
+
+void veu_asof_cleanup(veu_server_t *srv)
+{
+    veu_asof_purge(srv);
+    uv_close((uv_handle_t *)&srv->asof_deadline, NULL);
+}
+
+void veu_asof_stats(const veu_server_t *srv, veu_jbuf_t *o)
+{
+    veu_jbuf_printf(o, "{\"days\":%u,\"kept\":[", srv->cfg.history_days);
+    for (unsigned i = 0; i < srv->n_asof_days; i++) {
+        veu_jbuf_lit(o, i ? ",\"" : "\"");
+        veu_jbuf_raw(o, srv->asof_days[i].day, 10);
+        veu_jbuf_lit(o, "\"");
+    }
+    veu_jbuf_lit(o, "],\"building\":");
+    if (srv->asof_day_job) {
+        veu_jbuf_lit(o, "\"");
+        veu_jbuf_raw(o, srv->asof_day_job->day, 10);
+        veu_jbuf_lit(o, "\"");
+    } else {
+        veu_jbuf_lit(o, "null");
+    }
+    veu_jbuf_printf(o,
+                    ",\"answers_from_parts\":%llu,\"answers_from_kept\":%llu,\"parts_running\":%u,"
+                    "\"parts_waiting\":%u}",
+                    (unsigned long long)srv->asof_parts, (unsigned long long)srv->asof_from_kept,
+                    srv->n_asof_running, srv->n_asof_queued);
 }

@@ -27,6 +27,7 @@ void veu_config_init(veu_config_t *c)
     c->max_clients = 1024;
     c->max_line = 1048576;
     c->history_entities = 100000;
+    c->history_days = 1;
     c->keep_generations = 30;
     c->max_output = 16777216;
     c->idle_timeout = 300;
@@ -83,6 +84,7 @@ static int set_daemon(veu_config_t *c, const char *key, const char *v, char *err
     UINT_KEY("max_output", 4096, 1ull << 40, max_output)
     UINT_KEY("idle_timeout", 0, 31536000, idle_timeout)
     UINT_KEY("history_entities", 1, 100000000, history_entities)
+    UINT_KEY("history_days", 0, 16, history_days)
     UINT_KEY("build_timeout", 0, 31536000, build_timeout)
     UINT_KEY("keep_generations", 2, 100000, keep_generations)
 #undef UINT_KEY

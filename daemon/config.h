@@ -27,6 +27,7 @@ typedef struct veu_config {
     size_t max_output;
     unsigned idle_timeout;     /* seconds, 0: off */
     unsigned history_entities; /* bound on the part of the graph an answer for another day takes */
+    unsigned history_days;     /* other days' whole graphs kept (asof.c); 0: none */
     unsigned build_timeout;    /* seconds a builder may run before it is killed; 0: from the data */
     unsigned keep_generations; /* snapshots kept in the state directory (SPEC section 9) */
     bool follow; /* serve what another veud renames into the state directory; build nothing */

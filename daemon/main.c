@@ -411,12 +411,17 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
         fprintf(stderr, "veud history: no memory file on descriptor 4\n");
         return EX_USAGE;
     } else if (veu_snapshot_open_fd(3, true, &s, msg, sizeof(msg)) == 0) {
+        uint32_t n = veu_snapshot_info(s)->entities;
         char *text = calloc((size_t)st.st_size + 1, 1);
-        buyers = malloc(((size_t)st.st_size / 2 + 1) * sizeof(*buyers));
+        buyers = malloc(((size_t)st.st_size / 2 + 1 + n) * sizeof(*buyers));
         if (text && buyers && pread(4, text, (size_t)st.st_size, 0) == st.st_size) {
-            for (char *p = text, *end; *p; p = end + (*end != '\0')) {
+            bool all = !strcmp(text, "all\n"); /* the whole graph of the day, to keep (asof.c) */
+            for (nb = 0; all && nb < n; nb++) {
+                buyers[nb] = (uint32_t)nb;
+            }
+            for (char *p = text, *end; !all && *p; p = end + (*end != '\0')) {
                 unsigned long v = strtoul(p, &end, 10);
-                if (end == p || v >= veu_snapshot_info(s)->entities) {
+                if (end == p || v >= n) {
                     break;
                 }
                 buyers[nb++] = (uint32_t)v;

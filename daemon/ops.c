@@ -382,10 +382,10 @@ static int as_of_field(veu_req_t *r, char day[11])
 }
 
 /* Answers r about entity v on another day, from the part of the graph around it. */
-static int for_day(veu_req_t *r, const char *day, uint32_t v)
+static int for_day(veu_req_t *r, veu_jbuf_t *res, const char *day, uint32_t v)
 {
     r->entity_id = veu_snapshot_id(r->snap->snap, v);
-    return veu_asof_start(r, day, &v, 1);
+    return veu_asof_start(r, res, day, &v, 1);
 }
 
 /* Adds "as_of" to a result object just written. */
@@ -430,7 +430,7 @@ static int op_risk(veu_req_t *r, veu_jbuf_t *res)
         return VEU_OP_ERROR;
     }
     if (when == AS_OF_OTHER) {
-        return for_day(r, day, v);
+        return for_day(r, res, day, v);
     }
     if (json_is_true(json_object_get(r->j, "graph"))) {
         /* a client that draws: name every entity the answer mentions */
@@ -499,9 +499,10 @@ static int op_screen(veu_req_t *r, veu_jbuf_t *res)
                 buyers[nb++] = v;
             }
         }
-        int rc = nb ? veu_asof_start(r, day, buyers, nb) : VEU_OP_OK;
+        /* answered from the day's kept graph, or pending on a part (none known: below) */
+        int rc = nb ? veu_asof_start(r, res, day, buyers, nb) : VEU_OP_OK;
         free(buyers);
-        if (rc != VEU_OP_OK) {
+        if (nb) {
             return rc;
         }
     }
@@ -551,7 +552,7 @@ static int op_paths(veu_req_t *r, veu_jbuf_t *res)
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'", r->entity_id);
     }
     if (when == AS_OF_OTHER) {
-        return for_day(r, day, v);
+        return for_day(r, res, day, v);
     }
     static veu_nodeset_t nodes;
     nodes.n = nodes.dropped = 0;
@@ -575,7 +576,7 @@ static int op_owners(veu_req_t *r, veu_jbuf_t *res)
         return veu_req_fail(r, "not_found", "no entity with id '%.200s'", r->entity_id);
     }
     if (when == AS_OF_OTHER) {
-        return for_day(r, day, v);
+        return for_day(r, res, day, v);
     }
     veu_snapshot_owners(r->snap->snap, v, res);
     put_as_of(res, day);
@@ -678,6 +679,9 @@ static int op_stats(veu_req_t *r, veu_jbuf_t *res)
     } else {
         veu_jbuf_lit(res, "\"generation\":0,");
     }
+    veu_jbuf_lit(res, "\"history\":"); /* answers for other days (asof.c) */
+    veu_asof_stats(srv, res);
+    veu_jbuf_lit(res, ",");
     iso_time(rb->last_started, started, sizeof(started));
     veu_jbuf_printf(res, "\"last_rebuild\":{\"status\":\"%s\",\"started\":%s,\"duration_ms\":",
                     rb->running ? "running" : rb->status, started);

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "asof.h"
 #include "builder.h"
 #include "conn.h"
 #include "kept.h"
@@ -736,6 +737,7 @@ static void start_build(veu_server_t *srv, bool force)
     }
     rb->running = true;
     rb->timed_out = false;
+    veu_asof_abandon_day(srv, "a rebuild started"); /* one builder's memory at a time */
     uv_timer_start(&rb->deadline, on_deadline, (uint64_t)veu_rebuild_timeout(srv) * 1000, 0);
     if (srv->cur) {
         veu_notify("RELOADING=1\nSTATUS=rebuilding (generation %llu keeps serving)",

@@ -4,6 +4,7 @@
  * requests (the old one is unmapped when its last request is done), and
  * what systemd's STATUS says of it.
  */
+#include "asof.h"
 #include "notify.h"
 #include "served.h"
 #include "server.h"
@@ -13,6 +14,7 @@ void veu_server_swap(veu_server_t *srv, veu_snapref_t *next)
     veu_snapref_t *old = srv->cur;
     srv->cur = next;
     veu_snapref_put(old); /* unmapped once the last request using it is done */
+    veu_asof_purge(srv);  /* other days' graphs were worked out from the old one */
     if (next && !old) {
         veu_notify("READY=1");
     }

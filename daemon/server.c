@@ -68,6 +68,7 @@ static void close_all(veu_server_t *srv)
     uv_close((uv_handle_t *)&srv->batch, NULL);
     uv_close((uv_handle_t *)&srv->next_turn, NULL);
     veu_kept_cleanup(srv);
+    veu_asof_cleanup(srv);
     veu_watch_cleanup(srv);
     veu_rebuild_forget_changes(srv);
 }
@@ -123,6 +124,7 @@ static void stop(veu_server_t *srv, const char *why)
     uv_timer_stop(&srv->rb.retry);
     veu_rebuild_stop(srv);
     veu_follow_stop(srv);
+    veu_asof_stop(srv);
     for (veu_conn_t *c = srv->conns, *next; c; c = next) {
         next = c->next;
         veu_conn_stop_reading(c);
@@ -381,6 +383,7 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     srv->rebuild_timer.data = srv->stop_timer.data = srv;
     uv_timer_init(srv->loop, &srv->watchdog);
     veu_kept_init(srv);
+    veu_asof_init(srv);
     uv_idle_init(srv->loop, &srv->next_turn);
     srv->next_turn.data = srv;
     uv_check_init(srv->loop, &srv->batch);

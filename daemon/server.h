@@ -27,6 +27,16 @@
 
 typedef struct veu_asof_job veu_asof_job_t;
 
+#define VEU_ASOF_DAYS_MAX 16 /* [daemon] history_days at most */
+
+/* Another day's whole graph, kept (asof.c). */
+struct veu_asof_day {
+    veu_snapref_t *base; /* the graph served it was worked out from */
+    veu_snapref_t *graph;
+    char day[11];
+    int64_t used_ms;
+};
+
 struct veu_server {
     uv_loop_t *loop;
     veu_config_t cfg;
@@ -70,6 +80,11 @@ struct veu_server {
     veu_follow_t follow; /* a follower's watch of the state directory (follow.c) */
     veu_asof_job_t *asof_running, *asof_queue; /* answers for other days (asof.c) */
     unsigned n_asof_running, n_asof_queued;
+    struct veu_asof_day asof_days[VEU_ASOF_DAYS_MAX]; /* other days' whole graphs, kept */
+    unsigned n_asof_days;
+    veu_asof_job_t *asof_day_job;         /* the whole graph of a day being built */
+    uv_timer_t asof_deadline;             /* its builder's build_timeout */
+    uint64_t asof_parts, asof_from_kept;  /* answers for other days: from parts, from kept days */
     struct veu_changes_job *changes_jobs; /* comparisons of generations (changes.c) */
     unsigned n_changes_jobs;
     struct veu_kept_job *kept_jobs; /* answers from kept generations (kept.c) */

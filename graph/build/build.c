@@ -84,6 +84,7 @@ static void count(veu_counts_t *c, const veu_dataset_t *ds, const veu_graph_t *g
  */
 struct side {
     const veu_dataset_t *ds;
+    bool no_names;
     veu_nameindex_t ix;
     veu_history_ix_t hx;
     int names_rc, hist_rc;
@@ -95,7 +96,8 @@ static void *side_main(void *arg)
 {
     struct side *sd = arg;
     int64_t t1 = now_ms();
-    sd->names_rc = veu_nameindex_build(&sd->ix, sd->ds);
+    sd->names_rc = sd->no_names ? veu_nameindex_empty(&sd->ix, sd->ds->n)
+                                : veu_nameindex_build(&sd->ix, sd->ds);
     sd->names_ms = now_ms() - t1;
     return NULL;
 }
@@ -116,7 +118,7 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     veu_ties_t t;
     int64_t t1 = now_ms();
     int rc;
-    struct side sd = {.ds = ds};
+    struct side sd = {.ds = ds, .no_names = o->no_names};
     bool side = false, writing = o->out_path || out_fd >= 0;
 
     veu_igraph_setup();

@@ -420,7 +420,9 @@ int veu_history_build(const veu_snapshot_t *s, const char *day, const uint32_t *
                  veu_strerror(rc));
         goto out;
     }
-    veu_build_opts_t o = {.policy = *policy, .generation = s->h->generation, .as_of = day};
+    /* asked by entity only: names are looked up in the graph served (asof.c) */
+    veu_build_opts_t o = {
+        .policy = *policy, .generation = s->h->generation, .as_of = day, .no_names = true};
     veu_report_t rep = {0};
     veu_counts_t counts;
     rc = veu_build_dataset(&ds, &o, out_fd, s->h->data_dir, &rep, &counts, err);

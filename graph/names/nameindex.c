@@ -315,6 +315,25 @@ fail:
     return rc < 0 ? rc : -ENOMEM;
 }
 
+int veu_nameindex_empty(veu_nameindex_t *ix, uint32_t n)
+{
+    int rc;
+
+    memset(ix, 0, sizeof(*ix));
+    if ((rc = veu_strpool_init(&ix->wstr)) < 0 || (rc = veu_idmap_init(&ix->wmap)) < 0) {
+        veu_nameindex_destroy(ix);
+        return rc;
+    }
+    ix->keys = calloc(1, sizeof(*ix->keys)); /* one count of no key, for every entity */
+    ix->n_keys = 1;
+    ix->ent_keys = calloc(n ? n : 1, sizeof(*ix->ent_keys));
+    if (!ix->keys || !ix->ent_keys) {
+        veu_nameindex_destroy(ix);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 void veu_nameindex_destroy(veu_nameindex_t *ix)
 {
     veu_strpool_destroy(&ix->wstr);

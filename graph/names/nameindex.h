@@ -31,7 +31,8 @@ typedef struct veu_nameindex {
 
 /* Builds the index of every entity's name and aliases.  0 or -ENOMEM. */
 int veu_nameindex_build(veu_nameindex_t *ix, const veu_dataset_t *ds);
+/* An index of no word for n entities (each with no key).  0 or -ENOMEM. */
+int veu_nameindex_empty(veu_nameindex_t *ix, uint32_t n);
 void veu_nameindex_destroy(veu_nameindex_t *ix);
-
 
 #endif

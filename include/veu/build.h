@@ -85,6 +85,7 @@ typedef struct veu_build_opts {
     void *progress_ctx;
     veu_ties_fn ties; /* NULL: veu_ties_compute (the MPI build sets veu_mpi_ties) */
     void *ties_ctx;
+    bool no_names; /* an empty name index: a graph of another day is asked by entity only */
 } veu_build_opts_t;
 
 /*

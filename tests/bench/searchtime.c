@@ -18,22 +18,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "timing.h"
 #include "veu/snapshot.h"
 
 #define LIMIT 10
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -75,7 +63,7 @@ int main(int argc, char **argv)
     uint64_t digest = 0, found = 0;
     for (int p = 0; p < passes; p++) {
         veu_match_t m[LIMIT];
-        double t0 = now();
+        double t0 = bench_now();
         for (size_t i = 0; i < n; i++) {
             size_t k = veu_snapshot_search(s, names[i], strlen(names[i]), m, LIMIT);
             if (p == 0) {
@@ -93,14 +81,13 @@ int main(int argc, char **argv)
                 }
             }
         }
-        us[p] = (now() - t0) / (double)(n ? n : 1) * 1e6;
+        us[p] = (bench_now() - t0) / (double)(n ? n : 1) * 1e6;
     }
     if (dump) {
         fclose(dump);
     }
-    qsort(us, (size_t)passes, sizeof(double), by_value);
-    printf("names=%zu us_per_search=%.2f matches=%llu digest=%016llx\n", n, us[passes / 2],
-           (unsigned long long)found, (unsigned long long)digest);
+    printf("names=%zu us_per_search=%.2f matches=%llu digest=%016llx\n", n,
+           bench_median(us, (size_t)passes), (unsigned long long)found, (unsigned long long)digest);
     veu_snapshot_close(s);
     return 0;
 }

@@ -1964,10 +1964,107 @@ START_TEST(regime_reaches_the_builder)
 }
 END_TEST
 
+/* stats' "history", polled until the whole graph of day is kept (or not kept, with want 0). */
+static json_t *history_stats(const char *day, int want)
+{
+    for (int i = 0; i < 600; i++) {
+        json_t *a = hx_ask(&D, "stats");
+        json_t *h = json_object_get(json_object_get(a, "result"), "history");
+        ck_assert_msg(h, "no history in stats: %.2000s", json_dumps(a, 0));
+        json_t *kept = json_object_get(h, "kept"), *x;
+        size_t k;
+        int found = 0;
+        json_array_foreach(kept, k, x)
+        {
+            found |= !strcmp(json_string_value(x), day);
+        }
+        if (found == want && (want || json_is_null(json_object_get(h, "building")))) {
+            json_incref(h);
+            json_decref(a);
+            return h;
+        }
+        json_decref(a);
+        usleep(100000);
+    }
+    const char *log = hx_log(&D);
+    size_t len = strlen(log);
+    ck_abort_msg("the whole graph of %s was %s kept; the log ends: %s", day,
+                 want ? "never" : "still", log + (len > 2000 ? len - 2000 : 0));
+    return NULL;
+}
+
+static json_t *result_of(const char *req)
+{
+    json_t *a = hx_ask(&D, req), *r = json_object_get(a, "result");
+    ck_assert_msg(r, "%s: %s", req, json_dumps(a, 0));
+    json_incref(r);
+    json_decref(a);
+    return r;
+}
+
+/*
+ * A day asked for is built whole in the background and kept: the answers
+ * from it equal those worked out from a part, and a new graph drops it.
+ */
+START_TEST(another_day_kept_whole)
+{
+    static const char *const reqs[] = {
+        "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}",
+        "{\"op\":\"owners\",\"entity\":\"co:sikorsky\",\"as_of\":\"2100-01-01\"}",
+        "{\"op\":\"paths\",\"entity\":\"co:ula\",\"as_of\":\"2100-01-01\"}",
+        "{\"op\":\"screen\",\"entities\":[\"co:vestas\",\"nobody\",\"co:rtx\"],"
+        "\"as_of\":\"2100-01-01\"}",
+        "{\"op\":\"risk\",\"name\":\"Vestas Wind Systems\",\"as_of\":\"2100-01-01\"}",
+    };
+    enum { N = sizeof(reqs) / sizeof(reqs[0]) };
+    json_t *part[N];
+    char cmd[600];
+
+    start(NULL);
+    list_vestas_from_2099();
+    for (int i = 0; i < N; i++) {
+        part[i] = result_of(reqs[i]); /* the first from a part, whatever comes after */
+    }
+    json_t *h = history_stats("2100-01-01", 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(h, "days")), 1);
+    ck_assert_int_ge(json_integer_value(json_object_get(h, "answers_from_parts")), 1);
+    json_int_t from_kept = json_integer_value(json_object_get(h, "answers_from_kept"));
+    json_decref(h);
+    for (int i = 0; i < N; i++) {
+        json_t *r = result_of(reqs[i]);
+        ck_assert_msg(json_equal(r, part[i]), "%s:\nfrom the kept day %.1500s\nfrom a part %.1500s",
+                      reqs[i], json_dumps(r, JSON_SORT_KEYS), json_dumps(part[i], JSON_SORT_KEYS));
+        json_decref(r);
+        json_decref(part[i]);
+    }
+    h = history_stats("2100-01-01", 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(h, "answers_from_kept")), from_kept + N);
+    json_decref(h);
+    ck_assert_ptr_nonnull(strstr(hx_log(&D), "history: the whole graph of 2100-01-01 kept"));
+
+    /* the listing moves to 2101: a new graph, and the kept day of the old one must not answer */
+    snprintf(cmd, sizeof(cmd),
+             "sed -i 's/^co:vestas,defense,test list,2099-01-01$/"
+             "co:vestas,defense,test list,2101-01-01/' %s/designations.csv",
+             data);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    h = history_stats("2100-01-01", 0);
+    json_decref(h);
+    json_t *r = result_of(reqs[0]);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "fast_track");
+    json_decref(r);
+    stop();
+}
+END_TEST
+
 /* The bound on one answer for another day: over it, a sentence naming the key. */
 START_TEST(history_answers_are_bounded)
 {
-    start("[daemon]\nhistory_entities = 3\n");
+    /* no day kept whole: a kept day answers without a part, and so without the bound */
+    start("[daemon]\nhistory_entities = 3\nhistory_days = 0\n");
     list_vestas_from_2099();
     json_t *a = hx_ask(&D, "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}");
     ck_assert_msg(json_object_get(a, "result"), "%s", json_dumps(a, 0)); /* a part of one or two */
@@ -1980,6 +2077,10 @@ START_TEST(history_answers_are_bounded)
     a = hx_ask(&D, "ping"); /* and serving goes on */
     ck_assert(json_is_true(json_object_get(a, "ok")));
     json_decref(a);
+    json_t *h = history_stats("2100-01-01", 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(h, "days")), 0);
+    ck_assert_int_eq(json_array_size(json_object_get(h, "kept")), 0);
+    json_decref(h);
     stop();
 }
 END_TEST
@@ -2020,6 +2121,7 @@ int main(void)
     tcase_add_test(t, dated_rows_through_rebuild);
     tcase_add_test(t, regime_reaches_the_builder);
     tcase_add_test(t, history_answers_are_bounded);
+    tcase_add_test(t, another_day_kept_whole);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
