@@ -26,7 +26,9 @@ void veu_wire_ok(veu_jbuf_t *o, const char *id_json, uint64_t generation, const 
 {
     veu_jbuf_lit(o, "{\"ok\":true");
     add_id(o, id_json);
-    veu_jbuf_printf(o, ",\"generation\":%llu,\"result\":", (unsigned long long)generation);
+    veu_jbuf_lit(o, ",\"generation\":"); /* on every answer: no printf */
+    veu_jbuf_int(o, (int64_t)generation);
+    veu_jbuf_lit(o, ",\"result\":");
     veu_jbuf_raw(o, result, len);
     veu_jbuf_raw(o, "}\n", 2);
 }

@@ -121,20 +121,27 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     struct side sd = {.ds = ds, .no_names = o->no_names};
     bool side = false, writing = o->out_path || out_fd >= 0;
 
+    if (writing) {
+        /* the names read only the dataset: they start before the graph is added up */
+        side = pthread_create(&sd.th, NULL, side_main, &sd) == 0;
+    }
     veu_igraph_setup();
     rc = veu_graph_init(&g, ds);
     if (rc < 0) {
         snprintf(err->message, sizeof(err->message), "cannot build the graph: %s",
                  veu_strerror(rc));
+        if (side) {
+            pthread_join(sd.th, NULL);
+            if (sd.names_rc == 0) {
+                veu_nameindex_destroy(&sd.ix);
+            }
+        }
         return rc;
     }
     progress(o, "graph", "%u ownership edges, %u supply edges (%lld ms)", g.n_own, g.n_sup,
              (long long)(now_ms() - t1));
-    if (writing) {
-        side = pthread_create(&sd.th, NULL, side_main, &sd) == 0;
-        if (!side) {
-            side_main(&sd); /* no second thread: the same work, in turn */
-        }
+    if (writing && !side) {
+        side_main(&sd); /* no second thread: the same work, in turn */
     }
     t1 = now_ms();
     veu_policy_t eff; /* the policy in force on the day the dated rows were read for */
