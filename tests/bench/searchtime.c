@@ -61,11 +61,16 @@ int main(int argc, char **argv)
     const char *dump_path = getenv("SEARCHTIME_DUMP");
     FILE *dump = dump_path ? fopen(dump_path, "w") : NULL;
     uint64_t digest = 0, found = 0;
+    double *each = calloc(n ? n : 1, sizeof(double)); /* the last pass, name by name */
     for (int p = 0; p < passes; p++) {
         veu_match_t m[LIMIT];
         double t0 = bench_now();
         for (size_t i = 0; i < n; i++) {
+            double t1 = p == passes - 1 ? bench_now() : 0;
             size_t k = veu_snapshot_search(s, names[i], strlen(names[i]), m, LIMIT);
+            if (p == passes - 1) {
+                each[i] = (bench_now() - t1) * 1e6;
+            }
             if (p == 0) {
                 found += k;
                 if (dump) {
@@ -86,8 +91,18 @@ int main(int argc, char **argv)
     if (dump) {
         fclose(dump);
     }
-    printf("names=%zu us_per_search=%.2f matches=%llu digest=%016llx\n", n,
-           bench_median(us, (size_t)passes), (unsigned long long)found, (unsigned long long)digest);
+    double mid = bench_median(us, (size_t)passes), *sorted = malloc((n ? n : 1) * sizeof(double));
+    memcpy(sorted, each, n * sizeof(double));
+    bench_median(sorted, n ? n : 1);
+    double p99 = n ? sorted[n * 99 / 100] : 0.0;
+    printf("names=%zu us_per_search=%.2f p99_us=%.1f max_us=%.1f matches=%llu digest=%016llx\n",
+           n, mid, p99, n ? sorted[n - 1] : 0.0, (unsigned long long)found,
+           (unsigned long long)digest);
+    for (size_t i = 0; getenv("SEARCHTIME_SLOW") && i < n; i++) {
+        if (each[i] >= p99) { /* the slowest names of the last pass, on stderr */
+            fprintf(stderr, "%.0f us\t%s\n", each[i], names[i]);
+        }
+    }
     veu_snapshot_close(s);
     return 0;
 }
