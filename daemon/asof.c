@@ -123,14 +123,15 @@ void veu_asof_purge(veu_server_t *srv)
             srv->asof_days[k++] = *d;
             continue;
         }
-        veu_log(LOG_INFO,
-                "history: the whole graph of %s dropped (generation %llu is no longer "
-                "served)",
-                d->day, (unsigned long long)d->base->generation);
+        veu_log(LOG_INFO, "history: the whole graph of %s dropped (%s)", d->day,
+                srv->stopping ? "stopping" : "worked out from a graph no longer served");
         veu_snapref_put(d->graph);
         veu_snapref_put(d->base);
     }
     srv->n_asof_days = k;
+    if (srv->asof_day_job && srv->asof_day_job->base != srv->cur) {
+        veu_asof_abandon_day(srv, "a new graph is served"); /* it would be dropped when done */
+    }
 }
 
 /* The kept whole graph of day worked out from base, or NULL. */
