@@ -50,6 +50,7 @@ struct veu_asof_job {
     veu_asof_job_t *next;
     bool whole;     /* the day's whole graph, to keep; no client waits for it */
     bool abandoned; /* its builder was told to stop */
+    bool too_big;   /* the part held more than history_entities */
     veu_server_t *srv;
     veu_conn_t *conn; /* NULL once the client has gone */
     veu_slot_t *slot;
@@ -211,6 +212,18 @@ static void job_done(veu_asof_job_t *job, const char *code)
         return;
     }
     unlink_running(srv, job);
+    veu_snapref_t *kept = NULL;
+    if (job->too_big && (kept = day_graph(srv, job->base, job->day)) != NULL) {
+        code = NULL; /* too big for a part, and the day was kept whole meanwhile */
+        srv->asof_from_kept++;
+    } else if (job->too_big && srv->asof_day_job && srv->asof_day_job->base == job->base &&
+               !strcmp(srv->asof_day_job->day, job->day)) {
+        size_t at = strlen(job->err);
+        snprintf(job->err + at, sizeof(job->err) - at,
+                 "; the whole graph of %s is being built (history_days) and will answer it: "
+                 "ask again once stats' history lists it as kept",
+                 job->day);
+    }
     if (job->conn && !job->conn->closing) {
         veu_req_t r = {.srv = srv,
                        .conn = job->conn,
@@ -218,7 +231,7 @@ static void job_done(veu_asof_job_t *job, const char *code)
                        .j = job->j,
                        .id_json = job->id_json,
                        .inline_form = job->inline_form,
-                       .snap = job->part,
+                       .snap = kept ? kept : job->part,
                        .generation = job->base->generation,
                        .op = job->op,
                        .entity_id = job->entity_id,
@@ -295,7 +308,8 @@ static void proc_closed(uv_handle_t *h)
                      job->term_signal ? "was killed by signal" : "exited with status",
                      job->term_signal ? job->term_signal : (int)job->exit_status);
         }
-        job_done(job, job->exit_status == VEU_EXIT_TOO_BIG ? "bad_request" : "internal");
+        job->too_big = job->exit_status == VEU_EXIT_TOO_BIG;
+        job_done(job, job->too_big ? "bad_request" : "internal");
         return;
     }
     job->work.data = job;

@@ -2060,6 +2060,32 @@ START_TEST(another_day_kept_whole)
 }
 END_TEST
 
+/*
+ * A part too big for history_entities is refused while the day is being
+ * built whole, saying so, and answered once the day is kept.
+ */
+START_TEST(too_big_for_a_part_answered_by_the_kept_day)
+{
+    const char *req = "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2100-01-01\"}";
+    start("[daemon]\nhistory_entities = 3\n");
+    list_vestas_from_2099();
+    json_t *a = hx_ask(&D, req);
+    if (!json_object_get(a, "result")) { /* else the day was kept before the part was refused */
+        ck_assert_str_eq(err_code(a), "bad_request");
+        const char *m = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+        ck_assert_msg(strstr(m, "history_entities") && strstr(m, "is being built"), "%s", m);
+    }
+    json_decref(a);
+    json_decref(history_stats("2100-01-01", 1));
+    json_t *r = result_of(req);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "as_of")), "2100-01-01");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "entity"), "id")),
+                     "co:pierburg");
+    json_decref(r);
+    stop();
+}
+END_TEST
+
 /* The bound on one answer for another day: over it, a sentence naming the key. */
 START_TEST(history_answers_are_bounded)
 {
@@ -2122,6 +2148,7 @@ int main(void)
     tcase_add_test(t, regime_reaches_the_builder);
     tcase_add_test(t, history_answers_are_bounded);
     tcase_add_test(t, another_day_kept_whole);
+    tcase_add_test(t, too_big_for_a_part_answered_by_the_kept_day);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
