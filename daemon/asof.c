@@ -199,6 +199,7 @@ static void day_done(veu_asof_job_t *job, const char *code)
         keep_day(srv, job);
     }
     job_free(job);
+    veu_asof_resume(srv);
     srv->on_work_done(srv);
 }
 
@@ -440,10 +441,18 @@ static void day_past_deadline(uv_timer_t *t)
  */
 static void start_day(veu_server_t *srv, veu_snapref_t *base, const char *day)
 {
-    if (srv->cfg.history_days == 0 || srv->stopping || srv->asof_day_job || srv->rb.running ||
-        base != srv->cur || day_graph(srv, base, day)) {
+    if (srv->cfg.history_days == 0 || srv->stopping || base != srv->cur ||
+        day_graph(srv, base, day)) {
         return;
     }
+    if (srv->asof_day_job || srv->rb.running) {
+        /* the last day asked for is built when the builder before it is done */
+        if (!srv->asof_day_job || strcmp(srv->asof_day_job->day, day)) {
+            snprintf(srv->asof_wanted, sizeof(srv->asof_wanted), "%s", day);
+        }
+        return;
+    }
+    srv->asof_wanted[0] = '\0';
     veu_asof_job_t *job = calloc(1, sizeof(*job));
     if (!job) {
         return;
@@ -546,6 +555,16 @@ bool veu_asof_idle(const veu_server_t *srv)
     return !srv->asof_running && !srv->asof_queue && !srv->asof_day_job;
 }
 
+void veu_asof_resume(veu_server_t *srv)
+{
+    char day[11];
+
+    if (srv->asof_wanted[0] && srv->cur) {
+        memcpy(day, srv->asof_wanted, sizeof(day));
+        start_day(srv, srv->cur, day);
+    }
+}
+
 void veu_asof_init(veu_server_t *srv)
 {
     uv_timer_init(srv->loop, &srv->asof_deadline);
@@ -559,6 +578,9 @@ void veu_asof_abandon_day(veu_server_t *srv, const char *why)
                 why);
         srv->asof_day_job->abandoned = true;
         uv_process_kill(&srv->asof_day_job->proc, SIGTERM); /* only a day to keep is lost */
+        if (!srv->stopping) { /* built again once the rebuild is done, from the graph then served */
+            snprintf(srv->asof_wanted, sizeof(srv->asof_wanted), "%s", srv->asof_day_job->day);
+        }
     }
 }
 

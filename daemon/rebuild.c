@@ -528,6 +528,7 @@ static void conclude(veu_server_t *srv, veu_snapref_t *r, const char *err)
         answer_waiters(srv, false);
         srv->on_work_done(srv);
     }
+    veu_asof_resume(srv); /* a day asked for while this build ran is built whole now */
 }
 
 static void relay(veu_server_t *srv, char *line)

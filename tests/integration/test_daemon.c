@@ -2086,6 +2086,48 @@ START_TEST(too_big_for_a_part_answered_by_the_kept_day)
 }
 END_TEST
 
+/* How many times text is in the log so far. */
+static int log_count(const char *text)
+{
+    int n = 0;
+    for (const char *p = hx_log(&D); (p = strstr(p, text)) != NULL; p += strlen(text)) {
+        n++;
+    }
+    return n;
+}
+
+/* A day asked for while a rebuild runs is built whole once the rebuild is done. */
+START_TEST(a_day_asked_during_a_rebuild_is_built_after_it)
+{
+    char cmd[700];
+    start(NULL);
+    list_vestas_from_2099();
+    /* a rebuild of some seconds: 300,000 more entities */
+    snprintf(cmd, sizeof(cmd),
+             "seq 1 300000 | awk '{printf \"filler:%%d,Filler %%d,DE,trading,,test\\n\", $1, $1}' "
+             ">> %s/entities.csv",
+             data);
+    ck_assert_int_eq(system(cmd), 0);
+    int started = log_count("rebuild started");
+    int fd = hx_connect(&D);
+    hx_send(fd, "reload\n", 7);
+    ck_assert(hx_wait_count(&D, "rebuild started", started + 1, 10000));
+    json_t *r = result_of("{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}");
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "deny");
+    json_decref(r);
+    char *line = hx_readline(fd, 120000);
+    ck_assert_msg(line && strstr(line, "\"ok\":true"), "reload: %s", line ? line : "(none)");
+    free(line);
+    close(fd);
+    json_decref(history_stats("2100-01-01", 1)); /* no other answer asked for it again */
+    const char *log = hx_log(&D), *served = strstr(log, "generation 3 serving");
+    const char *day = strstr(log, "history: building the whole graph of 2100-01-01");
+    ck_assert_msg(served && day && served < day, "the day was not built after the rebuild: %.2000s",
+                  log + (strlen(log) > 2000 ? strlen(log) - 2000 : 0));
+    stop();
+}
+END_TEST
+
 /* The bound on one answer for another day: over it, a sentence naming the key. */
 START_TEST(history_answers_are_bounded)
 {
@@ -2149,6 +2191,7 @@ int main(void)
     tcase_add_test(t, history_answers_are_bounded);
     tcase_add_test(t, another_day_kept_whole);
     tcase_add_test(t, too_big_for_a_part_answered_by_the_kept_day);
+    tcase_add_test(t, a_day_asked_during_a_rebuild_is_built_after_it);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
