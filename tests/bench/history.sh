@@ -25,7 +25,7 @@ for mode in parts kept; do
   build/daemon/veud --config "$run/veud.conf" --data "$d" --socket "$run/veud.sock" \
     --state "$run/state" 2>"$run/veud.log" &
   pid=$!
-  trap 'kill $pid 2>/dev/null; wait 2>/dev/null' EXIT
+  trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true' EXIT
   until grep -qE "generation 1 serving|serving snapshot" "$run/veud.log"; do sleep 0.2; done
   for ((r = 0; r < RUNS; r++)); do
     python3 - "$run/veud.sock" "$N" "$Q" "$r" "$mode" <<'PY'
