@@ -604,7 +604,13 @@ void veu_asof_stats(const veu_server_t *srv, veu_jbuf_t *o)
         veu_jbuf_raw(o, srv->asof_days[i].day, 10);
         veu_jbuf_lit(o, "\"");
     }
-    veu_jbuf_lit(o, "],\"building\":");
+    uint64_t bytes = 0; /* the kept days' memory files */
+    for (unsigned i = 0; i < srv->n_asof_days; i++) {
+        bytes += veu_snapshot_info(srv->asof_days[i].graph->snap)->file_size;
+    }
+    veu_jbuf_lit(o, "],\"kept_bytes\":");
+    veu_jbuf_int(o, (int64_t)bytes);
+    veu_jbuf_lit(o, ",\"building\":");
     if (srv->asof_day_job) {
         veu_jbuf_lit(o, "\"");
         veu_jbuf_raw(o, srv->asof_day_job->day, 10);

@@ -2027,6 +2027,7 @@ START_TEST(another_day_kept_whole)
     }
     json_t *h = history_stats("2100-01-01", 1);
     ck_assert_int_eq(json_integer_value(json_object_get(h, "days")), 1);
+    ck_assert_int_gt(json_integer_value(json_object_get(h, "kept_bytes")), 4096);
     ck_assert_int_ge(json_integer_value(json_object_get(h, "answers_from_parts")), 1);
     json_int_t from_kept = json_integer_value(json_object_get(h, "answers_from_kept"));
     json_decref(h);
@@ -2148,6 +2149,7 @@ START_TEST(history_answers_are_bounded)
     json_t *h = history_stats("2100-01-01", 0);
     ck_assert_int_eq(json_integer_value(json_object_get(h, "days")), 0);
     ck_assert_int_eq(json_array_size(json_object_get(h, "kept")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(h, "kept_bytes")), 0);
     json_decref(h);
     stop();
 }
