@@ -135,10 +135,9 @@ void veu_asof_purge(veu_server_t *srv)
     }
 }
 
-/* The kept whole graph of day worked out from base, or NULL. */
+/* The kept whole graph of day worked out from base, or NULL (a swap purges the others). */
 static veu_snapref_t *day_graph(veu_server_t *srv, const veu_snapref_t *base, const char *day)
 {
-    veu_asof_purge(srv);
     for (unsigned i = 0; i < srv->n_asof_days; i++) {
         struct veu_asof_day *d = &srv->asof_days[i];
         if (d->base == base && !strcmp(d->day, day)) {
@@ -154,7 +153,6 @@ static void keep_day(veu_server_t *srv, veu_asof_job_t *job)
 {
     struct veu_asof_day *d;
 
-    veu_asof_purge(srv);
     if (srv->stopping || job->base != srv->cur || srv->cfg.history_days == 0) {
         return; /* worked out from a graph no longer served */
     }
@@ -496,7 +494,6 @@ int veu_asof_start(veu_req_t *r, veu_jbuf_t *res, const char *day, const uint32_
         return rc;
     }
     start_day(srv, r->snap, day);
-    srv->asof_parts++;
 
     if (jobs_of(srv, r->conn) >= ASOF_PER_CONN) {
         return veu_req_fail(r, "busy",
@@ -546,6 +543,7 @@ int veu_asof_start(veu_req_t *r, veu_jbuf_t *res, const char *day, const uint32_
     }
     *p = job;
     srv->n_asof_queued++;
+    srv->asof_parts++;
     start_next(srv);
     return VEU_OP_PENDING;
 }
@@ -598,26 +596,17 @@ void veu_asof_cleanup(veu_server_t *srv)
 
 void veu_asof_stats(const veu_server_t *srv, veu_jbuf_t *o)
 {
+    uint64_t bytes = 0; /* the kept days' memory files */
     veu_jbuf_printf(o, "{\"days\":%u,\"kept\":[", srv->cfg.history_days);
     for (unsigned i = 0; i < srv->n_asof_days; i++) {
-        veu_jbuf_lit(o, i ? ",\"" : "\"");
-        veu_jbuf_raw(o, srv->asof_days[i].day, 10);
-        veu_jbuf_lit(o, "\"");
-    }
-    uint64_t bytes = 0; /* the kept days' memory files */
-    for (unsigned i = 0; i < srv->n_asof_days; i++) {
+        veu_jbuf_lit(o, i ? "," : "");
+        veu_jbuf_str(o, srv->asof_days[i].day);
         bytes += veu_snapshot_info(srv->asof_days[i].graph->snap)->file_size;
     }
     veu_jbuf_lit(o, "],\"kept_bytes\":");
     veu_jbuf_int(o, (int64_t)bytes);
     veu_jbuf_lit(o, ",\"building\":");
-    if (srv->asof_day_job) {
-        veu_jbuf_lit(o, "\"");
-        veu_jbuf_raw(o, srv->asof_day_job->day, 10);
-        veu_jbuf_lit(o, "\"");
-    } else {
-        veu_jbuf_lit(o, "null");
-    }
+    veu_jbuf_str_or_null(o, srv->asof_day_job ? srv->asof_day_job->day : "");
     veu_jbuf_printf(o,
                     ",\"answers_from_parts\":%llu,\"answers_from_kept\":%llu,\"parts_running\":%u,"
                     "\"parts_waiting\":%u}",
