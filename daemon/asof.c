@@ -148,6 +148,29 @@ static veu_snapref_t *day_graph(veu_server_t *srv, const veu_snapref_t *base, co
     return NULL;
 }
 
+/* Drops the kept day used longest ago, for why. */
+static void drop_oldest_day(veu_server_t *srv, const char *why)
+{
+    struct veu_asof_day *d = &srv->asof_days[0];
+    for (unsigned i = 1; i < srv->n_asof_days; i++) {
+        if (srv->asof_days[i].used_ms < d->used_ms) {
+            d = &srv->asof_days[i];
+        }
+    }
+    veu_log(LOG_INFO, "history: the whole graph of %s dropped (%s; history_days = %u)", d->day, why,
+            srv->cfg.history_days);
+    veu_snapref_put(d->graph);
+    veu_snapref_put(d->base);
+    *d = srv->asof_days[--srv->n_asof_days];
+}
+
+void veu_asof_trim(veu_server_t *srv)
+{
+    while (srv->n_asof_days > srv->cfg.history_days) {
+        drop_oldest_day(srv, "the configuration keeps fewer days");
+    }
+}
+
 /* Keeps a day's whole graph in place of the day used longest ago, when all are taken. */
 static void keep_day(veu_server_t *srv, veu_asof_job_t *job)
 {
@@ -156,20 +179,10 @@ static void keep_day(veu_server_t *srv, veu_asof_job_t *job)
     if (srv->stopping || job->base != srv->cur || srv->cfg.history_days == 0) {
         return; /* worked out from a graph no longer served */
     }
-    if (srv->n_asof_days < srv->cfg.history_days && srv->n_asof_days < VEU_ASOF_DAYS_MAX) {
-        d = &srv->asof_days[srv->n_asof_days++];
-    } else {
-        d = &srv->asof_days[0];
-        for (unsigned i = 1; i < srv->n_asof_days; i++) {
-            if (srv->asof_days[i].used_ms < d->used_ms) {
-                d = &srv->asof_days[i];
-            }
-        }
-        veu_log(LOG_INFO, "history: the whole graph of %s dropped for %s (history_days = %u)",
-                d->day, job->day, srv->cfg.history_days);
-        veu_snapref_put(d->graph);
-        veu_snapref_put(d->base);
+    if (srv->n_asof_days >= srv->cfg.history_days || srv->n_asof_days >= VEU_ASOF_DAYS_MAX) {
+        drop_oldest_day(srv, "a day asked for later is kept");
     }
+    d = &srv->asof_days[srv->n_asof_days++];
     d->base = veu_snapref_get(job->base);
     d->graph = veu_snapref_get(job->part);
     snprintf(d->day, sizeof(d->day), "%s", job->day);

@@ -34,6 +34,8 @@ void veu_asof_stop(veu_server_t *srv);
 void veu_asof_cleanup(veu_server_t *srv);
 /* Starts the whole graph of the day asked for last while none could start (asof_wanted). */
 void veu_asof_resume(veu_server_t *srv);
+/* Drops the kept days used longest ago beyond history_days (a changed configuration). */
+void veu_asof_trim(veu_server_t *srv);
 /* Drops the kept days not worked out from the graph served. */
 void veu_asof_purge(veu_server_t *srv);
 /* stats' "history": the days kept and the one being built. */

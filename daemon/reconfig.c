@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "asof.h"
 #include "log.h"
 #include "rebuild.h"
 #include "reconfig.h"
@@ -73,5 +74,6 @@ int veu_server_reconfigure(veu_server_t *srv, char *err, size_t errlen)
                 asked, n.max_clients);
     }
     *c = n;
+    veu_asof_trim(srv); /* history_days may have fallen */
     return 0;
 }

@@ -2061,6 +2061,28 @@ START_TEST(another_day_kept_whole)
 }
 END_TEST
 
+/* A configuration that keeps fewer days drops the kept ones beyond it at its reload. */
+START_TEST(fewer_days_configured_drop_the_kept_ones)
+{
+    char cmd[700];
+    start(NULL);
+    list_vestas_from_2099();
+    json_decref(result_of("{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}"));
+    json_decref(history_stats("2100-01-01", 1));
+    snprintf(cmd, sizeof(cmd), "printf 'history_days = 0\\n' >> %s/veud.conf", D.dir);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload"); /* the log says the configuration dropped it */
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+    json_t *h = history_stats("2100-01-01", 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(h, "days")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(h, "kept_bytes")), 0);
+    json_decref(h);
+    ck_assert_ptr_nonnull(strstr(hx_log(&D), "the configuration keeps fewer days"));
+    stop();
+}
+END_TEST
+
 /*
  * A part too big for history_entities is refused while the day is being
  * built whole, saying so, and answered once the day is kept.
@@ -2194,6 +2216,7 @@ int main(void)
     tcase_add_test(t, another_day_kept_whole);
     tcase_add_test(t, too_big_for_a_part_answered_by_the_kept_day);
     tcase_add_test(t, a_day_asked_during_a_rebuild_is_built_after_it);
+    tcase_add_test(t, fewer_days_configured_drop_the_kept_ones);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
