@@ -415,16 +415,38 @@ int veu_designate(veu_strpool_t *pool, veu_entity_row_t *e, uint8_t bit, uint32_
     return 0;
 }
 
-static int load_file(struct loader *l, const char *dir, const char *name, int required,
-                     const struct colspec *cols, int ncols, row_fn fn, XXH3_state_t *digest)
+/*
+ * Our four files under any name: a CSV of the data directory whose header
+ * names the required columns of one of them (in any case) is read as that
+ * file, after the one of the standard name, in name order.  A user's
+ * kek-entities.csv is an entities file; one whose header is separated by
+ * ';' or tabs fails the build naming the fix, never read as nothing.
+ */
+enum { K_ENTITIES, K_DESIGNATIONS, K_OWNERSHIP, K_SUPPLY, K_N };
+static const struct {
+    const char *name;
+    const struct colspec *cols;
+    int ncols;
+    row_fn fn;
+    int id0, id1; /* columns naming entities read before (ld_read_csv_ahead), -1: none */
+} kinds[K_N] = {
+    {"entities.csv", entity_cols, NCOLS(entity_cols), entity_row, -1, -1},
+    {"designations.csv", des_cols, NCOLS(des_cols), des_row, D_ENTITY, -1},
+    {"ownership.csv", own_cols, NCOLS(own_cols), own_row, O_OWNER, O_OWNED},
+    {"supply.csv", sup_cols, NCOLS(sup_cols), sup_row, S_SUPPLIER, S_CUSTOMER},
+};
+
+static int load_file(struct loader *l, const char *dir, int k, int required, XXH3_state_t *digest)
 {
+    const char *name = kinds[k].name;
     char path[4096];
     int rc;
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     XXH3_128bits_update(digest, name, strlen(name) + 1);
     l->not_in_effect = 0;
-    rc = ld_read_csv(l, path, cols, ncols, fn, digest);
+    rc = ld_read_csv_ahead(l, path, kinds[k].cols, kinds[k].ncols, kinds[k].fn, digest,
+                           kinds[k].id0, kinds[k].id1);
     if (rc != -ENOENT && l->rep->on_file) {
         char what[64];
         snprintf(what, sizeof(what), "%.*s", (int)strlen(name) - 4, name);
@@ -443,26 +465,6 @@ static int load_file(struct loader *l, const char *dir, const char *name, int re
     }
     return rc;
 }
-
-/*
- * Our four files under any name: a CSV of the data directory whose header
- * names the required columns of one of them (in any case) is read as that
- * file, after the one of the standard name, in name order.  A user's
- * kek-entities.csv is an entities file; one whose header is separated by
- * ';' or tabs fails the build naming the fix, never read as nothing.
- */
-enum { K_ENTITIES, K_DESIGNATIONS, K_OWNERSHIP, K_SUPPLY, K_N };
-static const struct {
-    const char *name;
-    const struct colspec *cols;
-    int ncols;
-    row_fn fn;
-} kinds[K_N] = {
-    {"entities.csv", entity_cols, NCOLS(entity_cols), entity_row},
-    {"designations.csv", des_cols, NCOLS(des_cols), des_row},
-    {"ownership.csv", own_cols, NCOLS(own_cols), own_row},
-    {"supply.csv", sup_cols, NCOLS(sup_cols), sup_row},
-};
 
 struct sniff {
     int kind;
@@ -526,7 +528,8 @@ static int load_others(struct loader *l, const char *dir, veu_registry_t *reg, i
         }
         l->not_in_effect = 0;
         /* hashed with the registry files (veu_registry_digest), as digest.c does */
-        int rc = ld_read_csv(l, path, kinds[k].cols, kinds[k].ncols, kinds[k].fn, NULL);
+        int rc = ld_read_csv_ahead(l, path, kinds[k].cols, kinds[k].ncols, kinds[k].fn, NULL,
+                                   kinds[k].id0, kinds[k].id1);
         if (rc == 0 && l->not_in_effect > 0) {
             rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
                             l->not_in_effect, l->ds->as_of);
@@ -542,8 +545,7 @@ static int load_others(struct loader *l, const char *dir, veu_registry_t *reg, i
 static int load_kind(struct loader *l, const char *dir, veu_registry_t *reg, int k, int required,
                      XXH3_state_t *digest)
 {
-    int rc = load_file(l, dir, kinds[k].name, required, kinds[k].cols, kinds[k].ncols, kinds[k].fn,
-                       digest);
+    int rc = load_file(l, dir, k, required, digest);
     return rc < 0 ? rc : load_others(l, dir, reg, k);
 }
 
@@ -584,8 +586,7 @@ static void warn_over_100(struct loader *l)
 static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
 {
     XXH3_128bits_reset(sub);
-    return load_file(l, dir, kinds[K_SUPPLY].name, 0, kinds[K_SUPPLY].cols, kinds[K_SUPPLY].ncols,
-                     kinds[K_SUPPLY].fn, sub);
+    return load_file(l, dir, K_SUPPLY, 0, sub);
 }
 
 /*

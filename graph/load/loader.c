@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,19 +219,120 @@ static int row_usable(struct loader *l, const veu_csv_row_t *row)
     return 1;
 }
 
+static int use_row(struct loader *l, const veu_csv_row_t *row)
+{
+    int rc = row_usable(l, row);
+    return rc <= 0 ? rc : l->row(l, row);
+}
+
+/*
+ * Rows held back, oldest first: when a row comes in, the id map's slot of
+ * each of its ids is prefetched; AHEAD / 2 rows later the slot is read (it
+ * has arrived) and the id's string in the pool is prefetched; AHEAD rows
+ * later the row is used, and its lookups find both in the cache.  Only the
+ * moment a row is used changes: the order, the problems and what is added
+ * are those of using each row as it comes.
+ */
+#define AHEAD 16
+
+struct ahead_row {
+    long line;
+    size_t n;
+    char *buf;
+    size_t cap;
+    const char *f[VEU_CSV_MAX_FIELDS];
+    size_t len[VEU_CSV_MAX_FIELDS];
+    uint64_t hash[2];
+    bool has[2];
+};
+
+struct ld_ahead {
+    int col[2]; /* columns (of cols) holding ids; -1: none */
+    unsigned first, n;
+    int failed; /* a row's use failed: the rest are never used */
+    struct ahead_row r[AHEAD];
+};
+
+static int ahead_use_oldest(struct loader *l)
+{
+    struct ld_ahead *a = l->ahead;
+    struct ahead_row *r = &a->r[a->first];
+    veu_csv_row_t row = {.line = r->line, .n = r->n, .f = r->f, .len = r->len};
+
+    a->first = (a->first + 1) % AHEAD;
+    a->n--;
+    int rc = use_row(l, &row);
+    if (rc < 0) {
+        a->failed = 1;
+    }
+    return rc;
+}
+
+static int ahead_push(struct loader *l, const veu_csv_row_t *row)
+{
+    struct ld_ahead *a = l->ahead;
+    const veu_dataset_t *ds = l->ds;
+    int rc;
+
+    if (a->n == AHEAD && (rc = ahead_use_oldest(l)) < 0) {
+        return rc;
+    }
+    struct ahead_row *r = &a->r[(a->first + a->n) % AHEAD];
+    size_t need = 0;
+    for (size_t i = 0; i < row->n; i++) {
+        need += row->len[i] + 1;
+    }
+    if (need > r->cap) {
+        char *nb = realloc(r->buf, need);
+        if (!nb) {
+            return -ENOMEM;
+        }
+        r->buf = nb;
+        r->cap = need;
+    }
+    char *p = r->buf;
+    for (size_t i = 0; i < row->n; i++) {
+        memcpy(p, row->f[i], row->len[i] + 1);
+        r->f[i] = p;
+        r->len[i] = row->len[i];
+        p += row->len[i] + 1;
+    }
+    r->line = row->line;
+    r->n = row->n;
+    for (int k = 0; k < 2; k++) {
+        int c = a->col[k] < 0 ? -1 : l->col[a->col[k]];
+        r->has[k] = c >= 0 && (size_t)c < row->n;
+        if (r->has[k]) {
+            r->hash[k] = veu_id_hash(row->f[c], row->len[c]);
+            __builtin_prefetch(&ds->ids.slot[r->hash[k] & ds->ids.mask]);
+        }
+    }
+    a->n++;
+    if (a->n > AHEAD / 2) {
+        const struct ahead_row *m = &a->r[(a->first + a->n - 1 - AHEAD / 2) % AHEAD];
+        for (int k = 0; k < 2; k++) {
+            /* every key the lookup may compare: up to the first empty slot, 4 at most */
+            uint64_t i = m->hash[k] & ds->ids.mask;
+            for (int probe = 0; m->has[k] && probe < 4; probe++, i = (i + 1) & ds->ids.mask) {
+                const veu_idslot_t *sl = &ds->ids.slot[i];
+                if (sl->idx == UINT32_MAX) {
+                    break;
+                }
+                __builtin_prefetch(ds->pool.buf + sl->key);
+            }
+        }
+    }
+    return 0;
+}
+
 static int on_row(void *ctx, const veu_csv_row_t *row)
 {
     struct loader *l = ctx;
-    int rc;
 
     if (!l->header_seen) {
         return on_header(l, row);
     }
-    rc = row_usable(l, row);
-    if (rc <= 0) {
-        return rc;
-    }
-    return l->row(l, row);
+    return l->ahead ? ahead_push(l, row) : use_row(l, row);
 }
 
 int ld_pool_add(struct loader *l, const char *s, size_t len, uint32_t *ret)
@@ -463,6 +565,36 @@ int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, doub
 int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
                 row_fn fn, void *digest)
 {
+    return ld_read_csv_ahead(l, path, cols, ncols, fn, digest, -1, -1);
+}
+
+/*
+ * Uses the rows still held back once the file has been read to its end or
+ * to a problem of its own (syntax, size, I/O).  Those rows come before that
+ * problem, so a fatal one among them is the one reported, as it would have
+ * been had each row been used as it came.
+ */
+static int ahead_finish(struct loader *l, int rc)
+{
+    struct ld_ahead *a = l->ahead;
+
+    while (!a->failed && a->n > 0) {
+        int urc = ahead_use_oldest(l);
+        if (urc < 0) {
+            rc = urc;
+        }
+    }
+    for (int i = 0; i < AHEAD; i++) {
+        free(a->r[i].buf);
+    }
+    free(a);
+    l->ahead = NULL;
+    return rc;
+}
+
+int ld_read_csv_ahead(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                      row_fn fn, void *digest, int id0, int id1)
+{
     struct stat st;
     int rc;
 
@@ -471,7 +603,15 @@ int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, 
     l->ncols = ncols;
     l->row = fn;
     l->header_seen = 0;
+    l->ahead = NULL;
+    if ((id0 >= 0 || id1 >= 0) && (l->ahead = calloc(1, sizeof(*l->ahead)))) {
+        l->ahead->col[0] = id0;
+        l->ahead->col[1] = id1;
+    } /* without the memory, rows are used as they come: slower, the same */
     rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
+    if (l->ahead) {
+        rc = ahead_finish(l, rc);
+    }
     if (rc != -ENOENT && l->n_seen < VEU_LD_MAX_FILES) {
         l->seen[l->n_seen] = st;
         snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);

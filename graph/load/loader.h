@@ -47,6 +47,7 @@ struct loader {
     veu_strpool_t *pool;         /* where ld_pool_add puts strings; NULL: the dataset's */
     int quiet;                   /* a scan before the reading pass: problems are not reported */
     struct veu_regfile *file;    /* the registry file being read, NULL for ours */
+    struct ld_ahead *ahead;      /* rows held back while their ids are fetched (loader.c) */
 };
 
 /* A fatal problem: fills err, returns code. */
@@ -121,6 +122,17 @@ int ld_add_own(struct loader *l, long line, uint32_t owner, uint32_t owned, doub
 /* Reads one CSV file with cols; fn gets every usable row. */
 int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, int ncols,
                 row_fn fn, void *digest);
+
+/*
+ * The same for a file whose rows name entities already loaded in columns
+ * id0 and id1 (-1: none), which fn looks up and nothing in fn adds: rows
+ * reach fn in the same order, with the same problems, but a few rows late,
+ * once the id map's slots for their ids have been fetched from memory
+ * while the rows after them were parsed.  At 10M entities a lookup that
+ * waits for memory costs more than parsing its row.
+ */
+int ld_read_csv_ahead(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                      row_fn fn, void *digest, int id0, int id1);
 
 /* Whether header field f (len bytes) names column col: any case, blanks around ignored. */
 int ld_names_column(const char *f, size_t len, const char *col);

@@ -6,6 +6,7 @@
  * column, and strict mode.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,59 @@ START_TEST(supply_alongside_ownership)
 }
 END_TEST
 
+/*
+ * Ownership and supply rows reach their checks a few rows late, once their
+ * ids have been fetched (ld_read_csv_ahead): the problems still come in the
+ * file's order, and a row before a syntax error is still checked before it,
+ * so under strict the first problem in the file is the one that fails it.
+ */
+START_TEST(rows_held_back_keep_their_order)
+{
+    struct seen_problems p = {0};
+    veu_dataset_t ds;
+    veu_diag_t err;
+    char own[4096] = "owner_id,owned_id,percent\n";
+    size_t o = strlen(own);
+
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,DE\nX,Seed,US\nB,Beta,FR\n");
+    for (int line = 2; line <= 40; line++) {
+        bool bad = line == 5 || line == 20 || line == 38;
+        o += (size_t)sprintf(own + o, "X,%s,1\n", bad ? "NOPE" : (line % 2 ? "A" : "B"));
+    }
+    th_write(dir, "ownership.csv", own);
+    ck_assert_int_eq(load_noting(&p, &ds, false, &err), 0);
+    ck_assert_uint_eq(p.n, 3);
+    ck_assert_str_eq(p.at[0], "ownership.csv:5");
+    ck_assert_str_eq(p.at[1], "ownership.csv:20");
+    ck_assert_str_eq(p.at[2], "ownership.csv:38");
+    ck_assert_uint_eq(ds.n_own, 36);
+    veu_dataset_destroy(&ds);
+
+    /* a stray quote on line 42: the bad row on line 38 was checked first */
+    sprintf(own + o, "X,A,1\nX,B\"x,1\nX,A,1\n");
+    th_write(dir, "ownership.csv", own);
+    p.n = 0;
+    ck_assert_int_eq(load_noting(&p, &ds, false, &err), -VEU_ESYNTAX);
+    ck_assert_int_eq(err.line, 42);
+    ck_assert_uint_eq(p.n, 3);
+    ck_assert_str_eq(p.at[2], "ownership.csv:38");
+    veu_dataset_destroy(&ds);
+    p.n = 0;
+    ck_assert_int_eq(load_noting(&p, &ds, true, &err), -VEU_EROWS);
+    ck_assert_int_eq(err.line, 5);
+    ck_assert_str_eq(err.column, "owned_id");
+    veu_dataset_destroy(&ds);
+
+    /* under strict, the bad row just before the syntax error is the one named */
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,1\nX,NOPE,1\nX,B\"x,1\n");
+    ck_assert_int_eq(load_noting(&p, &ds, true, &err), -VEU_EROWS);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert(strstr(err.message, "unknown entity id 'NOPE'") != NULL);
+    veu_dataset_destroy(&ds);
+    free(p.at);
+}
+END_TEST
+
 /* More problems than the supply job holds: read again, every one reported, in order. */
 START_TEST(supply_with_many_problems)
 {
@@ -685,6 +739,7 @@ int main(void)
     tcase_add_test(t, digest_follows_content);
     tcase_add_test(t, supply_alongside_ownership);
     tcase_add_test(t, supply_with_many_problems);
+    tcase_add_test(t, rows_held_back_keep_their_order);
     suite_add_tcase(s, t);
     return th_run(s);
 }
