@@ -8,6 +8,7 @@
  * "DZHEPPESEN GMBKH"), any other script by ICU's Any-Latin, then ASCII.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,10 +171,42 @@ static const char *const cjk_forms[] = {
 static UTransliterator *translit;
 static int translit_failed;
 
+/*
+ * Every word of every name is asked whether it is a legal form: a table of
+ * them by hash, made once, asks one or two instead of all 125 (the scan of
+ * the list took a tenth of the 1M build's name index).
+ */
+#define FORM_SLOTS 512 /* a power of two, above twice the list */
+#define NFORMS     (sizeof(legal_forms) / sizeof(legal_forms[0]))
+static const char *form_slot[FORM_SLOTS];
+static pthread_once_t form_once = PTHREAD_ONCE_INIT;
+
+static uint32_t form_hash(const char *w)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *w; w++) {
+        h = (h ^ (unsigned char)*w) * 16777619u;
+    }
+    return h & (FORM_SLOTS - 1);
+}
+
+static void form_table(void)
+{
+    _Static_assert(NFORMS * 2 < FORM_SLOTS, "FORM_SLOTS too small for the legal forms");
+    for (size_t i = 0; i < NFORMS; i++) {
+        uint32_t h = form_hash(legal_forms[i]);
+        while (form_slot[h] && strcmp(form_slot[h], legal_forms[i])) {
+            h = (h + 1) & (FORM_SLOTS - 1);
+        }
+        form_slot[h] = legal_forms[i];
+    }
+}
+
 int veu_name_is_legal_form(const char *w)
 {
-    for (size_t i = 0; i < sizeof(legal_forms) / sizeof(legal_forms[0]); i++) {
-        if (!strcmp(w, legal_forms[i])) {
+    pthread_once(&form_once, form_table);
+    for (uint32_t h = form_hash(w); form_slot[h]; h = (h + 1) & (FORM_SLOTS - 1)) {
+        if (!strcmp(w, form_slot[h])) {
             return 1;
         }
     }

@@ -135,6 +135,28 @@ START_TEST(short_forms_and_legal_names)
 }
 END_TEST
 
+/* Each legal form, from the first of the list to the last, and words that are none. */
+START_TEST(legal_forms_by_table)
+{
+    static const char *const forms[] = {
+        "inc",    "incorporated", "co",  "the",
+        "gmbh",   "kgaa",         "und", "sa",
+        "sasu",   "ltda",         "y",   "e",
+        "ab",     "zoo",          "ooo", "fgup",
+        "pat",    "korporatsiya", "kk",  "kabushikigaisha",
+        "jituan", "gufen",
+    };
+    static const char *const not_forms[] = {"",         "gmbhx",       "gmb",  "boeing", "magnets",
+                                            "aviation", "incorporate", "gufe", "x"};
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        ck_assert_msg(veu_name_is_legal_form(forms[i]), "'%s' is a legal form", forms[i]);
+    }
+    for (size_t i = 0; i < sizeof(not_forms) / sizeof(not_forms[0]); i++) {
+        ck_assert_msg(!veu_name_is_legal_form(not_forms[i]), "'%s' is none", not_forms[i]);
+    }
+}
+END_TEST
+
 START_TEST(other_scripts)
 {
     /* the SAM tree writes these Russian branch names in BGN/PCGN Latin */
@@ -341,6 +363,7 @@ int main(void)
     t = tcase_create("search");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, short_forms_and_legal_names);
+    tcase_add_test(t, legal_forms_by_table);
     tcase_add_test(t, other_scripts);
     tcase_add_test(t, close_spellings_score_below_a_match);
     tcase_add_test(t, different_companies_score_low);
