@@ -19,6 +19,8 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,7 +28,10 @@
 #include "names/normalize.h"
 #include "snapshot/snapshot_int.h"
 
-#define VEU_SEARCH_WORK  8192 /* postings scored at most per query */
+#define VEU_SEARCH_WORK 8192 /* postings scored at most per query */
+#define BOUND_SLACK     1e-9 /* a bound this close to a score may be it, rounded otherwise */
+
+int veu_search_exhaustive;    /* tests: every posting scored, no bound, no cap */
 #define VEU_SEARCH_FLOOR 0.25 /* entities that cannot reach it are not looked for */
 #define FUZZY_WORDS      8    /* close spellings kept per query word */
 #define FUZZY_MIN        0.55 /* trigram likeness for a close spelling */
@@ -250,12 +255,17 @@ static double score_entity_key(const veu_snapshot_t *s, uint32_t v, const struct
  */
 #define PREFETCH 12
 
-/* Inserts (v, sc) into the best-first list unless v is there already. */
+/*
+ * Inserts (v, sc) into the best-first list unless v is there already: the
+ * list holds the best by score, then lowest entity, whatever the order the
+ * candidates come in.
+ */
 static void offer(veu_match_t *ret, size_t *n, size_t limit, uint32_t v, double sc)
 {
     size_t i;
 
-    if (sc <= 0 || (*n == limit && ret[limit - 1].score >= sc)) {
+    if (sc <= 0 || (*n == limit && (ret[limit - 1].score > sc ||
+                                    (ret[limit - 1].score == sc && ret[limit - 1].idx < v)))) {
         return;
     }
     for (i = 0; i < *n; i++) {
@@ -357,9 +367,10 @@ static size_t search_q(const veu_snapshot_t *s, const char *name, size_t len, ve
      * the common words are not read at all (MaxScore).
      */
     qsort(lists, nl, sizeof(lists[0]), by_len);
-    for (size_t l = 0; l < nl && work < VEU_SEARCH_WORK; l++) {
+    size_t cap = veu_search_exhaustive ? SIZE_MAX : VEU_SEARCH_WORK;
+    for (size_t l = 0; l < nl && work < cap; l++) {
+        double rem = 0;
         if (lists[l].q >= 0) {
-            double rem = 0;
             int seen[VEU_NAME_WORDS] = {0};
             for (size_t k = l; k < nl; k++) {
                 if (lists[k].q >= 0 && !seen[lists[k].q]) {
@@ -368,19 +379,32 @@ static size_t search_q(const veu_snapshot_t *s, const char *name, size_t len, ve
                 }
             }
             double bound = rem > 0 ? 2 * rem / (total + rem) : 0;
-            if (bound < VEU_SEARCH_FLOOR || (n == limit && bound <= ret[limit - 1].score)) {
+            if (!veu_search_exhaustive &&
+                (bound < VEU_SEARCH_FLOOR ||
+                 (n == limit && bound * (1 + BOUND_SLACK) < ret[limit - 1].score))) {
                 break;
             }
         }
         const uint32_t *post = s->post + lists[l].off, *postk = s->postk + lists[l].off;
+        const float *postw = s->postw + lists[l].off;
         uint32_t np = lists[l].len;
-        if (np > VEU_SEARCH_WORK - work) {
-            np = (uint32_t)(VEU_SEARCH_WORK - work);
+        if (np > cap - work) {
+            np = (uint32_t)(cap - work);
         }
+        /*
+         * The list is in bound-weight order: an entity first seen here scores
+         * at most 2 rem / (total + its bound weight), less and less along the
+         * list; once that is below the tenth match, nothing further can enter.
+         */
+        bool stops = lists[l].q >= 0 && !veu_search_exhaustive;
         for (uint32_t j = 0; j < np && j < PREFETCH; j++) {
             __builtin_prefetch(s->keys + postk[j]);
         }
         for (uint32_t j = 0; j < np; j++, work++) {
+            if (stops && n == limit &&
+                2 * rem / (total + postw[j]) * (1 + BOUND_SLACK) < ret[limit - 1].score) {
+                break;
+            }
             if (j + PREFETCH < np) {
                 __builtin_prefetch(s->keys + postk[j + PREFETCH]);
             }

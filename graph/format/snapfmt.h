@@ -101,6 +101,7 @@ enum {
     SEC_ENTX,
     SEC_LISTS,
     SEC_POSTK,
+    SEC_POSTW, /* beside each posting, the least its entity's key can weigh (nameindex.c) */
     SEC_COUNT
 };
 

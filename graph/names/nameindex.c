@@ -168,6 +168,85 @@ static void set_weights(veu_nameindex_t *ix)
     }
 }
 
+/*
+ * The least a key of entity v can weigh when scored for word id: 0 when one
+ * of v's keys is that word alone or run together (search.c scores such a
+ * key 1 for a query of that one word), else the lightest of v's keys.  A
+ * key's score is 2 num / (the query's weight + the key's), so an entity
+ * first seen in a list scores at most 2 R / (query + this) for the R its
+ * list can still bring: search.c stops reading a list, kept in this order,
+ * once that cannot beat the tenth match in hand.
+ */
+static double bound_weight(const veu_nameindex_t *ix, uint32_t v, uint32_t id)
+{
+    const uint32_t *k = ix->keys + ix->ent_keys[v];
+    uint32_t nk = *k++;
+    double least = INFINITY;
+
+    for (uint32_t i = 0; i < nk; i++) {
+        double w;
+        if (k[1] == id) {
+            return 0;
+        }
+        memcpy(&w, k + 2, sizeof(w));
+        least = w < least ? w : least;
+        k += VEU_KEY_WORDS + k[0];
+    }
+    return least;
+}
+
+struct wposting {
+    float w;
+    uint32_t v, k;
+};
+
+static int by_bound(const void *a, const void *b)
+{
+    const struct wposting *x = a, *y = b;
+    if (x->w != y->w) {
+        return x->w < y->w ? -1 : 1;
+    }
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+/* Each word's postings in bound-weight order (then entity), with the weight beside them. */
+static int order_postings(veu_nameindex_t *ix)
+{
+    uint32_t longest = 0;
+
+    ix->postw = malloc((ix->n_post ? ix->n_post : 1) * sizeof(*ix->postw));
+    for (uint32_t i = 0; i < ix->n_words; i++) {
+        longest = ix->words[i].len > longest ? ix->words[i].len : longest;
+    }
+    struct wposting *t = malloc((longest ? longest : 1) * sizeof(*t));
+    if (!ix->postw || !t) {
+        free(t);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < ix->n_words; i++) {
+        uint32_t off = ix->words[i].off, len = ix->words[i].len;
+        for (uint32_t j = 0; j < len; j++) {
+            uint32_t v = ix->post[off + j];
+            double w = bound_weight(ix, v, i);
+            float f = (float)w;
+            if ((double)f > w) {
+                f = nextafterf(f, 0); /* never above the key's weight: the bound stays one */
+            }
+            t[j] = (struct wposting){f, v, ix->postk[off + j]};
+        }
+        if (len > 1) {
+            qsort(t, len, sizeof(*t), by_bound);
+        }
+        for (uint32_t j = 0; j < len; j++) {
+            ix->post[off + j] = t[j].v;
+            ix->postk[off + j] = t[j].k;
+            ix->postw[off + j] = t[j].w;
+        }
+    }
+    free(t);
+    return 0;
+}
+
 static int build_postings(veu_nameindex_t *ix, uint32_t n)
 {
     uint32_t *last = malloc((ix->n_words ? ix->n_words : 1) * sizeof(*last));
@@ -203,7 +282,7 @@ static int build_postings(veu_nameindex_t *ix, uint32_t n)
     free(last);
     free(fill);
     set_weights(ix);
-    return 0;
+    return order_postings(ix);
 }
 
 static int build_grams(veu_nameindex_t *ix, const struct vec *is_word)
@@ -341,6 +420,7 @@ void veu_nameindex_destroy(veu_nameindex_t *ix)
     free(ix->words);
     free(ix->post);
     free(ix->postk);
+    free(ix->postw);
     free(ix->keys);
     free(ix->ent_keys);
     free(ix->grams);

@@ -19,6 +19,7 @@ typedef struct veu_nameindex {
     uint32_t n_words, cap_words;
     uint32_t *post;
     uint32_t *postk; /* beside each posting, its entity's offset in keys */
+    float *postw;    /* beside each posting, its bound weight: lists are in its order */
     size_t n_post;
     uint32_t *keys; /* the KEYS stream */
     size_t n_keys;

@@ -36,6 +36,7 @@ struct veu_snapshot {
     uint32_t n_words;
     const uint32_t *post;
     const uint32_t *postk; /* beside each posting, its entity's offset in keys */
+    const float *postw;    /* beside each posting, its bound weight (nameindex.c) */
     size_t n_post;
     const uint32_t *keys;
     size_t n_keys;
@@ -55,6 +56,9 @@ struct veu_snapshot {
     int fd; /* kept open: a builder answering for another day maps the same file */
     veu_snapshot_info_t info;
 };
+
+/* Tests: search scores every posting, with no bound and no cap (search.c). */
+extern int veu_search_exhaustive;
 
 /*
  * Binary search over n records of size bytes, sorted by the uint32_t key

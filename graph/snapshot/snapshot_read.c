@@ -86,6 +86,38 @@ static int check_str(const veu_snapshot_t *s, uint32_t off)
     return off < s->str_len;
 }
 
+/*
+ * Each word's postings in bound-weight order, no bound above what its
+ * entity's keys weigh (nameindex.c): search.c stops reading a list on these
+ * weights, so one too high would drop a match without a word.  Keys checked.
+ */
+static int verify_bounds(const veu_snapshot_t *s)
+{
+    for (uint32_t i = 0; i < s->n_words; i++) {
+        const veu_snap_word_t *w = &s->words[i];
+        for (uint32_t j = 0; j < w->len; j++) {
+            float b = s->postw[w->off + j];
+            if (!(b >= 0) || isinf(b) || (j && b < s->postw[w->off + j - 1])) {
+                return -1;
+            }
+            if (b == 0) {
+                continue;
+            }
+            const uint32_t *k = s->keys + s->postk[w->off + j];
+            uint32_t nk = *k++;
+            for (uint32_t key = 0; key < nk; key++) {
+                double kw;
+                memcpy(&kw, k + 2, sizeof(kw));
+                if (k[1] == i || (double)b > kw) {
+                    return -1;
+                }
+                k += VEU_KEY_WORDS + k[0];
+            }
+        }
+    }
+    return 0;
+}
+
 /* Every index of the name index stays inside its section. */
 static int verify_names(const veu_snapshot_t *s)
 {
@@ -158,7 +190,7 @@ static int verify_names(const veu_snapshot_t *s)
             at += VEU_KEY_WORDS + cnt;
         }
     }
-    return 0;
+    return verify_bounds(s);
 }
 
 /* Where each section lies; its size and the string sections' ends checked. */
@@ -207,6 +239,7 @@ static int layout(veu_snapshot_t *s, char *err, size_t len)
     s->n_post = h->sec[SEC_POST].len / 4;
     s->post = sec(s, SEC_POST, (uint64_t)s->n_post * 4, &bad);
     s->postk = sec(s, SEC_POSTK, (uint64_t)s->n_post * 4, &bad);
+    s->postw = sec(s, SEC_POSTW, (uint64_t)s->n_post * 4, &bad);
     s->n_keys = h->sec[SEC_KEYS].len / 4;
     s->keys = sec(s, SEC_KEYS, (uint64_t)s->n_keys * 4, &bad);
     s->n_grams = h->n_grams;

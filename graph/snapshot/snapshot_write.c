@@ -435,6 +435,7 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     section(&o, h, SEC_WORDS, ix->words, (size_t)ix->n_words * sizeof(*ix->words));
     section(&o, h, SEC_POST, ix->post, ix->n_post * sizeof(*ix->post));
     section(&o, h, SEC_POSTK, ix->postk, ix->n_post * sizeof(*ix->postk));
+    section(&o, h, SEC_POSTW, ix->postw, ix->n_post * sizeof(*ix->postw));
     section(&o, h, SEC_KEYS, ix->keys, ix->n_keys * sizeof(*ix->keys));
     section(&o, h, SEC_GRAMS, ix->grams, (size_t)ix->n_grams * sizeof(*ix->grams));
     section(&o, h, SEC_GRAMW, ix->gramw, ix->n_gramw * sizeof(*ix->gramw));

@@ -17,7 +17,7 @@
 #include "veu/jbuf.h"
 
 #define VEU_SNAP_NONE   UINT32_MAX
-#define VEU_SNAP_FORMAT 9 /* the snapshot file format this veud reads and writes */
+#define VEU_SNAP_FORMAT 10/* the snapshot file format this veud reads and writes */
 
 typedef struct veu_snapshot veu_snapshot_t;
 

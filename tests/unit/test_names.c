@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "names/normalize.h"
+#include "snapshot/snapshot_int.h"
 
 static void words_of(const char *name, char *out, size_t cap)
 {
@@ -219,6 +220,122 @@ START_TEST(close_spelling_on_a_long_trigram_list)
 }
 END_TEST
 
+/*
+ * A word on more entities than a search scores (8,192): the entity named by
+ * that word alone is found, wherever it lies.  Lists are read lightest key
+ * first; read in entity order, the list ended before the last entity.
+ */
+START_TEST(a_name_on_a_long_list_found)
+{
+    size_t cap = 9100 * 40, len = 0;
+    char *csv = malloc(cap), *d = th_tmpdir();
+    th_built_t b;
+    veu_match_t m[10];
+
+    len += (size_t)snprintf(csv + len, cap - len, "id,name,country\n");
+    for (int i = 0; i < 9000; i++) {
+        char w[8] = "zz";
+        for (int k = 0, x = i; k < 5; k++, x /= 8) {
+            w[2 + k] = "bcdfghjk"[x % 8];
+        }
+        len += (size_t)snprintf(csv + len, cap - len, "f%d,Kalmonex %s,DE\n", i, w);
+    }
+    snprintf(csv + len, cap - len, "target,Kalmonex GmbH,DE\n");
+    th_write(d, "entities.csv", csv);
+    th_build(d, NULL, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err.message);
+    const char *q[] = {"Kalmonex", "Kalmonex AG", "Kalmonez"};
+    for (int i = 0; i < 3; i++) {
+        size_t n = veu_snapshot_search(b.snap, q[i], strlen(q[i]), m, 10);
+        ck_assert_uint_eq(n, 10);
+        ck_assert_msg(!strcmp(veu_snapshot_id(b.snap, m[0].idx), "target"), "%s: %s first", q[i],
+                      veu_snapshot_id(b.snap, m[0].idx));
+        ck_assert(m[0].score > m[1].score);
+    }
+    th_built_free(&b);
+    th_rmdir(d);
+    free(csv);
+}
+END_TEST
+
+/*
+ * Search against itself with every posting scored: the bounds that stop a
+ * list early (MaxScore over lists, bound weights within one) change no
+ * match at or above the floor, on random names from a small vocabulary so
+ * that words are shared, with exact words, one letter off and unknown ones.
+ */
+START_TEST(bounds_drop_no_match)
+{
+    static const char *const voc[] = {
+        "kalmon",  "vextra",  "boreal", "magnet",  "aerotek", "sorvan", "trimax",   "hollen",
+        "kestrel", "dunmore", "praxis", "velmont", "orbis",   "tallis", "quorra",   "zephyr",
+        "norvik",  "castel",  "lumen",  "ferrox",  "gaudin",  "helios", "ironvale", "jarrow",
+    };
+    const size_t nv = sizeof(voc) / sizeof(voc[0]);
+    size_t cap = 1 << 20, len = 0;
+    char *csv = malloc(cap), *d = th_tmpdir();
+    th_built_t b;
+    unsigned seed = 7;
+
+    len += (size_t)snprintf(csv + len, cap - len, "id,name,country,sector,aliases\n");
+    for (int i = 0; i < 1200; i++) {
+        char name[128] = "", alias[128] = "";
+        int nw = 1 + (int)(rand_r(&seed) % 3);
+        for (int k = 0; k < nw; k++) {
+            strcat(name, k ? " " : "");
+            strcat(name, voc[rand_r(&seed) % nv]);
+        }
+        if (rand_r(&seed) % 4 == 0) {
+            snprintf(alias, sizeof(alias), "%s %s", voc[rand_r(&seed) % nv],
+                     voc[rand_r(&seed) % nv]);
+        }
+        len += (size_t)snprintf(csv + len, cap - len, "e%d,%s%s,DE,trading,%s\n", i, name,
+                                rand_r(&seed) % 3 ? "" : " GmbH", alias);
+    }
+    th_write(d, "entities.csv", csv);
+    th_build(d, NULL, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err.message);
+    int differed = 0;
+    for (int t = 0; t < 600; t++) {
+        char q[128] = "";
+        int nw = 1 + (int)(rand_r(&seed) % 3);
+        for (int k = 0; k < nw; k++) {
+            char w[32];
+            snprintf(w, sizeof(w), "%s", voc[rand_r(&seed) % nv]);
+            int how = (int)(rand_r(&seed) % 4);
+            if (how == 1) {
+                w[rand_r(&seed) % strlen(w)] = 'x'; /* one letter off */
+            } else if (how == 2) {
+                snprintf(w, sizeof(w), "unheard%d", t);
+            }
+            strcat(q, k ? " " : "");
+            strcat(q, w);
+        }
+        veu_match_t fast[10], all[10];
+        size_t nf = veu_snapshot_search(b.snap, q, strlen(q), fast, 10);
+        veu_search_exhaustive = 1;
+        size_t na = veu_snapshot_search(b.snap, q, strlen(q), all, 10);
+        veu_search_exhaustive = 0;
+        size_t nfloor = 0;
+        while (nfloor < na && all[nfloor].score >= 0.25 + 1e-9) {
+            nfloor++;
+        }
+        ck_assert_msg(nf >= nfloor, "'%s': %zu matches, %zu at the floor", q, nf, nfloor);
+        for (size_t i = 0; i < nfloor; i++) {
+            ck_assert_msg(fast[i].idx == all[i].idx && fast[i].score == all[i].score,
+                          "'%s' match %zu: %s %.6f, every posting: %s %.6f", q, i,
+                          veu_snapshot_id(b.snap, fast[i].idx), fast[i].score,
+                          veu_snapshot_id(b.snap, all[i].idx), all[i].score);
+        }
+        differed += nf != na;
+    }
+    (void)differed;
+    th_built_free(&b);
+    th_rmdir(d);
+    free(csv);
+}
+END_TEST
+
 START_TEST(different_companies_score_low)
 {
     double sc;
@@ -364,6 +481,8 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, short_forms_and_legal_names);
     tcase_add_test(t, legal_forms_by_table);
+    tcase_add_test(t, a_name_on_a_long_list_found);
+    tcase_add_test(t, bounds_drop_no_match);
     tcase_add_test(t, other_scripts);
     tcase_add_test(t, close_spellings_score_below_a_match);
     tcase_add_test(t, different_companies_score_low);

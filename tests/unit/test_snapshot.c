@@ -256,6 +256,38 @@ START_TEST(forged_indices_refused)
     reseal(copy, orig_len);
     ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
 
+    /*
+     * bound weights search stops a list on: one above its entity's keys, or
+     * out of order, would end a list before a match; each is refused
+     */
+    const float *pw0 = (const float *)(orig + h->sec[SEC_POSTW].off);
+    size_t np = h->sec[SEC_POSTW].len / 4, hi = np;
+    for (size_t i = 0; i < np; i++) {
+        hi = pw0[i] > 0 && hi == np ? i : hi; /* the first posting bound by a key's weight */
+    }
+    ck_assert_uint_lt(hi, np);
+    memcpy(copy, orig, orig_len);
+    float *pw = (float *)(copy + h->sec[SEC_POSTW].off);
+    pw[hi] *= 1.5f;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+    /* a name of one word scores 1 for that word alone: its bound weight must be 0 */
+    size_t z = 0;
+    while (z < np && pw0[z] != 0) {
+        z++;
+    }
+    ck_assert_uint_lt(z, np);
+    memcpy(copy, orig, orig_len);
+    pw = (float *)(copy + h->sec[SEC_POSTW].off);
+    pw[z] = 1e-6f;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+    memcpy(copy, orig, orig_len);
+    pw = (float *)(copy + h->sec[SEC_POSTW].off);
+    pw[hi] = NAN;
+    reseal(copy, orig_len);
+    ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), -VEU_ESNAPSHOT);
+
     /* a key whose weight is not a number: every score against it would be NaN */
     memcpy(copy, orig, orig_len);
     uint32_t *keys = (uint32_t *)(copy + h->sec[SEC_KEYS].off);
@@ -284,6 +316,41 @@ START_TEST(forged_indices_refused)
     reseal(copy, orig_len);
     ck_assert_int_eq(open_bytes(copy, orig_len, err, sizeof(err)), 0);
     free(copy);
+}
+END_TEST
+
+/* A word's postings out of bound-weight order, each within its key: refused. */
+START_TEST(bound_weights_in_order)
+{
+    char err[512], *d = th_tmpdir();
+    th_built_t b;
+
+    th_write(d, "entities.csv", "id,name\nA,Kalmonex Alpha\nB,Kalmonex Bravo Charlie\n");
+    th_build(d, NULL, &b);
+    ck_assert_int_eq(b.rc, 0);
+    FILE *f = fopen(b.snap_path, "rb");
+    struct stat st;
+    ck_assert_int_eq(fstat(fileno(f), &st), 0);
+    size_t len = (size_t)st.st_size;
+    unsigned char *copy = malloc(len);
+    ck_assert_uint_eq(fread(copy, 1, len, f), len);
+    fclose(f);
+    const veu_snap_header_t *h = (const veu_snap_header_t *)copy;
+    const veu_snap_word_t *wd = (const veu_snap_word_t *)(copy + h->sec[SEC_WORDS].off);
+    uint32_t i = 0;
+    while (i < h->n_words && wd[i].len < 2) {
+        i++;
+    }
+    ck_assert_uint_lt(i, h->n_words); /* "kalmonex", on both */
+    float *pw = (float *)(copy + h->sec[SEC_POSTW].off) + wd[i].off;
+    ck_assert(0 < pw[0] && pw[0] < pw[1]); /* A's key, of two words, weighs less than B's */
+    ck_assert_int_eq(open_bytes(copy, len, err, sizeof(err)), 0);
+    pw[1] = pw[0] / 2; /* still under B's key, but lighter than the posting before it */
+    reseal(copy, len);
+    ck_assert_int_eq(open_bytes(copy, len, err, sizeof(err)), -VEU_ESNAPSHOT);
+    free(copy);
+    th_built_free(&b);
+    th_rmdir(d);
 }
 END_TEST
 
@@ -363,6 +430,7 @@ int main(void)
     tcase_add_test(t, bit_flips_refused);
     tcase_add_test(t, foreign_and_version);
     tcase_add_test(t, forged_indices_refused);
+    tcase_add_test(t, bound_weights_in_order);
     tcase_add_test(t, write_is_atomic);
     tcase_add_test(t, unwritable_target);
     tcase_add_test(t, huge_pages_told);
