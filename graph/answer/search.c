@@ -105,6 +105,8 @@ static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
     static struct {
         uint32_t id, count;
     } slot[FUZZY_SLOTS];
+    static uint16_t touched[FUZZY_SLOTS / 2]; /* the slots in use, emptied again on the way out */
+    static bool ready;
     uint32_t g[VEU_NAME_WORD_LEN + 2], wg[VEU_NAME_WORD_LEN + 2];
     const veu_snap_gram_t *lists[VEU_NAME_WORD_LEN + 2];
     size_t ng = veu_word_grams(w, g, sizeof(g) / sizeof(g[0])), used = 0, found = 0;
@@ -124,7 +126,10 @@ static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
     }
     size_t read = found - (1 < need ? 1 : need - 1), unread = found - read;
     qsort(lists, found, sizeof(lists[0]), by_count);
-    memset(slot, 0xff, sizeof(slot));
+    if (!ready) {
+        memset(slot, 0xff, sizeof(slot));
+        ready = true;
+    }
     for (size_t i = 0; i < read; i++) {
         const veu_snap_gram_t *gr = lists[i];
         for (uint32_t j = 0; j < gr->len && j < VEU_SEARCH_WORK; j++) {
@@ -139,17 +144,19 @@ static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
                 }
                 slot[h].id = id;
                 slot[h].count = 0;
-                used++;
+                touched[used++] = (uint16_t)h;
             }
             slot[h].count++;
         }
     }
-    for (size_t h = 0; h < FUZZY_SLOTS; h++) {
-        double most = (double)(slot[h].count + unread);
-        if (slot[h].id == VEU_NONE || 2.0 * most / ((double)ng + most) < FUZZY_MIN) {
+    for (size_t u = 0; u < used; u++) {
+        size_t h = touched[u];
+        uint32_t id = slot[h].id, c = slot[h].count;
+        double most = (double)(c + unread);
+        slot[h].id = VEU_NONE; /* read: empty for the next word */
+        if (2.0 * most / ((double)ng + most) < FUZZY_MIN) {
             continue;
         }
-        uint32_t id = slot[h].id, c = slot[h].count;
         for (size_t i = read; i < found; i++) {
             c += on_list(s, lists[i], id);
         }
