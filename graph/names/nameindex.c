@@ -139,11 +139,15 @@ static void count_word(veu_nameindex_t *ix, uint32_t v, uint32_t id, void *ctx)
     ix->words[id].len++;
 }
 
+static float bound_weight(const veu_nameindex_t *ix, uint32_t v, uint32_t id);
+
+/* One posting, with its bound weight worked out while v's keys are at hand. */
 static void post_word(veu_nameindex_t *ix, uint32_t v, uint32_t id, void *ctx)
 {
     uint32_t *fill = ctx, at = ix->words[id].off + fill[id]++;
     ix->post[at] = v;
     ix->postk[at] = ix->ent_keys[v];
+    ix->postw[at] = bound_weight(ix, v, id);
 }
 
 /*
@@ -177,7 +181,7 @@ static void set_weights(veu_nameindex_t *ix)
  * list can still bring: search.c stops reading a list, kept in this order,
  * once that cannot beat the tenth match in hand.
  */
-static double bound_weight(const veu_nameindex_t *ix, uint32_t v, uint32_t id)
+static float bound_weight(const veu_nameindex_t *ix, uint32_t v, uint32_t id)
 {
     const uint32_t *k = ix->keys + ix->ent_keys[v];
     uint32_t nk = *k++;
@@ -192,7 +196,8 @@ static double bound_weight(const veu_nameindex_t *ix, uint32_t v, uint32_t id)
         least = w < least ? w : least;
         k += VEU_KEY_WORDS + k[0];
     }
-    return least;
+    float f = (float)least;
+    return (double)f > least ? nextafterf(f, 0) : f; /* never above a key: the bound stays one */
 }
 
 struct wposting {
@@ -209,35 +214,31 @@ static int by_bound(const void *a, const void *b)
     return (x->v > y->v) - (x->v < y->v);
 }
 
-/* Each word's postings in bound-weight order (then entity), with the weight beside them. */
+/* Each word's postings (in entity order) put in bound-weight order, then entity. */
 static int order_postings(veu_nameindex_t *ix)
 {
     uint32_t longest = 0;
 
-    ix->postw = malloc((ix->n_post ? ix->n_post : 1) * sizeof(*ix->postw));
     for (uint32_t i = 0; i < ix->n_words; i++) {
         longest = ix->words[i].len > longest ? ix->words[i].len : longest;
     }
     struct wposting *t = malloc((longest ? longest : 1) * sizeof(*t));
-    if (!ix->postw || !t) {
-        free(t);
+    if (!t) {
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < ix->n_words; i++) {
-        uint32_t off = ix->words[i].off, len = ix->words[i].len;
-        for (uint32_t j = 0; j < len; j++) {
-            uint32_t v = ix->post[off + j];
-            double w = bound_weight(ix, v, i);
-            float f = (float)w;
-            if ((double)f > w) {
-                f = nextafterf(f, 0); /* never above the key's weight: the bound stays one */
-            }
-            t[j] = (struct wposting){f, v, ix->postk[off + j]};
+        uint32_t off = ix->words[i].off, len = ix->words[i].len, j = 1;
+        while (j < len && ix->postw[off + j - 1] <= ix->postw[off + j]) {
+            j++;
         }
-        if (len > 1) {
-            qsort(t, len, sizeof(*t), by_bound);
+        if (j >= len) {
+            continue; /* in order already: one posting, or entities in weight order */
         }
-        for (uint32_t j = 0; j < len; j++) {
+        for (j = 0; j < len; j++) {
+            t[j] = (struct wposting){ix->postw[off + j], ix->post[off + j], ix->postk[off + j]};
+        }
+        qsort(t, len, sizeof(*t), by_bound);
+        for (j = 0; j < len; j++) {
             ix->post[off + j] = t[j].v;
             ix->postk[off + j] = t[j].k;
             ix->postw[off + j] = t[j].w;
@@ -270,18 +271,19 @@ static int build_postings(veu_nameindex_t *ix, uint32_t n)
     ix->n_post = total;
     ix->post = malloc((total ? total : 1) * sizeof(*ix->post));
     ix->postk = malloc((total ? total : 1) * sizeof(*ix->postk));
-    if (!ix->post || !ix->postk || total > UINT32_MAX) {
+    ix->postw = malloc((total ? total : 1) * sizeof(*ix->postw));
+    if (!ix->post || !ix->postk || !ix->postw || total > UINT32_MAX) {
         free(last);
         free(fill);
         return -ENOMEM;
     }
+    set_weights(ix); /* the keys' weights, which the postings' bounds read */
     memset(last, 0xff, ix->n_words * sizeof(*last));
     for (uint32_t v = 0; v < n; v++) {
         entity_words(ix, v, last, post_word, fill);
     }
     free(last);
     free(fill);
-    set_weights(ix);
     return order_postings(ix);
 }
 
