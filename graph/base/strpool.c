@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <xxhash.h>
 
 #include "base/strpool.h"
@@ -147,6 +148,20 @@ int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint3
     m->slot[i].key = key;
     m->count++;
     return 0;
+}
+
+void veu_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + len) & ~(huge - 1);
+    if (p && len >= ((size_t)32 << 20) && e > a) {
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)p;
+    (void)len;
+#endif
 }
 
 int veu_grow(void **arr, size_t *cap, size_t n, size_t size)

@@ -27,6 +27,9 @@ uint32_t *veu_order_pairs(size_t m, uint32_t n, const void *base, size_t stride,
         free(b);
         return NULL;
     }
+    veu_huge(count, ((size_t)n + 1) * sizeof(*count));
+    veu_huge(a, m * sizeof(*a));
+    veu_huge(b, m * sizeof(*b));
 #define KEY(i, off) (*(const uint32_t *)(p + (size_t)(i)*stride + (off)))
     /* pass 1: by key2 into a */
     for (size_t i = 0; i < m; i++) {
@@ -73,6 +76,10 @@ static int index_edges(uint32_t n, uint32_t m, const void *base, size_t stride, 
         free(fill);
         return -ENOMEM;
     }
+    veu_huge(out, ((size_t)n + 1) * sizeof(*out));
+    veu_huge(in, ((size_t)n + 1) * sizeof(*in));
+    veu_huge(in_e, (size_t)m * sizeof(*in_e));
+    veu_huge(fill, ((size_t)n + 1) * sizeof(*fill));
     for (uint32_t i = 0; i < m; i++) {
         const uint32_t *e = (const uint32_t *)(p + (size_t)i * stride);
         out[e[0] + 1]++;
@@ -108,6 +115,7 @@ static int build_own(veu_graph_t *g, const veu_dataset_t *ds)
         free(ord);
         return -ENOMEM;
     }
+    veu_huge(g->own, ds->n_own * sizeof(*g->own));
     for (size_t i = 0; i < ds->n_own; i++) {
         const veu_own_row_t *r = &ds->own[ord[i]];
         veu_oedge_t *e = m ? &g->own[m - 1] : NULL;
@@ -153,6 +161,7 @@ static int build_sup(veu_graph_t *g, const veu_dataset_t *ds)
         free(ord);
         return -ENOMEM;
     }
+    veu_huge(g->sup, ds->n_sup * sizeof(*g->sup));
     for (size_t i = 0; i < ds->n_sup; i++) {
         const veu_sup_row_t *r = &ds->sup[ord[i]];
         if (m && g->sup[m - 1].from == r->supplier && g->sup[m - 1].to == r->customer) {

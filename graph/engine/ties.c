@@ -121,6 +121,12 @@ int veu_labels_init(struct veu_labels *s, uint32_t n, uint32_t **lab, uint32_t *
         memset(s, 0, sizeof(*s));
         return -ENOMEM;
     }
+    veu_huge(*lab, slots * sizeof(**lab));
+    veu_huge(*via, slots * sizeof(**via));
+    veu_huge(s->front, slots * sizeof(*s->front));
+    veu_huge(s->next, slots * sizeof(*s->next));
+    veu_huge(s->pend, slots * sizeof(*s->pend));
+    veu_huge(s->dist, with_dist ? slots * sizeof(*s->dist) : 0);
     memset(*lab, 0xff, slots * sizeof(**lab));
     memset(*via, 0xff, slots * sizeof(**via));
     memset(s->pend, 0xff, slots * sizeof(*s->pend));
@@ -597,6 +603,11 @@ static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, cons
     if (!base || !xl || !p || !off || !far) {
         goto out;
     }
+    veu_huge(base, (size_t)m * sizeof(*base));
+    veu_huge(xl, (size_t)m * sizeof(*xl));
+    veu_huge(p, (ne + 1) * sizeof(*p));
+    veu_huge(off, ((size_t)m + 1) * sizeof(*off));
+    veu_huge(far, (ne + 1) * sizeof(*far));
     size_t q = 0;
     for (uint32_t i = 0; i < m; i++) {
         uint32_t v = order[a + i];
@@ -903,6 +914,7 @@ static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
     if (!comp) {
         goto out;
     }
+    veu_huge(comp, ((size_t)g->n + 1) * sizeof(*comp));
     for (uint32_t k = 0; k < ncomp; k++) {
         for (uint32_t i = cstart[k]; i < cstart[k + 1]; i++) {
             comp[order[i]] = k;
@@ -917,6 +929,8 @@ static int compute_shares(veu_ties_t *t, const veu_graph_t *g)
     if (!w || !dist) {
         goto out;
     }
+    veu_huge(w, ((size_t)g->n_own + 1) * sizeof(*w));
+    veu_huge(dist, ((size_t)g->n + 1) * sizeof(*dist));
     for (uint32_t j = 0; j < g->n_own; j++) {
         const veu_oedge_t *e = &g->own[j];
         w[j] = veu_has_stake(e) ? fmax(0.0, -log(e->pct / 100.0)) + VEU_HOP_COST : INFINITY;
@@ -1118,6 +1132,14 @@ int veu_ties_alloc(veu_ties_t *t, const veu_graph_t *g, const veu_dataset_t *ds,
         veu_ties_destroy(t);
         return -ENOMEM;
     }
+    veu_huge(t->ctrl_share, n * sizeof(double));
+    veu_huge(t->share, n * sizeof(double));
+    veu_huge(t->holding, n * sizeof(double));
+    veu_huge(t->hops, n * sizeof(int32_t));
+    veu_huge(t->reasons, n * sizeof(uint32_t));
+    veu_huge(t->ctrl_pred, n * sizeof(uint32_t));
+    veu_huge(t->share_pred, n * sizeof(uint32_t));
+    veu_huge(t->hold_next, n * sizeof(uint32_t));
     memset(t->ctrl_pred, 0xff, n * sizeof(uint32_t));
     for (uint32_t v = 0; v < g->n; v++) {
         const veu_entity_row_t *e = &ds->ent[v];
