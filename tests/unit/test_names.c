@@ -336,6 +336,32 @@ START_TEST(bounds_drop_no_match)
 }
 END_TEST
 
+/* The name and 63 aliases are keys; empty aliases are none and do not count. */
+START_TEST(sixty_four_keys_at_most)
+{
+    char csv[4096], *d = th_tmpdir();
+    th_built_t b;
+    veu_match_t m[10];
+    size_t len =
+        (size_t)snprintf(csv, sizeof(csv), "id,name,country,sector,aliases\nz,Zentrix,DE,,||");
+
+    for (int i = 1; i <= 70; i++) {
+        len += (size_t)snprintf(csv + len, sizeof(csv) - len, "%sQuorx%02d", i > 1 ? "|" : "", i);
+    }
+    snprintf(csv + len, sizeof(csv) - len, "\nother,Velmont,DE,,\n");
+    th_write(d, "entities.csv", csv);
+    th_build(d, NULL, &b);
+    ck_assert_msg(b.rc == 0, "%s", b.err.message);
+    ck_assert_uint_ge(veu_snapshot_search(b.snap, "Quorx63", 7, m, 10), 1);
+    ck_assert_str_eq(veu_snapshot_id(b.snap, m[0].idx), "z");
+    ck_assert_double_eq_tol(m[0].score, 1.0, 1e-12);
+    size_t n = veu_snapshot_search(b.snap, "Quorx64", 7, m, 10);
+    ck_assert(n == 0 || m[0].score < 1.0); /* the 65th key: not indexed */
+    th_built_free(&b);
+    th_rmdir(d);
+}
+END_TEST
+
 START_TEST(different_companies_score_low)
 {
     double sc;
@@ -483,6 +509,7 @@ int main(void)
     tcase_add_test(t, legal_forms_by_table);
     tcase_add_test(t, a_name_on_a_long_list_found);
     tcase_add_test(t, bounds_drop_no_match);
+    tcase_add_test(t, sixty_four_keys_at_most);
     tcase_add_test(t, other_scripts);
     tcase_add_test(t, close_spellings_score_below_a_match);
     tcase_add_test(t, different_companies_score_low);
