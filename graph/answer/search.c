@@ -28,14 +28,14 @@
 #include "names/normalize.h"
 #include "snapshot/snapshot_int.h"
 
-#define VEU_SEARCH_WORK 8192 /* postings scored at most per query */
-#define BOUND_SLACK     1e-9 /* a bound this close to a score may be it, rounded otherwise */
-
-int veu_search_exhaustive;    /* tests: every posting scored, no bound, no cap */
+#define VEU_SEARCH_WORK  8192 /* postings scored at most per query */
 #define VEU_SEARCH_FLOOR 0.25 /* entities that cannot reach it are not looked for */
 #define FUZZY_WORDS      8    /* close spellings kept per query word */
 #define FUZZY_MIN        0.55 /* trigram likeness for a close spelling */
 #define FUZZY_SLOTS      4096
+#define BOUND_SLACK      1e-9 /* a bound this close to a score may be it, rounded otherwise */
+
+int veu_search_exhaustive; /* tests: every posting scored, no bound, no cap */
 
 struct qword {
     uint32_t exact; /* word id or VEU_NONE */
@@ -401,7 +401,8 @@ static size_t search_q(const veu_snapshot_t *s, const char *name, size_t len, ve
         /*
          * The list is in bound-weight order: an entity first seen here scores
          * at most 2 rem / (total + its bound weight), less and less along the
-         * list; once that is below the tenth match, nothing further can enter.
+         * list; once that is below the last match in hand, nothing further can
+         * enter.
          */
         bool stops = lists[l].q >= 0 && !veu_search_exhaustive;
         for (uint32_t j = 0; j < np && j < PREFETCH; j++) {
