@@ -252,6 +252,12 @@ START_TEST(a_name_on_a_long_list_found)
                       veu_snapshot_id(b.snap, m[0].idx));
         ck_assert(m[0].score > m[1].score);
     }
+    /* and `risk` by that name answers for it (before: not_found, the best five far below) */
+    veu_name_match_t nm;
+    ck_assert_int_eq(veu_snapshot_resolve_name(b.snap, "Kalmonex GmbH", 13, NULL, 0.9, &nm),
+                     VEU_NAME_FOUND);
+    ck_assert_str_eq(veu_snapshot_id(b.snap, nm.idx), "target");
+    ck_assert(nm.exact);
     th_built_free(&b);
     th_rmdir(d);
     free(csv);
