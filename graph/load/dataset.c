@@ -428,7 +428,7 @@ static const struct {
     const struct colspec *cols;
     int ncols;
     row_fn fn;
-    int id0, id1; /* columns naming entities read before (ld_read_csv_ahead), -1: none */
+    int id0, id1; /* columns naming entities, fetched ahead (ld_read_csv_ahead), -1: none */
 } kinds[K_N] = {
     {"entities.csv", entity_cols, NCOLS(entity_cols), entity_row, -1, -1},
     {"designations.csv", des_cols, NCOLS(des_cols), des_row, D_ENTITY, -1},

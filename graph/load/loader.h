@@ -124,12 +124,12 @@ int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, 
                 row_fn fn, void *digest);
 
 /*
- * The same for a file whose rows name entities already loaded in columns
- * id0 and id1 (-1: none), which fn looks up and nothing in fn adds: rows
- * reach fn in the same order, with the same problems, but a few rows late,
- * once the id map's slots for their ids have been fetched from memory
- * while the rows after them were parsed.  At 10M entities a lookup that
- * waits for memory costs more than parsing its row.
+ * The same for a file whose rows name entities in columns id0 and id1 (-1:
+ * none), which fn looks up or adds: rows reach fn in the same order, with
+ * the same problems, but a few rows late, once the id map's slots for their
+ * ids have been fetched from memory while the rows after them were parsed.
+ * The fetches are hints: what fn finds is what it would have found.  At 10M
+ * entities a lookup that waits for memory costs more than parsing its row.
  */
 int ld_read_csv_ahead(struct loader *l, const char *path, const struct colspec *cols, int ncols,
                       row_fn fn, void *digest, int id0, int id1);

@@ -664,6 +664,13 @@ START_TEST(rows_held_back_keep_their_order)
     ck_assert_str_eq(err.column, "owned_id");
     veu_dataset_destroy(&ds);
 
+    /* a duplicate id before a stray quote is the error named */
+    th_write(dir, "entities.csv", "id,name\nA,Alpha\nB,Beta\nA,Again\nC,Gamma\nD,\"x\"y\n");
+    ck_assert_int_eq(load_noting(&p, &ds, false, &err), -VEU_EDUPLICATE);
+    ck_assert_int_eq(err.line, 4);
+    veu_dataset_destroy(&ds);
+    th_write(dir, "entities.csv", "id,name,country\nA,Alpha,DE\nX,Seed,US\nB,Beta,FR\n");
+
     /* under strict, the bad row just before the syntax error is the one named */
     th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nX,A,1\nX,NOPE,1\nX,B\"x,1\n");
     ck_assert_int_eq(load_noting(&p, &ds, true, &err), -VEU_EROWS);
