@@ -82,6 +82,15 @@ void veu_idmap_destroy(veu_idmap_t *m)
     m->slot = NULL;
 }
 
+void veu_idmap_prefetch_keys(const veu_idslot_t *slot, uint64_t mask, const char *pool,
+                             uint64_t hash)
+{
+    uint64_t i = hash & mask;
+    for (int probe = 0; probe < 4 && slot[i].idx != UINT32_MAX; probe++, i = (i + 1) & mask) {
+        __builtin_prefetch(pool + slot[i].key);
+    }
+}
+
 uint32_t veu_idmap_find_raw(const veu_idslot_t *slot, uint64_t mask, const char *pool,
                             const char *s, size_t len)
 {

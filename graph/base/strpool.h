@@ -66,6 +66,15 @@ int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint3
  * pool.  Returns the index or UINT32_MAX.  Works on a mapped snapshot as
  * well as in memory.  Time: O(1) expected, two cache misses for a hit.
  */
+/*
+ * Asks the cache for the id strings a lookup of hash will compare: the keys
+ * of the slots from hash's slot up to the first empty one, 4 at most.  The
+ * slots themselves must have been asked for earlier (__builtin_prefetch of
+ * &slot[hash & mask]), or this waits for them.  Only a hint.
+ */
+void veu_idmap_prefetch_keys(const veu_idslot_t *slot, uint64_t mask, const char *pool,
+                             uint64_t hash);
+
 uint32_t veu_idmap_find_raw(const veu_idslot_t *slot, uint64_t mask, const char *pool,
                             const char *s, size_t len);
 

@@ -311,14 +311,8 @@ static int ahead_push(struct loader *l, const veu_csv_row_t *row)
     if (a->n > AHEAD / 2) {
         const struct ahead_row *m = &a->r[(a->first + a->n - 1 - AHEAD / 2) % AHEAD];
         for (int k = 0; k < 2; k++) {
-            /* every key the lookup may compare: up to the first empty slot, 4 at most */
-            uint64_t i = m->hash[k] & ds->ids.mask;
-            for (int probe = 0; m->has[k] && probe < 4; probe++, i = (i + 1) & ds->ids.mask) {
-                const veu_idslot_t *sl = &ds->ids.slot[i];
-                if (sl->idx == UINT32_MAX) {
-                    break;
-                }
-                __builtin_prefetch(ds->pool.buf + sl->key);
+            if (m->has[k]) {
+                veu_idmap_prefetch_keys(ds->ids.slot, ds->ids.mask, ds->pool.buf, m->hash[k]);
             }
         }
     }

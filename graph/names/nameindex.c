@@ -350,14 +350,11 @@ struct batch {
 
 static void ask_word(const veu_nameindex_t *ix, const char *w, int stage)
 {
-    uint64_t i = veu_id_hash(w, strlen(w)) & ix->wmap.mask;
+    uint64_t h = veu_id_hash(w, strlen(w));
     if (stage == 0) {
-        __builtin_prefetch(&ix->wmap.slot[i]);
-        return;
-    }
-    for (int probe = 0; probe < 4 && ix->wmap.slot[i].idx != UINT32_MAX; probe++) {
-        __builtin_prefetch(ix->wstr.buf + ix->wmap.slot[i].key);
-        i = (i + 1) & ix->wmap.mask;
+        __builtin_prefetch(&ix->wmap.slot[h & ix->wmap.mask]);
+    } else {
+        veu_idmap_prefetch_keys(ix->wmap.slot, ix->wmap.mask, ix->wstr.buf, h);
     }
 }
 
@@ -377,14 +374,8 @@ static int batch_words(const veu_nameindex_t *ix, const veu_dataset_t *ds, uint3
                 len = end ? (size_t)(end - al) : strlen(al);
                 al += len + (end ? 1 : 0);
             }
-            if (bt->n == bt->cap) {
-                size_t cap = bt->cap ? bt->cap * 2 : 64;
-                veu_words_t *p = realloc(bt->w, cap * sizeof(*p));
-                if (!p) {
-                    return -ENOMEM;
-                }
-                bt->w = p;
-                bt->cap = cap;
+            if (veu_grow((void **)&bt->w, &bt->cap, bt->n, sizeof(*bt->w)) < 0) {
+                return -ENOMEM;
             }
             veu_name_words(s, len, &bt->w[bt->n]);
             if (bt->w[bt->n].n > 0) { /* an empty key is no key */

@@ -182,6 +182,34 @@ START_TEST(close_spellings_score_below_a_match)
 END_TEST
 
 /*
+ * 9,000 entities whose names (name_fmt with one word) use a word of prefix
+ * and five of the letters "bcdfghjk", then target_row; built into *b.
+ */
+static char *crowd(th_built_t *b, const char *prefix, const char *name_fmt, const char *target_row)
+{
+    size_t cap = 9100 * 40, len = 0;
+    char *csv = malloc(cap), *d = th_tmpdir();
+
+    len += (size_t)snprintf(csv + len, cap - len, "id,name,country\n");
+    for (int i = 0; i < 9000; i++) {
+        char w[8], name[32];
+        snprintf(w, sizeof(w), "%.2s", prefix);
+        for (int k = 0, x = i; k < 5; k++, x /= 8) {
+            w[2 + k] = "bcdfghjk"[x % 8]; /* none of kalmonex's other letters */
+        }
+        w[7] = '\0';
+        snprintf(name, sizeof(name), name_fmt, w);
+        len += (size_t)snprintf(csv + len, cap - len, "f%d,%s,DE\n", i, name);
+    }
+    snprintf(csv + len, cap - len, "%s\n", target_row);
+    th_write(d, "entities.csv", csv);
+    free(csv);
+    th_build(d, NULL, b);
+    ck_assert_msg(b->rc == 0, "%s", b->err.message);
+    return d;
+}
+
+/*
  * A close spelling's likeness is its trigram Dice however common its
  * trigrams are: 9,000 other words share "^ka" with "kalmonex" (and nothing
  * else), and "kalmonex" is the last of them on that trigram's list.  The
@@ -190,25 +218,9 @@ END_TEST
  */
 START_TEST(close_spelling_on_a_long_trigram_list)
 {
-    size_t cap = 9100 * 32, len = 0;
-    char *csv = malloc(cap), *d = th_tmpdir();
     th_built_t b;
     veu_match_t m[10];
-
-    len += (size_t)snprintf(csv + len, cap - len, "id,name,country,sector,aliases\n");
-    for (int i = 0; i < 9000; i++) {
-        char w[8] = "ka";
-        for (int k = 0, x = i; k < 5; k++, x /= 8) {
-            w[2 + k] = "bcdfghjk"[x % 8]; /* none of kalmonex's other letters */
-        }
-        len += (size_t)snprintf(csv + len, cap - len, "f%d,%s,DE,trading,\n", i, w);
-    }
-    snprintf(csv + len, cap - len, "target,Kalmonex,DE,trading,\n");
-    th_write(d, "entities.csv", csv);
-    th_write(d, "ownership.csv", "owner_id,owned_id,percent,kind\n");
-    th_write(d, "supply.csv", "supplier_id,customer_id\n");
-    th_build(d, NULL, &b);
-    ck_assert_msg(b.rc == 0, "%s", b.err.message);
+    char *d = crowd(&b, "ka", "%s", "target,Kalmonex,DE");
     size_t n = veu_snapshot_search(b.snap, "Kalmonez", 8, m, 10);
     ck_assert_uint_ge(n, 1);
     ck_assert_str_eq(veu_snapshot_id(b.snap, m[0].idx), "target");
@@ -216,7 +228,6 @@ START_TEST(close_spelling_on_a_long_trigram_list)
     ck_assert_double_eq_tol(m[0].score, 0.75, 1e-9);
     th_built_free(&b);
     th_rmdir(d);
-    free(csv);
 }
 END_TEST
 
@@ -227,23 +238,10 @@ END_TEST
  */
 START_TEST(a_name_on_a_long_list_found)
 {
-    size_t cap = 9100 * 40, len = 0;
-    char *csv = malloc(cap), *d = th_tmpdir();
     th_built_t b;
     veu_match_t m[10];
+    char *d = crowd(&b, "zz", "Kalmonex %s", "target,Kalmonex GmbH,DE");
 
-    len += (size_t)snprintf(csv + len, cap - len, "id,name,country\n");
-    for (int i = 0; i < 9000; i++) {
-        char w[8] = "zz";
-        for (int k = 0, x = i; k < 5; k++, x /= 8) {
-            w[2 + k] = "bcdfghjk"[x % 8];
-        }
-        len += (size_t)snprintf(csv + len, cap - len, "f%d,Kalmonex %s,DE\n", i, w);
-    }
-    snprintf(csv + len, cap - len, "target,Kalmonex GmbH,DE\n");
-    th_write(d, "entities.csv", csv);
-    th_build(d, NULL, &b);
-    ck_assert_msg(b.rc == 0, "%s", b.err.message);
     const char *q[] = {"Kalmonex", "Kalmonex AG", "Kalmonez"};
     for (int i = 0; i < 3; i++) {
         size_t n = veu_snapshot_search(b.snap, q[i], strlen(q[i]), m, 10);
@@ -260,7 +258,6 @@ START_TEST(a_name_on_a_long_list_found)
     ck_assert(nm.exact);
     th_built_free(&b);
     th_rmdir(d);
-    free(csv);
 }
 END_TEST
 
