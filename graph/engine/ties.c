@@ -339,46 +339,180 @@ static int compute_controlled_as(veu_ties_t *t, const veu_graph_t *g, const veu_
 enum { ST_CORE, ST_FRONT, ST_BACK };
 
 /*
- * igraph's strongly connected components of the core: the c vertices cv[]
- * (loc[v] their index there) and the stake edges between them.  memb[i] is
- * the component of cv[i]; *ret_nc how many there are.
+ * igraph's strongly connected components of the core's vertices still
+ * unplaced (memb[i] == VEU_NONE), and the stake edges between them; each
+ * gets its component, numbered from *nc on.
+ */
+static igraph_error_t igraph_components(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv,
+                                        uint32_t c, const uint32_t *loc, uint32_t *memb,
+                                        uint32_t *nc)
+{
+    igraph_t cg;
+    igraph_vector_int_t ev, cm;
+    igraph_integer_t m = 0, k = 0, found = 0;
+    uint32_t left = 0, *sub = malloc(((size_t)c + 1) * sizeof(*sub)); /* local -> igraph's */
+
+    if (!sub) {
+        IGRAPH_ERROR("no memory for the core's components", IGRAPH_ENOMEM);
+    }
+    IGRAPH_FINALLY(free, sub);
+    for (uint32_t i = 0; i < c; i++) {
+        sub[i] = memb[i] == VEU_NONE ? left++ : VEU_NONE;
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; sub[i] != VEU_NONE && j < g->own_out[cv[i] + 1]; j++) {
+            const veu_oedge_t *e = &g->own[j];
+            m += veu_has_stake(e) && st[e->to] == ST_CORE && sub[loc[e->to]] != VEU_NONE;
+        }
+    }
+    IGRAPH_VECTOR_INT_INIT_FINALLY(&ev, 2 * m);
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; sub[i] != VEU_NONE && j < g->own_out[cv[i] + 1]; j++) {
+            const veu_oedge_t *e = &g->own[j];
+            if (veu_has_stake(e) && st[e->to] == ST_CORE && sub[loc[e->to]] != VEU_NONE) {
+                VECTOR(ev)[k++] = sub[i];
+                VECTOR(ev)[k++] = sub[loc[e->to]];
+            }
+        }
+    }
+    IGRAPH_CHECK(igraph_create(&cg, &ev, left, IGRAPH_DIRECTED));
+    igraph_vector_int_destroy(&ev);
+    IGRAPH_FINALLY_CLEAN(1);
+    IGRAPH_FINALLY(igraph_destroy, &cg);
+    IGRAPH_VECTOR_INT_INIT_FINALLY(&cm, 0);
+    IGRAPH_CHECK(igraph_connected_components(&cg, &cm, NULL, &found, IGRAPH_STRONG));
+    for (uint32_t i = 0; i < c; i++) {
+        if (sub[i] != VEU_NONE) {
+            memb[i] = *nc + (uint32_t)VECTOR(cm)[sub[i]];
+        }
+    }
+    *nc += (uint32_t)found;
+    igraph_vector_int_destroy(&cm);
+    igraph_destroy(&cg);
+    free(sub);
+    IGRAPH_FINALLY_CLEAN(3);
+    return IGRAPH_SUCCESS;
+}
+
+/*
+ * The core's strongly connected components: memb[i] is the component of
+ * cv[i] (loc[v] its index there); *ret_nc how many there are.
+ *
+ * A registry with a giant cyclic core (the share of one group held through
+ * another, all around a market) has one component of millions of entities,
+ * and building igraph's copy of it costs most of the ties.  So, as parallel
+ * SCC algorithms do (forward-backward with trimming): the component of the
+ * vertex with the most stakes both ways within the core is found first, as
+ * the vertices both reached from it and reaching it, by two breadth-first
+ * searches on the CSR arrays; then vertices left with no owner or no holding
+ * among the rest are components of their own, peeled as before; igraph
+ * finds the components of what remains.  Components are unique, so this
+ * changes only their numbering, and order_core orders them by the graph.
  */
 static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv,
                                       uint32_t c, const uint32_t *loc, uint32_t *memb,
                                       uint32_t *ret_nc)
 {
-    igraph_t cg;
-    igraph_vector_int_t ev, cm;
-    igraph_integer_t m = 0, k = 0, nc = 0;
+    enum { FW = 1, BW = 2 };
+    uint8_t *mark = calloc((size_t)c + 1, 1);
+    uint32_t *queue = malloc(((size_t)c + 1) * sizeof(*queue));
+    uint32_t *din = calloc((size_t)c + 1, sizeof(*din)), *dout = calloc((size_t)c + 1, 4);
+    uint32_t nc = 0, pivot = 0, left = 0;
+    uint64_t best = 0;
+    igraph_error_t rc = IGRAPH_SUCCESS;
 
-    for (uint32_t i = 0; i < c; i++) {
-        for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
-            m += veu_has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE;
-        }
+    if (!mark || !queue || !din || !dout) {
+        free(mark), free(queue), free(din), free(dout);
+        IGRAPH_ERROR("no memory for the core's components", IGRAPH_ENOMEM);
     }
-    IGRAPH_VECTOR_INT_INIT_FINALLY(&ev, 2 * m);
     for (uint32_t i = 0; i < c; i++) {
         for (uint32_t j = g->own_out[cv[i]]; j < g->own_out[cv[i] + 1]; j++) {
-            if (veu_has_stake(&g->own[j]) && st[g->own[j].to] == ST_CORE) {
-                VECTOR(ev)[k++] = i;
-                VECTOR(ev)[k++] = loc[g->own[j].to];
+            const veu_oedge_t *e = &g->own[j];
+            if (veu_has_stake(e) && st[e->to] == ST_CORE) {
+                dout[i]++;
+                din[loc[e->to]]++;
             }
         }
     }
-    IGRAPH_CHECK(igraph_create(&cg, &ev, c, IGRAPH_DIRECTED));
-    igraph_vector_int_destroy(&ev);
-    IGRAPH_FINALLY_CLEAN(1);
-    IGRAPH_FINALLY(igraph_destroy, &cg);
-    IGRAPH_VECTOR_INT_INIT_FINALLY(&cm, 0);
-    IGRAPH_CHECK(igraph_connected_components(&cg, &cm, NULL, &nc, IGRAPH_STRONG));
     for (uint32_t i = 0; i < c; i++) {
-        memb[i] = (uint32_t)VECTOR(cm)[i];
+        uint64_t both = (uint64_t)din[i] * dout[i];
+        if (both > best) {
+            best = both;
+            pivot = i;
+        }
     }
-    igraph_vector_int_destroy(&cm);
-    igraph_destroy(&cg);
-    IGRAPH_FINALLY_CLEAN(2);
-    *ret_nc = (uint32_t)nc;
-    return IGRAPH_SUCCESS;
+    /* forward (to holdings) and backward (to owners) from the pivot */
+    for (int dir = 0; dir < 2 && c; dir++) {
+        uint8_t bit = dir ? BW : FW;
+        size_t head = 0, tail = 0;
+        queue[tail++] = pivot;
+        mark[pivot] |= bit;
+        while (head < tail) {
+            uint32_t v = cv[queue[head++]];
+            uint32_t lo = dir ? g->own_in[v] : g->own_out[v];
+            uint32_t hi = dir ? g->own_in[v + 1] : g->own_out[v + 1];
+            for (uint32_t j = lo; j < hi; j++) {
+                const veu_oedge_t *e = &g->own[dir ? g->own_in_e[j] : j];
+                uint32_t u = dir ? e->from : e->to;
+                if (veu_has_stake(e) && st[u] == ST_CORE && !(mark[loc[u]] & bit)) {
+                    mark[loc[u]] |= bit;
+                    queue[tail++] = loc[u];
+                }
+            }
+        }
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        memb[i] = mark[i] == (FW | BW) ? 0 : VEU_NONE;
+    }
+    nc = c ? 1 : 0;
+    /* peel the rest: no owner or no holding left among the unplaced */
+    memset(din, 0, ((size_t)c + 1) * sizeof(*din));
+    memset(dout, 0, ((size_t)c + 1) * sizeof(*dout));
+    for (uint32_t i = 0; i < c; i++) {
+        for (uint32_t j = g->own_out[cv[i]]; memb[i] == VEU_NONE && j < g->own_out[cv[i] + 1];
+             j++) {
+            const veu_oedge_t *e = &g->own[j];
+            if (veu_has_stake(e) && st[e->to] == ST_CORE && memb[loc[e->to]] == VEU_NONE) {
+                dout[i]++;
+                din[loc[e->to]]++;
+            }
+        }
+    }
+    size_t head = 0, tail = 0;
+    for (uint32_t i = 0; i < c; i++) {
+        if (memb[i] == VEU_NONE && (din[i] == 0 || dout[i] == 0)) {
+            memb[i] = nc++;
+            queue[tail++] = i;
+        }
+    }
+    while (head < tail) {
+        uint32_t v = cv[queue[head++]];
+        for (int dir = 0; dir < 2; dir++) {
+            uint32_t lo = dir ? g->own_in[v] : g->own_out[v];
+            uint32_t hi = dir ? g->own_in[v + 1] : g->own_out[v + 1];
+            for (uint32_t j = lo; j < hi; j++) {
+                const veu_oedge_t *e = &g->own[dir ? g->own_in_e[j] : j];
+                uint32_t u = dir ? e->from : e->to;
+                if (!veu_has_stake(e) || st[u] != ST_CORE || memb[loc[u]] != VEU_NONE) {
+                    continue;
+                }
+                uint32_t *d = dir ? &dout[loc[u]] : &din[loc[u]];
+                if (--*d == 0) {
+                    memb[loc[u]] = nc++;
+                    queue[tail++] = loc[u];
+                }
+            }
+        }
+    }
+    for (uint32_t i = 0; i < c; i++) {
+        left += memb[i] == VEU_NONE;
+    }
+    free(mark), free(queue), free(din), free(dout);
+    if (left) {
+        rc = igraph_components(g, st, cv, c, loc, memb, &nc);
+    }
+    *ret_nc = nc;
+    return rc;
 }
 
 /*

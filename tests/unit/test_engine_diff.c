@@ -575,6 +575,105 @@ START_TEST(engine_matches_brute_force)
 END_TEST
 
 /*
+ * The stake graph's strongly connected components, in the order the share
+ * fixpoints take them, against reachability: two vertices share a component
+ * exactly when each reaches the other, and every stake runs from a
+ * component to itself or to one after it.  The graphs have a dense cyclic
+ * core (the component the builder finds first, by two searches), smaller
+ * cycles beside and chains through it (peeled, then igraph's), and edges
+ * without a known stake, which join nothing.
+ */
+static void random_stake_graph(veu_graph_t *g, veu_oedge_t *own, uint32_t *out, uint32_t *in,
+                               uint32_t *in_e, int n)
+{
+    int m = 0;
+
+    memset(g, 0, sizeof(*g));
+    for (int u = 0; u < n; u++) {
+        out[u] = (uint32_t)m;
+        for (int v = 0; v < n; v++) {
+            int core = u < n / 3 && v < n / 3, odds = core ? 5 : 25 + (v < u) * 40;
+            if (u != v && rnd((unsigned)odds) == 0) {
+                own[m] = (veu_oedge_t){.from = (uint32_t)u,
+                                       .to = (uint32_t)v,
+                                       .pct = 10.0,
+                                       .flags = rnd(8) ? VEU_OE_KNOWN : 0};
+                m++;
+            }
+        }
+    }
+    out[n] = (uint32_t)m;
+    int k = 0;
+    for (int v = 0; v < n; v++) {
+        in[v] = (uint32_t)k;
+        for (int e = 0; e < m; e++) {
+            if ((int)own[e].to == v) {
+                in_e[k++] = (uint32_t)e;
+            }
+        }
+    }
+    in[n] = (uint32_t)k;
+    g->n = (uint32_t)n;
+    g->n_own = (uint32_t)m;
+    g->own = own;
+    g->own_out = out;
+    g->own_in = in;
+    g->own_in_e = in_e;
+}
+
+START_TEST(components_match_reachability)
+{
+    enum { N = 60 };
+    static veu_oedge_t own[N * N];
+    static uint32_t out[N + 1], in[N + 1], in_e[N * N], comp[N];
+    static bool reach[N][N];
+    veu_graph_t g;
+
+    rng = 99u;
+    for (int round = 0; round < 400; round++) {
+        int n = 2 + (int)rnd(N - 1);
+        random_stake_graph(&g, own, out, in, in_e, n);
+        memset(reach, 0, sizeof(reach));
+        for (int v = 0; v < n; v++) {
+            reach[v][v] = true;
+        }
+        for (uint32_t e = 0; e < g.n_own; e++) {
+            reach[own[e].from][own[e].to] |= veu_has_stake(&own[e]);
+        }
+        for (int k = 0; k < n; k++) { /* Warshall */
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; reach[i][k] && j < n; j++) {
+                    reach[i][j] |= reach[k][j];
+                }
+            }
+        }
+        uint32_t *order, *start, nc;
+        ck_assert_int_eq(veu_ties_components(&g, &order, &start, &nc), 0);
+        ck_assert_uint_eq(start[nc], (uint32_t)n);
+        for (uint32_t c = 0; c < nc; c++) {
+            ck_assert_uint_lt(start[c], start[c + 1]);
+            for (uint32_t i = start[c]; i < start[c + 1]; i++) {
+                comp[order[i]] = c;
+            }
+        }
+        for (int u = 0; u < n; u++) {
+            for (int v = 0; v < n; v++) {
+                ck_assert_msg((comp[u] == comp[v]) == (reach[u][v] && reach[v][u]),
+                              "round %d: %d and %d in components %u and %u", round, u, v, comp[u],
+                              comp[v]);
+            }
+        }
+        for (uint32_t e = 0; e < g.n_own; e++) {
+            ck_assert_msg(!veu_has_stake(&own[e]) || comp[own[e].from] <= comp[own[e].to],
+                          "round %d: stake %u -> %u runs backwards", round, own[e].from, own[e].to);
+        }
+        free(order);
+        free(start);
+    }
+}
+END_TEST
+
+/*
  * VEU_WORLDS=DIR [VEU_WORLDS_N=n]: writes n random worlds (default 24), each
  * a data directory DIR/wNNN with its policy in DIR/wNNN.conf, for the MPI
  * build's differential test (tests/integration/mpi.sh), and checks nothing.
@@ -620,6 +719,7 @@ int main(void)
     TCase *t = tcase_create("random");
     tcase_set_timeout(t, 300);
     tcase_add_loop_test(t, engine_matches_brute_force, 0, 2);
+    tcase_add_test(t, components_match_reachability);
     suite_add_tcase(s, t);
     return th_run(s);
 }
