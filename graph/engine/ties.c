@@ -719,6 +719,9 @@ static inline double flow(const veu_graph_t *g, const veu_policy_t *pol, const d
  */
 uint32_t veu_ties_local_min = 4096;
 
+/* How many edges ahead a sweep asks for the value at an edge's far end. */
+#define SWEEP_AHEAD 16
+
 static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, const uint32_t *order,
                                  uint32_t a, uint32_t b, const uint32_t *comp, uint32_t k, int down,
                                  double *x, uint32_t *lidx)
@@ -732,7 +735,8 @@ static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, cons
     }
     double *base = malloc((size_t)m * sizeof(*base)), *xl = malloc((size_t)m * sizeof(*xl));
     double *p = malloc((ne + 1) * sizeof(*p));
-    uint32_t *off = malloc(((size_t)m + 1) * sizeof(*off)), *far = malloc((ne + 1) * sizeof(*far));
+    uint32_t *off = malloc(((size_t)m + 1) * sizeof(*off));
+    uint32_t *far = malloc((ne + SWEEP_AHEAD + 1) * sizeof(*far));
     int64_t sweeps = -1;
     if (!base || !xl || !p || !off || !far) {
         goto out;
@@ -741,7 +745,7 @@ static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, cons
     veu_huge(xl, (size_t)m * sizeof(*xl));
     veu_huge(p, (ne + 1) * sizeof(*p));
     veu_huge(off, ((size_t)m + 1) * sizeof(*off));
-    veu_huge(far, (ne + 1) * sizeof(*far));
+    veu_huge(far, (ne + SWEEP_AHEAD + 1) * sizeof(*far));
     size_t q = 0;
     for (uint32_t i = 0; i < m; i++) {
         uint32_t v = order[a + i];
@@ -749,6 +753,11 @@ static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, cons
         uint32_t hi = down ? g->own_out[v + 1] : g->own_in[v + 1];
         double outside = 0.0;
         off[i] = (uint32_t)q;
+        xl[i] = x[v];
+        if (seed[v]) {
+            base[i] = 1.0; /* whatever its owners: 1, as min(1, 1 + ...) */
+            continue;
+        }
         for (uint32_t j = lo; j < hi; j++) {
             const veu_oedge_t *e = &g->own[down ? j : g->own_in_e[j]];
             uint32_t u = down ? e->to : e->from;
@@ -761,17 +770,18 @@ static int64_t solve_cycle_local(const veu_graph_t *g, const uint8_t *seed, cons
             }
         }
         base[i] = outside;
-        xl[i] = x[v];
     }
     off[m] = (uint32_t)q;
+    memset(far + q, 0, (SWEEP_AHEAD + 1) * sizeof(*far));
     for (sweeps = 0; sweeps < VEU_TIES_MAX_SWEEPS;) {
         double delta = 0.0;
         for (uint32_t i = 0; i < m; i++) {
             double sum = base[i];
             for (uint32_t j = off[i]; j < off[i + 1]; j++) {
+                __builtin_prefetch(&xl[far[j + SWEEP_AHEAD]]);
                 sum += p[j] * xl[far[j]];
             }
-            double nv = seed[order[a + i]] ? 1.0 : sum < 1.0 ? sum : 1.0;
+            double nv = sum < 1.0 ? sum : 1.0;
             delta = fmax(delta, nv - xl[i]);
             xl[i] = nv;
         }
