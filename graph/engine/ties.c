@@ -989,6 +989,89 @@ static int cycle_paths(const struct sides *sd, const uint8_t *seed, const double
 }
 
 /*
+ * A large cycle's distances from packed arrays of its own, as its shares are
+ * swept (solve_cycle_local): its edges with their weights, packed once in
+ * the order of its vertices, and its distances beside them, so that a step
+ * of the search reads one short row and one array of the cycle's size
+ * instead of the whole graph's edges, components and distances at random.
+ * A vertex is queued again only when a shorter way to it is found.  The
+ * distances are the least of the same sums as cycle_paths takes, to the bit.
+ * Returns -ENOMEM, 1 when memory for the packing is short (the caller falls
+ * back to cycle_paths), or 0.
+ */
+static int cycle_paths_local(const struct sides *sd, const uint8_t *seed, const double *w,
+                             const uint32_t *comp, uint32_t k, const uint32_t *order, uint32_t a,
+                             uint32_t b, heap_t *h, double *dist, uint32_t *lidx)
+{
+    const struct adj *away = &sd->away;
+    uint32_t m = b - a;
+    size_t ne = 0;
+    int rc = 1;
+
+    for (uint32_t i = 0; i < m; i++) {
+        lidx[order[a + i]] = i;
+    }
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t u = order[a + i];
+        for (uint32_t j = away->off[u]; j < away->off[u + 1]; j++) {
+            uint32_t e = adj_edge(away, j);
+            ne += comp[edge_at(away, e)[away->far]] == k && isfinite(w[e]);
+        }
+    }
+    uint32_t *off = malloc(((size_t)m + 1) * sizeof(*off)), *far = malloc((ne + 1) * sizeof(*far));
+    double *wl = malloc((ne + 1) * sizeof(*wl)), *dl = malloc(((size_t)m + 1) * sizeof(*dl));
+    uint8_t *done = calloc((size_t)m + 1, 1);
+    if (!off || !far || !wl || !dl || !done) {
+        goto out;
+    }
+    size_t q = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t u = order[a + i];
+        off[i] = (uint32_t)q;
+        for (uint32_t j = away->off[u]; j < away->off[u + 1]; j++) {
+            uint32_t e = adj_edge(away, j), x = edge_at(away, e)[away->far];
+            if (comp[x] == k && isfinite(w[e])) {
+                far[q] = lidx[x];
+                wl[q++] = w[e];
+            }
+        }
+    }
+    off[m] = (uint32_t)q;
+    rc = -ENOMEM;
+    h->n = 0;
+    for (uint32_t i = 0; i < m; i++) {
+        uint32_t v = order[a + i];
+        dl[i] = seed[v] ? VEU_HOP_COST : nearest(&sd->toward, w, dist, v);
+        if (isfinite(dl[i]) && heap_push(h, dl[i], i) < 0) {
+            goto out;
+        }
+    }
+    while (h->n) {
+        heap_item_t it = heap_pop(h);
+        uint32_t i = it.v;
+        if (done[i]) {
+            continue;
+        }
+        done[i] = 1;
+        dist[order[a + i]] = it.d;
+        for (uint32_t j = off[i]; j < off[i + 1]; j++) {
+            uint32_t x = far[j];
+            double d = it.d + wl[j];
+            if (!done[x] && d < dl[x]) {
+                dl[x] = d;
+                if (heap_push(h, d, x) < 0) {
+                    goto out;
+                }
+            }
+        }
+    }
+    rc = 0;
+out:
+    free(off), free(far), free(wl), free(dl), free(done);
+    return rc;
+}
+
+/*
  * For each vertex the edge by which a strongest path from the seeds enters
  * it (down = 0: share_pred) or leaves it towards the seeds (down = 1:
  * hold_next), or VEU_NONE.  Among edges on equally strong paths the one with
@@ -1004,6 +1087,7 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
     struct sides sd = search_sides(g, down);
     const struct adj *a = &sd.toward;
     heap_t h = {NULL, 0, 0};
+    uint32_t *lidx = NULL; /* a large cycle's local indices */
 
     for (uint32_t v = 0; v < g->n; v++) {
         dist[v] = INFINITY;
@@ -1014,12 +1098,21 @@ static int strongest_paths(const veu_graph_t *g, const uint8_t *seed, const doub
         if (hi - lo == 1) {
             uint32_t v = order[lo];
             dist[v] = seed[v] ? VEU_HOP_COST : nearest(a, w, dist, v);
-        } else if (cycle_paths(&sd, seed, w, comp, k, order, lo, hi, &h, dist) < 0) {
-            free(h.a);
+            continue;
+        }
+        int rc = 1;
+        if (hi - lo >= veu_ties_local_min && (lidx || (lidx = malloc((size_t)g->n * 4)))) {
+            rc = cycle_paths_local(&sd, seed, w, comp, k, order, lo, hi, &h, dist, lidx);
+        }
+        if (rc > 0) {
+            rc = cycle_paths(&sd, seed, w, comp, k, order, lo, hi, &h, dist);
+        }
+        if (rc < 0) {
+            free(h.a), free(lidx);
             return -ENOMEM;
         }
     }
-    free(h.a);
+    free(h.a), free(lidx);
     for (uint32_t v = 0; v < g->n; v++) {
         double dv = dist[v];
         ret_edge[v] = VEU_NONE;
