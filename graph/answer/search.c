@@ -102,11 +102,11 @@ static uint32_t on_list(const veu_snapshot_t *s, const veu_snap_gram_t *gr, uint
  */
 static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
 {
-    static struct {
+    static _Thread_local struct { /* per thread: searches may run on several at once */
         uint32_t id, count;
     } slot[FUZZY_SLOTS];
-    static uint16_t touched[FUZZY_SLOTS / 2]; /* the slots in use, emptied again on the way out */
-    static bool ready;
+    static _Thread_local uint16_t touched[FUZZY_SLOTS / 2]; /* in use; emptied on the way out */
+    static _Thread_local bool ready;
     uint32_t g[VEU_NAME_WORD_LEN + 2], wg[VEU_NAME_WORD_LEN + 2];
     const veu_snap_gram_t *lists[VEU_NAME_WORD_LEN + 2];
     size_t ng = veu_word_grams(w, g, sizeof(g) / sizeof(g[0])), used = 0, found = 0;
@@ -308,7 +308,7 @@ static size_t search_q(const veu_snapshot_t *s, const char *name, size_t len, ve
 size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
                            size_t limit)
 {
-    static struct query q; /* large; answers run on one thread */
+    static _Thread_local struct query q; /* 3.6 KiB: off the stack, one per thread */
     size_t n = search_q(s, name, len, ret, limit, &q);
 
     /* the answer names each match: ask for their lines together, then their strings */
@@ -504,7 +504,7 @@ static int country_is(const veu_snapshot_t *s, uint32_t v, const char *country)
 int veu_snapshot_resolve_name(const veu_snapshot_t *s, const char *name, size_t len,
                               const char *country, double min_score, veu_name_match_t *ret)
 {
-    static struct query q;
+    static _Thread_local struct query q;
     veu_match_t m[VEU_NAME_LOOK];
     char qx[VEU_NAME_EXACT_MAX];
     size_t n = search_q(s, name, len, m, VEU_NAME_LOOK, &q), k = 0;

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,8 +169,26 @@ static const char *const cjk_forms[] = {
     "集团",         "集團",         "公司",         "주식회사", "유한회사",
 };
 
-static UTransliterator *translit;
-static int translit_failed;
+/*
+ * ICU's transliterators may not be used by two threads at once: each
+ * thread opens its own, on its first name in another script, and closes it
+ * when it ends (the key's destructor); veu_names_cleanup closes the
+ * caller's.
+ */
+static pthread_key_t translit_key;
+static bool translit_keyed; /* set once, under translit_once */
+static pthread_once_t translit_once = PTHREAD_ONCE_INIT;
+static _Thread_local int translit_failed;
+
+static void translit_close(void *t)
+{
+    utrans_close(t);
+}
+
+static void translit_key_make(void)
+{
+    translit_keyed = pthread_key_create(&translit_key, translit_close) == 0;
+}
 
 /*
  * Every word of every name is asked whether it is a legal form: a table of
@@ -215,18 +234,28 @@ int veu_name_is_legal_form(const char *w)
 
 static UTransliterator *get_translit(void)
 {
-    if (!translit && !translit_failed) {
+    UTransliterator *t;
+
+    pthread_once(&translit_once, translit_key_make);
+    if (!translit_keyed) {
+        return NULL;
+    }
+    t = pthread_getspecific(translit_key);
+    if (!t && !translit_failed) {
         UErrorCode st = U_ZERO_ERROR;
         UParseError pe;
         UChar id[96];
         u_uastrcpy(id, "Russian-Latin/BGN; Any-Latin; Latin-ASCII");
-        translit = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
-        if (U_FAILURE(st)) {
-            translit = NULL;
+        t = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, &pe, &st);
+        if (U_FAILURE(st) || pthread_setspecific(translit_key, t) != 0) {
+            if (!U_FAILURE(st)) {
+                utrans_close(t);
+            }
+            t = NULL;
             translit_failed = 1; /* ICU data missing: other scripts stay as they are */
         }
     }
-    return translit;
+    return t;
 }
 
 void veu_names_init(void)
@@ -234,11 +263,20 @@ void veu_names_init(void)
     get_translit();
 }
 
+const void *veu_names_translit(void)
+{
+    return get_translit();
+}
+
 void veu_names_cleanup(void)
 {
-    if (translit) {
-        utrans_close(translit);
-        translit = NULL;
+    pthread_once(&translit_once, translit_key_make);
+    if (translit_keyed) {
+        UTransliterator *t = pthread_getspecific(translit_key);
+        if (t) {
+            utrans_close(t);
+            pthread_setspecific(translit_key, NULL);
+        }
     }
     u_cleanup(); /* ICU's registry and data caches */
 }

@@ -46,4 +46,7 @@ size_t veu_word_grams(const char *w, uint32_t *out, size_t cap);
 /* True when w (lower case, ASCII) is a legal form or a connecting word. */
 int veu_name_is_legal_form(const char *w);
 
+/* The calling thread's ICU transliterator, opened if need be (NULL without ICU data): tests. */
+const void *veu_names_translit(void);
+
 #endif

@@ -4,7 +4,10 @@
  * Opening checks the whole file (checksums and every index), so nothing
  * read from a snapshot can point outside it; answering makes no igraph call
  * and parses nothing.  A snapshot may be shared by any number of readers;
- * the functions here keep no state between calls.
+ * the functions here keep no state between calls.  Threads may call them at
+ * once, except veu_snapshot_risk and veu_snapshot_risk_nodes, whose scratch
+ * paths (tens of KiB) are kept once per process: call those from one thread
+ * at a time (veud answers on its loop thread).
  */
 #ifndef VEU_SNAPSHOT_H
 #define VEU_SNAPSHOT_H
@@ -17,7 +20,7 @@
 #include "veu/jbuf.h"
 
 #define VEU_SNAP_NONE   UINT32_MAX
-#define VEU_SNAP_FORMAT 10/* the snapshot file format this veud reads and writes */
+#define VEU_SNAP_FORMAT 10 /* the snapshot file format this veud reads and writes */
 
 typedef struct veu_snapshot veu_snapshot_t;
 
@@ -183,7 +186,8 @@ void veu_snapshot_nodes_json(const veu_snapshot_t *s, const veu_nodeset_t *set, 
 /*
  * Appends the `risk` result object of SPEC section 4 for one entity: entity,
  * verdict, reasons with detail, paths and proof, and metrics.  Time:
- * O(evidence_paths x path length + in-degree + proof size).
+ * O(evidence_paths x path length + in-degree + proof size).  One thread at
+ * a time (see the top of this file).
  */
 void veu_snapshot_risk(const veu_snapshot_t *s, uint32_t idx, veu_jbuf_t *out);
 
@@ -221,8 +225,11 @@ typedef struct veu_match {
 /*
  * Finds up to limit entities whose name or an alias is closest to name,
  * best first.  Case, punctuation and legal forms do not matter.  Returns
- * the number of matches written.  Time: linear in the entities (an index
- * comes with the names work).
+ * the number of matches written.  Time: the postings of the query's words
+ * (and, for a word the index lacks, the trigram lists of its close
+ * spellings), never the whole snapshot.  Threads may call it, and
+ * veu_snapshot_resolve_name, at once: each keeps its own work tables and
+ * transliterator.
  */
 size_t veu_snapshot_search(const veu_snapshot_t *s, const char *name, size_t len, veu_match_t *ret,
                            size_t limit);
@@ -259,11 +266,13 @@ int veu_snapshot_resolve_name(const veu_snapshot_t *s, const char *name, size_t 
                               const char *country, double min_score, veu_name_match_t *ret);
 
 /*
- * Prepares name normalisation (opens ICU's transliterator, some 30 ms), so
- * that the first search in another script does not pay for it on the loop.
+ * Prepares name normalisation for the calling thread (opens its ICU
+ * transliterator, some 30 ms), so that its first search in another script
+ * does not pay for it on the loop.  Other threads open theirs when they
+ * first need it and close it when they end.
  */
 void veu_names_init(void);
-/* Releases it and ICU's caches; at exit, for leak checkers. */
+/* Releases the calling thread's and ICU's caches; at exit, once the other threads have ended. */
 void veu_names_cleanup(void);
 
 /* Appends the rebuild problems kept in the snapshot as a JSON array. */

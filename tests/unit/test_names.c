@@ -7,6 +7,7 @@
  * must not match.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -365,6 +366,79 @@ START_TEST(sixty_four_keys_at_most)
 }
 END_TEST
 
+/*
+ * Searches from four threads at once each get what one thread alone gets:
+ * the close-spelling tables and ICU's transliterator are per thread (the
+ * names in other scripts go through it, the misspelt ones through the
+ * tables).  Run under ThreadSanitizer by scripts/test.
+ */
+static const char *const hunt_names[] = {
+    "Lockhead Martin",
+    "Rheinmetal Automotive",
+    "Boing Rasha Ink",
+    "中国航空工业集团",
+    "Бойнг Раша филиал",
+    "Airbuss",
+    "Comercial Aircraft Corporation",
+    "Nihon Macdonel Duglas",
+    "Dzheppesen Predstavitelstvo",
+};
+#define N_HUNT (sizeof(hunt_names) / sizeof(hunt_names[0]))
+static veu_match_t hunt_want[N_HUNT][10];
+static size_t hunt_n[N_HUNT];
+
+static const void *hunt_translit[4];
+static int hunt_bad[4];
+
+static void *hunt(void *arg)
+{
+    int *bad = arg;
+    veu_match_t m[10];
+
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < N_HUNT; i++) {
+            size_t n = veu_snapshot_search(B.snap, hunt_names[i], strlen(hunt_names[i]), m, 10);
+            bool same = n == hunt_n[i];
+            for (size_t k = 0; same && k < n; k++) {
+                same = m[k].idx == hunt_want[i][k].idx && m[k].score == hunt_want[i][k].score;
+            }
+            *bad += !same;
+        }
+    }
+    hunt_translit[bad - hunt_bad] = veu_names_translit();
+    return NULL;
+}
+
+START_TEST(search_from_four_threads)
+{
+    pthread_t th[4];
+    size_t found = 0;
+
+    for (size_t i = 0; i < N_HUNT; i++) {
+        hunt_n[i] =
+            veu_snapshot_search(B.snap, hunt_names[i], strlen(hunt_names[i]), hunt_want[i], 10);
+        found += hunt_n[i] > 0;
+    }
+    ck_assert_uint_eq(found,
+                      N_HUNT); /* every name finds something: the comparison means something */
+    for (int t = 0; t < 4; t++) {
+        ck_assert_int_eq(pthread_create(&th[t], NULL, hunt, &hunt_bad[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        pthread_join(th[t], NULL);
+        ck_assert_msg(hunt_bad[t] == 0, "thread %d: %d searches differed from one thread's", t,
+                      hunt_bad[t]);
+    }
+    /* ICU's transliterators are not for two threads at once: each had its own
+       (theirs are closed as they end, so only this thread's, still open, is compared) */
+    const void *mine = veu_names_translit();
+    for (int t = 0; mine && t < 4; t++) {
+        ck_assert_ptr_nonnull(hunt_translit[t]);
+        ck_assert_ptr_ne(hunt_translit[t], mine);
+    }
+}
+END_TEST
+
 START_TEST(different_companies_score_low)
 {
     double sc;
@@ -516,6 +590,7 @@ int main(void)
     tcase_add_test(t, other_scripts);
     tcase_add_test(t, close_spellings_score_below_a_match);
     tcase_add_test(t, different_companies_score_low);
+    tcase_add_test(t, search_from_four_threads);
     tcase_add_test(t, close_spelling_on_a_long_trigram_list);
     suite_add_tcase(s, t);
     t = tcase_create("resolve");
