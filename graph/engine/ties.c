@@ -409,20 +409,20 @@ static igraph_error_t igraph_components(const veu_graph_t *g, const uint8_t *st,
  * finds the components of what remains.  Components are unique, so this
  * changes only their numbering, and order_core orders them by the graph.
  */
-static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, const uint32_t *cv,
+static igraph_error_t core_components(const veu_graph_t *g, uint8_t *st, const uint32_t *cv,
                                       uint32_t c, const uint32_t *loc, uint32_t *memb,
                                       uint32_t *ret_nc)
 {
-    enum { FW = 1, BW = 2 };
-    uint8_t *mark = calloc((size_t)c + 1, 1);
+    enum { FW = 0x10, BW = 0x20 }; /* marks beside ST_CORE in st[], cleared before return */
     uint32_t *queue = malloc(((size_t)c + 1) * sizeof(*queue));
-    uint32_t *din = calloc((size_t)c + 1, sizeof(*din)), *dout = calloc((size_t)c + 1, 4);
+    uint32_t *din = calloc((size_t)c + 1, sizeof(*din)),
+             *dout = calloc((size_t)c + 1, sizeof(*dout));
     uint32_t nc = 0, pivot = 0, left = 0;
     uint64_t best = 0;
     igraph_error_t rc = IGRAPH_SUCCESS;
 
-    if (!mark || !queue || !din || !dout) {
-        free(mark), free(queue), free(din), free(dout);
+    if (!queue || !din || !dout) {
+        free(queue), free(din), free(dout);
         IGRAPH_ERROR("no memory for the core's components", IGRAPH_ENOMEM);
     }
     for (uint32_t i = 0; i < c; i++) {
@@ -441,28 +441,33 @@ static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, c
             pivot = i;
         }
     }
-    /* forward (to holdings) and backward (to owners) from the pivot */
+    /*
+     * Forward (to holdings) and backward (to owners) from the pivot, marked
+     * in st[] itself: one byte read per edge besides the edge, where a local
+     * index and a mark of its own would be two more at random.
+     */
     for (int dir = 0; dir < 2 && c; dir++) {
         uint8_t bit = dir ? BW : FW;
         size_t head = 0, tail = 0;
-        queue[tail++] = pivot;
-        mark[pivot] |= bit;
+        queue[tail++] = cv[pivot];
+        st[cv[pivot]] |= bit;
         while (head < tail) {
-            uint32_t v = cv[queue[head++]];
+            uint32_t v = queue[head++];
             uint32_t lo = dir ? g->own_in[v] : g->own_out[v];
             uint32_t hi = dir ? g->own_in[v + 1] : g->own_out[v + 1];
             for (uint32_t j = lo; j < hi; j++) {
                 const veu_oedge_t *e = &g->own[dir ? g->own_in_e[j] : j];
                 uint32_t u = dir ? e->from : e->to;
-                if (veu_has_stake(e) && st[u] == ST_CORE && !(mark[loc[u]] & bit)) {
-                    mark[loc[u]] |= bit;
-                    queue[tail++] = loc[u];
+                if ((st[u] & ~(FW | BW)) == ST_CORE && !(st[u] & bit) && veu_has_stake(e)) {
+                    st[u] |= bit;
+                    queue[tail++] = u;
                 }
             }
         }
     }
     for (uint32_t i = 0; i < c; i++) {
-        memb[i] = mark[i] == (FW | BW) ? 0 : VEU_NONE;
+        memb[i] = st[cv[i]] == (ST_CORE | FW | BW) ? 0 : VEU_NONE;
+        st[cv[i]] = ST_CORE;
     }
     nc = c ? 1 : 0;
     /* peel the rest: no owner or no holding left among the unplaced */
@@ -507,7 +512,7 @@ static igraph_error_t core_components(const veu_graph_t *g, const uint8_t *st, c
     for (uint32_t i = 0; i < c; i++) {
         left += memb[i] == VEU_NONE;
     }
-    free(mark), free(queue), free(din), free(dout);
+    free(queue), free(din), free(dout);
     if (left) {
         rc = igraph_components(g, st, cv, c, loc, memb, &nc);
     }
