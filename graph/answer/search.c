@@ -199,12 +199,11 @@ static double score_key(const veu_snapshot_t *s, const uint32_t *k, const struct
 {
     uint32_t cnt = k[0];
     const uint32_t *ids = k + VEU_KEY_WORDS;
-    double num = 0, den;
+    double num = 0, den = veu_key_weight(k);
 
     if (q->joined != VEU_NONE && k[1] == q->joined) {
         return 1.0;
     }
-    memcpy(&den, k + 2, sizeof(den));
     for (int i = 0; i < q->n; i++) {
         const struct qword *qw = &q->q[i];
         double best = 0;
@@ -238,7 +237,7 @@ static double score_keys(const veu_snapshot_t *s, const uint32_t *k, const struc
             best = sc;
             at = i;
         }
-        k += VEU_KEY_WORDS + k[0];
+        k = veu_key_next(k);
     }
     if (ret_key) {
         *ret_key = at;

@@ -25,7 +25,7 @@ int veu_grow(void **arr, size_t *cap, size_t n, size_t size);
  * Asks for 2 MiB pages under an array of len bytes at p not touched yet, where
  * the kernel gives them only when asked (transparent huge pages "madvise"):
  * the builder's large arrays are read at random, and at 10M entities their
- * 4 KiB pages miss the TLB on most reads.  Arrays under 8 MiB are left as
+ * 4 KiB pages miss the TLB on most reads.  Arrays under 32 MiB are left as
  * they are.  Only a hint: nothing changes but the speed.
  */
 void veu_huge(void *p, size_t len);
@@ -62,11 +62,6 @@ int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint3
                      uint32_t *ret_prev);
 
 /*
- * Finds s[0..len) in a table of mask+1 slots whose keys are offsets into
- * pool.  Returns the index or UINT32_MAX.  Works on a mapped snapshot as
- * well as in memory.  Time: O(1) expected, two cache misses for a hit.
- */
-/*
  * Asks the cache for the id strings a lookup of hash will compare: the keys
  * of the slots from hash's slot up to the first empty one, 4 at most.  The
  * slots themselves must have been asked for earlier (__builtin_prefetch of
@@ -75,6 +70,11 @@ int veu_idmap_insert(veu_idmap_t *m, const veu_strpool_t *p, uint32_t key, uint3
 void veu_idmap_prefetch_keys(const veu_idslot_t *slot, uint64_t mask, const char *pool,
                              uint64_t hash);
 
+/*
+ * Finds s[0..len) in a table of mask+1 slots whose keys are offsets into
+ * pool.  Returns the index or UINT32_MAX.  Works on a mapped snapshot as
+ * well as in memory.  Time: O(1) expected, two cache misses for a hit.
+ */
 uint32_t veu_idmap_find_raw(const veu_idslot_t *slot, uint64_t mask, const char *pool,
                             const char *s, size_t len);
 

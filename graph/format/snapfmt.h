@@ -46,6 +46,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "format/records.h"
 #include "veu/build.h"
@@ -54,6 +55,20 @@
 
 /* A key in KEYS: its word count, joined word and weight take this many words before its words. */
 #define VEU_KEY_WORDS 4
+
+/* The weight of the key at k (k[2..3], a double; unaligned in KEYS). */
+static inline double veu_key_weight(const uint32_t *k)
+{
+    double w;
+    memcpy(&w, k + 2, sizeof(w));
+    return w;
+}
+
+/* The key after the one at k. */
+static inline const uint32_t *veu_key_next(const uint32_t *k)
+{
+    return k + VEU_KEY_WORDS + k[0];
+}
 
 #define VEU_SNAP_MAGIC   "VEUDSNAP"
 #define VEU_SNAP_VERSION VEU_SNAP_FORMAT

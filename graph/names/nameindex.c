@@ -181,14 +181,11 @@ static float bound_weight(const veu_nameindex_t *ix, uint32_t v, uint32_t id)
     uint32_t nk = *k++;
     double least = INFINITY;
 
-    for (uint32_t i = 0; i < nk; i++) {
-        double w;
+    for (uint32_t i = 0; i < nk; i++, k = veu_key_next(k)) {
         if (k[1] == id) {
             return 0;
         }
-        memcpy(&w, k + 2, sizeof(w));
-        least = w < least ? w : least;
-        k += VEU_KEY_WORDS + k[0];
+        least = fmin(least, veu_key_weight(k));
     }
     float f = (float)least;
     return (double)f > least ? nextafterf(f, 0) : f; /* never above a key: the bound stays one */

@@ -105,13 +105,10 @@ static int verify_bounds(const veu_snapshot_t *s)
             }
             const uint32_t *k = s->keys + s->postk[w->off + j];
             uint32_t nk = *k++;
-            for (uint32_t key = 0; key < nk; key++) {
-                double kw;
-                memcpy(&kw, k + 2, sizeof(kw));
-                if (k[1] == i || (double)b > kw) {
+            for (uint32_t key = 0; key < nk; key++, k = veu_key_next(k)) {
+                if (k[1] == i || (double)b > veu_key_weight(k)) {
                     return -1;
                 }
-                k += VEU_KEY_WORDS + k[0];
             }
         }
     }
