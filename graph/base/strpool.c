@@ -66,7 +66,15 @@ uint64_t veu_id_hash(const char *s, size_t len)
 
 int veu_idmap_init(veu_idmap_t *m)
 {
+    return veu_idmap_init_for(m, 0);
+}
+
+int veu_idmap_init_for(veu_idmap_t *m, size_t n)
+{
     m->mask = 1023;
+    while ((m->mask + 1) / 2 < n) {
+        m->mask = m->mask * 2 + 1; /* at most half full, as insert keeps it */
+    }
     m->count = 0;
     m->slot = malloc((m->mask + 1) * sizeof(*m->slot));
     if (!m->slot) {

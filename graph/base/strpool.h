@@ -52,6 +52,8 @@ typedef struct veu_idmap {
 } veu_idmap_t;
 
 int veu_idmap_init(veu_idmap_t *m);
+/* The same, with room for n ids before the table first grows (and rehashes every key). */
+int veu_idmap_init_for(veu_idmap_t *m, size_t n);
 void veu_idmap_destroy(veu_idmap_t *m);
 
 /*

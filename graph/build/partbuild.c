@@ -55,6 +55,8 @@ struct walk {
     size_t n_part, cap_part;
     uint32_t *queue;
     size_t cap_queue;
+    uint64_t *sub; /* once sorted: (entity << 32 | its index in the part), open addressing */
+    unsigned sub_bits;
     uint64_t rows, max_rows;
     uint32_t max_entities;
 };
@@ -254,17 +256,81 @@ static int prune_holdings(struct walk *w, size_t nb)
     return w->rows > w->max_rows ? -E2BIG : 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/*
+ * Sorts the part by entity index: two passes of 16 bits through the queue,
+ * which is as long as the part and free once the walks are done (a qsort
+ * of 25,000 entities took 2 ms).
+ */
+static void sort_part(struct walk *w)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    uint32_t *a = w->part, *b = w->queue;
+    for (int shift = 0; shift < 32; shift += 16) {
+        static _Thread_local uint32_t count[1 << 16];
+        memset(count, 0, sizeof(count));
+        for (size_t i = 0; i < w->n_part; i++) {
+            count[(a[i] >> shift) & 0xffff]++;
+        }
+        for (uint32_t d = 0, sum = 0; d < (1u << 16); d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < w->n_part; i++) {
+            b[count[(a[i] >> shift) & 0xffff]++] = a[i];
+        }
+        uint32_t *t = a;
+        a = b;
+        b = t;
+    }
+    /* two passes: the sorted entities are back in w->part */
 }
 
-/* The index of full-graph entity v in the sorted part. */
+/*
+ * The part's entities by their index in the whole graph, once the part is
+ * sorted.  A table of twice the part's size, not a binary search of the
+ * part: every row of the part is looked up (at 1M entities, 9% of a part's
+ * time went to the search).
+ */
+static int index_part(struct walk *w)
+{
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < 2 * w->n_part) {
+        bits++;
+    }
+    w->sub_bits = bits;
+    w->sub = malloc(((size_t)1 << bits) * sizeof(*w->sub));
+    if (!w->sub) {
+        return -ENOMEM;
+    }
+    memset(w->sub, 0xff, ((size_t)1 << bits) * sizeof(*w->sub));
+    size_t mask = ((size_t)1 << bits) - 1;
+    for (size_t i = 0; i < w->n_part; i++) {
+        uint32_t v = w->part[i];
+        size_t h = (size_t)((v * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+        while (w->sub[h] != UINT64_MAX) {
+            h = (h + 1) & mask;
+        }
+        w->sub[h] = (uint64_t)v << 32 | (uint32_t)i;
+    }
+    return 0;
+}
+
+/* The index of full-graph entity v in the sorted part, or VEU_NONE. */
 static uint32_t sub_index(const struct walk *w, uint32_t v)
 {
-    const uint32_t *p = bsearch(&v, w->part, w->n_part, sizeof(uint32_t), cmp_u32);
-    return p ? (uint32_t)(p - w->part) : VEU_NONE;
+    if (!(w->mark[v] & M_IN)) {
+        return VEU_NONE;
+    }
+    size_t mask = ((size_t)1 << w->sub_bits) - 1;
+    for (size_t h = (size_t)((v * 0x9E3779B97F4A7C15ull) >> (64 - w->sub_bits));;
+         h = (h + 1) & mask) {
+        if (w->sub[h] == UINT64_MAX) {
+            return VEU_NONE;
+        }
+        if ((uint32_t)(w->sub[h] >> 32) == v) {
+            return (uint32_t)w->sub[h];
+        }
+    }
 }
 
 static int pool_copy(veu_dataset_t *ds, const veu_snapshot_t *s, uint32_t off, uint32_t *ret)
@@ -273,6 +339,8 @@ static int pool_copy(veu_dataset_t *ds, const veu_snapshot_t *s, uint32_t off, u
     return veu_strpool_add(&ds->pool, str, strlen(str), ret);
 }
 
+#define AHEAD 8
+
 /* The dataset of the part on the day: rows in effect whose ends are both in it. */
 static int part_dataset(veu_dataset_t *ds, const struct walk *w, const char *day)
 {
@@ -280,7 +348,8 @@ static int part_dataset(veu_dataset_t *ds, const struct walk *w, const char *day
     int rc;
 
     memset(ds, 0, sizeof(*ds));
-    if ((rc = veu_strpool_init(&ds->pool)) < 0 || (rc = veu_idmap_init(&ds->ids)) < 0) {
+    if ((rc = veu_strpool_init(&ds->pool)) < 0 ||
+        (rc = veu_idmap_init_for(&ds->ids, w->n_part)) < 0) {
         return rc;
     }
     snprintf(ds->as_of, sizeof(ds->as_of), "%s", day);
@@ -295,6 +364,17 @@ static int part_dataset(veu_dataset_t *ds, const struct walk *w, const char *day
     for (uint32_t i = 0; i < ds->n; i++) {
         uint32_t v = w->part[i], prev;
         const veu_snap_entity_t *e = &s->ent[v];
+        /* the strings copied are at random places: asked for a few entities ahead */
+        if (i + 2 * AHEAD < ds->n) {
+            __builtin_prefetch(&s->ent[w->part[i + 2 * AHEAD]]);
+            __builtin_prefetch(&s->entx[w->part[i + 2 * AHEAD]]);
+        }
+        if (i + AHEAD < ds->n) {
+            const veu_snap_entity_t *a = &s->ent[w->part[i + AHEAD]];
+            __builtin_prefetch(s->str + a->id);
+            __builtin_prefetch(s->str + a->name);
+            __builtin_prefetch(s->str + s->entx[w->part[i + AHEAD]].aliases);
+        }
         veu_entity_row_t *r = &ds->ent[i];
         if ((rc = pool_copy(ds, s, e->id, &r->id)) < 0 ||
             (rc = pool_copy(ds, s, e->name, &r->name)) < 0 ||
@@ -413,9 +493,9 @@ int veu_history_build(const veu_snapshot_t *s, const char *day, const uint32_t *
                  veu_strerror(rc));
         goto out;
     }
-    qsort(w.part, w.n_part, sizeof(uint32_t), cmp_u32);
+    sort_part(&w);
     *ret_entities = (uint32_t)w.n_part;
-    if ((rc = part_dataset(&ds, &w, day)) < 0) {
+    if ((rc = index_part(&w)) < 0 || (rc = part_dataset(&ds, &w, day)) < 0) {
         snprintf(err->message, sizeof(err->message), "cannot gather the history: %s",
                  veu_strerror(rc));
         goto out;
@@ -431,5 +511,6 @@ out:
     free(w.mark);
     free(w.part);
     free(w.queue);
+    free(w.sub);
     return rc;
 }

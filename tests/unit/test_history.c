@@ -241,6 +241,85 @@ START_TEST(history_equals_full_build_of_the_day)
 }
 END_TEST
 
+/*
+ * A part whose entities lie far apart in a graph of 70,000: the part is
+ * sorted by entity index in two passes of 16 bits and looked up by a table,
+ * so the entities above 65,535 must keep their order (equal chains are
+ * chosen by the lowest index) and be found.
+ */
+START_TEST(parts_across_a_large_graph)
+{
+    enum { BIG = 70000, GROUP = 300 };
+    static const char *pcts[] = {"10", "25", "50", "51", "60", "100"};
+    char *dir = th_tmpdir(), d[40];
+    size_t cap = (size_t)BIG * 40 + 64, o;
+    char *buf = malloc(cap);
+    uint32_t at[GROUP];
+
+    ck_assert_ptr_nonnull(buf);
+    for (int i = 0; i < GROUP; i++) {
+        at[i] = (uint32_t)((i * 233u + 7u) % BIG); /* a quarter of them above 65,535 */
+    }
+    o = (size_t)snprintf(buf, cap, "id,name,country\n");
+    for (int v = 0; v < BIG; v++) {
+        o += (size_t)snprintf(buf + o, cap - o, "e%d,Entity %d,RU\n", v, v);
+    }
+    th_write(dir, "entities.csv", buf);
+    o = (size_t)snprintf(buf, cap, "entity_id,designation,source,listed_on,delisted_on\n");
+    for (int i = 0; i < GROUP / 8; i++) {
+        dates(d, sizeof(d));
+        o += (size_t)snprintf(buf + o, cap - o, "e%u,defense,list %d%s\n", at[rnd(GROUP)], i, d);
+    }
+    th_write(dir, "designations.csv", buf);
+    o = (size_t)snprintf(buf, cap, "owner_id,owned_id,percent,kind,start_date,end_date\n");
+    for (int i = 0; i < 2 * GROUP; i++) {
+        uint32_t a = at[rnd(GROUP)], b = at[rnd(GROUP)];
+        if (a != b) {
+            dates(d, sizeof(d));
+            o += (size_t)snprintf(buf + o, cap - o, "e%u,e%u,%s,equity%s\n", a, b, pcts[rnd(6)], d);
+        }
+    }
+    th_write(dir, "ownership.csv", buf);
+    free(buf);
+
+    veu_policy_t pol;
+    th_built_t b0, bd;
+    veu_policy_init(&pol);
+    th_as_of = "2024-07-02";
+    th_build(dir, &pol, &b0);
+    ck_assert_msg(b0.rc == 0, "%s", b0.err.message);
+    char day[11];
+    day_str(5, day);
+    th_as_of = day;
+    th_build(dir, &pol, &bd);
+    th_as_of = NULL;
+    ck_assert_msg(bd.rc == 0, "%s", bd.err.message);
+    uint32_t largest = 0, high = 0;
+    for (int i = 0; i < GROUP; i++) {
+        char id[16];
+        int rc;
+        veu_diag_t err;
+        snprintf(id, sizeof(id), "e%u", at[i]);
+        uint32_t v = veu_snapshot_find(b0.snap, id, strlen(id));
+        veu_snapshot_t *part = history(b0.snap, day, &v, 1, &pol, 100000, &rc, &err);
+        ck_assert_msg(part, "%s", err.message);
+        uint32_t n = veu_snapshot_info(part)->entities;
+        largest = n > largest ? n : largest;
+        high += at[i] > 65535 && n > 1;
+        same(bd.snap, part, id, risk, "risk");
+        same(bd.snap, part, id, owners, "owners");
+        same(bd.snap, part, id, paths, "paths");
+        veu_snapshot_close(part);
+    }
+    /* the parts were not trivial: many entities, some of them above 65,535 */
+    ck_assert_uint_gt(largest, 100);
+    ck_assert_uint_gt(high, 10);
+    th_built_free(&b0);
+    th_built_free(&bd);
+    th_rmdir(dir);
+}
+END_TEST
+
 /* A chain of owners longer than the bound is refused with a sentence, not walked. */
 START_TEST(work_is_bounded)
 {
@@ -305,6 +384,7 @@ int main(void)
     TCase *t = tcase_create("history");
     tcase_set_timeout(t, 600);
     tcase_add_test(t, history_equals_full_build_of_the_day);
+    tcase_add_test(t, parts_across_a_large_graph);
     tcase_add_test(t, work_is_bounded);
     tcase_add_test(t, undated_snapshot_keeps_no_history);
     suite_add_tcase(s, t);
