@@ -34,6 +34,7 @@
 #include "asof.h"
 #include "builder.h"
 #include "conn.h"
+#include "hworker.h"
 #include "log.h"
 #include "rebuild.h"
 #include "req.h"
@@ -72,6 +73,7 @@ struct veu_asof_job {
     veu_snapref_t *part;
     char err[512];
     int64_t started_ms;
+    int pid; /* of the worker building a part */
 };
 
 void veu_asof_forget_conn(veu_server_t *srv, veu_conn_t *c)
@@ -130,6 +132,7 @@ void veu_asof_purge(veu_server_t *srv)
         veu_snapref_put(d->base);
     }
     srv->n_asof_days = k;
+    veu_hworker_retire(srv); /* the idle workers of the old graph end, and let it go */
     if (srv->asof_day_job && srv->asof_day_job->base != srv->cur) {
         veu_asof_abandon_day(srv, "a new graph is served"); /* it would be dropped when done */
     }
@@ -166,6 +169,7 @@ static void drop_oldest_day(veu_server_t *srv, const char *why)
 
 void veu_asof_trim(veu_server_t *srv)
 {
+    veu_hworker_retire(srv); /* a reload: a worker of another policy must not answer */
     while (srv->n_asof_days > srv->cfg.history_days) {
         drop_oldest_day(srv, "the configuration keeps fewer days");
     }
@@ -305,9 +309,9 @@ static void part_opened(uv_work_t *w, int status)
     job_done(job, NULL);
 }
 
-static void proc_closed(uv_handle_t *h)
+/* The builder or worker is done with the job: map its part, or answer why there is none. */
+static void builder_done(veu_asof_job_t *job)
 {
-    veu_asof_job_t *job = h->data;
 
     if (job->term_signal || job->exit_status != VEU_EXIT_OK) {
         /* a builder that fails leaves a sentence in the memory file; one that died, not */
@@ -329,6 +333,20 @@ static void proc_closed(uv_handle_t *h)
         snprintf(job->err, sizeof(job->err), "cannot queue the mapping of the part");
         job_done(job, "internal");
     }
+}
+
+static void proc_closed(uv_handle_t *h)
+{
+    builder_done(h->data);
+}
+
+/* A worker is done with the job's part (hworker.c), or died on it. */
+static void worker_done(void *ctx, int64_t exit_status, int term_signal)
+{
+    veu_asof_job_t *job = ctx;
+    job->exit_status = exit_status;
+    job->term_signal = term_signal;
+    builder_done(job);
 }
 
 static void proc_exit(uv_process_t *p, int64_t status, int sig)
@@ -372,8 +390,12 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
         {.flags = UV_INHERIT_FD, .data.fd = veu_snapshot_fd(job->base->snap)},
         {.flags = UV_INHERIT_FD, .data.fd = job->xfd},
     };
-    job->proc.data = job;
     job->started_ms = veu_now_ms();
+    if (!job->whole) { /* a part: on a worker kept running between answers */
+        return veu_hworker_run(srv, job->base, job->day, srv->cfg.history_entities, job->xfd,
+                               worker_done, job, &job->pid);
+    }
+    job->proc.data = job;
     return veu_builder_spawn(srv, &job->proc, "history", args, 4, stdio, 5, proc_exit);
 }
 
@@ -604,6 +626,7 @@ void veu_asof_stop(veu_server_t *srv)
 void veu_asof_cleanup(veu_server_t *srv)
 {
     veu_asof_purge(srv);
+    veu_hworker_cleanup(srv);
     uv_close((uv_handle_t *)&srv->asof_deadline, NULL);
 }
 
@@ -622,7 +645,7 @@ void veu_asof_stats(const veu_server_t *srv, veu_jbuf_t *o)
     veu_jbuf_str_or_null(o, srv->asof_day_job ? srv->asof_day_job->day : "");
     veu_jbuf_printf(o,
                     ",\"answers_from_parts\":%llu,\"answers_from_kept\":%llu,\"parts_running\":%u,"
-                    "\"parts_waiting\":%u}",
+                    "\"parts_waiting\":%u,\"workers\":%u}",
                     (unsigned long long)srv->asof_parts, (unsigned long long)srv->asof_from_kept,
-                    srv->n_asof_running, srv->n_asof_queued);
+                    srv->n_asof_running, srv->n_asof_queued, veu_hworker_count(srv));
 }

@@ -17,11 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "hworker.h"
 #include "log.h"
 #include "auditchain.h"
 #include "main.h"
@@ -389,15 +392,14 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
 }
 
 /*
- * veud history (started by the server, asof.c): descriptor 3 is the
- * snapshot served, descriptor 4 a memory file holding the buyers' indices,
- * one a line.  Writes the snapshot of the part of the graph around them on
- * --as-of into descriptor 4; on failure a sentence there instead, and exit
- * status 3 when the part is over the bound, 1 otherwise.
+ * One part: fd is a memory file holding the buyers' indices, one a line;
+ * the snapshot of the part of s's graph around them on day replaces them,
+ * or on failure a sentence does.  Returns VEU_EXIT_OK, VEU_EXIT_TOO_BIG
+ * (the part is over the bound) or VEU_EXIT_FAILED.
  */
-static int run_history(const veu_config_t *cfg, uint32_t max_entities)
+static int history_part(const veu_snapshot_t *s, const veu_config_t *cfg, const char *day,
+                        uint32_t max_entities, int fd)
 {
-    veu_snapshot_t *s = NULL;
     veu_diag_t err = {0};
     char msg[512] = "";
     uint32_t *buyers = NULL, got = 0;
@@ -405,16 +407,13 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
     int rc = -EINVAL;
     struct stat st;
 
-    if (!as_of) {
-        snprintf(msg, sizeof(msg), "veud history needs --as-of DAY");
-    } else if (fstat(4, &st) < 0) {
-        fprintf(stderr, "veud history: no memory file on descriptor 4\n");
-        return EX_USAGE;
-    } else if (veu_snapshot_open_fd(3, true, &s, msg, sizeof(msg)) == 0) {
+    if (fstat(fd, &st) < 0) {
+        snprintf(msg, sizeof(msg), "cannot read the buyers: %s", strerror(errno));
+    } else {
         uint32_t n = veu_snapshot_info(s)->entities;
         char *text = calloc((size_t)st.st_size + 1, 1);
         buyers = malloc(((size_t)st.st_size / 2 + 1 + n) * sizeof(*buyers));
-        if (text && buyers && pread(4, text, (size_t)st.st_size, 0) == st.st_size) {
+        if (text && buyers && pread(fd, text, (size_t)st.st_size, 0) == st.st_size) {
             bool all = !strcmp(text, "all\n"); /* the whole graph of the day, to keep (asof.c) */
             for (nb = 0; all && nb < n; nb++) {
                 buyers[nb] = (uint32_t)nb;
@@ -426,7 +425,7 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
                 }
                 buyers[nb++] = (uint32_t)v;
             }
-            rc = veu_history_build(s, as_of, buyers, nb, &cfg->policy, max_entities, 4, &got, &err);
+            rc = veu_history_build(s, day, buyers, nb, &cfg->policy, max_entities, fd, &got, &err);
             snprintf(msg, sizeof(msg), "%s", err.message);
         } else {
             snprintf(msg, sizeof(msg), "cannot read the buyers: %s", strerror(errno));
@@ -434,13 +433,102 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
         free(text);
     }
     if (rc < 0) {
-        if (ftruncate(4, 0) < 0 || pwrite(4, msg, strlen(msg), 0) < 0) {
+        if (ftruncate(fd, 0) < 0 || pwrite(fd, msg, strlen(msg), 0) < 0) {
             fprintf(stderr, "veud history: %s\n", msg);
         }
     }
     free(buyers);
+    return rc == 0 ? VEU_EXIT_OK : rc == -E2BIG ? VEU_EXIT_TOO_BIG : VEU_EXIT_FAILED;
+}
+
+/*
+ * veud history (started by the server, asof.c): descriptor 3 is the
+ * snapshot served, descriptor 4 a memory file holding the buyers' indices;
+ * the part on --as-of is written into descriptor 4, and the exit status is
+ * history_part's.
+ */
+static int run_history(const veu_config_t *cfg, uint32_t max_entities)
+{
+    veu_snapshot_t *s = NULL;
+    char msg[512] = "";
+    struct stat st;
+
+    if (fstat(4, &st) < 0) {
+        fprintf(stderr, "veud history: no memory file on descriptor 4\n");
+        return EX_USAGE;
+    }
+    if (!as_of) {
+        snprintf(msg, sizeof(msg), "veud history needs --as-of DAY");
+    } else if (veu_snapshot_open_fd(3, true, &s, msg, sizeof(msg)) == 0) {
+        int code = history_part(s, cfg, as_of, max_entities, 4);
+        veu_snapshot_close(s);
+        return code;
+    }
+    if (ftruncate(4, 0) < 0 || pwrite(4, msg, strlen(msg), 0) < 0) {
+        fprintf(stderr, "veud history: %s\n", msg);
+    }
+    return VEU_EXIT_FAILED;
+}
+
+/*
+ * veud history --worker (started by the server, hworker.c): the same work
+ * for one part after another, in one process that keeps the snapshot
+ * (descriptor 3) mapped.  Descriptor 4 is a packet socket: each job is a
+ * veu_hworker_job_t with the part's memory file attached; the answer is one
+ * byte, history_part's code.  The worker ends when the server closes its end.
+ */
+static int run_history_worker(const veu_config_t *cfg)
+{
+    veu_snapshot_t *s = NULL;
+    char msg[512];
+
+    if (veu_snapshot_open_fd(3, true, &s, msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "veud history --worker: %s\n", msg);
+        return VEU_EXIT_FAILED;
+    }
+    for (;;) {
+        veu_hworker_job_t job;
+        union {
+            struct cmsghdr h;
+            char buf[CMSG_SPACE(sizeof(int))];
+        } ctl;
+        struct iovec iov = {.iov_base = &job, .iov_len = sizeof(job)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = ctl.buf,
+                            .msg_controllen = sizeof(ctl.buf)};
+        ssize_t n = recvmsg(4, &mh, MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break; /* the server closed its end (or went away): done */
+        }
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        int fd = -1;
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+            c->cmsg_len == CMSG_LEN(sizeof(int))) {
+            memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        }
+        job.day[sizeof(job.day) - 1] = '\0';
+        if (fd < 0 || n != (ssize_t)sizeof(job) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+            !veu_iso_date(job.day, strlen(job.day))) {
+            fprintf(stderr, "veud history --worker: a job it cannot read; ending\n");
+            if (fd >= 0) {
+                close(fd);
+            }
+            veu_snapshot_close(s);
+            return VEU_EXIT_FAILED;
+        }
+        uint8_t code = (uint8_t)history_part(s, cfg, job.day, job.max_entities, fd);
+        close(fd);
+        malloc_trim(0); /* a large part's memory goes back while the worker waits */
+        if (send(4, &code, 1, MSG_NOSIGNAL) != 1) {
+            break;
+        }
+    }
     veu_snapshot_close(s);
-    return rc == 0 ? 0 : rc == -E2BIG ? 3 : 1;
+    return VEU_EXIT_OK;
 }
 
 /*
@@ -478,18 +566,28 @@ static bool mpi_rank; /* veud-mpi under mpirun: rank 0 leads the build */
 static int veud_main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
-        {"socket", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
-        {"out", required_argument, NULL, 'o'},    {"check", no_argument, NULL, 'C'},
-        {"strict", no_argument, NULL, 'T'},       {"follow", no_argument, NULL, 'F'},
-        {"version", no_argument, NULL, 'V'},      {"help", no_argument, NULL, 'h'},
-        {"verbose", no_argument, NULL, 'v'},      {"generation", required_argument, NULL, 'g'},
-        {"policy", required_argument, NULL, 'P'}, {"skip-if", required_argument, NULL, 'K'},
-        {"as-of", required_argument, NULL, 'A'},  {"max-entities", required_argument, NULL, 'M'},
-        {"mpi", no_argument, NULL, 'm'},          {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"socket", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 'S'},
+        {"out", required_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 'C'},
+        {"strict", no_argument, NULL, 'T'},
+        {"follow", no_argument, NULL, 'F'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"generation", required_argument, NULL, 'g'},
+        {"policy", required_argument, NULL, 'P'},
+        {"skip-if", required_argument, NULL, 'K'},
+        {"as-of", required_argument, NULL, 'A'},
+        {"max-entities", required_argument, NULL, 'M'},
+        {"mpi", no_argument, NULL, 'm'},
+        {"worker", no_argument, NULL, 'w'},
+        {NULL, 0, NULL, 0},
     };
     const char *config = NULL, *data = NULL, *sock = NULL, *state = NULL, *out = NULL;
-    bool check = false, strict = false, follow = false, mpi = false;
+    bool check = false, strict = false, follow = false, mpi = false, worker = false;
     const char *skip_if = NULL;
     char **all_args = argv;
     veu_config_src_t src = {0};
@@ -565,6 +663,9 @@ static int veud_main(int argc, char **argv)
         case 'm':
             mpi = true;
             break;
+        case 'w':
+            worker = true;
+            break;
         case 'A':
             if (!veu_iso_date(optarg, strlen(optarg))) {
                 fprintf(stderr, "veud: --as-of '%s' is not a date (YYYY-MM-DD)\n", optarg);
@@ -586,6 +687,10 @@ static int veud_main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "veud: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
+        return EX_USAGE;
+    }
+    if (worker && strcmp(mode, "history")) {
+        fprintf(stderr, "veud: --worker is for veud history (the server starts it)\n");
         return EX_USAGE;
     }
     if (mpi && strcmp(mode, "build")) {
@@ -642,7 +747,7 @@ static int veud_main(int argc, char **argv)
         if (sandbox(NULL) < 0) {
             return EX_OSERR;
         }
-        return run_history(&cfg, max_entities);
+        return worker ? run_history_worker(&cfg) : run_history(&cfg, max_entities);
     }
     fprintf(stderr, "veud: unknown mode '%s'\n", mode);
     usage(stderr);

@@ -7,6 +7,7 @@
  * snapshot.  Every test ends with SIGTERM and a clean exit 0.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <time.h>
 #include <poll.h>
@@ -1864,6 +1865,20 @@ static void list_vestas_from_2099(void)
     json_decref(a);
 }
 
+/* The listing of list_vestas_from_2099 moves to 2101: a new graph. */
+static void move_vestas_listing_to_2101(void)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd),
+             "sed -i 's/^co:vestas,defense,test list,2099-01-01$/"
+             "co:vestas,defense,test list,2101-01-01/' %s/designations.csv",
+             data);
+    ck_assert_int_eq(system(cmd), 0);
+    json_t *a = hx_ask(&D, "reload");
+    ck_assert(json_is_true(json_object_get(a, "ok")));
+    json_decref(a);
+}
+
 START_TEST(dated_rows_through_rebuild)
 {
     start(NULL);
@@ -2018,7 +2033,6 @@ START_TEST(another_day_kept_whole)
     };
     enum { N = sizeof(reqs) / sizeof(reqs[0]) };
     json_t *part[N];
-    char cmd[600];
 
     start(NULL);
     list_vestas_from_2099();
@@ -2044,14 +2058,7 @@ START_TEST(another_day_kept_whole)
     ck_assert_ptr_nonnull(strstr(hx_log(&D), "history: the whole graph of 2100-01-01 kept"));
 
     /* the listing moves to 2101: a new graph, and the kept day of the old one must not answer */
-    snprintf(cmd, sizeof(cmd),
-             "sed -i 's/^co:vestas,defense,test list,2099-01-01$/"
-             "co:vestas,defense,test list,2101-01-01/' %s/designations.csv",
-             data);
-    ck_assert_int_eq(system(cmd), 0);
-    json_t *a = hx_ask(&D, "reload");
-    ck_assert(json_is_true(json_object_get(a, "ok")));
-    json_decref(a);
+    move_vestas_listing_to_2101();
     h = history_stats("2100-01-01", 0);
     json_decref(h);
     json_t *r = result_of(reqs[0]);
@@ -2177,6 +2184,148 @@ START_TEST(history_answers_are_bounded)
 }
 END_TEST
 
+/* The daemon's children running `veud history --worker`: how many, the first in *pid. */
+static int workers(pid_t *pid)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[512];
+        int ppid = 0;
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            continue;
+        }
+        /* pid (comm) state ppid: comm may hold spaces, so read after the last ')' */
+        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        char *rp = strrchr(buf, ')');
+        if (!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1 || ppid != D.pid) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+        f = fopen(path, "r");
+        if (!f) {
+            continue;
+        }
+        len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        int worker = 0;
+        for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {
+            buf[len] = '\0';
+            worker |= !strcmp(buf + i, "--worker");
+        }
+        if (worker && n++ == 0) {
+            *pid = (pid_t)atoi(e->d_name);
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* Waits until the daemon has n workers; the first's pid. */
+static pid_t await_workers(int n)
+{
+    pid_t pid = 0;
+    for (int i = 0; i < 300; i++) {
+        if (workers(&pid) == n) {
+            return pid;
+        }
+        usleep(20000);
+    }
+    ck_abort_msg("the daemon never had %d history workers (it has %d)", n, workers(&pid));
+    return 0;
+}
+
+static json_int_t history_field(const char *field)
+{
+    json_t *a = hx_ask(&D, "stats");
+    json_t *h = json_object_get(json_object_get(a, "result"), "history");
+    ck_assert_msg(json_is_integer(json_object_get(h, field)), "%s", json_dumps(a, 0));
+    json_int_t v = json_integer_value(json_object_get(h, field));
+    json_decref(a);
+    return v;
+}
+
+/*
+ * Parts for other days are built by a worker kept running between answers:
+ * the same process answers again; one killed while idle is replaced; one
+ * that dies on a job fails that job and only that one; a new graph ends the
+ * worker of the old one, and the new worker answers from the new graph.
+ */
+START_TEST(parts_built_by_a_kept_worker)
+{
+    const char *pierburg = "{\"op\":\"risk\",\"entity\":\"co:pierburg\",\"as_of\":\"2100-01-01\"}";
+    const char *vestas = "{\"op\":\"risk\",\"entity\":\"co:vestas\",\"as_of\":\"2100-01-01\"}";
+    pid_t first, again;
+
+    start("[daemon]\nhistory_days = 0\n"); /* every answer from a part */
+    list_vestas_from_2099();
+    json_t *p0 = result_of(pierburg), *v0 = result_of(vestas);
+    ck_assert_str_eq(json_string_value(json_object_get(v0, "verdict")), "deny");
+    first = await_workers(1);
+    ck_assert_int_eq(history_field("workers"), 1);
+    for (int i = 0; i < 3; i++) {
+        json_t *r = result_of(i % 2 ? vestas : pierburg);
+        ck_assert(json_equal(r, i % 2 ? v0 : p0));
+        json_decref(r);
+    }
+    ck_assert_int_eq(await_workers(1), first); /* the same process, every time */
+
+    /* killed while idle: the next answer starts another, and is the same */
+    ck_assert_int_eq(kill(first, SIGKILL), 0);
+    await_workers(0);
+    json_t *r = result_of(pierburg);
+    ck_assert(json_equal(r, p0));
+    json_decref(r);
+    again = await_workers(1);
+    ck_assert_int_ne(again, first);
+
+    /* dies on a job: that answer is an error that says so, and the next is answered */
+    ck_assert_int_eq(kill(again, SIGSTOP), 0);
+    int fd = hx_connect(&D);
+    hx_send(fd, vestas, strlen(vestas));
+    hx_send(fd, "\n", 1);
+    for (int i = 0; i < 300 && history_field("parts_running") != 1; i++) {
+        usleep(10000);
+    }
+    ck_assert_int_eq(history_field("parts_running"), 1);
+    ck_assert_int_eq(kill(again, SIGKILL), 0);
+    char *line = hx_readline(fd, 10000);
+    ck_assert_msg(line && strstr(line, "\"internal\"") && strstr(line, "killed by signal 9"), "%s",
+                  line ? line : "(no answer)");
+    free(line);
+    close(fd);
+    r = result_of(vestas);
+    ck_assert(json_equal(r, v0));
+    json_decref(r);
+    pid_t third = await_workers(1);
+    ck_assert_int_ne(third, again);
+
+    /* a new graph: the listing moves to 2101, the old graph's worker ends */
+    move_vestas_listing_to_2101();
+    await_workers(0);
+    r = result_of(vestas);
+    ck_assert_str_eq(json_string_value(json_object_get(r, "verdict")), "fast_track");
+    json_decref(r);
+    pid_t last = await_workers(1);
+    ck_assert_int_ne(last, third);
+    json_decref(p0);
+    json_decref(v0);
+    stop();
+    /* stopping ends the worker too: none is left behind */
+    for (int i = 0; i < 100 && kill(last, 0) == 0; i++) {
+        usleep(20000);
+    }
+    ck_assert_int_eq(kill(last, 0), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("daemon");
@@ -2217,6 +2366,7 @@ int main(void)
     tcase_add_test(t, too_big_for_a_part_answered_by_the_kept_day);
     tcase_add_test(t, a_day_asked_during_a_rebuild_is_built_after_it);
     tcase_add_test(t, fewer_days_configured_drop_the_kept_ones);
+    tcase_add_test(t, parts_built_by_a_kept_worker);
     suite_add_tcase(s, t);
     return hx_run(s);
 }
