@@ -146,18 +146,21 @@ static void on_readable(uv_poll_t *h, int status, int events)
     if (n < 0 && status == 0 && (errno == EAGAIN || errno == EINTR)) {
         return;
     }
-    if (n != 1 || !w->done) {
-        /* gone, or saying what no one asked: its exit answers the job under way */
-        uv_poll_stop(h);
-        if (!w->exited) {
-            uv_process_kill(&w->proc, SIGKILL);
-        }
+    if (n == 1 && w->done) {
+        veu_hworker_done_fn done = w->done;
+        w->done = NULL;
+        done(w->ctx, code, 0);
+        veu_hworker_retire(w->srv); /* this one too, if the graph or the policy moved on */
         return;
     }
-    veu_hworker_done_fn done = w->done;
-    w->done = NULL;
-    done(w->ctx, code, 0);
-    veu_hworker_retire(w->srv); /* this one too, if the graph or the policy moved on meanwhile */
+    uv_poll_stop(h);
+    if (n == 1) {
+        uv_process_kill(&w->proc, SIGKILL); /* it answered a job no one sent */
+    }
+    if (!w->done) {
+        end_worker(w, n == 1 ? "it said what no one asked" : "its socket closed");
+    }
+    /* else it is dying on the job: its exit (on_exit_cb) answers that */
 }
 
 static int start_worker(veu_server_t *srv, veu_snapref_t *base, const char *policy,
