@@ -149,6 +149,13 @@ static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
             slot[h].count++;
         }
     }
+    /*
+     * The words that may still reach FUZZY_MIN, with their counts; their
+     * strings (two loads at random, the word then its letters) are asked
+     * for together before any is read.
+     */
+    static _Thread_local uint32_t cand[FUZZY_SLOTS / 2], cand_c[FUZZY_SLOTS / 2];
+    size_t nc = 0;
     for (size_t u = 0; u < used; u++) {
         size_t h = touched[u];
         uint32_t id = slot[h].id, c = slot[h].count;
@@ -163,6 +170,15 @@ static void fuzzy(const veu_snapshot_t *s, const char *w, struct qword *qw)
         if (2.0 * c / ((double)ng + c) < FUZZY_MIN) {
             continue;
         }
+        __builtin_prefetch(&s->words[id]);
+        cand[nc] = id;
+        cand_c[nc++] = c;
+    }
+    for (size_t k = 0; k < nc; k++) {
+        __builtin_prefetch(s->wstr + s->words[cand[k]].str);
+    }
+    for (size_t k = 0; k < nc; k++) {
+        uint32_t id = cand[k], c = cand_c[k];
         size_t nwg = veu_word_grams(s->wstr + s->words[id].str, wg, sizeof(wg) / sizeof(wg[0]));
         double sim = 2.0 * (double)c / (double)(ng + nwg);
         if (sim < FUZZY_MIN || sim > 1) {
