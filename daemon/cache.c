@@ -49,9 +49,33 @@ const char *veu_cache_get(veu_cache_t *c, uint64_t generation, const char *id, s
     return NULL; /* the miss is counted when the answer rendered instead is offered */
 }
 
-bool veu_cache_has(veu_cache_t *c, uint64_t generation, const char *id, size_t id_len)
+uint64_t veu_cache_hint_set(veu_cache_t *c, const char *id, size_t id_len)
 {
-    return hit(c, generation, id, id_len) != NULL;
+    uint64_t h = veu_id_hash(id, id_len);
+    veu_cache_slot_t *set = set_of(c, h);
+    if (set) {
+        __builtin_prefetch(set); /* the ways of a set: 4 x 40 bytes, in one or two lines */
+        __builtin_prefetch((const char *)(set + VEU_CACHE_WAYS) - 1);
+    }
+    return h;
+}
+
+bool veu_cache_hint_result(veu_cache_t *c, uint64_t generation, uint64_t hash, size_t id_len)
+{
+    veu_cache_slot_t *set = set_of(c, hash);
+
+    for (int w = 0; set && w < VEU_CACHE_WAYS; w++) {
+        const veu_cache_slot_t *s = &set[w];
+        if (s->hash == hash && s->generation == generation && s->buf && s->key_len == id_len) {
+            /* the result, then the id after it, which the lookup compares first */
+            for (size_t at = 0; at < (size_t)s->len + id_len; at += 64) {
+                __builtin_prefetch(s->buf + at);
+            }
+            __builtin_prefetch(s->buf + s->len + id_len - 1);
+            return true;
+        }
+    }
+    return false;
 }
 
 void veu_cache_put(veu_cache_t *c, uint64_t generation, uint32_t entity, const char *id,

@@ -49,8 +49,17 @@ typedef struct veu_cache {
 const char *veu_cache_get(veu_cache_t *c, uint64_t generation, const char *id, size_t id_len,
                           uint32_t *ret_entity, size_t *ret_len);
 
-/* Whether the id's answer is cached, without counting a hit or a miss. */
-bool veu_cache_has(veu_cache_t *c, uint64_t generation, const char *id, size_t id_len);
+/*
+ * Prefetch hints for a batch of requests (conn.c), in two stages so that
+ * the loads of many requests are in flight together: veu_cache_hint_set
+ * asks for the set where the id's result may be and returns the id's hash;
+ * veu_cache_hint_result then says whether that set seems to hold it (the
+ * hash, the generation and the id's length match; the id itself is
+ * compared when the result is read) and asks for the result's bytes.
+ * Neither counts a hit or a miss, nor changes what is kept.
+ */
+uint64_t veu_cache_hint_set(veu_cache_t *c, const char *id, size_t id_len);
+bool veu_cache_hint_result(veu_cache_t *c, uint64_t generation, uint64_t hash, size_t id_len);
 
 /*
  * Keeps a copy of a result, under its buyer's id, if the buyer was asked

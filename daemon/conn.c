@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cache.h"
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -399,9 +400,51 @@ static void too_long(veu_conn_t *c)
 }
 
 /* Answers the complete lines buffered, at most max_lines of them, until paused. */
+/*
+ * While a line is answered, the answer cache's set for the line after next
+ * and the cached result of the next line (its set asked for one line
+ * before) are asked for.  With many requests in flight on a connection,
+ * the writes of a turn push out of the caches what hint_batch asked for
+ * before them; these hints come one answer ahead instead.
+ */
+struct ahead {
+    const char *line; /* the line whose set was asked for, or NULL */
+    uint64_t hash;
+    size_t id_len; /* 0: it names no entity to look up */
+};
+
+static void look_ahead(veu_conn_t *c, const char *next, struct ahead *a)
+{
+    veu_server_t *srv = c->srv;
+    const char *end = c->rbuf + c->rlen, *nl, *after, *id;
+    size_t len;
+
+    if (!srv->cur) {
+        return;
+    }
+    if (a->line == next && a->id_len) {
+        veu_cache_hint_result(&srv->cache, srv->cur->generation, a->hash, a->id_len);
+    }
+    a->line = NULL;
+    a->id_len = 0;
+    if (next >= end || !(nl = memchr(next, '\n', (size_t)(end - next)))) {
+        return;
+    }
+    after = nl + 1;
+    if (after >= end || !(nl = memchr(after, '\n', (size_t)(end - after)))) {
+        return;
+    }
+    a->line = after;
+    if (veu_wire_peek_entity(after, (size_t)(nl - after), &id, &len)) {
+        a->hash = veu_cache_hint_set(&srv->cache, id, len);
+        a->id_len = len;
+    }
+}
+
 static size_t handle_lines(veu_conn_t *c, size_t max_lines)
 {
     size_t start = 0, max = c->srv->cfg.max_line, done = 0;
+    struct ahead a = {0};
 
     while (!c->closing && !paused(c) && done < max_lines) {
         char *nl = memchr(c->rbuf + start, '\n', c->rlen - start);
@@ -430,6 +473,9 @@ static size_t handle_lines(veu_conn_t *c, size_t max_lines)
         if (len > max + 1 || (len == max + 1 && c->rbuf[start + len - 1] != '\r')) {
             too_long(c);
         } else {
+            if (done + 1 < max_lines) {
+                look_ahead(c, nl + 1, &a);
+            }
             handle_line(c, c->rbuf + start, len);
         }
         start += len + 1;
@@ -576,30 +622,40 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 static void hint_batch(veu_server_t *srv, veu_conn_t **conns, size_t n_conns)
 {
     static veu_snapshot_hint_t h[BATCH_HINTS];
+    static struct {
+        const char *id;
+        size_t len;
+        uint64_t hash;
+    } ask[BATCH_HINTS];
     const veu_snapshot_t *snap = srv->cur ? srv->cur->snap : NULL;
-    size_t n = 0;
+    size_t n = 0, na = 0;
 
     if (!snap) {
         return;
     }
-    for (size_t i = 0; i < n_conns && n < BATCH_HINTS; i++) {
+    /* the ids asked for, and the cache's set of each */
+    for (size_t i = 0; i < n_conns && na < BATCH_HINTS; i++) {
         veu_conn_t *c = conns[i];
         const char *p = c->rbuf, *end = c->rbuf + c->rlen;
         if (c->discarding) {
             continue;
         }
-        for (int k = 0; k < BATCH_LINES && n < BATCH_HINTS; k++) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p)), *id;
-            size_t len;
+        for (int k = 0; k < BATCH_LINES && na < BATCH_HINTS; k++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
             if (!nl) {
                 break;
             }
-            /* a cached answer reads none of the graph */
-            if (veu_wire_peek_entity(p, (size_t)(nl - p), &id, &len) &&
-                !veu_cache_has(&srv->cache, srv->cur->generation, id, len)) {
-                veu_snapshot_hint_id(snap, id, len, &h[n++]);
+            if (veu_wire_peek_entity(p, (size_t)(nl - p), &ask[na].id, &ask[na].len)) {
+                ask[na].hash = veu_cache_hint_set(&srv->cache, ask[na].id, ask[na].len);
+                na++;
             }
             p = nl + 1;
+        }
+    }
+    /* a cached answer reads none of the graph, only its own bytes */
+    for (size_t i = 0; i < na; i++) {
+        if (!veu_cache_hint_result(&srv->cache, srv->cur->generation, ask[i].hash, ask[i].len)) {
+            veu_snapshot_hint_id(snap, ask[i].id, ask[i].len, &h[n++]);
         }
     }
     srv->hinted += n;
