@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -477,6 +478,8 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
  * veu_hworker_job_t with the part's memory file attached; the answer is one
  * byte, history_part's code.  The worker ends when the server closes its end.
  */
+#define WORKER_IDLE_MS 1000
+
 static int run_history_worker(const veu_config_t *cfg)
 {
     veu_snapshot_t *s = NULL;
@@ -522,9 +525,17 @@ static int run_history_worker(const veu_config_t *cfg)
         }
         uint8_t code = (uint8_t)history_part(s, cfg, job.day, job.max_entities, fd);
         close(fd);
-        malloc_trim(0); /* a large part's memory goes back while the worker waits */
         if (send(4, &code, 1, MSG_NOSIGNAL) != 1) {
             break;
+        }
+        /*
+         * The heap a part grew is kept for the next part of a burst (giving it
+         * back and faulting it in again cost a quarter of a part's time), and
+         * given back once no job has come for a second.
+         */
+        struct pollfd pfd = {.fd = 4, .events = POLLIN};
+        if (poll(&pfd, 1, WORKER_IDLE_MS) == 0) {
+            malloc_trim(0);
         }
     }
     veu_snapshot_close(s);
