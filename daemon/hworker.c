@@ -217,26 +217,9 @@ static int start_worker(veu_server_t *srv, veu_snapref_t *base, const char *poli
     return 0;
 }
 
-int veu_hworker_run(veu_server_t *srv, veu_snapref_t *base, const char *day, uint32_t max_entities,
-                    int xfd, veu_hworker_done_fn done, void *ctx, int *ret_pid)
+/* Sends the job to w; 0, or a negative libuv error (w is ended then). */
+static int send_job(veu_hworker_t *w, const char *day, uint32_t max_entities, int xfd)
 {
-    char *policy = policy_key(srv);
-    veu_hworker_t *w = NULL;
-
-    if (!policy) {
-        return UV_ENOMEM;
-    }
-    veu_hworker_retire(srv);
-    for (veu_hworker_t *x = srv->hworkers; x && !w; x = x->next) {
-        if (!x->done && fits(x, base, policy)) {
-            w = x;
-        }
-    }
-    int rc = w ? 0 : start_worker(srv, base, policy, &w);
-    free(policy);
-    if (rc < 0) {
-        return rc;
-    }
     veu_hworker_job_t job = {.max_entities = max_entities};
     snprintf(job.day, sizeof(job.day), "%s", day);
     union {
@@ -256,8 +239,41 @@ int veu_hworker_run(veu_server_t *srv, veu_snapref_t *base, const char *day, uin
     memcpy(CMSG_DATA(c), &xfd, sizeof(int));
     /* one small packet on an idle socket: it does not wait */
     if (sendmsg(w->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(job)) {
-        rc = uv_translate_sys_error(errno);
+        int rc = uv_translate_sys_error(errno);
         end_worker(w, "its socket refused a job");
+        return rc;
+    }
+    return 0;
+}
+
+int veu_hworker_run(veu_server_t *srv, veu_snapref_t *base, const char *day, uint32_t max_entities,
+                    int xfd, veu_hworker_done_fn done, void *ctx, int *ret_pid)
+{
+    char *policy = policy_key(srv);
+    int rc = UV_ENOMEM;
+
+    if (!policy) {
+        return rc;
+    }
+    veu_hworker_retire(srv);
+    veu_hworker_t *w = NULL;
+    for (veu_hworker_t *x = srv->hworkers; x && !w; x = x->next) {
+        if (!x->done && fits(x, base, policy)) {
+            w = x;
+        }
+    }
+    /*
+     * An idle worker that died a moment ago, its exit not heard of yet,
+     * refuses the job: a new one takes it.  A new one that refuses it fails
+     * the job.
+     */
+    if (w && send_job(w, day, max_entities, xfd) == 0) {
+        rc = 0;
+    } else if ((rc = start_worker(srv, base, policy, &w)) == 0) {
+        rc = send_job(w, day, max_entities, xfd);
+    }
+    free(policy);
+    if (rc < 0) {
         return rc;
     }
     w->done = done;
