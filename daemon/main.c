@@ -484,7 +484,13 @@ static int run_history_worker(const veu_config_t *cfg)
 {
     veu_snapshot_t *s = NULL;
     char msg[512];
+    struct stat st;
 
+    if (fstat(4, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        fprintf(stderr, "veud history --worker: descriptor 4 is not the server's socket "
+                        "(the server starts the workers itself)\n");
+        return EX_USAGE;
+    }
     if (veu_snapshot_open_fd(3, true, &s, msg, sizeof(msg)) < 0) {
         fprintf(stderr, "veud history --worker: %s\n", msg);
         return VEU_EXIT_FAILED;

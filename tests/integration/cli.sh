@@ -27,6 +27,11 @@ check help 0 "$VEUD" --help
 contains help "$tmp/out" "veud build"
 check bad-flag 64 "$VEUD" --no-such-flag
 check build-needs-out 64 "$VEUD" build --data "$SAMPLE"
+# the history worker is the server's: --worker elsewhere, or without its socket, says so
+check worker-not-build 64 "$VEUD" build --worker --data "$SAMPLE" --out "$tmp/w.snap"
+contains worker-not-build "$tmp/err" "--worker is for veud history"
+check worker-needs-socket 64 sh -c '"$0" history --worker 3</dev/null 4</dev/null' "$VEUD"
+contains worker-needs-socket "$tmp/err" "descriptor 4 is not the server's socket"
 
 check check-sample 0 "$VEUD" --check --data "$SAMPLE"
 contains check-sample "$tmp/out" "result: ok"
