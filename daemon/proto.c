@@ -22,8 +22,47 @@
 #include "wire.h"
 #include "veu/veu.h"
 
+/*
+ * Sets j's key to the string s[0..len): in place when no one else holds the
+ * value (a job for another day keeps the values of its request).
+ */
+static void set_string(json_t *j, const char *key, const char *s, size_t len)
+{
+    json_t *v = json_object_get(j, key);
+    if (!v || v->refcount != 1 || json_string_setn(v, s, len) < 0) {
+        json_object_set_new(j, key, json_stringn(s, len));
+    }
+}
+
+/*
+ * The object of an inline request with one string argument (or none),
+ * {"op": OP, main_arg: ARG}.  Made anew for each line it cost some eight
+ * allocations; the server keeps the last one (*keep) and fills it again
+ * when no one else holds it (a waiter for a kept generation keeps its
+ * request) and it has the same keys.
+ */
+static json_t *inline_object(json_t **keep, const char *op, size_t oplen, const char *main_arg,
+                             const char *arg, size_t arglen)
+{
+    json_t *j = *keep;
+    size_t keys = main_arg ? 2 : 1;
+    if (!j || j->refcount != 1 || json_object_size(j) != keys ||
+        (main_arg && !json_object_get(j, main_arg))) {
+        json_decref(*keep);
+        *keep = j = json_object();
+        if (!j) {
+            return NULL;
+        }
+    }
+    set_string(j, "op", op, oplen);
+    if (main_arg) {
+        set_string(j, main_arg, arg, arglen);
+    }
+    return json_incref(j);
+}
+
 /* "OP ARG" -> {"op": OP, main_arg: ARG}; screen's argument is a list of ids. */
-static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
+static json_t *parse_inline(json_t **keep, char *line, size_t len, char *err, size_t errlen)
 {
     size_t bad;
     char *p = line, *end = line + len;
@@ -40,10 +79,18 @@ static json_t *parse_inline(char *line, size_t len, char *err, size_t errlen)
     size_t oplen = (size_t)(p - op);
     p += veu_wire_lead_blanks(p, end);
     end -= veu_wire_trail_blanks(p, end);
+    char c = op[oplen];
+    op[oplen] = '\0';
+    const veu_op_t *o = veu_ops_find(op);
+    op[oplen] = c;
+    if (!o || !o->main_arg || end <= p || strcmp(o->main_arg, "entities")) {
+        bool arg = o && o->main_arg && end > p;
+        return inline_object(keep, op, oplen, arg ? o->main_arg : NULL, p,
+                             arg ? (size_t)(end - p) : 0);
+    }
     json_t *j = json_object();
     json_object_set_new(j, "op", json_stringn(op, oplen));
     op[oplen] = '\0';
-    const veu_op_t *o = veu_ops_find(op);
     if (o && o->main_arg && end > p) {
         if (!strcmp(o->main_arg, "entities")) {
             json_t *a = json_array();
@@ -94,7 +141,7 @@ void veu_proto_handle(veu_conn_t *c, veu_slot_t *slot, char *line, size_t len)
         }
     } else {
         r.inline_form = true;
-        r.j = parse_inline(line, len, r.err_msg, sizeof(r.err_msg));
+        r.j = parse_inline(&srv->inline_req, line, len, r.err_msg, sizeof(r.err_msg));
         if (!r.j) {
             r.err_code = "bad_request";
             goto answer;

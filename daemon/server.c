@@ -429,6 +429,7 @@ int veu_serve_main(const veu_config_t *cfg, const veu_config_src_t *src)
     veu_jbuf_destroy(&srv->res);
     veu_jbuf_destroy(&srv->aud);
     veu_cache_destroy(&srv->cache);
+    json_decref(srv->inline_req);
     veu_names_cleanup();
     rc = uv_loop_close(srv->loop);
     if (rc != 0) {

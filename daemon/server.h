@@ -84,6 +84,7 @@ struct veu_server {
     unsigned n_asof_days;
     veu_asof_job_t *asof_day_job; /* the whole graph of a day being built */
     struct veu_hworker *hworkers; /* the processes that build parts, kept running (hworker.c) */
+    struct json_t *inline_req;    /* the last inline request's object, filled again (proto.c) */
     char asof_wanted[11];         /* a day asked for while its build could not start, or "" */
     uv_timer_t asof_deadline;     /* its builder's build_timeout */
     uint64_t asof_parts, asof_from_kept;  /* answers for other days: from parts, from kept days */
