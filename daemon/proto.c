@@ -29,8 +29,15 @@
 static void set_string(json_t *j, const char *key, const char *s, size_t len)
 {
     json_t *v = json_object_get(j, key);
-    if (!v || v->refcount != 1 || json_string_setn(v, s, len) < 0) {
-        json_object_set_new(j, key, json_stringn(s, len));
+    bool mine = v && json_is_string(v) && v->refcount == 1;
+    if (mine && json_string_length(v) == len && !memcmp(json_string_value(v), s, len)) {
+        return; /* the same op as the line before */
+    }
+    if (mine && json_string_setn(v, s, len) == 0) {
+        return;
+    }
+    if (json_object_set_new(j, key, json_stringn(s, len)) < 0) {
+        json_object_del(j, key); /* never the last line's value: the key is missing instead */
     }
 }
 
