@@ -73,7 +73,6 @@ struct veu_asof_job {
     veu_snapref_t *part;
     char err[512];
     int64_t started_ms;
-    int pid; /* of the worker building a part */
 };
 
 void veu_asof_forget_conn(veu_server_t *srv, veu_conn_t *c)
@@ -393,7 +392,7 @@ static int spawn(veu_asof_job_t *job, const uint32_t *buyers, size_t nb)
     job->started_ms = veu_now_ms();
     if (!job->whole) { /* a part: on a worker kept running between answers */
         return veu_hworker_run(srv, job->base, job->day, srv->cfg.history_entities, job->xfd,
-                               worker_done, job, &job->pid);
+                               worker_done, job);
     }
     job->proc.data = job;
     return veu_builder_spawn(srv, &job->proc, "history", args, 4, stdio, 5, proc_exit);

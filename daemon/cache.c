@@ -18,6 +18,12 @@ static veu_cache_slot_t *set_of(veu_cache_t *c, uint64_t hash)
     return &c->slot[(hash >> 20) % (VEU_CACHE_SLOTS / VEU_CACHE_WAYS) * VEU_CACHE_WAYS];
 }
 
+/* Whether s may hold the result of an id of this hash and length in generation. */
+static bool looks_like(const veu_cache_slot_t *s, uint64_t generation, uint64_t hash, size_t len)
+{
+    return s->hash == hash && s->generation == generation && s->buf && s->key_len == len;
+}
+
 /* The slot holding the id's result for generation, or NULL. */
 static veu_cache_slot_t *hit(veu_cache_t *c, uint64_t generation, const char *id, size_t len)
 {
@@ -26,8 +32,7 @@ static veu_cache_slot_t *hit(veu_cache_t *c, uint64_t generation, const char *id
 
     for (int w = 0; set && w < VEU_CACHE_WAYS; w++) {
         veu_cache_slot_t *s = &set[w];
-        if (s->hash == h && s->generation == generation && s->buf && s->key_len == len &&
-            !memcmp(s->buf + s->len, id, len)) {
+        if (looks_like(s, generation, h, len) && !memcmp(s->buf + s->len, id, len)) {
             return s;
         }
     }
@@ -66,7 +71,7 @@ bool veu_cache_hint_result(veu_cache_t *c, uint64_t generation, uint64_t hash, s
 
     for (int w = 0; set && w < VEU_CACHE_WAYS; w++) {
         const veu_cache_slot_t *s = &set[w];
-        if (s->hash == hash && s->generation == generation && s->buf && s->key_len == id_len) {
+        if (looks_like(s, generation, hash, id_len)) {
             /* the result, then the id after it, which the lookup compares first */
             for (size_t at = 0; at < (size_t)s->len + id_len; at += 64) {
                 __builtin_prefetch(s->buf + at);

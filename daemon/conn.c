@@ -409,32 +409,28 @@ static void too_long(veu_conn_t *c)
  */
 struct ahead {
     const char *line; /* the line whose set was asked for, or NULL */
+    const char *eol;  /* its newline */
     uint64_t hash;
     size_t id_len; /* 0: it names no entity to look up */
 };
 
-static void look_ahead(veu_conn_t *c, const char *next, struct ahead *a)
+/* next: the line after the one about to be answered, whose newline is at next_eol. */
+static void look_ahead(veu_conn_t *c, const char *next, const char *next_eol, struct ahead *a)
 {
     veu_server_t *srv = c->srv;
-    const char *end = c->rbuf + c->rlen, *nl, *after, *id;
+    const char *end = c->rbuf + c->rlen, *after = next_eol + 1, *nl, *id;
     size_t len;
 
-    if (!srv->cur) {
-        return;
-    }
-    if (a->line == next && a->id_len) {
+    if (a->line == next && a->id_len && srv->cur) {
         veu_cache_hint_result(&srv->cache, srv->cur->generation, a->hash, a->id_len);
     }
     a->line = NULL;
     a->id_len = 0;
-    if (next >= end || !(nl = memchr(next, '\n', (size_t)(end - next)))) {
-        return;
-    }
-    after = nl + 1;
-    if (after >= end || !(nl = memchr(after, '\n', (size_t)(end - after)))) {
+    if (!srv->cur || after >= end || !(nl = memchr(after, '\n', (size_t)(end - after)))) {
         return;
     }
     a->line = after;
+    a->eol = nl;
     if (veu_wire_peek_entity(after, (size_t)(nl - after), &id, &len)) {
         a->hash = veu_cache_hint_set(&srv->cache, id, len);
         a->id_len = len;
@@ -473,8 +469,13 @@ static size_t handle_lines(veu_conn_t *c, size_t max_lines)
         if (len > max + 1 || (len == max + 1 && c->rbuf[start + len - 1] != '\r')) {
             too_long(c);
         } else {
-            if (done + 1 < max_lines) {
-                look_ahead(c, nl + 1, &a);
+            const char *next = nl + 1, *end = c->rbuf + c->rlen, *next_eol;
+            /* the next line's newline: known from the last look ahead, or found now */
+            next_eol = a.line == next ? a.eol
+                       : next < end   ? memchr(next, '\n', (size_t)(end - next))
+                                      : NULL;
+            if (done + 1 < max_lines && next_eol) {
+                look_ahead(c, next, next_eol, &a);
             }
             handle_line(c, c->rbuf + start, len);
         }

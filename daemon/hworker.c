@@ -5,13 +5,12 @@
  * was that process: starting, mapping the snapshot's pages again, growing
  * a fresh heap.  A worker does the same work for one part after another.
  *
- * A worker belongs to one graph (the snapshot it maps) and one policy (its
- * arguments): a job goes only to a worker whose graph and policy are the
- * job's, so an answer is the one a fresh builder would give.  A worker of
- * a graph no longer served, or of a policy no longer in force, is ended
- * when it is idle: its end of the socket is closed, it sees that and exits.
- * A worker that dies on a job fails that job as a builder that died would,
- * and the next job starts a new one.
+ * A worker belongs to one graph (the snapshot it maps) and one policy (the
+ * digest of every setting that changes an answer): a job goes only to a worker whose graph and
+ * policy are the job's, so an answer is the one a fresh builder would give.  A worker of a graph no
+ * longer served, or of a policy no longer in force, is ended when it is idle: its end of the socket
+ * is closed, it sees that and exits. A worker that dies on a job fails that job as a builder that
+ * died would, and the next job starts a new one.
  *
  * The socket is polled with uv_poll: libuv's pipes pass only its own
  * handles, and a job carries a memory file.
@@ -30,6 +29,7 @@
 #include "server.h"
 #include "snapref.h"
 #include "veu/build.h"
+#include "veu/policy.h"
 
 struct veu_hworker {
     veu_hworker_t *next;
@@ -38,34 +38,12 @@ struct veu_hworker {
     uv_poll_t poll;
     int sock; /* the server's end, or -1 once closed */
     veu_snapref_t *base;
-    char *policy;             /* the policy arguments it was started with, one a line */
+    char policy[17]; /* the digest of the policy it was started under (veu_policy_digest) */
     veu_hworker_done_fn done; /* the job under way, or NULL: idle */
     void *ctx;
     int handles; /* open: freed when none is left */
     bool exited, ending;
 };
-
-/* The policy in force as the arguments a builder gets, one a line (malloc'd), or NULL. */
-static char *policy_key(const veu_server_t *srv)
-{
-    static char pol[VEU_POLICY_ARGS][VEU_POLICY_ARG_SIZE];
-    int k = veu_policy_args(&srv->cfg.policy, pol);
-    size_t len = 1;
-    for (int i = 0; i < k; i++) {
-        len += strlen(pol[i]) + 1;
-    }
-    char *out = malloc(len), *at = out;
-    for (int i = 0; out && i < k; i++) {
-        size_t n = strlen(pol[i]);
-        memcpy(at, pol[i], n);
-        at[n] = '\n';
-        at += n + 1;
-    }
-    if (out) {
-        *at = '\0';
-    }
-    return out;
-}
 
 static void unlink_worker(veu_hworker_t *w)
 {
@@ -84,7 +62,6 @@ static void handle_closed(uv_handle_t *h)
         unlink_worker(w);
         veu_snapref_put(w->base);
         veu_server_t *srv = w->srv;
-        free(w->policy);
         free(w);
         srv->on_work_done(srv); /* stopping waits for the workers to be gone */
     }
@@ -117,8 +94,7 @@ static void end_worker(veu_hworker_t *w, const char *why)
 /* Whether a job on base under the policy in force may go to w. */
 static bool fits(const veu_hworker_t *w, const veu_snapref_t *base, const char *policy)
 {
-    return !w->ending && !w->exited && w->base == base && w->policy && policy &&
-           !strcmp(w->policy, policy);
+    return !w->ending && !w->exited && w->base == base && !strcmp(w->policy, policy);
 }
 
 static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
@@ -197,7 +173,7 @@ static int start_worker(veu_server_t *srv, veu_snapref_t *base, const char *poli
     w->handles = 1;
     w->sock = sv[0];
     w->base = veu_snapref_get(base);
-    w->policy = strdup(policy);
+    memcpy(w->policy, policy, sizeof(w->policy));
     w->poll.data = w;
     if ((rc = uv_poll_init(srv->loop, &w->poll, w->sock)) < 0) {
         close(w->sock); /* not a handle yet: nothing to close on the loop */
@@ -247,14 +223,12 @@ static int send_job(veu_hworker_t *w, const char *day, uint32_t max_entities, in
 }
 
 int veu_hworker_run(veu_server_t *srv, veu_snapref_t *base, const char *day, uint32_t max_entities,
-                    int xfd, veu_hworker_done_fn done, void *ctx, int *ret_pid)
+                    int xfd, veu_hworker_done_fn done, void *ctx)
 {
-    char *policy = policy_key(srv);
-    int rc = UV_ENOMEM;
+    char policy[17];
+    int rc;
 
-    if (!policy) {
-        return rc;
-    }
+    veu_policy_digest(&srv->cfg.policy, policy);
     veu_hworker_retire(srv);
     veu_hworker_t *w = NULL;
     for (veu_hworker_t *x = srv->hworkers; x && !w; x = x->next) {
@@ -272,19 +246,18 @@ int veu_hworker_run(veu_server_t *srv, veu_snapref_t *base, const char *day, uin
     } else if ((rc = start_worker(srv, base, policy, &w)) == 0) {
         rc = send_job(w, day, max_entities, xfd);
     }
-    free(policy);
     if (rc < 0) {
         return rc;
     }
     w->done = done;
     w->ctx = ctx;
-    *ret_pid = w->proc.pid;
     return 0;
 }
 
 void veu_hworker_retire(veu_server_t *srv)
 {
-    char *policy = policy_key(srv); /* NULL (no memory): every idle one is ended */
+    char policy[17];
+    veu_policy_digest(&srv->cfg.policy, policy);
     for (veu_hworker_t *w = srv->hworkers; w; w = w->next) {
         if (!w->done && !w->ending && (srv->stopping || !fits(w, srv->cur, policy))) {
             end_worker(w, srv->stopping         ? "stopping"
@@ -292,7 +265,6 @@ void veu_hworker_retire(veu_server_t *srv)
                                                 : "the policy changed");
         }
     }
-    free(policy);
 }
 
 void veu_hworker_cleanup(veu_server_t *srv)

@@ -32,10 +32,10 @@ typedef void (*veu_hworker_done_fn)(void *ctx, int64_t exit_status, int term_sig
  * Builds the part whose buyers are in memory file xfd on day, on an idle
  * worker for base under the policy in force, started if there is none.
  * Returns 0 (done is called once, later) or a negative libuv error (done
- * is never called).  *ret_pid: the worker's process.
+ * is never called).
  */
 int veu_hworker_run(veu_server_t *srv, veu_snapref_t *base, const char *day, uint32_t max_entities,
-                    int xfd, veu_hworker_done_fn done, void *ctx, int *ret_pid);
+                    int xfd, veu_hworker_done_fn done, void *ctx);
 /* Ends the idle workers no job can use: of a graph no longer served, or of another policy. */
 void veu_hworker_retire(veu_server_t *srv);
 /* Ends every worker, busy or not (stopping: no job is left by then). */

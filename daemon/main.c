@@ -392,6 +392,14 @@ static int run_build(const veu_config_t *cfg, const char *out, bool check, uint6
     return 0;
 }
 
+/* A builder that fails leaves its sentence in the memory file instead of a part (asof.c). */
+static void say_in(int fd, const char *msg)
+{
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, msg, strlen(msg), 0) < 0) {
+        fprintf(stderr, "veud history: %s\n", msg);
+    }
+}
+
 /*
  * One part: fd is a memory file holding the buyers' indices, one a line;
  * the snapshot of the part of s's graph around them on day replaces them,
@@ -434,9 +442,7 @@ static int history_part(const veu_snapshot_t *s, const veu_config_t *cfg, const 
         free(text);
     }
     if (rc < 0) {
-        if (ftruncate(fd, 0) < 0 || pwrite(fd, msg, strlen(msg), 0) < 0) {
-            fprintf(stderr, "veud history: %s\n", msg);
-        }
+        say_in(fd, msg);
     }
     free(buyers);
     return rc == 0 ? VEU_EXIT_OK : rc == -E2BIG ? VEU_EXIT_TOO_BIG : VEU_EXIT_FAILED;
@@ -465,9 +471,7 @@ static int run_history(const veu_config_t *cfg, uint32_t max_entities)
         veu_snapshot_close(s);
         return code;
     }
-    if (ftruncate(4, 0) < 0 || pwrite(4, msg, strlen(msg), 0) < 0) {
-        fprintf(stderr, "veud history: %s\n", msg);
-    }
+    say_in(4, msg);
     return VEU_EXIT_FAILED;
 }
 

@@ -86,31 +86,22 @@ static json_t *parse_inline(json_t **keep, char *line, size_t len, char *err, si
     size_t oplen = (size_t)(p - op);
     p += veu_wire_lead_blanks(p, end);
     end -= veu_wire_trail_blanks(p, end);
-    char c = op[oplen];
-    op[oplen] = '\0';
+    op[oplen] = '\0'; /* the blank before the argument, or the line's own end */
     const veu_op_t *o = veu_ops_find(op);
-    op[oplen] = c;
     if (!o || !o->main_arg || end <= p || strcmp(o->main_arg, "entities")) {
         bool arg = o && o->main_arg && end > p;
         return inline_object(keep, op, oplen, arg ? o->main_arg : NULL, p,
                              arg ? (size_t)(end - p) : 0);
     }
-    json_t *j = json_object();
+    /* a list of ids (screen, watch): an object of its own */
+    json_t *j = json_object(), *a = json_array();
+    char *save, *tok;
     json_object_set_new(j, "op", json_stringn(op, oplen));
-    op[oplen] = '\0';
-    if (o && o->main_arg && end > p) {
-        if (!strcmp(o->main_arg, "entities")) {
-            json_t *a = json_array();
-            char *save, *tok;
-            *end = '\0';
-            for (tok = strtok_r(p, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-                json_array_append_new(a, json_string(tok));
-            }
-            json_object_set_new(j, "entities", a);
-        } else {
-            json_object_set_new(j, o->main_arg, json_stringn(p, (size_t)(end - p)));
-        }
+    *end = '\0';
+    for (tok = strtok_r(p, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+        json_array_append_new(a, json_string(tok));
     }
+    json_object_set_new(j, "entities", a);
     return j;
 }
 
