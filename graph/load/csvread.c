@@ -188,24 +188,33 @@ static void feed_region(struct reader *r, struct csv_parser *p, const char *data
 size_t veu_csv_chunk = 4u << 20, veu_csv_long_line = 8u << 20;
 
 /*
- * Reads fd a chunk at a time and feeds whole lines; the bytes after the
- * last newline wait for the next chunk (fed in parts beyond long_line).
- * -VEU_ECHANGED when the file ends before size bytes: cut short under us.
+ * Reads size bytes of fd a chunk at a time and feeds whole lines; the
+ * bytes after the last newline wait for the next chunk (fed in parts beyond
+ * long_line).  -VEU_ECHANGED when the file ends before size bytes: cut
+ * short under us.  The byte-order mark is looked for when bom is set (the
+ * file's start).
  */
-static int feed(struct reader *r, struct csv_parser *p, int fd, uint64_t size, void *digest)
+static int feed(struct reader *r, struct csv_parser *p, int fd, uint64_t size, void *digest,
+                int bom)
 {
     const size_t chunk = veu_csv_chunk, long_line = veu_csv_long_line;
     size_t cap = chunk + long_line, have = 0;
     uint64_t total = 0;
+    if (size < cap) {
+        cap = (size_t)size + 1; /* a small file or part: no more than it needs */
+    }
     char *buf = malloc(cap);
-    int first = 1;
+    int first = bom;
 
     if (!buf) {
         return -ENOMEM;
     }
-    r->line = 0;
     while (!r->err) {
-        ssize_t n = read(fd, buf + have, cap - have < chunk ? cap - have : chunk);
+        size_t want = cap - have < chunk ? cap - have : chunk;
+        if (want > size - total) {
+            want = (size_t)(size - total); /* a range ends where the next one starts */
+        }
+        ssize_t n = want ? read(fd, buf + have, want) : 0;
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -280,7 +289,13 @@ int veu_read_full(int fd, void *buf, size_t len)
 int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
                  struct stat *ret_st)
 {
-    struct reader r = {.path = path, .fn = fn, .ctx = ctx, .diag = diag};
+    return veu_csv_read_range(path, 0, UINT64_MAX, 0, fn, ctx, digest, diag, ret_st);
+}
+
+int veu_csv_read_range(const char *path, uint64_t start, uint64_t end, long line, veu_csv_row_fn fn,
+                       void *ctx, void *digest, veu_diag_t *diag, struct stat *ret_st)
+{
+    struct reader r = {.path = path, .fn = fn, .ctx = ctx, .diag = diag, .line = line};
     struct csv_parser p;
     struct stat st;
     int fd, rc;
@@ -300,6 +315,17 @@ int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, v
         rc = -EINVAL;
         goto out_close;
     }
+    if (end == UINT64_MAX) {
+        end = (uint64_t)st.st_size;
+    }
+    if (start > end || end > (uint64_t)st.st_size) {
+        rc = -VEU_ECHANGED; /* the file is shorter than when it was cut */
+        goto out_close;
+    }
+    if (start > 0 && lseek(fd, (off_t)start, SEEK_SET) < 0) {
+        rc = -errno;
+        goto out_close;
+    }
     /*
      * read(), not mmap(): a file cut short by whoever replaces the export
      * under us must end this build with a message, not a SIGBUS.  A chunk
@@ -309,10 +335,73 @@ int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, v
         rc = -ENOMEM;
         goto out_close;
     }
-    rc = feed(&r, &p, fd, (uint64_t)st.st_size, digest);
+    rc = feed(&r, &p, fd, end - start, digest, start == 0);
     csv_free(&p);
     free(r.buf);
 out_close:
     close(fd);
+    return rc;
+}
+
+int veu_csv_cut(const char *path, uint64_t at, uint64_t *ret_off, long *ret_lines)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    size_t cap = veu_csv_chunk;
+    char *buf = malloc(cap);
+    uint64_t pos = 0;
+    long lines = 0;
+    int quoted = 0, rc = 0;
+
+    if (fd < 0 || !buf) {
+        rc = fd < 0 ? -errno : -ENOMEM;
+        goto out;
+    }
+    *ret_off = UINT64_MAX;
+    while (*ret_off == UINT64_MAX) {
+        ssize_t n = read(fd, buf, cap);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            rc = n < 0 ? -errno : 0;
+            *ret_off = pos; /* the end: nothing after the cut */
+            break;
+        }
+        /* a quote opens or closes a quoted field; a doubled quote inside one does both */
+        for (const char *c = buf, *e = buf + n; c < e;) {
+            const char *q = quoted ? memchr(c, '"', (size_t)(e - c)) : NULL;
+            if (quoted) {
+                const char *stop = q ? q : e; /* its lines are lines too */
+                for (const char *k = c; (k = memchr(k, '\n', (size_t)(stop - k))); k++) {
+                    lines++;
+                }
+                c = q ? q + 1 : e;
+                quoted = q == NULL;
+                continue;
+            }
+            const char *nl = memchr(c, '\n', (size_t)(e - c));
+            q = memchr(c, '"', (size_t)((nl ? nl : e) - c));
+            if (q) {
+                c = q + 1;
+                quoted = 1;
+            } else if (nl) {
+                lines++;
+                c = nl + 1;
+                if (pos + (uint64_t)(c - buf) >= at) {
+                    *ret_off = pos + (uint64_t)(c - buf);
+                    break;
+                }
+            } else {
+                c = e;
+            }
+        }
+        pos += (uint64_t)n;
+    }
+    *ret_lines = lines;
+out:
+    free(buf);
+    if (fd >= 0) {
+        close(fd);
+    }
     return rc;
 }

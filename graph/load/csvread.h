@@ -8,6 +8,7 @@
 #define VEU_GRAPH_CSVREAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "veu/veu.h"
@@ -40,6 +41,27 @@ typedef int (*veu_csv_row_fn)(void *ctx, const veu_csv_row_t *row);
  */
 int veu_csv_read(const char *path, veu_csv_row_fn fn, void *ctx, void *digest, veu_diag_t *diag,
                  struct stat *ret_st);
+
+/*
+ * Reads the rows in bytes [start, end) of path as veu_csv_read does, the
+ * first numbered line + 1 (the lines before start).  start must be where a
+ * row begins: 0, or an offset veu_csv_cut gave.  end: UINT64_MAX for the
+ * file's end.  No byte-order mark is looked for after 0.  -VEU_ECHANGED
+ * when the file is now shorter than end.
+ */
+int veu_csv_read_range(const char *path, uint64_t start, uint64_t end, long line, veu_csv_row_fn fn,
+                       void *ctx, void *digest, veu_diag_t *diag, struct stat *ret_st);
+
+/*
+ * Where path can be cut at or after byte at so that both parts are whole
+ * rows: just after the first newline there outside quotes (a quote opens or
+ * closes a quoted field, a doubled one inside does both, so quotes are
+ * counted from the start).  *ret_off gets that offset, or the file's size
+ * when there is none; *ret_lines the newlines before it.  In a file that
+ * is not valid CSV the cut may fall anywhere: the part before it is read
+ * first and fails first.  0 or -errno.
+ */
+int veu_csv_cut(const char *path, uint64_t at, uint64_t *ret_off, long *ret_lines);
 
 /*
  * Bytes read at a time (4 MiB) and the longest physical line kept whole

@@ -154,6 +154,80 @@ START_TEST(chunks_read_as_one)
 }
 END_TEST
 
+/* The rows of [start, end) and how the read ended, as read_rows gives them. */
+static char *read_range(const char *path, uint64_t start, uint64_t end, long line, int *rc)
+{
+    char *out = calloc(1, 1);
+    veu_diag_t d = {0};
+    *rc = veu_csv_read_range(path, start, end, line, dump_row, &out, NULL, &d, NULL);
+    size_t n = strlen(out);
+    out = realloc(out, n + sizeof(d.message) + 64);
+    sprintf(out + n, "rc %d line %ld %s\n", *rc, d.line, *rc ? d.message : "");
+    return out;
+}
+
+/*
+ * A file cut where veu_csv_cut says, at every byte, reads as the whole: the
+ * part before the cut, then (when that part was read without an error) the
+ * part after it numbered from the lines before the cut, give the rows,
+ * lines and error of one read, on random files valid or not (quoted fields
+ * over lines, doubled quotes, CRLF, blank lines, a BOM, stray quotes).
+ */
+START_TEST(a_file_cut_reads_as_one)
+{
+    static const char *const bits[] = {
+        "a", ",", "\"q,\"\"x\"\"\n y\"", "\r\n", "\n", "\n\n", "é", "\"\"", "\"", "bb\"", "\"\n\""};
+    char *tmp = th_tmpdir(), path[4200];
+    snprintf(path, sizeof(path), "%s/f.csv", tmp);
+    srand(11);
+    int cuts = 0;
+    for (int round = 0; round < 100; round++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        if (round % 4 == 0) {
+            fputs("\xEF\xBB\xBF", f);
+        }
+        fputs("id,name\n", f);
+        int n = rand() % 40;
+        for (int i = 0; i < n; i++) {
+            int k = rand() % 100;
+            fputs(bits[k < 90 ? rand() % 8 : 8 + rand() % 3], f);
+        }
+        long size = ftell(f);
+        ck_assert_int_eq(fclose(f), 0);
+        char *want = read_rows(path);
+        for (long at = 0; at <= size; at++) {
+            uint64_t off;
+            long lines;
+            int rc;
+            ck_assert_int_eq(veu_csv_cut(path, (uint64_t)at, &off, &lines), 0);
+            ck_assert(off >= (uint64_t)at && off <= (uint64_t)size);
+            char *got = read_range(path, 0, off, 0, &rc);
+            if (rc == 0) {
+                char *tail = read_range(path, off, UINT64_MAX, lines, &rc);
+                char *end = strrchr(got, 'r'); /* the head's own "rc 0" line goes */
+                while (end > got && end[-1] != '\n') {
+                    end--;
+                }
+                *end = '\0';
+                got = realloc(got, strlen(got) + strlen(tail) + 1);
+                strcat(got, tail);
+                free(tail);
+                cuts += off > 0 && off < (uint64_t)size;
+            }
+            ck_assert_msg(!strcmp(want, got),
+                          "round %d cut at %ld (%llu, %ld lines):\n%s\n--- "
+                          "whole:\n%s",
+                          round, at, (unsigned long long)off, lines, got, want);
+            free(got);
+        }
+        free(want);
+    }
+    ck_assert_int_gt(cuts, 500); /* the files were cut, not read whole */
+    th_rmdir(tmp);
+}
+END_TEST
+
 /*
  * Files as users have them: our files under any name, found by their
  * header (in any case); a header separated by ';' or tabs, a Latin-1 or a
@@ -714,9 +788,11 @@ int main(void)
 {
     Suite *s = suite_create("loader");
     TCase *t = tcase_create("loader");
+    tcase_set_timeout(t, 60); /* files cut at every byte, under the sanitizers */
     tcase_add_checked_fixture(t, setup_dir, teardown_dir);
     tcase_add_test(t, quoting_bom_crlf);
     tcase_add_test(t, chunks_read_as_one);
+    tcase_add_test(t, a_file_cut_reads_as_one);
     tcase_add_test(t, files_as_users_have_them);
     tcase_add_test(t, columns_by_name_extra_ignored);
     tcase_add_test(t, missing_required_column);
