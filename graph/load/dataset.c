@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,7 +19,10 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
+
+#include "veu/assert.h"
 
 #include "base/dates.h"
 #include "load/csvread.h"
@@ -590,50 +594,85 @@ static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
 }
 
 /*
- * supply.csv on the second core while this one reads ownership.csv.  Both
- * read the entities and the id map, which neither changes; supply's product
- * names go to a pool of its own and its problems to a list, and both join
- * the dataset's afterwards in the order a load on one core gives.  A file
- * with more than SUP_KEEP problems is read again, after ownership.csv.
+ * supply.csv on the second core while this one reads ownership.csv, and
+ * then, when ownership.csv is large, the part of it after a cut (own_cut).
+ * Both cores read the entities and the id map, which neither changes; a
+ * job's strings go to a pool of its own and its problems to a list, and
+ * both join the dataset's afterwards in the order a load on one core
+ * gives.  A part with more than SUP_KEEP problems is read again on this
+ * core, in order.
  */
 #define SUP_KEEP 4096
 
 struct sup_job {
     struct loader l;
+    struct sup_job *tail; /* ownership.csv after its cut, read after supply.csv; NULL: none */
+    uint64_t cut;         /* for a tail: where it starts, and the lines before */
+    long cut_lines;
     veu_dataset_t ds; /* the dataset as supply sees it: its own rows and history flags */
     veu_report_t rep;
     veu_diag_t err;
     veu_strpool_t pool;
     XXH3_state_t *sub;
     const char *dir;
-    veu_diag_t *kept;
+    veu_diag_t *kept; /* grown as problems come, up to SUP_KEEP */
     bool *kept_warning;
-    size_t n_kept;
+    size_t n_kept, cap_kept;
     bool spilled;
     int rc;
     pthread_t th;
+    bool joined;
 };
 
 static void keep_problem(void *ctx, const veu_diag_t *d, bool warning)
 {
     struct sup_job *j = ctx;
-    if (j->n_kept == SUP_KEEP) {
-        j->spilled = true;
-        return;
+    if (j->n_kept == j->cap_kept) {
+        size_t cap = j->cap_kept ? j->cap_kept * 2 : 16;
+        veu_diag_t *k = j->n_kept < SUP_KEEP ? realloc(j->kept, cap * sizeof(*k)) : NULL;
+        bool *w = k ? realloc(j->kept_warning, cap * sizeof(*w)) : NULL;
+        j->kept = k ? k : j->kept;
+        j->kept_warning = w ? w : j->kept_warning;
+        if (!w) {
+            j->spilled = true; /* too many to hold: read again on the first core */
+            return;
+        }
+        j->cap_kept = cap;
     }
     j->kept[j->n_kept] = *d;
     j->kept_warning[j->n_kept++] = warning;
+}
+
+static int load_own_range(struct loader *l, const char *dir, uint64_t start, uint64_t end,
+                          long line, XXH3_state_t *digest)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, kinds[K_OWNERSHIP].name);
+    return ld_read_csv_range(l, path, kinds[K_OWNERSHIP].cols, kinds[K_OWNERSHIP].ncols,
+                             kinds[K_OWNERSHIP].fn, digest, kinds[K_OWNERSHIP].id0,
+                             kinds[K_OWNERSHIP].id1, start, end, line);
 }
 
 static void *sup_main(void *arg)
 {
     struct sup_job *j = arg;
     j->rc = load_supply(&j->l, j->dir, j->sub);
+    if (j->tail) {
+        struct sup_job *t = j->tail;
+        t->rc = load_own_range(&t->l, t->dir, t->cut, UINT64_MAX, t->cut_lines, NULL);
+    }
     return NULL;
 }
 
 static void sup_free(struct sup_job *j)
 {
+    if (!j) {
+        return;
+    }
+    sup_free(j->tail);
+    free(j->ds.own);
+    free(j->ds.hown);
     free(j->ds.sup);
     free(j->ds.hsup);
     veu_strpool_destroy(&j->pool);
@@ -643,8 +682,8 @@ static void sup_free(struct sup_job *j)
     free(j);
 }
 
-/* Starts supply.csv on a thread; NULL (and nothing started) when it cannot. */
-static struct sup_job *sup_start(const struct loader *l, const char *dir)
+/* A job reading on the second core with the loader's state; NULL when out of memory. */
+static struct sup_job *side_new(const struct loader *l, const char *dir)
 {
     struct sup_job *j = calloc(1, sizeof(*j));
     if (!j) {
@@ -652,8 +691,8 @@ static struct sup_job *sup_start(const struct loader *l, const char *dir)
     }
     /*
      * The entities, id map and strings are shared, read-only on both sides;
-     * the supply rows, their history and the flags that start it are the
-     * job's own (row_span() may start the history on either side).
+     * the rows, their history and the flags that start it are the job's own
+     * (row_span() may start the history on either side).
      */
     j->ds = *l->ds;
     j->ds.own = NULL;
@@ -669,18 +708,92 @@ static struct sup_job *sup_start(const struct loader *l, const char *dir)
     j->l.pool = &j->pool;
     j->l.n_seen = 0;
     j->l.ent_line = NULL;
+    j->l.not_in_effect = 0;
     j->rep.on_problem = keep_problem;
     j->rep.ctx = j;
     j->dir = dir;
-    j->kept = malloc(SUP_KEEP * sizeof(*j->kept));
-    j->kept_warning = malloc(SUP_KEEP * sizeof(*j->kept_warning));
     j->sub = XXH3_createState();
-    if (!j->kept || !j->kept_warning || !j->sub || veu_strpool_init(&j->pool) < 0 ||
-        pthread_create(&j->th, NULL, sup_main, j) != 0) {
+    if (!j->sub || veu_strpool_init(&j->pool) < 0) {
         sup_free(j);
         return NULL;
     }
     return j;
+}
+
+/*
+ * Starts supply.csv on a thread, and after it ownership.csv from byte cut
+ * (cut_lines lines before it) when cut is not 0; NULL (and nothing
+ * started) when it cannot.
+ */
+static struct sup_job *sup_start(const struct loader *l, const char *dir, uint64_t cut,
+                                 long cut_lines)
+{
+    struct sup_job *j = side_new(l, dir);
+    if (j && cut > 0) {
+        if (!(j->tail = side_new(l, dir))) {
+            sup_free(j);
+            return NULL;
+        }
+        j->tail->cut = cut;
+        j->tail->cut_lines = cut_lines;
+    }
+    if (j && pthread_create(&j->th, NULL, sup_main, j) != 0) {
+        sup_free(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* A job's problems and files into the load's, in order. */
+static void side_report(struct loader *l, const struct sup_job *j)
+{
+    for (size_t i = 0; i < j->n_kept; i++) {
+        veu_report_add(l->rep, &j->kept[i], j->kept_warning[i]);
+    }
+    for (int i = 0; i < j->l.n_seen && l->n_seen < VEU_LD_MAX_FILES; i++) {
+        l->seen[l->n_seen] = j->l.seen[i];
+        memcpy(l->seen_path[l->n_seen++], j->l.seen_path[i], sizeof(l->seen_path[0]));
+    }
+}
+
+/*
+ * Joins ownership.csv's tail to its head: its problems, then its rows after
+ * the head's, as one core reading the whole file gives them.
+ */
+static int tail_join(struct loader *l, struct sup_job *t)
+{
+    veu_dataset_t *ds = l->ds;
+
+    if (t->spilled) {
+        /* too many problems to hold: read the tail again, in order */
+        return load_own_range(l, t->dir, t->cut, UINT64_MAX, t->cut_lines, NULL);
+    }
+    side_report(l, t);
+    l->not_in_effect += t->l.not_in_effect;
+    l->rep->unknown_stakes += t->rep.unknown_stakes;
+    l->rep->unreadable_percents += t->rep.unreadable_percents;
+    if (t->rc < 0) {
+        *l->err = t->err;
+        return t->rc;
+    }
+    VEU_ASSERT(t->pool.len <= 1); /* ownership rows hold no strings of their own */
+    ds->dated |= t->ds.dated;
+    if ((t->ds.hist && ld_hist_begin(ds) < 0) || (ds->hist && ld_hist_begin(&t->ds) < 0)) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < t->ds.n_own; i++) {
+        if (veu_grow((void **)&ds->own, &ds->cap_own, ds->n_own, sizeof(*ds->own)) < 0) {
+            return -ENOMEM;
+        }
+        ds->own[ds->n_own++] = t->ds.own[i];
+    }
+    for (size_t i = 0; i < t->ds.n_hown; i++) {
+        if (veu_grow((void **)&ds->hown, &ds->cap_hown, ds->n_hown, sizeof(*ds->hown)) < 0) {
+            return -ENOMEM;
+        }
+        ds->hown[ds->n_hown++] = t->ds.hown[i];
+    }
+    return 0;
 }
 
 /* Joins the supply job's rows, strings, problems and files to the load's. */
@@ -696,13 +809,7 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
         }
         return rc;
     }
-    for (size_t i = 0; i < j->n_kept; i++) {
-        veu_report_add(l->rep, &j->kept[i], j->kept_warning[i]);
-    }
-    for (int i = 0; i < j->l.n_seen && l->n_seen < VEU_LD_MAX_FILES; i++) {
-        l->seen[l->n_seen] = j->l.seen[i];
-        memcpy(l->seen_path[l->n_seen++], j->l.seen_path[i], sizeof(l->seen_path[0]));
-    }
+    side_report(l, j);
     if (j->rc < 0) {
         *l->err = j->err;
         return j->rc;
@@ -735,6 +842,108 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
     }
     veu_digest_fold(digest, "supply.csv", j->sub);
     return 0;
+}
+
+size_t veu_ld_split_min = 4u << 20;
+long long veu_ld_split_at = -1;
+unsigned long veu_ld_cuts;
+
+static int first_row(void *ctx, const veu_csv_row_t *row)
+{
+    (void)ctx;
+    (void)row;
+    return -EALREADY;
+}
+
+/*
+ * Where ownership.csv is cut so that both cores finish together: the head
+ * on this one, supply.csv then the tail on the other.  0 when it is not cut
+ * (small, absent, or no row before the cut: the header must be in the head).
+ */
+static uint64_t own_cut(const char *dir, long *ret_lines)
+{
+    char path[4096], spath[4096];
+    struct stat o, s;
+    uint64_t off;
+    veu_diag_t d;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, kinds[K_OWNERSHIP].name);
+    snprintf(spath, sizeof(spath), "%s/%s", dir, kinds[K_SUPPLY].name);
+    if (stat(path, &o) < 0 || !S_ISREG(o.st_mode) || (uint64_t)o.st_size < veu_ld_split_min) {
+        return 0;
+    }
+    /* a byte of either file takes about as long: half of both to each core */
+    uint64_t sup = stat(spath, &s) == 0 && S_ISREG(s.st_mode) ? (uint64_t)s.st_size : 0;
+    uint64_t at =
+        veu_ld_split_at >= 0 ? (uint64_t)veu_ld_split_at : ((uint64_t)o.st_size + sup) / 2;
+    if (at >= (uint64_t)o.st_size || veu_csv_cut(path, at, &off, ret_lines) < 0 || off == 0 ||
+        off >= (uint64_t)o.st_size ||
+        veu_csv_read_range(path, 0, off, 0, first_row, NULL, NULL, &d, NULL) != -EALREADY) {
+        return 0;
+    }
+    return off;
+}
+
+/* Hashes path from byte off to its end, into digest. */
+static int digest_from(const char *path, uint64_t off, XXH3_state_t *digest)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *buf = malloc(1u << 20);
+    ssize_t n = 0;
+
+    if (fd >= 0 && buf && lseek(fd, (off_t)off, SEEK_SET) >= 0) {
+        while ((n = read(fd, buf, 1u << 20)) > 0 || (n < 0 && errno == EINTR)) {
+            if (n > 0) {
+                XXH3_128bits_update(digest, buf, (size_t)n);
+            }
+        }
+    }
+    int rc = fd < 0 || n < 0 ? -errno : buf ? 0 : -ENOMEM;
+    free(buf);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return rc;
+}
+
+/*
+ * ownership.csv read by both cores: its head here, its tail by the job
+ * (after supply.csv).  Problems, rows, the digest and what is reported
+ * are those of load_file reading it whole.
+ */
+static int load_own_split(struct loader *l, const char *dir, XXH3_state_t *digest,
+                          struct sup_job *job)
+{
+    const char *name = kinds[K_OWNERSHIP].name;
+    struct sup_job *t = job->tail;
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    XXH3_128bits_update(digest, name, strlen(name) + 1);
+    l->not_in_effect = 0;
+    int rc = load_own_range(l, dir, 0, t->cut, 0, digest);
+    if (rc == 0 && (rc = digest_from(path, t->cut, digest)) < 0) {
+        rc = ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
+    }
+    pthread_join(job->th, NULL);
+    job->joined = true;
+    if (rc == 0) {
+        rc = tail_join(l, t);
+    }
+    l->path = path; /* load_own_range's copy is gone */
+    if (rc == -ENOENT) {
+        /* it was there when it was cut */
+        return ld_fatal(l, -VEU_ECHANGED, 0, "",
+                        "the file changed while the dataset was read; build again");
+    }
+    if (l->rep->on_file) {
+        l->rep->on_file(l->rep->ctx, name, "ownership");
+    }
+    if (rc == 0 && l->not_in_effect > 0) {
+        rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
+                        l->not_in_effect, l->ds->as_of);
+    }
+    return rc;
 }
 
 int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
@@ -795,8 +1004,13 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         rc = load_kind(&l, dir, &reg, K_DESIGNATIONS, 0, digest);
     }
     /* without registry files, nothing between the two adds entities: both cores */
-    struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir) : NULL;
-    if (rc == 0) {
+    long cut_lines = 0;
+    uint64_t cut = rc == 0 && reg.n == 0 ? own_cut(dir, &cut_lines) : 0;
+    struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir, cut, cut_lines) : NULL;
+    if (rc == 0 && job && job->tail) {
+        veu_ld_cuts++;
+        rc = load_own_split(&l, dir, digest, job);
+    } else if (rc == 0) {
         rc = load_kind(&l, dir, &reg, K_OWNERSHIP, 0, digest);
     }
     if (rc == 0) {
@@ -814,7 +1028,9 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         warn_over_100(&l);
     }
     if (job) {
-        pthread_join(job->th, NULL);
+        if (!job->joined) {
+            pthread_join(job->th, NULL);
+        }
         if (rc == 0) {
             rc = sup_join(&l, job, digest);
         }

@@ -54,6 +54,16 @@ typedef struct veu_dataset {
 } veu_dataset_t;
 
 /*
+ * ownership.csv of veu_ld_split_min bytes or more (4 MiB) is read by both
+ * cores: the first part here, the rest after supply.csv on the second.
+ * Tests set a small minimum, and veu_ld_split_at (-1: balanced) to choose
+ * where to cut; veu_ld_cuts counts the files read in two parts.
+ */
+extern size_t veu_ld_split_min;
+extern long long veu_ld_split_at;
+extern unsigned long veu_ld_cuts;
+
+/*
  * Reads entities.csv and the optional files from dir, as the dated rows
  * stand on as_of (YYYY-MM-DD; NULL or "" for today, UTC).  Problems that skip a
  * row go to rep (or fail the load under strict); fatal ones return a

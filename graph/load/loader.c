@@ -589,8 +589,23 @@ static int ahead_finish(struct loader *l, int rc)
 int ld_read_csv_ahead(struct loader *l, const char *path, const struct colspec *cols, int ncols,
                       row_fn fn, void *digest, int id0, int id1)
 {
-    struct stat st;
-    int rc;
+    return ld_read_csv_range(l, path, cols, ncols, fn, digest, id0, id1, 0, UINT64_MAX, 0);
+}
+
+/* The header alone, for a part of a file that starts after it. */
+static int header_only(void *ctx, const veu_csv_row_t *row)
+{
+    struct loader *l = ctx;
+    int rc = on_header(l, row);
+    return rc < 0 ? rc : -EALREADY;
+}
+
+int ld_read_csv_range(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                      row_fn fn, void *digest, int id0, int id1, uint64_t start, uint64_t end,
+                      long line)
+{
+    struct stat st = {0};
+    int rc = 0;
 
     l->path = path;
     l->cols = cols;
@@ -598,11 +613,17 @@ int ld_read_csv_ahead(struct loader *l, const char *path, const struct colspec *
     l->row = fn;
     l->header_seen = 0;
     l->ahead = NULL;
-    if ((id0 >= 0 || id1 >= 0) && (l->ahead = calloc(1, sizeof(*l->ahead)))) {
+    if (start > 0) {
+        rc = veu_csv_read_range(path, 0, start, 0, header_only, l, NULL, l->err, &st);
+        rc = rc == -EALREADY ? 0 : rc < 0 ? rc : -VEU_ECHANGED; /* a header before any cut */
+    }
+    if (rc == 0 && (id0 >= 0 || id1 >= 0) && (l->ahead = calloc(1, sizeof(*l->ahead)))) {
         l->ahead->col[0] = id0;
         l->ahead->col[1] = id1;
     } /* without the memory, rows are used as they come: slower, the same */
-    rc = veu_csv_read(path, on_row, l, digest, l->err, &st);
+    if (rc == 0) {
+        rc = veu_csv_read_range(path, start, end, line, on_row, l, digest, l->err, &st);
+    }
     if (l->ahead) {
         rc = ahead_finish(l, rc);
     }

@@ -134,6 +134,15 @@ int ld_read_csv(struct loader *l, const char *path, const struct colspec *cols, 
 int ld_read_csv_ahead(struct loader *l, const char *path, const struct colspec *cols, int ncols,
                       row_fn fn, void *digest, int id0, int id1);
 
+/*
+ * The rows of bytes [start, end) of the file alone (veu_csv_read_range:
+ * start is 0 or a cut, line the lines before it), after its header when
+ * start is not 0; digest gets those bytes only.
+ */
+int ld_read_csv_range(struct loader *l, const char *path, const struct colspec *cols, int ncols,
+                      row_fn fn, void *digest, int id0, int id1, uint64_t start, uint64_t end,
+                      long line);
+
 /* Whether header field f (len bytes) names column col: any case, blanks around ignored. */
 int ld_names_column(const char *f, size_t len, const char *col);
 

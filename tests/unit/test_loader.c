@@ -6,6 +6,7 @@
  * column, and strict mode.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,6 +226,186 @@ START_TEST(a_file_cut_reads_as_one)
     }
     ck_assert_int_gt(cuts, 500); /* the files were cut, not read whole */
     th_rmdir(tmp);
+}
+END_TEST
+
+/* A growing string: its length kept, so that a long load's problems append in linear time. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+
+static void cat(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cat(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char line[1400];
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    size_t add = n < 0 ? 0 : (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+    if (b->len + add + 1 > b->cap) {
+        b->cap = (b->len + add + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        ck_assert_ptr_nonnull(b->s);
+    }
+    memcpy(b->s + b->len, line, add + 1);
+    b->len += add;
+}
+
+static void on_problem(void *ctx, const veu_diag_t *d, bool warning)
+{
+    cat(ctx, "%c %s:%ld:%s: %s\n", warning ? 'W' : 'E', d->file, d->line, d->column, d->message);
+}
+
+static uint64_t fnv(const void *p, size_t len, uint64_t h)
+{
+    for (size_t i = 0; i < len; i++) {
+        h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211u;
+    }
+    return h;
+}
+
+/* Everything a load gives: its problems in order, counts, rows, history and digest. */
+static char *load_all(const char *d, const veu_policy_t *pol)
+{
+    struct sbuf out = {0};
+    veu_dataset_t ds;
+    veu_report_t rep = {.on_problem = on_problem, .ctx = &out};
+    veu_diag_t err = {0};
+    int rc = veu_dataset_load(&ds, d, pol, "2026-06-01", &rep, &err);
+    cat(&out, "rc %d %s:%ld:%s: %s\n", rc, err.file, err.line, err.column, rc ? err.message : "");
+    cat(&out, "skipped %llu warnings %llu unknown %llu unreadable %llu\n",
+        (unsigned long long)rep.skipped, (unsigned long long)rep.warnings,
+        (unsigned long long)rep.unknown_stakes, (unsigned long long)rep.unreadable_percents);
+    if (rc == 0) {
+        cat(&out, "own %zu %016llx hown %zu %016llx sup %zu %016llx hsup %zu dated %d digest %s\n",
+            ds.n_own,
+            (unsigned long long)fnv(ds.own, ds.n_own * sizeof(*ds.own), 14695981039346656037u),
+            ds.n_hown,
+            (unsigned long long)fnv(ds.hown, ds.n_hown * sizeof(*ds.hown), 14695981039346656037u),
+            ds.n_sup,
+            (unsigned long long)fnv(ds.sup, ds.n_sup * sizeof(*ds.sup), 14695981039346656037u),
+            ds.n_hsup, ds.dated, ds.digest);
+    }
+    veu_dataset_destroy(&ds); /* a failed load leaves what it read, as veu_build frees it */
+    return out.s;
+}
+
+/*
+ * ownership.csv read by two cores, cut anywhere, loads as one core reading
+ * it whole: the same problems in the same order with the same lines, the
+ * same counts, rows, history and digest, and under strict the same first
+ * problem.  Random files: good rows, unknown ids, self-loops, unreadable or
+ * missing percents, odd kinds, rows of the wrong width, quoted fields over
+ * lines, dated rows (in effect or not) in either part or in none.
+ */
+#define CUT_ROUNDS 24
+
+START_TEST(ownership_cut_loads_as_one)
+{
+    srand(23);
+    unsigned long cuts = veu_ld_cuts;
+    veu_csv_chunk = 1000; /* small reads: rows across chunks, and quick under the sanitizers */
+    veu_csv_long_line = 4000;
+    for (int round = 0; round < CUT_ROUNDS; round++) {
+        struct sbuf ent = {0}, own = {0}, sup = {0};
+        cat(&ent, "id,name\n");
+        for (int i = 0; i < 30; i++) {
+            cat(&ent, i % 7 ? "E%d,Name %d\n" : "E%d,\"Name\n%d\"\n", i, i);
+        }
+        cat(&own, round % 2 ? "owner_id,owned_id,percent,kind,start_date,end_date\n"
+                            : "\xEF\xBB\xBFowner_id,owned_id,percent,kind,start_date,end_date\n");
+        int dated_from = rand() % 3 == 0 ? 1000 : rand() % 300; /* rows from here may be dated */
+        for (int i = 0, n = 100 + rand() % 200; i < n; i++) {
+            int a = rand() % 30, b = rand() % 30, k = rand() % 100;
+            const char *dates =
+                i >= dated_from && rand() % 4 == 0
+                    ? (rand() % 2 ? ",2020-01-01,2030-01-01" : ",2020-01-01,2021-01-01")
+                    : ",,";
+            if (k < 60) {
+                cat(&own, "E%d,E%d,%d,equity%s\n", a, b, 1 + rand() % 100, dates);
+            } else if (k < 65) {
+                cat(&own, "E%d,Z%d,10,%s\n", a, b, dates);
+            } else if (k < 70) {
+                cat(&own, "E%d,E%d,abc,control%s\n", a, a, dates);
+            } else if (k < 75) {
+                cat(&own, "E%d,E%d,x%%,%s\n", a, b, dates);
+            } else if (k < 80) {
+                cat(&own, "E%d,E%d,,%s\n", a, b, dates);
+            } else if (k < 85) {
+                cat(&own, "E%d,E%d,20,\"con\ntrol\"%s\n", a, b, dates);
+            } else if (k < 90) {
+                cat(&own, "E%d,E%d,20\n", a, b);
+            } else if (k < 95) {
+                cat(&own, "\"E%d\",\"E%d\",\"3\"\"\",%s\n", a, b, dates);
+            } else {
+                cat(&own, "\n");
+            }
+        }
+        cat(&sup, "supplier_id,customer_id,product\n");
+        for (int i = 0; i < 50; i++) {
+            cat(&sup, "E%d,E%d,p%d\n", rand() % 30, rand() % 31, i % 5);
+        }
+        th_write(dir, "entities.csv", ent.s);
+        th_write(dir, "ownership.csv", own.s);
+        th_write(dir, "supply.csv", sup.s);
+        for (int strict = 0; strict < 2; strict++) {
+            veu_policy_t pol;
+            veu_policy_init(&pol);
+            pol.strict = strict;
+            veu_ld_split_min = SIZE_MAX;
+            char *want = load_all(dir, &pol);
+            veu_ld_split_min = 1;
+            size_t len = own.len;
+            for (long long at = 0; at < (long long)len; at += 1 + (long long)len / 13) {
+                veu_ld_split_at = at;
+                char *got = load_all(dir, &pol);
+                size_t i = 0;
+                while (want[i] && want[i] == got[i]) {
+                    i++;
+                }
+                ck_assert_msg(!strcmp(want, got),
+                              "round %d strict %d cut at %lld: %.300s\n--- whole: %.300s", round,
+                              strict, at, got + (i > 100 ? i - 100 : 0),
+                              want + (i > 100 ? i - 100 : 0));
+                free(got);
+            }
+            veu_ld_split_min = 4u << 20;
+            veu_ld_split_at = -1;
+            free(want);
+        }
+        free(ent.s);
+        free(own.s);
+        free(sup.s);
+    }
+    ck_assert_uint_gt(veu_ld_cuts - cuts, CUT_ROUNDS * 12); /* the files were read in two parts */
+
+    /* a tail with more problems than the second core keeps is read again, in order */
+    struct sbuf own = {0};
+    cat(&own, "owner_id,owned_id,percent\n");
+    for (int i = 0; i < 12000; i++) {
+        cat(&own, i % 2 ? "E%d,E%d,x\n" : "E%d,Z%d,5\n", i % 30, (i + 1) % 30);
+    }
+    th_write(dir, "ownership.csv", own.s);
+    veu_policy_t pol;
+    veu_policy_init(&pol);
+    veu_ld_split_min = SIZE_MAX;
+    char *want = load_all(dir, &pol);
+    veu_ld_split_min = 1;
+    veu_ld_split_at = 1000;
+    cuts = veu_ld_cuts;
+    char *got = load_all(dir, &pol);
+    ck_assert_uint_eq(veu_ld_cuts - cuts, 1);
+    ck_assert_msg(!strcmp(got, want), "a spilled tail loads differently");
+    ck_assert_msg(strstr(want, "warnings 6000 unknown 6000"), "%.200s", strstr(want, "skipped"));
+    veu_ld_split_min = 4u << 20;
+    veu_ld_split_at = -1;
+    veu_csv_chunk = 4u << 20;
+    veu_csv_long_line = 8u << 20;
+    free(own.s);
+    free(want);
+    free(got);
 }
 END_TEST
 
@@ -793,6 +974,7 @@ int main(void)
     tcase_add_test(t, quoting_bom_crlf);
     tcase_add_test(t, chunks_read_as_one);
     tcase_add_test(t, a_file_cut_reads_as_one);
+    tcase_add_test(t, ownership_cut_loads_as_one);
     tcase_add_test(t, files_as_users_have_them);
     tcase_add_test(t, columns_by_name_extra_ignored);
     tcase_add_test(t, missing_required_column);
