@@ -434,7 +434,7 @@ static const struct {
     row_fn fn;
     int id0, id1; /* columns naming entities, fetched ahead (ld_read_csv_ahead), -1: none */
 } kinds[K_N] = {
-    {"entities.csv", entity_cols, NCOLS(entity_cols), entity_row, -1, -1},
+    {"entities.csv", entity_cols, NCOLS(entity_cols), entity_row, E_ID, -1},
     {"designations.csv", des_cols, NCOLS(des_cols), des_row, D_ENTITY, -1},
     {"ownership.csv", own_cols, NCOLS(own_cols), own_row, O_OWNER, O_OWNED},
     {"supply.csv", sup_cols, NCOLS(sup_cols), sup_row, S_SUPPLIER, S_CUSTOMER},
@@ -844,6 +844,21 @@ static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
     return 0;
 }
 
+/*
+ * The lines of entities.csv (0 when absent): at most one entity each, so
+ * the id map is made that size at once rather than grown, and rehashed,
+ * while the file is read.
+ */
+static size_t entity_lines(const char *dir)
+{
+    char path[4096];
+    uint64_t off;
+    long lines = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, kinds[K_ENTITIES].name);
+    return veu_csv_cut(path, UINT64_MAX, &off, &lines) == 0 ? (size_t)lines + 1 : 0;
+}
+
 size_t veu_ld_split_min = 4u << 20;
 long long veu_ld_split_at = -1;
 unsigned long veu_ld_cuts;
@@ -962,7 +977,8 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     }
     ds->day = veu_day_number(ds->as_of);
     ds->hist = veu_policy_dated(pol); /* the same rows answer differently on other days */
-    if (!digest || veu_strpool_init(&ds->pool) < 0 || veu_idmap_init(&ds->ids) < 0) {
+    if (!digest || veu_strpool_init(&ds->pool) < 0 ||
+        veu_idmap_init_for(&ds->ids, entity_lines(dir)) < 0) {
         rc = -ENOMEM;
         goto out;
     }

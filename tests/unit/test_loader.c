@@ -919,6 +919,24 @@ START_TEST(rows_held_back_keep_their_order)
     ck_assert_str_eq(err.column, "owned_id");
     veu_dataset_destroy(&ds);
 
+    /* entities held back too: each index is its row's, and the map finds every id */
+    char ent[4096] = "id,name\n";
+    for (int i = 0; i < 60; i++) {
+        sprintf(ent + strlen(ent), "E%d,Name %d\n", i, i);
+    }
+    th_write(dir, "entities.csv", ent);
+    th_write(dir, "ownership.csv", "owner_id,owned_id,percent\nE1,E2,50\n");
+    ck_assert_int_eq(load_noting(&p, &ds, false, &err), 0);
+    ck_assert_uint_eq(ds.n, 60);
+    for (uint32_t i = 0; i < 60; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "E%u", i);
+        ck_assert_str_eq(veu_str(&ds.pool, ds.ent[i].id), id);
+        ck_assert_uint_eq(veu_idmap_find_raw(ds.ids.slot, ds.ids.mask, ds.pool.buf, id, strlen(id)),
+                          i);
+    }
+    veu_dataset_destroy(&ds);
+
     /* a duplicate id before a stray quote is the error named */
     th_write(dir, "entities.csv", "id,name\nA,Alpha\nB,Beta\nA,Again\nC,Gamma\nD,\"x\"y\n");
     ck_assert_int_eq(load_noting(&p, &ds, false, &err), -VEU_EDUPLICATE);
