@@ -352,8 +352,14 @@ int veu_csv_cut(const char *path, uint64_t at, uint64_t *ret_off, long *ret_line
     long lines = 0;
     int quoted = 0, rc = 0;
 
+    struct stat st;
+
     if (fd < 0 || !buf) {
         rc = fd < 0 ? -errno : -ENOMEM;
+        goto out;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = -EINVAL; /* a FIFO's bytes are the reader's, not ours to count */
         goto out;
     }
     *ret_off = UINT64_MAX;
