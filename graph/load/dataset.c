@@ -9,7 +9,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,7 +18,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include "veu/assert.h"
@@ -440,6 +438,26 @@ static const struct {
     {"supply.csv", sup_cols, NCOLS(sup_cols), sup_row, S_SUPPLIER, S_CUSTOMER},
 };
 
+/*
+ * After file k was read (rc): it is said to have been read, and its rows
+ * left out for their dates are counted in one warning.
+ */
+static int file_read(struct loader *l, int k, int rc)
+{
+    const char *name = kinds[k].name;
+
+    if (rc != -ENOENT && l->rep->on_file) {
+        char what[64];
+        snprintf(what, sizeof(what), "%.*s", (int)strlen(name) - 4, name);
+        l->rep->on_file(l->rep->ctx, name, what);
+    }
+    if (rc == 0 && l->not_in_effect > 0) {
+        rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
+                        l->not_in_effect, l->ds->as_of);
+    }
+    return rc;
+}
+
 static int load_file(struct loader *l, const char *dir, int k, int required, XXH3_state_t *digest)
 {
     const char *name = kinds[k].name;
@@ -451,15 +469,7 @@ static int load_file(struct loader *l, const char *dir, int k, int required, XXH
     l->not_in_effect = 0;
     rc = ld_read_csv_ahead(l, path, kinds[k].cols, kinds[k].ncols, kinds[k].fn, digest,
                            kinds[k].id0, kinds[k].id1);
-    if (rc != -ENOENT && l->rep->on_file) {
-        char what[64];
-        snprintf(what, sizeof(what), "%.*s", (int)strlen(name) - 4, name);
-        l->rep->on_file(l->rep->ctx, name, what);
-    }
-    if (rc == 0 && l->not_in_effect > 0) {
-        rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
-                        l->not_in_effect, l->ds->as_of);
-    }
+    rc = file_read(l, k, rc);
     if (rc == -ENOENT && !required) {
         XXH3_128bits_update(digest, "-", 1);
         return 0;
@@ -599,23 +609,23 @@ static int load_supply(struct loader *l, const char *dir, XXH3_state_t *sub)
  * Both cores read the entities and the id map, which neither changes; a
  * job's strings go to a pool of its own and its problems to a list, and
  * both join the dataset's afterwards in the order a load on one core
- * gives.  A part with more than SUP_KEEP problems is read again on this
+ * gives.  A part with more than SIDE_KEEP problems is read again on this
  * core, in order.
  */
-#define SUP_KEEP 4096
+#define SIDE_KEEP 4096
 
-struct sup_job {
+struct side_job {
     struct loader l;
-    struct sup_job *tail; /* ownership.csv after its cut, read after supply.csv; NULL: none */
-    uint64_t cut;         /* for a tail: where it starts, and the lines before */
+    struct side_job *tail; /* ownership.csv after its cut, read after supply.csv; NULL: none */
+    uint64_t cut;          /* for a tail: where it starts, and the lines before */
     long cut_lines;
-    veu_dataset_t ds; /* the dataset as supply sees it: its own rows and history flags */
+    veu_dataset_t ds; /* the dataset as the job sees it: its own rows and history flags */
     veu_report_t rep;
     veu_diag_t err;
     veu_strpool_t pool;
     XXH3_state_t *sub;
     const char *dir;
-    veu_diag_t *kept; /* grown as problems come, up to SUP_KEEP */
+    veu_diag_t *kept; /* grown as problems come, up to SIDE_KEEP */
     bool *kept_warning;
     size_t n_kept, cap_kept;
     bool spilled;
@@ -626,10 +636,10 @@ struct sup_job {
 
 static void keep_problem(void *ctx, const veu_diag_t *d, bool warning)
 {
-    struct sup_job *j = ctx;
+    struct side_job *j = ctx;
     if (j->n_kept == j->cap_kept) {
         size_t cap = j->cap_kept ? j->cap_kept * 2 : 16;
-        veu_diag_t *k = j->n_kept < SUP_KEEP ? realloc(j->kept, cap * sizeof(*k)) : NULL;
+        veu_diag_t *k = j->n_kept < SIDE_KEEP ? realloc(j->kept, cap * sizeof(*k)) : NULL;
         bool *w = k ? realloc(j->kept_warning, cap * sizeof(*w)) : NULL;
         j->kept = k ? k : j->kept;
         j->kept_warning = w ? w : j->kept_warning;
@@ -654,23 +664,23 @@ static int load_own_range(struct loader *l, const char *dir, uint64_t start, uin
                              kinds[K_OWNERSHIP].id1, start, end, line);
 }
 
-static void *sup_main(void *arg)
+static void *side_main(void *arg)
 {
-    struct sup_job *j = arg;
+    struct side_job *j = arg;
     j->rc = load_supply(&j->l, j->dir, j->sub);
     if (j->tail) {
-        struct sup_job *t = j->tail;
+        struct side_job *t = j->tail;
         t->rc = load_own_range(&t->l, t->dir, t->cut, UINT64_MAX, t->cut_lines, NULL);
     }
     return NULL;
 }
 
-static void sup_free(struct sup_job *j)
+static void side_free(struct side_job *j)
 {
     if (!j) {
         return;
     }
-    sup_free(j->tail);
+    side_free(j->tail);
     free(j->ds.own);
     free(j->ds.hown);
     free(j->ds.sup);
@@ -683,9 +693,9 @@ static void sup_free(struct sup_job *j)
 }
 
 /* A job reading on the second core with the loader's state; NULL when out of memory. */
-static struct sup_job *side_new(const struct loader *l, const char *dir)
+static struct side_job *side_new(const struct loader *l, const char *dir)
 {
-    struct sup_job *j = calloc(1, sizeof(*j));
+    struct side_job *j = calloc(1, sizeof(*j));
     if (!j) {
         return NULL;
     }
@@ -714,7 +724,7 @@ static struct sup_job *side_new(const struct loader *l, const char *dir)
     j->dir = dir;
     j->sub = XXH3_createState();
     if (!j->sub || veu_strpool_init(&j->pool) < 0) {
-        sup_free(j);
+        side_free(j);
         return NULL;
     }
     return j;
@@ -725,27 +735,27 @@ static struct sup_job *side_new(const struct loader *l, const char *dir)
  * (cut_lines lines before it) when cut is not 0; NULL (and nothing
  * started) when it cannot.
  */
-static struct sup_job *sup_start(const struct loader *l, const char *dir, uint64_t cut,
-                                 long cut_lines)
+static struct side_job *sup_start(const struct loader *l, const char *dir, uint64_t cut,
+                                  long cut_lines)
 {
-    struct sup_job *j = side_new(l, dir);
+    struct side_job *j = side_new(l, dir);
     if (j && cut > 0) {
         if (!(j->tail = side_new(l, dir))) {
-            sup_free(j);
+            side_free(j);
             return NULL;
         }
         j->tail->cut = cut;
         j->tail->cut_lines = cut_lines;
     }
-    if (j && pthread_create(&j->th, NULL, sup_main, j) != 0) {
-        sup_free(j);
+    if (j && pthread_create(&j->th, NULL, side_main, j) != 0) {
+        side_free(j);
         return NULL;
     }
     return j;
 }
 
 /* A job's problems and files into the load's, in order. */
-static void side_report(struct loader *l, const struct sup_job *j)
+static void side_report(struct loader *l, const struct side_job *j)
 {
     for (size_t i = 0; i < j->n_kept; i++) {
         veu_report_add(l->rep, &j->kept[i], j->kept_warning[i]);
@@ -760,7 +770,7 @@ static void side_report(struct loader *l, const struct sup_job *j)
  * Joins ownership.csv's tail to its head: its problems, then its rows after
  * the head's, as one core reading the whole file gives them.
  */
-static int tail_join(struct loader *l, struct sup_job *t)
+static int tail_join(struct loader *l, struct side_job *t)
 {
     veu_dataset_t *ds = l->ds;
 
@@ -797,7 +807,7 @@ static int tail_join(struct loader *l, struct sup_job *t)
 }
 
 /* Joins the supply job's rows, strings, problems and files to the load's. */
-static int sup_join(struct loader *l, struct sup_job *j, XXH3_state_t *digest)
+static int sup_join(struct loader *l, struct side_job *j, XXH3_state_t *digest)
 {
     veu_dataset_t *ds = l->ds;
 
@@ -899,45 +909,23 @@ static uint64_t own_cut(const char *dir, long *ret_lines)
     return off;
 }
 
-/* Hashes path from byte off to its end, into digest. */
-static int digest_from(const char *path, uint64_t off, XXH3_state_t *digest)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    char *buf = malloc(1u << 20);
-    ssize_t n = 0;
-
-    if (fd >= 0 && buf && lseek(fd, (off_t)off, SEEK_SET) >= 0) {
-        while ((n = read(fd, buf, 1u << 20)) > 0 || (n < 0 && errno == EINTR)) {
-            if (n > 0) {
-                XXH3_128bits_update(digest, buf, (size_t)n);
-            }
-        }
-    }
-    int rc = fd < 0 || n < 0 ? -errno : buf ? 0 : -ENOMEM;
-    free(buf);
-    if (fd >= 0) {
-        close(fd);
-    }
-    return rc;
-}
-
 /*
  * ownership.csv read by both cores: its head here, its tail by the job
  * (after supply.csv).  Problems, rows, the digest and what is reported
  * are those of load_file reading it whole.
  */
 static int load_own_split(struct loader *l, const char *dir, XXH3_state_t *digest,
-                          struct sup_job *job)
+                          struct side_job *job)
 {
     const char *name = kinds[K_OWNERSHIP].name;
-    struct sup_job *t = job->tail;
+    struct side_job *t = job->tail;
     char path[4096];
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     XXH3_128bits_update(digest, name, strlen(name) + 1);
     l->not_in_effect = 0;
     int rc = load_own_range(l, dir, 0, t->cut, 0, digest);
-    if (rc == 0 && (rc = digest_from(path, t->cut, digest)) < 0) {
+    if (rc == 0 && (rc = veu_digest_file(digest, path, t->cut)) < 0) {
         rc = ld_fatal(l, rc, 0, "", "cannot read: %s", veu_strerror(rc));
     }
     pthread_join(job->th, NULL);
@@ -951,14 +939,7 @@ static int load_own_split(struct loader *l, const char *dir, XXH3_state_t *diges
         return ld_fatal(l, -VEU_ECHANGED, 0, "",
                         "the file changed while the dataset was read; build again");
     }
-    if (l->rep->on_file) {
-        l->rep->on_file(l->rep->ctx, name, "ownership");
-    }
-    if (rc == 0 && l->not_in_effect > 0) {
-        rc = ld_problem(l, 1, 0, "", "%lu rows not in effect on %s (their dates) are left out",
-                        l->not_in_effect, l->ds->as_of);
-    }
-    return rc;
+    return file_read(l, K_OWNERSHIP, rc);
 }
 
 int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol, const char *as_of,
@@ -1022,7 +1003,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     /* without registry files, nothing between the two adds entities: both cores */
     long cut_lines = 0;
     uint64_t cut = rc == 0 && reg.n == 0 ? own_cut(dir, &cut_lines) : 0;
-    struct sup_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir, cut, cut_lines) : NULL;
+    struct side_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir, cut, cut_lines) : NULL;
     if (rc == 0 && job && job->tail) {
         veu_ld_cuts++;
         rc = load_own_split(&l, dir, digest, job);
@@ -1050,7 +1031,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
         if (rc == 0) {
             rc = sup_join(&l, job, digest);
         }
-        sup_free(job);
+        side_free(job);
     } else if (rc == 0) {
         XXH3_state_t *sub = XXH3_createState();
         rc = sub ? load_supply(&l, dir, sub) : -ENOMEM;

@@ -17,26 +17,21 @@
 
 #include "veu/build.h"
 
-static int hash_file(XXH3_state_t *xx, const char *dir, const char *name, int required)
+int veu_digest_file(XXH3_state_t *xx, const char *path, uint64_t off)
 {
-    char path[4096];
     struct stat st;
     int fd, rc = 0;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    XXH3_128bits_update(xx, name, strlen(name) + 1);
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) /* a FIFO must not stall the build */;
     if (fd < 0) {
-        if (errno == ENOENT && !required) {
-            XXH3_128bits_update(xx, "-", 1);
-            return 0;
-        }
         return -errno;
     }
     if (fstat(fd, &st) < 0) {
         rc = -errno;
     } else if (!S_ISREG(st.st_mode)) {
         rc = -EINVAL; /* not a regular file: the build says so */
+    } else if (off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0) {
+        rc = -errno;
     } else {
         /* read(), not mmap(): a file cut short under us must not raise SIGBUS */
         char buf[1 << 16];
@@ -53,6 +48,20 @@ static int hash_file(XXH3_state_t *xx, const char *dir, const char *name, int re
         }
     }
     close(fd);
+    return rc;
+}
+
+static int hash_file(XXH3_state_t *xx, const char *dir, const char *name, int required)
+{
+    char path[4096];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    XXH3_128bits_update(xx, name, strlen(name) + 1);
+    int rc = veu_digest_file(xx, path, 0);
+    if (rc == -ENOENT && !required) {
+        XXH3_128bits_update(xx, "-", 1);
+        return 0;
+    }
     return rc;
 }
 

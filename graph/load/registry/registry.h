@@ -76,6 +76,9 @@ int veu_registry_digest(const char *dir, const veu_registry_t *reg, XXH3_state_t
  */
 void veu_digest_fold(XXH3_state_t *digest, const char *name, XXH3_state_t *sub);
 
+/* Feeds path's bytes from off to its end to xx (digest.c); 0 or -errno (-EINVAL: not a file). */
+int veu_digest_file(XXH3_state_t *xx, const char *path, uint64_t off);
+
 /* First pass: identifies each file and adds its entities. */
 int veu_registry_entities(struct loader *l, const char *dir, veu_registry_t *reg);
 
