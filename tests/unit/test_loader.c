@@ -95,15 +95,21 @@ static int dump_row(void *ctx, const veu_csv_row_t *row)
     return 0;
 }
 
+/* out, the rows read, followed by how the read ended. */
+static char *read_ended(char *out, int rc, const veu_diag_t *d)
+{
+    size_t n = strlen(out);
+    out = realloc(out, n + sizeof(d->message) + 64);
+    sprintf(out + n, "rc %d line %ld %s\n", rc, d->line, rc ? d->message : "");
+    return out;
+}
+
 static char *read_rows(const char *path)
 {
     char *out = calloc(1, 1);
     veu_diag_t d = {0};
     int rc = veu_csv_read(path, dump_row, &out, NULL, &d, NULL);
-    size_t n = strlen(out);
-    out = realloc(out, n + sizeof(d.message) + 64);
-    sprintf(out + n, "rc %d line %ld %s\n", rc, d.line, rc ? d.message : "");
-    return out;
+    return read_ended(out, rc, &d);
 }
 
 /*
@@ -161,10 +167,7 @@ static char *read_range(const char *path, uint64_t start, uint64_t end, long lin
     char *out = calloc(1, 1);
     veu_diag_t d = {0};
     *rc = veu_csv_read_range(path, start, end, line, dump_row, &out, NULL, &d, NULL);
-    size_t n = strlen(out);
-    out = realloc(out, n + sizeof(d.message) + 64);
-    sprintf(out + n, "rc %d line %ld %s\n", *rc, d.line, *rc ? d.message : "");
-    return out;
+    return read_ended(out, *rc, &d);
 }
 
 /*
