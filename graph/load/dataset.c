@@ -883,9 +883,10 @@ static int first_row(void *ctx, const veu_csv_row_t *row)
 /*
  * Where ownership.csv is cut so that both cores finish together: the head
  * on this one, supply.csv then the tail on the other.  0 when it is not cut
- * (small, absent, or no row before the cut: the header must be in the head).
+ * (small, absent, no room left to note the file, or no row before the cut:
+ * the header must be in the head).
  */
-static uint64_t own_cut(const char *dir, long *ret_lines)
+static uint64_t own_cut(struct loader *l, const char *dir, long *ret_lines)
 {
     char path[4096], spath[4096];
     struct stat o, s;
@@ -906,6 +907,16 @@ static uint64_t own_cut(const char *dir, long *ret_lines)
         veu_csv_read_range(path, 0, off, 0, first_row, NULL, NULL, &d, NULL) != -EALREADY) {
         return 0;
     }
+    /*
+     * The cut is right for the file as it was here: one replaced before
+     * its parts are opened would be cut inside a row.  It joins the files
+     * whose change the load checks for at its end (build again).
+     */
+    if (l->n_seen == VEU_LD_MAX_FILES) {
+        return 0;
+    }
+    l->seen[l->n_seen] = o;
+    snprintf(l->seen_path[l->n_seen++], sizeof(l->seen_path[0]), "%s", path);
     return off;
 }
 
@@ -1002,7 +1013,7 @@ int veu_dataset_load(veu_dataset_t *ds, const char *dir, const veu_policy_t *pol
     }
     /* without registry files, nothing between the two adds entities: both cores */
     long cut_lines = 0;
-    uint64_t cut = rc == 0 && reg.n == 0 ? own_cut(dir, &cut_lines) : 0;
+    uint64_t cut = rc == 0 && reg.n == 0 ? own_cut(&l, dir, &cut_lines) : 0;
     struct side_job *job = rc == 0 && reg.n == 0 ? sup_start(&l, dir, cut, cut_lines) : NULL;
     if (rc == 0 && job && job->tail) {
         veu_ld_cuts++;
