@@ -78,6 +78,45 @@ static void count(veu_counts_t *c, const veu_dataset_t *ds, const veu_graph_t *g
 }
 
 /*
+ * What the snapshot's writer waits for: each stage's results, ready or
+ * failed.  The writer runs on a thread of its own from the moment the graph
+ * is made, writing what is ready while the rest is computed (the copy into
+ * the page cache was a core's work while the other waited).
+ */
+struct stages {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool ready[VEU_SNAPW_STAGES];
+    int failed; /* a negative error: the writer gives up */
+};
+
+static void stage_done(struct stages *st, int stage, int rc)
+{
+    pthread_mutex_lock(&st->mu);
+    if (rc < 0) {
+        st->failed = st->failed ? st->failed : rc;
+    } else {
+        st->ready[stage] = true;
+    }
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+static int stage_wait(void *ctx, int stage)
+{
+    struct stages *st = ctx;
+    int rc;
+
+    pthread_mutex_lock(&st->mu);
+    while (!st->ready[stage] && !st->failed) {
+        pthread_cond_wait(&st->cv, &st->mu);
+    }
+    rc = st->ready[stage] ? 0 : -ECANCELED;
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
+/*
  * The name index reads only the dataset, as the ties do: it is made on the
  * second core while the first computes the ties (igraph stays on the first
  * core).  The history's order reads only the dataset too: whichever core
@@ -93,6 +132,7 @@ struct side {
     int64_t names_ms, hist_ms;
     atomic_int hist_taken; /* 1 once a core has taken the history's order */
     const char *hist_by;   /* which one, for the log */
+    struct stages *st;     /* told when each is done; NULL when nothing is written */
     pthread_t th;
 };
 
@@ -106,6 +146,9 @@ static void order_history(struct side *sd, const char *by)
     sd->hist_by = by;
     sd->hist_rc = sd->ds->hist ? veu_history_index(&sd->hx, sd->ds) : 0;
     sd->hist_ms = now_ms() - t1;
+    if (sd->st) {
+        stage_done(sd->st, VEU_SNAPW_HISTORY, sd->hist_rc);
+    }
 }
 
 static void *side_main(void *arg)
@@ -115,9 +158,32 @@ static void *side_main(void *arg)
     sd->names_rc = sd->no_names ? veu_nameindex_empty(&sd->ix, sd->ds->n)
                                 : veu_nameindex_build(&sd->ix, sd->ds);
     sd->names_ms = now_ms() - t1;
+    if (sd->st) {
+        stage_done(sd->st, VEU_SNAPW_NAMES, sd->names_rc);
+    }
     if (sd->names_rc == 0) {
         order_history(sd, "beside the ties");
     }
+    return NULL;
+}
+
+/* The snapshot's writer, on its own thread: to a path or into a descriptor. */
+struct writer {
+    const char *path;
+    int fd;
+    veu_snapshot_src_t src;
+    veu_diag_t err;
+    int rc;
+    int64_t done_ms; /* when it was written */
+    pthread_t th;
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    w->rc = w->fd >= 0 ? veu_snapshot_write_fd(w->fd, &w->src, &w->err)
+                       : veu_snapshot_write(w->path, &w->src, &w->err);
+    w->done_ms = now_ms();
     return NULL;
 }
 
@@ -130,8 +196,10 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     veu_ties_t t;
     int64_t t1 = now_ms();
     int rc;
-    struct side sd = {.ds = ds, .no_names = o->no_names};
-    bool side = false, writing = o->out_path || out_fd >= 0;
+    bool writing = o->out_path || out_fd >= 0, side = false, writer = false;
+    struct stages st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    struct side sd = {.ds = ds, .no_names = o->no_names, .st = writing ? &st : NULL};
+    struct writer w = {.path = o->out_path, .fd = out_fd};
 
     if (writing) {
         /* the names read only the dataset: they start before the graph is added up */
@@ -147,17 +215,37 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
             if (sd.names_rc == 0) {
                 veu_nameindex_destroy(&sd.ix);
             }
+            veu_history_ix_destroy(&sd.hx);
         }
         return rc;
     }
     progress(o, "graph", "%u ownership edges, %u supply edges (%lld ms)", g.n_own, g.n_sup,
              (long long)(now_ms() - t1));
-    if (writing && !side) {
-        side_main(&sd); /* no second thread: the same work, in turn */
-    }
-    t1 = now_ms();
     veu_policy_t eff; /* the policy in force on the day the dated rows were read for */
     veu_policy_on(&o->policy, ds->as_of, &eff);
+    if (writing) {
+        /* what the writer reads of the ties, the names and the history is there once it is told */
+        w.src = (veu_snapshot_src_t){
+            .ds = ds,
+            .g = &g,
+            .t = &t,
+            .names = &sd.ix,
+            .policy = &o->policy,
+            .effective = &eff,
+            .rep = rep,
+            .counts = counts,
+            .data_dir = data_dir,
+            .hist = ds->hist ? &sd.hx : NULL,
+            .generation = o->generation,
+            .wait = stage_wait,
+            .wait_ctx = &st,
+        };
+        writer = pthread_create(&w.th, NULL, writer_main, &w) == 0;
+        if (!side) {
+            side_main(&sd); /* no second thread: the same work, in turn */
+        }
+    }
+    t1 = now_ms();
     if (eff.suspended) {
         progress(o, "ties",
                  "the 50 percent rule is suspended on %s (%s..%s): only designated "
@@ -166,12 +254,24 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     }
     rc = o->ties ? o->ties(o->ties_ctx, &t, &g, ds, &eff, err)
                  : veu_ties_compute(&t, &g, ds, &eff, err);
-    int64_t ties_ms = now_ms() - t1;
-    if (writing && rc == 0) {
-        order_history(&sd, "after the ties");
+    int64_t ties_end = now_ms(), ties_ms = ties_end - t1;
+    if (rc == 0) {
+        count(counts, ds, &g, &t);
+        w.src.build_ms = ties_end - t0;
+    }
+    if (writing) {
+        stage_done(&st, VEU_SNAPW_TIES, rc);
+        if (rc == 0) {
+            order_history(&sd, "after the ties");
+        }
     }
     if (side) {
         pthread_join(sd.th, NULL);
+    }
+    if (writer) {
+        pthread_join(w.th, NULL); /* told to give up if anything failed */
+    } else if (writing && rc == 0 && sd.names_rc == 0 && sd.hist_rc == 0) {
+        writer_main(&w); /* no thread for it: everything is ready */
     }
     if (rc < 0) {
         if (!err->message[0]) {
@@ -186,7 +286,6 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
         }
         goto out_graph;
     }
-    count(counts, ds, &g, &t);
     char cyc[96] = "";
     if (t.largest_cycle > 1) {
         snprintf(cyc, sizeof(cyc), ", %u in the largest cycle (%u entities)", t.largest_sweeps,
@@ -214,34 +313,19 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
         progress(
             o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms, beside the ties)",
             ix->n_words, ix->n_post, ix->n_grams, (double)bytes / 1048576, (long long)sd.names_ms);
-        t1 = now_ms();
-        veu_snapshot_src_t src = {
-            .ds = ds,
-            .g = &g,
-            .t = &t,
-            .names = ix,
-            .policy = &o->policy,
-            .effective = &eff,
-            .rep = rep,
-            .counts = counts,
-            .data_dir = data_dir,
-            .hist = ds->hist ? &sd.hx : NULL,
-            .build_ms = now_ms() - t0,
-            .generation = o->generation,
-        };
         rc = sd.hist_rc;
         if (rc < 0) {
             snprintf(err->message, sizeof(err->message), "cannot order the history: %s",
                      veu_strerror(rc));
-        } else if (out_fd >= 0) {
-            rc = veu_snapshot_write_fd(out_fd, &src, err);
-        } else {
-            rc = veu_snapshot_write(o->out_path, &src, err);
+        } else if ((rc = w.rc) < 0) {
+            *err = w.err;
         }
         veu_history_ix_destroy(&sd.hx);
         if (rc == 0 && o->out_path) {
-            progress(o, "write", "snapshot %s written (%lld ms; the history ordered in %lld ms %s)",
-                     o->out_path, (long long)(now_ms() - t1), (long long)sd.hist_ms,
+            progress(o, "write",
+                     "snapshot %s written %lld ms after the ties, its first sections beside "
+                     "them (the history ordered in %lld ms %s)",
+                     o->out_path, (long long)(w.done_ms - ties_end), (long long)sd.hist_ms,
                      sd.hist_by ? sd.hist_by : "");
         }
         veu_nameindex_destroy(ix);

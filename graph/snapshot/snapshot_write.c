@@ -169,6 +169,23 @@ static void write_upper(struct out *o, veu_snap_header_t *h, const veu_graph_t *
     h->n_upper = (uint32_t)r.n;
 }
 
+/* The problems kept from the load, the strings only (the bytes after their NULs never written). */
+static void write_problems(struct out *o, veu_snap_header_t *h, const veu_report_t *rep)
+{
+    veu_snap_problem_t pr[VEU_REPORT_KEEP];
+
+    memset(pr, 0, sizeof(pr));
+    for (int i = 0; i < rep->n_kept; i++) {
+        const veu_diag_t *d = &rep->kept[i];
+        snprintf(pr[i].diag.file, sizeof(pr[i].diag.file), "%s", d->file);
+        snprintf(pr[i].diag.column, sizeof(pr[i].diag.column), "%s", d->column);
+        snprintf(pr[i].diag.message, sizeof(pr[i].diag.message), "%s", d->message);
+        pr[i].diag.line = d->line;
+        pr[i].warning = rep->kept_warning[i];
+    }
+    section(o, h, SEC_PROBLEMS, pr, (size_t)rep->n_kept * sizeof(pr[0]));
+}
+
 static int sync_dir(const char *path)
 {
     char *copy = strdup(path);
@@ -388,9 +405,14 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     }
     o.pos = VEU_SNAP_HEADER;
 
+    /*
+     * The sections in the order what they need is ready, so that a builder
+     * can write the first ones while it still computes the rest (build.c):
+     * the dataset's and the graph's, then the name index, the ties, the
+     * history.  The section table says where each is; the reader needs no
+     * order.
+     */
     section(&o, h, SEC_STRINGS, ds->pool.buf, ds->pool.len);
-    write_entities(&o, h, ds, t);
-    write_entx(&o, h, ds, ix);
     section(&o, h, SEC_IDMAP, ds->ids.slot, (ds->ids.mask + 1) * sizeof(veu_idslot_t));
     section(&o, h, SEC_OWN, g->own, (size_t)g->n_own * sizeof(*g->own));
     section(&o, h, SEC_OWN_OUT, g->own_out, ((size_t)g->n + 1) * sizeof(uint32_t));
@@ -400,36 +422,13 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     section(&o, h, SEC_SUP_OUT, g->sup_out, ((size_t)g->n + 1) * sizeof(uint32_t));
     section(&o, h, SEC_SUP_IN, g->sup_in, ((size_t)g->n + 1) * sizeof(uint32_t));
     section(&o, h, SEC_SUP_IN_E, g->sup_in_e, (size_t)g->n_sup * sizeof(uint32_t));
-    section(&o, h, SEC_SUP_LAB, t->sup_lab, n2);
-    section(&o, h, SEC_SUP_NEXT, t->sup_next, n2);
-    section(&o, h, SEC_UP_LAB, t->up_lab, n2);
-    section(&o, h, SEC_UP_NEXT, t->up_next, n2);
-    section(&o, h, SEC_DN_LAB, t->dn_lab, n2);
-    section(&o, h, SEC_DN_PRED, t->dn_pred, n2);
-    section(&o, h, SEC_DS_LAB, t->ds_lab, n2);
-    section(&o, h, SEC_DS_PRED, t->ds_pred, n2);
-    {
-        veu_snap_problem_t pr[VEU_REPORT_KEEP];
-        memset(pr, 0, sizeof(pr));
-        for (int i = 0; i < src->rep->n_kept; i++) {
-            /* the strings only: the bytes after their NULs were never written */
-            const veu_diag_t *d = &src->rep->kept[i];
-            snprintf(pr[i].diag.file, sizeof(pr[i].diag.file), "%s", d->file);
-            snprintf(pr[i].diag.column, sizeof(pr[i].diag.column), "%s", d->column);
-            snprintf(pr[i].diag.message, sizeof(pr[i].diag.message), "%s", d->message);
-            pr[i].diag.line = d->line;
-            pr[i].warning = src->rep->kept_warning[i];
-        }
-        section(&o, h, SEC_PROBLEMS, pr, (size_t)src->rep->n_kept * sizeof(pr[0]));
-    }
+    write_problems(&o, h, src->rep);
     int plen = veu_policy_json(src->policy, policy, sizeof(policy));
     section(&o, h, SEC_POLICY, policy, plen > 0 ? (size_t)plen + 1 : 1);
-    char *lists = lists_json(src);
-    if (!lists) {
-        o.err = -ENOMEM;
+
+    if (!o.err && src->wait && (o.err = src->wait(src->wait_ctx, VEU_SNAPW_NAMES)) < 0) {
+        goto out;
     }
-    section(&o, h, SEC_LISTS, lists ? lists : "", lists ? strlen(lists) + 1 : 1);
-    free(lists);
     section(&o, h, SEC_WSTR, ix->wstr.buf, ix->wstr.len);
     section(&o, h, SEC_WMAP, ix->wmap.slot, (ix->wmap.mask + 1) * sizeof(veu_idslot_t));
     section(&o, h, SEC_WORDS, ix->words, (size_t)ix->n_words * sizeof(*ix->words));
@@ -439,7 +438,31 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     section(&o, h, SEC_KEYS, ix->keys, ix->n_keys * sizeof(*ix->keys));
     section(&o, h, SEC_GRAMS, ix->grams, (size_t)ix->n_grams * sizeof(*ix->grams));
     section(&o, h, SEC_GRAMW, ix->gramw, ix->n_gramw * sizeof(*ix->gramw));
+    write_entx(&o, h, ds, ix);
+
+    if (!o.err && src->wait && (o.err = src->wait(src->wait_ctx, VEU_SNAPW_TIES)) < 0) {
+        goto out;
+    }
+    write_entities(&o, h, ds, t);
+    section(&o, h, SEC_SUP_LAB, t->sup_lab, n2);
+    section(&o, h, SEC_SUP_NEXT, t->sup_next, n2);
+    section(&o, h, SEC_UP_LAB, t->up_lab, n2);
+    section(&o, h, SEC_UP_NEXT, t->up_next, n2);
+    section(&o, h, SEC_DN_LAB, t->dn_lab, n2);
+    section(&o, h, SEC_DN_PRED, t->dn_pred, n2);
+    section(&o, h, SEC_DS_LAB, t->ds_lab, n2);
+    section(&o, h, SEC_DS_PRED, t->ds_pred, n2);
+    char *lists = lists_json(src);
+    if (!lists) {
+        o.err = -ENOMEM;
+    }
+    section(&o, h, SEC_LISTS, lists ? lists : "", lists ? strlen(lists) + 1 : 1);
+    free(lists);
     write_upper(&o, h, g, t);
+
+    if (!o.err && src->wait && (o.err = src->wait(src->wait_ctx, VEU_SNAPW_HISTORY)) < 0) {
+        goto out;
+    }
     write_history(&o, h, src->hist, ds);
     h->n_words = ix->n_words;
     h->n_grams = ix->n_grams;
@@ -488,6 +511,7 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     if (!o.err && pwrite(fileno(o.f), h, VEU_SNAP_HEADER, 0) != VEU_SNAP_HEADER) {
         o.err = errno ? -errno : -EIO;
     }
+out:
     *out = o;
     return o.err;
 }

@@ -19,7 +19,19 @@ typedef struct veu_snapshot_src {
     const veu_history_ix_t *hist; /* the dated rows, ordered; NULL: none kept */
     int64_t build_ms;
     uint64_t generation;
+    /*
+     * Optional: the writer calls wait(wait_ctx, stage) before the sections
+     * that need a stage's results (the dataset, the graph, the report and
+     * the policy must be ready at the call; the counts and build_ms with the
+     * ties), and gives up with its error when it returns one.  Without it,
+     * everything must be ready at the call.
+     */
+    int (*wait)(void *ctx, int stage);
+    void *wait_ctx;
 } veu_snapshot_src_t;
+
+/* The stages the writer waits for, in the order it needs them. */
+enum { VEU_SNAPW_NAMES, VEU_SNAPW_TIES, VEU_SNAPW_HISTORY, VEU_SNAPW_STAGES };
 
 /*
  * Writes path atomically (temporary name, fsync, rename, fsync of the

@@ -9,7 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <xxhash.h>
 
 #include "helpers.h"
@@ -383,6 +385,89 @@ START_TEST(unwritable_target)
 }
 END_TEST
 
+/*
+ * The writer runs beside the ties and the names and writes each section once
+ * what it needs is ready.  A ties hook that is slow leaves the writer waiting
+ * after the graph's sections; one that fails must leave no file behind.
+ */
+static int slow_ties(void *ctx, struct veu_ties *t, const struct veu_graph *g,
+                     const struct veu_dataset *ds, const veu_policy_t *pol, veu_diag_t *err)
+{
+    struct timespec ts = {0, 50 * 1000000L}; /* the writer is well ahead by then */
+    nanosleep(&ts, NULL);
+    if (ctx) {
+        snprintf(err->message, sizeof(err->message), "the ties hook failed on purpose");
+        return -EIO;
+    }
+    return veu_ties_compute(t, g, ds, pol, err);
+}
+
+static int build_with(veu_ties_fn fn, void *ctx, const char *out, veu_diag_t *err)
+{
+    veu_build_opts_t o = {.data_dir = dir, .out_path = out, .ties = fn, .ties_ctx = ctx};
+    veu_report_t rep = {0};
+    veu_counts_t c;
+    veu_policy_init(&o.policy);
+    return veu_build(&o, &rep, &c, NULL, err);
+}
+
+/* The file's bytes after its header (the header holds the time of the build). */
+static unsigned char *body(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f) - VEU_SNAP_HEADER;
+    unsigned char *b = malloc(*len);
+    fseek(f, VEU_SNAP_HEADER, SEEK_SET);
+    ck_assert_uint_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    return b;
+}
+
+START_TEST(written_beside_the_ties)
+{
+    char slow[4200];
+    veu_diag_t err;
+    size_t a_len, b_len;
+
+    snprintf(slow, sizeof(slow), "%s/slow.snap", dir);
+    ck_assert_int_eq(build_with(slow_ties, NULL, slow, &err), 0);
+    unsigned char *a = body(B.snap_path, &a_len), *b = body(slow, &b_len);
+    ck_assert_uint_eq(a_len, b_len);
+    ck_assert_msg(memcmp(a, b, a_len) == 0, "the file depends on which stage ended first");
+    free(a);
+    free(b);
+    veu_snapshot_t *s;
+    char why[256];
+    ck_assert_int_eq(veu_snapshot_open(slow, &s, why, sizeof(why)), 0);
+    ck_assert_uint_eq(veu_snapshot_info(s)->counts.deny, veu_snapshot_info(B.snap)->counts.deny);
+    ck_assert_uint_eq(veu_snapshot_info(s)->counts.review,
+                      veu_snapshot_info(B.snap)->counts.review);
+    veu_snapshot_close(s);
+}
+END_TEST
+
+START_TEST(failed_ties_leave_nothing)
+{
+    char out[4200];
+    veu_diag_t err;
+    int fail = 1;
+
+    snprintf(out, sizeof(out), "%s/failed.snap", dir);
+    ck_assert_int_eq(build_with(slow_ties, &fail, out, &err), -EIO);
+    ck_assert_str_eq(err.message, "the ties hook failed on purpose");
+    struct stat st;
+    ck_assert_int_ne(stat(out, &st), 0);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        ck_assert_msg(!strstr(e->d_name, "failed.snap"), "left behind: %s", e->d_name);
+    }
+    closedir(d);
+}
+END_TEST
+
 START_TEST(huge_pages_told)
 {
     /* the fixture's snapshot is under 2 MiB: nothing to tell */
@@ -433,6 +518,8 @@ int main(void)
     tcase_add_test(t, bound_weights_in_order);
     tcase_add_test(t, write_is_atomic);
     tcase_add_test(t, unwritable_target);
+    tcase_add_test(t, written_beside_the_ties);
+    tcase_add_test(t, failed_ties_leave_nothing);
     tcase_add_test(t, huge_pages_told);
     suite_add_tcase(s, t);
     return th_run(s);
