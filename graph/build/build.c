@@ -128,26 +128,37 @@ struct side {
     bool no_names;
     veu_nameindex_t ix;
     veu_history_ix_t hx;
-    int names_rc, hist_rc;
-    int64_t names_ms, hist_ms;
-    atomic_int hist_taken; /* 1 once a core has taken the history's order */
-    const char *hist_by;   /* which one, for the log */
-    struct stages *st;     /* told when each is done; NULL when nothing is written */
+    int names_rc;
+    int64_t names_ms;
+    atomic_int hist_next; /* the next part of the history's order to take */
+    atomic_int hist_left; /* its parts not yet done: VEU_HIST_PARTS at first */
+    atomic_int hist_rc;   /* 0, or the first error of a part */
+    int64_t hist_ms[VEU_HIST_PARTS];
+    const char *hist_by[VEU_HIST_PARTS]; /* which core took each, for the log */
+    struct stages *st;                   /* told when each is done; NULL when nothing is written */
     pthread_t th;
 };
 
-/* Orders the history unless the other core took it; the caller joins or waits for it after. */
+/*
+ * Takes parts of the history's order until none is left; whichever core
+ * finishes the last part tells the writer.  The caller joins or waits for
+ * the other core after.
+ */
 static void order_history(struct side *sd, const char *by)
 {
-    if (atomic_exchange(&sd->hist_taken, 1)) {
-        return;
-    }
-    int64_t t1 = now_ms();
-    sd->hist_by = by;
-    sd->hist_rc = sd->ds->hist ? veu_history_index(&sd->hx, sd->ds) : 0;
-    sd->hist_ms = now_ms() - t1;
-    if (sd->st) {
-        stage_done(sd->st, VEU_SNAPW_HISTORY, sd->hist_rc);
+    int part;
+
+    while ((part = atomic_fetch_add(&sd->hist_next, 1)) < VEU_HIST_PARTS) {
+        int64_t t1 = now_ms();
+        int rc = sd->ds->hist ? veu_history_index_part(&sd->hx, sd->ds, part) : 0, none = 0;
+        sd->hist_ms[part] = now_ms() - t1;
+        sd->hist_by[part] = by;
+        if (rc < 0) {
+            atomic_compare_exchange_strong(&sd->hist_rc, &none, rc);
+        }
+        if (atomic_fetch_sub(&sd->hist_left, 1) == 1 && sd->st) {
+            stage_done(sd->st, VEU_SNAPW_HISTORY, atomic_load(&sd->hist_rc));
+        }
     }
 }
 
@@ -198,7 +209,8 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     int rc;
     bool writing = o->out_path || out_fd >= 0, side = false, writer = false;
     struct stages st = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-    struct side sd = {.ds = ds, .no_names = o->no_names, .st = writing ? &st : NULL};
+    struct side sd = {
+        .ds = ds, .no_names = o->no_names, .hist_left = VEU_HIST_PARTS, .st = writing ? &st : NULL};
     struct writer w = {.path = o->out_path, .fd = out_fd};
 
     if (writing) {
@@ -270,7 +282,7 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
     }
     if (writer) {
         pthread_join(w.th, NULL); /* told to give up if anything failed */
-    } else if (writing && rc == 0 && sd.names_rc == 0 && sd.hist_rc == 0) {
+    } else if (writing && rc == 0 && sd.names_rc == 0 && atomic_load(&sd.hist_rc) == 0) {
         writer_main(&w); /* no thread for it: everything is ready */
     }
     if (rc < 0) {
@@ -313,7 +325,7 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
         progress(
             o, "names", "%u words, %zu postings, %u trigrams, %.1f MiB (%lld ms, beside the ties)",
             ix->n_words, ix->n_post, ix->n_grams, (double)bytes / 1048576, (long long)sd.names_ms);
-        rc = sd.hist_rc;
+        rc = atomic_load(&sd.hist_rc);
         if (rc < 0) {
             snprintf(err->message, sizeof(err->message), "cannot order the history: %s",
                      veu_strerror(rc));
@@ -324,9 +336,11 @@ static int build_dataset(const veu_dataset_t *ds, const veu_build_opts_t *o, int
         if (rc == 0 && o->out_path) {
             progress(o, "write",
                      "snapshot %s written %lld ms after the ties, its first sections beside "
-                     "them (the history ordered in %lld ms %s)",
-                     o->out_path, (long long)(w.done_ms - ties_end), (long long)sd.hist_ms,
-                     sd.hist_by ? sd.hist_by : "");
+                     "them (the history's ownership rows ordered in %lld ms %s, its supply "
+                     "rows and designations in %lld ms %s)",
+                     o->out_path, (long long)(w.done_ms - ties_end),
+                     (long long)sd.hist_ms[VEU_HIST_OWN], sd.hist_by[VEU_HIST_OWN],
+                     (long long)sd.hist_ms[VEU_HIST_SUP_DES], sd.hist_by[VEU_HIST_SUP_DES]);
         }
         veu_nameindex_destroy(ix);
     }

@@ -22,6 +22,15 @@ typedef struct veu_history_ix {
 
 /* Orders the dataset's history.  Returns 0 or -ENOMEM.  Time: linear. */
 int veu_history_index(veu_history_ix_t *x, const veu_dataset_t *ds);
+
+/*
+ * The same work in parts that fill disjoint fields of a zeroed x, so that
+ * two threads can each take one: VEU_HIST_OWN (the ownership rows, most of
+ * the work), VEU_HIST_SUP_DES (supply rows and designations).  Returns 0 or
+ * -ENOMEM, with what it made left for veu_history_ix_destroy.
+ */
+enum { VEU_HIST_OWN, VEU_HIST_SUP_DES, VEU_HIST_PARTS };
+int veu_history_index_part(veu_history_ix_t *x, const veu_dataset_t *ds, int part);
 void veu_history_ix_destroy(veu_history_ix_t *x);
 
 #endif

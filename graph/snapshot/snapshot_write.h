@@ -31,7 +31,7 @@ typedef struct veu_snapshot_src {
 } veu_snapshot_src_t;
 
 /* The stages the writer waits for, in the order it needs them. */
-enum { VEU_SNAPW_NAMES, VEU_SNAPW_TIES, VEU_SNAPW_HISTORY, VEU_SNAPW_STAGES };
+enum { VEU_SNAPW_NAMES, VEU_SNAPW_HISTORY, VEU_SNAPW_TIES, VEU_SNAPW_STAGES };
 
 /*
  * Writes path atomically (temporary name, fsync, rename, fsync of the
