@@ -119,9 +119,9 @@ static int stage_wait(void *ctx, int stage)
 /*
  * The name index reads only the dataset, as the ties do: it is made on the
  * second core while the first computes the ties (igraph stays on the first
- * core).  The history's order reads only the dataset too: whichever core
- * is done first orders it (at 1M the names finish first, at 10M the ties
- * did before the names got faster; it moves with the data).
+ * core).  The history's order reads only the dataset too: it is two
+ * parts, each taken by whichever core is free first (which one ends first
+ * moves with the data).
  */
 struct side {
     const veu_dataset_t *ds;
