@@ -186,6 +186,15 @@ static void write_problems(struct out *o, veu_snap_header_t *h, const veu_report
     section(o, h, SEC_PROBLEMS, pr, (size_t)rep->n_kept * sizeof(pr[0]));
 }
 
+/* Waits for a stage's results when the builder asked to be waited for; o->err when it gave up. */
+static int wait_for(struct out *o, const veu_snapshot_src_t *src, int stage)
+{
+    if (!o->err && src->wait) {
+        o->err = src->wait(src->wait_ctx, stage);
+    }
+    return o->err;
+}
+
 static int sync_dir(const char *path)
 {
     char *copy = strdup(path);
@@ -428,7 +437,7 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     int plen = veu_policy_json(src->policy, policy, sizeof(policy));
     section(&o, h, SEC_POLICY, policy, plen > 0 ? (size_t)plen + 1 : 1);
 
-    if (!o.err && src->wait && (o.err = src->wait(src->wait_ctx, VEU_SNAPW_NAMES)) < 0) {
+    if (wait_for(&o, src, VEU_SNAPW_NAMES) < 0) {
         goto out;
     }
     section(&o, h, SEC_WSTR, ix->wstr.buf, ix->wstr.len);
@@ -442,12 +451,12 @@ static int write_all(struct out *out, veu_snap_header_t *h, const veu_snapshot_s
     section(&o, h, SEC_GRAMW, ix->gramw, ix->n_gramw * sizeof(*ix->gramw));
     write_entx(&o, h, ds, ix);
 
-    if (!o.err && src->wait && (o.err = src->wait(src->wait_ctx, VEU_SNAPW_HISTORY)) < 0) {
+    if (wait_for(&o, src, VEU_SNAPW_HISTORY) < 0) {
         goto out;
     }
     write_history(&o, h, src->hist, ds);
 
-    if (!o.err && src->wait && (o.err = src->wait(src->wait_ctx, VEU_SNAPW_TIES)) < 0) {
+    if (wait_for(&o, src, VEU_SNAPW_TIES) < 0) {
         goto out;
     }
     write_entities(&o, h, ds, t);
